@@ -1,0 +1,19 @@
+//! orgdir's domain: the directory's entities and their rules, the count
+//! semantics, scopes and tokens, and the [`store::Store`] traits that the
+//! storage backends implement. Nothing here knows about HTTP or SQL.
+#![deny(clippy::unwrap_used)]
+
+pub mod auth;
+pub mod error;
+pub mod ids;
+pub mod input;
+pub mod org;
+pub mod paging;
+pub mod scopes;
+pub mod service;
+pub mod store;
+pub mod time;
+pub mod users;
+
+pub use error::{Details, Error, Result};
+pub use ids::{OrgId, ZohoId};

@@ -1,0 +1,7 @@
+//! The directory's operations, written once over the [`crate::store`] traits:
+//! each opens an [`crate::store::OrgTx`], applies the rules, moves the
+//! maintained counts, and commits — or returns an error and writes nothing.
+
+pub mod orgs;
+pub mod tokens;
+pub mod users;

@@ -1,0 +1,109 @@
+//! The storage contract. A backend implements [`Store`] (reads, and opening a
+//! write transaction) and [`OrgTx`] (the primitive writes inside one). The
+//! rules — what a write may do, which counts move — live in [`crate::service`],
+//! written once over these traits.
+//!
+//! Every write runs in an [`OrgTx`], which locks the org's row first, so writes
+//! to one org are serialised and a licence check or a count update can never
+//! race another write. Counts are data: an [`OrgTx`] adjusts them in the same
+//! transaction as the rows they count.
+
+use crate::auth::{TokenGrant, TokenHash, TokenRecord};
+use crate::org::{Org, Profile, Role};
+use crate::users::{User, UserBucket, UserCounts, UserDetails};
+use crate::{OrgId, Result, ZohoId};
+use async_trait::async_trait;
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// What to list of an org's users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserQuery {
+    /// Only users in these buckets.
+    pub buckets: Vec<i16>,
+    /// Only these ids, if given.
+    pub ids: Option<Vec<ZohoId>>,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// Reads, and the door to writes.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// The database this store runs on.
+    fn backend(&self) -> Backend;
+
+    /// All orgs, oldest first.
+    async fn orgs(&self) -> Result<Vec<Org>>;
+    /// One org.
+    async fn org(&self, org: OrgId) -> Result<Option<Org>>;
+
+    /// Starts a write transaction on an existing org, locking its row.
+    async fn begin(&self, org: OrgId) -> Result<Box<dyn OrgTx>>;
+    /// Starts a write transaction that creates `org` (`DUPLICATE_DATA` if its id is taken).
+    async fn begin_new_org(&self, org: &Org) -> Result<Box<dyn OrgTx>>;
+
+    /// The token with this hash, with its user's state.
+    async fn token(&self, hash: &TokenHash) -> Result<Option<TokenGrant>>;
+
+    /// The maintained user counts: a read of at most twelve rows.
+    async fn user_counts(&self, org: OrgId) -> Result<UserCounts>;
+    /// The user counts recounted from the users table (for checks and tests).
+    async fn recount_users(&self, org: OrgId) -> Result<UserCounts>;
+    /// Users by id order.
+    async fn users(&self, org: OrgId, query: &UserQuery) -> Result<Vec<UserDetails>>;
+    /// One user.
+    async fn user(&self, org: OrgId, id: ZohoId) -> Result<Option<UserDetails>>;
+    /// A user by email (case-insensitive), deleted users excluded.
+    async fn user_by_email(&self, org: OrgId, email: &str) -> Result<Option<UserDetails>>;
+    /// The org's primary user.
+    async fn primary_user(&self, org: OrgId) -> Result<Option<UserDetails>>;
+
+    /// The org's roles, oldest first.
+    async fn roles(&self, org: OrgId) -> Result<Vec<Role>>;
+    /// The org's profiles, oldest first.
+    async fn profiles(&self, org: OrgId) -> Result<Vec<Profile>>;
+}
+
+/// One write transaction on one org. Dropping it without [`OrgTx::commit`]
+/// rolls everything back.
+#[async_trait]
+pub trait OrgTx: Send {
+    /// The locked org.
+    fn org(&self) -> &Org;
+    /// A fresh id from the org's sequence.
+    fn next_id(&mut self) -> ZohoId;
+
+    /// A user, read inside the transaction.
+    async fn user(&mut self, id: ZohoId) -> Result<Option<User>>;
+    /// The id of the non-deleted user with this (lower-cased) email.
+    async fn user_id_by_email(&mut self, email: &str) -> Result<Option<ZohoId>>;
+    /// Inserts a user row (counts are the caller's: see `service::users`).
+    async fn insert_user(&mut self, user: &User) -> Result<()>;
+    /// Rewrites a user row.
+    async fn update_user(&mut self, user: &User) -> Result<()>;
+    /// Moves the maintained count of `bucket` by `delta`.
+    async fn adjust_user_count(&mut self, bucket: UserBucket, delta: i64) -> Result<()>;
+    /// The maintained counts as this transaction sees them.
+    async fn user_counts(&mut self) -> Result<UserCounts>;
+
+    /// A role.
+    async fn role(&mut self, id: ZohoId) -> Result<Option<Role>>;
+    /// Inserts a role.
+    async fn insert_role(&mut self, role: &Role) -> Result<()>;
+    /// A profile.
+    async fn profile(&mut self, id: ZohoId) -> Result<Option<Profile>>;
+    /// Inserts a profile.
+    async fn insert_profile(&mut self, profile: &Profile) -> Result<()>;
+
+    /// Stores a token (only its hash).
+    async fn insert_token(&mut self, token: &TokenRecord) -> Result<()>;
+
+    /// Makes every write of this transaction durable.
+    async fn commit(self: Box<Self>) -> Result<()>;
+}

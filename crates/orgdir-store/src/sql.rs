@@ -1,0 +1,569 @@
+//! The SQL both backends share, written once as a macro over the sqlx
+//! database type. Placeholders are `$N`, which SQLite and PostgreSQL both
+//! accept; everything else here is standard SQL both dialects run.
+//!
+//! A macro rather than generic functions: sqlx's executor and codec bounds
+//! cannot be named once for "any database" without a `where` clause per
+//! query, and the macro keeps each backend a plain concrete type.
+
+/// Columns of a user row joined with the names it references.
+pub(crate) const USER_DETAILS_SELECT: &str = "SELECT u.id, u.email, u.first_name, u.last_name, u.status, u.confirmed, u.zuid, \
+     u.role_id, u.profile_id, u.is_admin, u.is_primary, u.extra, u.created_at, u.modified_at, \
+     u.created_by, u.modified_by, r.name AS role_name, p.name AS profile_name, \
+     cb.first_name AS cb_first, cb.last_name AS cb_last, mb.first_name AS mb_first, mb.last_name AS mb_last \
+     FROM users u \
+     LEFT JOIN roles r ON r.org_id = u.org_id AND r.id = u.role_id \
+     LEFT JOIN profiles p ON p.org_id = u.org_id AND p.id = u.profile_id \
+     LEFT JOIN users cb ON cb.org_id = u.org_id AND cb.id = u.created_by \
+     LEFT JOIN users mb ON mb.org_id = u.org_id AND mb.id = u.modified_by ";
+
+pub(crate) const USER_SELECT: &str = "SELECT u.id, u.email, u.first_name, u.last_name, u.status, u.confirmed, u.zuid, \
+     u.role_id, u.profile_id, u.is_admin, u.is_primary, u.extra, u.created_at, u.modified_at, \
+     u.created_by, u.modified_by FROM users u ";
+
+pub(crate) const ORG_COLUMNS: &str = "id, name, time_zone, edition, licenses, next_seq, created_at";
+
+pub(crate) const ROLE_SELECT: &str = "SELECT id, name, display_label, reporting_to, share_with_peers, description, \
+     created_at, modified_at FROM roles ";
+
+pub(crate) const PROFILE_SELECT: &str = "SELECT id, name, display_label, description, is_default, custom, is_admin, \
+     created_at, modified_at FROM profiles ";
+
+pub(crate) const TOKEN_SELECT: &str = "SELECT t.hash, t.org_id, t.user_id, t.kind, t.scopes, t.expires_at, t.parent, \
+     t.created_at, u.status AS user_status, u.is_admin AS user_admin \
+     FROM tokens t JOIN users u ON u.org_id = t.org_id AND u.id = t.user_id ";
+
+/// `first last`, the way Zoho prints a referenced user's name.
+pub(crate) fn full_name(first: Option<String>, last: Option<String>) -> Option<String> {
+    let last = last?;
+    Some(match first {
+        Some(f) if !f.trim().is_empty() => format!("{f} {last}"),
+        _ => last,
+    })
+}
+
+/// Implements `Store` for `$store` and `OrgTx` for `$tx` over the sqlx database `$db`.
+///
+/// `$store` must have fields `read: Pool<$db>` and `write: Pool<$db>` and an
+/// inherent `async fn begin_write(&self) -> sqlx::Result<Transaction<'static, $db>>`.
+macro_rules! sql_store {
+    ($store:ident, $tx:ident, $db:ty, $backend:expr) => {
+        use orgdir_core::auth::{TokenGrant, TokenHash, TokenKind, TokenRecord};
+        use orgdir_core::org::{Edition, Org, Profile, Role};
+        use orgdir_core::scopes::ScopeSet;
+        use orgdir_core::store::{Backend, OrgTx, Store, UserQuery};
+        use orgdir_core::users::{User, UserBucket, UserCounts, UserDetails, UserStatus};
+        use orgdir_core::{Details, Error, OrgId, Result, ZohoId};
+        use sqlx::{QueryBuilder, Row, Transaction};
+        use $crate::sql::*;
+        use $crate::{db_error, is_unique_violation};
+
+        type DbRow = <$db as sqlx::Database>::Row;
+
+        fn org_from_row(row: &DbRow) -> Result<Org> {
+            let edition: String = row.try_get("edition").map_err(db_error)?;
+            let licenses: i64 = row.try_get("licenses").map_err(db_error)?;
+            Ok(Org {
+                id: OrgId(row.try_get("id").map_err(db_error)?),
+                name: row.try_get("name").map_err(db_error)?,
+                time_zone: row.try_get("time_zone").map_err(db_error)?,
+                edition: Edition::parse(&edition).unwrap_or_default(),
+                licenses: u32::try_from(licenses).map_err(Error::internal)?,
+                next_seq: row.try_get("next_seq").map_err(db_error)?,
+                created_at: row.try_get("created_at").map_err(db_error)?,
+            })
+        }
+
+        fn user_from_row(row: &DbRow) -> Result<User> {
+            let status: String = row.try_get("status").map_err(db_error)?;
+            let extra: String = row.try_get("extra").map_err(db_error)?;
+            Ok(User {
+                id: ZohoId(row.try_get("id").map_err(db_error)?),
+                email: row.try_get("email").map_err(db_error)?,
+                first_name: row.try_get("first_name").map_err(db_error)?,
+                last_name: row.try_get("last_name").map_err(db_error)?,
+                status: UserStatus::parse(&status)
+                    .ok_or_else(|| Error::Internal(format!("bad stored status {status:?}")))?,
+                confirmed: row.try_get("confirmed").map_err(db_error)?,
+                zuid: row.try_get("zuid").map_err(db_error)?,
+                role_id: ZohoId(row.try_get("role_id").map_err(db_error)?),
+                profile_id: ZohoId(row.try_get("profile_id").map_err(db_error)?),
+                admin: row.try_get("is_admin").map_err(db_error)?,
+                primary: row.try_get("is_primary").map_err(db_error)?,
+                extra: serde_json::from_str(&extra).map_err(Error::internal)?,
+                created_at: row.try_get("created_at").map_err(db_error)?,
+                modified_at: row.try_get("modified_at").map_err(db_error)?,
+                created_by: row.try_get::<Option<i64>, _>("created_by").map_err(db_error)?.map(ZohoId),
+                modified_by: row.try_get::<Option<i64>, _>("modified_by").map_err(db_error)?.map(ZohoId),
+            })
+        }
+
+        fn user_details_from_row(row: &DbRow) -> Result<UserDetails> {
+            let name = |first: &str, last: &str| -> Result<Option<String>> {
+                Ok(full_name(
+                    row.try_get(first).map_err(db_error)?,
+                    row.try_get(last).map_err(db_error)?,
+                ))
+            };
+            Ok(UserDetails {
+                user: user_from_row(row)?,
+                role_name: row.try_get::<Option<String>, _>("role_name").map_err(db_error)?.unwrap_or_default(),
+                profile_name: row
+                    .try_get::<Option<String>, _>("profile_name")
+                    .map_err(db_error)?
+                    .unwrap_or_default(),
+                created_by_name: name("cb_first", "cb_last")?,
+                modified_by_name: name("mb_first", "mb_last")?,
+            })
+        }
+
+        fn role_from_row(row: &DbRow) -> Result<Role> {
+            Ok(Role {
+                id: ZohoId(row.try_get("id").map_err(db_error)?),
+                name: row.try_get("name").map_err(db_error)?,
+                display_label: row.try_get("display_label").map_err(db_error)?,
+                reporting_to: row.try_get::<Option<i64>, _>("reporting_to").map_err(db_error)?.map(ZohoId),
+                share_with_peers: row.try_get("share_with_peers").map_err(db_error)?,
+                description: row.try_get("description").map_err(db_error)?,
+                created_at: row.try_get("created_at").map_err(db_error)?,
+                modified_at: row.try_get("modified_at").map_err(db_error)?,
+            })
+        }
+
+        fn profile_from_row(row: &DbRow) -> Result<Profile> {
+            Ok(Profile {
+                id: ZohoId(row.try_get("id").map_err(db_error)?),
+                name: row.try_get("name").map_err(db_error)?,
+                display_label: row.try_get("display_label").map_err(db_error)?,
+                description: row.try_get("description").map_err(db_error)?,
+                default: row.try_get("is_default").map_err(db_error)?,
+                custom: row.try_get("custom").map_err(db_error)?,
+                admin: row.try_get("is_admin").map_err(db_error)?,
+                created_at: row.try_get("created_at").map_err(db_error)?,
+                modified_at: row.try_get("modified_at").map_err(db_error)?,
+            })
+        }
+
+        fn token_from_row(row: &DbRow) -> Result<TokenGrant> {
+            let kind: String = row.try_get("kind").map_err(db_error)?;
+            let scopes: String = row.try_get("scopes").map_err(db_error)?;
+            let status: String = row.try_get("user_status").map_err(db_error)?;
+            Ok(TokenGrant {
+                record: TokenRecord {
+                    hash: TokenHash(row.try_get("hash").map_err(db_error)?),
+                    org: OrgId(row.try_get("org_id").map_err(db_error)?),
+                    user_id: ZohoId(row.try_get("user_id").map_err(db_error)?),
+                    kind: TokenKind::parse(&kind).ok_or_else(|| Error::Internal(format!("bad token kind {kind:?}")))?,
+                    scopes: ScopeSet::parse(&scopes).map_err(Error::internal)?,
+                    expires_at: row.try_get("expires_at").map_err(db_error)?,
+                    parent: row.try_get::<Option<String>, _>("parent").map_err(db_error)?.map(TokenHash),
+                    created_at: row.try_get("created_at").map_err(db_error)?,
+                },
+                user_status: UserStatus::parse(&status)
+                    .ok_or_else(|| Error::Internal(format!("bad stored status {status:?}")))?,
+                user_admin: row.try_get("user_admin").map_err(db_error)?,
+            })
+        }
+
+        fn counts_from_rows(rows: &[DbRow]) -> Result<UserCounts> {
+            let mut counts = UserCounts::default();
+            for row in rows {
+                let bucket: i16 = row.try_get("bucket").map_err(db_error)?;
+                let n: i64 = row.try_get("n").map_err(db_error)?;
+                let bucket = UserBucket::from_code(bucket)
+                    .ok_or_else(|| Error::Internal(format!("bad bucket {bucket}")))?;
+                counts.add(bucket, u64::try_from(n).map_err(Error::internal)?);
+            }
+            Ok(counts)
+        }
+
+        /// A write transaction on one org; the org row is locked for its lifetime.
+        pub struct $tx {
+            tx: Transaction<'static, $db>,
+            org: Org,
+            first_seq: i64,
+        }
+
+        impl $store {
+            async fn lock_org(mut tx: Transaction<'static, $db>, org: OrgId) -> Result<Box<dyn OrgTx>> {
+                let sql = format!(
+                    "UPDATE orgs SET lock_version = lock_version + 1 WHERE id = $1 RETURNING {ORG_COLUMNS}"
+                );
+                let row = sqlx::query(&sql)
+                    .bind(org.0)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_error)?
+                    .ok_or_else(|| Error::invalid_param("org", "no such org"))?;
+                let org = org_from_row(&row)?;
+                Ok(Box::new($tx { first_seq: org.next_seq, tx, org }))
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl Store for $store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn orgs(&self) -> Result<Vec<Org>> {
+                let sql = format!("SELECT {ORG_COLUMNS} FROM orgs ORDER BY created_at, id");
+                let rows = sqlx::query(&sql).fetch_all(&self.read).await.map_err(db_error)?;
+                rows.iter().map(org_from_row).collect()
+            }
+
+            async fn org(&self, org: OrgId) -> Result<Option<Org>> {
+                let sql = format!("SELECT {ORG_COLUMNS} FROM orgs WHERE id = $1");
+                let row = sqlx::query(&sql).bind(org.0).fetch_optional(&self.read).await.map_err(db_error)?;
+                row.as_ref().map(org_from_row).transpose()
+            }
+
+            async fn begin(&self, org: OrgId) -> Result<Box<dyn OrgTx>> {
+                let tx = self.begin_write().await.map_err(db_error)?;
+                Self::lock_org(tx, org).await
+            }
+
+            async fn begin_new_org(&self, org: &Org) -> Result<Box<dyn OrgTx>> {
+                let mut tx = self.begin_write().await.map_err(db_error)?;
+                let inserted = sqlx::query(
+                    "INSERT INTO orgs (id, name, time_zone, edition, licenses, next_seq, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(org.id.0)
+                .bind(&org.name)
+                .bind(&org.time_zone)
+                .bind(org.edition.as_str())
+                .bind(i64::from(org.licenses))
+                .bind(org.next_seq)
+                .bind(org.created_at)
+                .execute(&mut *tx)
+                .await;
+                match inserted {
+                    Err(e) if is_unique_violation(&e) => {
+                        return Err(Error::DuplicateData {
+                            message: format!("an org with id {} exists", org.id),
+                            details: Details::field("$.id"),
+                        })
+                    }
+                    other => other.map_err(db_error)?,
+                };
+                Self::lock_org(tx, org.id).await
+            }
+
+            async fn token(&self, hash: &TokenHash) -> Result<Option<TokenGrant>> {
+                let sql = format!("{TOKEN_SELECT} WHERE t.hash = $1");
+                let row = sqlx::query(&sql).bind(&hash.0).fetch_optional(&self.read).await.map_err(db_error)?;
+                row.as_ref().map(token_from_row).transpose()
+            }
+
+            async fn user_counts(&self, org: OrgId) -> Result<UserCounts> {
+                let rows = sqlx::query("SELECT bucket, n FROM user_counts WHERE org_id = $1")
+                    .bind(org.0)
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                counts_from_rows(&rows)
+            }
+
+            async fn recount_users(&self, org: OrgId) -> Result<UserCounts> {
+                let rows = sqlx::query(
+                    "SELECT bucket, CAST(COUNT(*) AS BIGINT) AS n FROM users WHERE org_id = $1 GROUP BY bucket",
+                )
+                .bind(org.0)
+                .fetch_all(&self.read)
+                .await
+                .map_err(db_error)?;
+                counts_from_rows(&rows)
+            }
+
+            async fn users(&self, org: OrgId, query: &UserQuery) -> Result<Vec<UserDetails>> {
+                if query.buckets.is_empty() || query.ids.as_ref().is_some_and(|ids| ids.is_empty()) {
+                    return Ok(Vec::new());
+                }
+                let mut sql = QueryBuilder::<$db>::new(USER_DETAILS_SELECT);
+                sql.push("WHERE u.org_id = ").push_bind(org.0).push(" AND u.bucket IN (");
+                let mut list = sql.separated(", ");
+                for bucket in &query.buckets {
+                    list.push_bind(*bucket);
+                }
+                sql.push(")");
+                if let Some(ids) = &query.ids {
+                    sql.push(" AND u.id IN (");
+                    let mut list = sql.separated(", ");
+                    for id in ids {
+                        list.push_bind(id.0);
+                    }
+                    sql.push(")");
+                }
+                sql.push(" ORDER BY u.id LIMIT ")
+                    .push_bind(i64::try_from(query.limit).unwrap_or(i64::MAX))
+                    .push(" OFFSET ")
+                    .push_bind(i64::try_from(query.offset).unwrap_or(i64::MAX));
+                let rows = sql.build().fetch_all(&self.read).await.map_err(db_error)?;
+                rows.iter().map(user_details_from_row).collect()
+            }
+
+            async fn user(&self, org: OrgId, id: ZohoId) -> Result<Option<UserDetails>> {
+                let sql = format!("{USER_DETAILS_SELECT} WHERE u.org_id = $1 AND u.id = $2");
+                let row = sqlx::query(&sql).bind(org.0).bind(id.0).fetch_optional(&self.read).await.map_err(db_error)?;
+                row.as_ref().map(user_details_from_row).transpose()
+            }
+
+            async fn user_by_email(&self, org: OrgId, email: &str) -> Result<Option<UserDetails>> {
+                let sql = format!(
+                    "{USER_DETAILS_SELECT} WHERE u.org_id = $1 AND u.email = $2 AND u.status <> 'deleted'"
+                );
+                let row = sqlx::query(&sql)
+                    .bind(org.0)
+                    .bind(email.to_ascii_lowercase())
+                    .fetch_optional(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                row.as_ref().map(user_details_from_row).transpose()
+            }
+
+            async fn primary_user(&self, org: OrgId) -> Result<Option<UserDetails>> {
+                let sql = format!("{USER_DETAILS_SELECT} WHERE u.org_id = $1 AND u.is_primary ORDER BY u.id LIMIT 1");
+                let row = sqlx::query(&sql).bind(org.0).fetch_optional(&self.read).await.map_err(db_error)?;
+                row.as_ref().map(user_details_from_row).transpose()
+            }
+
+            async fn roles(&self, org: OrgId) -> Result<Vec<Role>> {
+                let sql = format!("{ROLE_SELECT} WHERE org_id = $1 ORDER BY id");
+                let rows = sqlx::query(&sql).bind(org.0).fetch_all(&self.read).await.map_err(db_error)?;
+                rows.iter().map(role_from_row).collect()
+            }
+
+            async fn profiles(&self, org: OrgId) -> Result<Vec<Profile>> {
+                let sql = format!("{PROFILE_SELECT} WHERE org_id = $1 ORDER BY id");
+                let rows = sqlx::query(&sql).bind(org.0).fetch_all(&self.read).await.map_err(db_error)?;
+                rows.iter().map(profile_from_row).collect()
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl OrgTx for $tx {
+            fn org(&self) -> &Org {
+                &self.org
+            }
+
+            fn next_id(&mut self) -> ZohoId {
+                let id = ZohoId::compose(self.org.id, self.org.next_seq);
+                self.org.next_seq += 1;
+                id
+            }
+
+            async fn user(&mut self, id: ZohoId) -> Result<Option<User>> {
+                let sql = format!("{USER_SELECT} WHERE u.org_id = $1 AND u.id = $2");
+                let row = sqlx::query(&sql)
+                    .bind(self.org.id.0)
+                    .bind(id.0)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                row.as_ref().map(user_from_row).transpose()
+            }
+
+            async fn user_id_by_email(&mut self, email: &str) -> Result<Option<ZohoId>> {
+                let id: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM users WHERE org_id = $1 AND email = $2 AND status <> 'deleted'",
+                )
+                .bind(self.org.id.0)
+                .bind(email.to_ascii_lowercase())
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(db_error)?;
+                Ok(id.map(ZohoId))
+            }
+
+            async fn insert_user(&mut self, user: &User) -> Result<()> {
+                let result = sqlx::query(
+                    "INSERT INTO users (org_id, id, email, first_name, last_name, status, confirmed, zuid, \
+                     role_id, profile_id, is_admin, is_primary, bucket, extra, created_at, modified_at, \
+                     created_by, modified_by) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+                )
+                .bind(self.org.id.0)
+                .bind(user.id.0)
+                .bind(user.email.to_ascii_lowercase())
+                .bind(&user.first_name)
+                .bind(&user.last_name)
+                .bind(user.status.as_str())
+                .bind(user.confirmed)
+                .bind(&user.zuid)
+                .bind(user.role_id.0)
+                .bind(user.profile_id.0)
+                .bind(user.admin)
+                .bind(user.primary)
+                .bind(user.bucket().code())
+                .bind(serde_json::to_string(&user.extra).map_err(Error::internal)?)
+                .bind(user.created_at)
+                .bind(user.modified_at)
+                .bind(user.created_by.map(|id| id.0))
+                .bind(user.modified_by.map(|id| id.0))
+                .execute(&mut *self.tx)
+                .await;
+                match result {
+                    Err(e) if is_unique_violation(&e) => Err(Error::DuplicateData {
+                        message: "a user with this id or email exists".to_owned(),
+                        details: Details::Id(user.id.to_string()),
+                    }),
+                    other => other.map(|_| ()).map_err(db_error),
+                }
+            }
+
+            async fn update_user(&mut self, user: &User) -> Result<()> {
+                let result = sqlx::query(
+                    "UPDATE users SET email = $3, first_name = $4, last_name = $5, status = $6, confirmed = $7, \
+                     zuid = $8, role_id = $9, profile_id = $10, is_admin = $11, is_primary = $12, bucket = $13, \
+                     extra = $14, modified_at = $15, modified_by = $16 WHERE org_id = $1 AND id = $2",
+                )
+                .bind(self.org.id.0)
+                .bind(user.id.0)
+                .bind(user.email.to_ascii_lowercase())
+                .bind(&user.first_name)
+                .bind(&user.last_name)
+                .bind(user.status.as_str())
+                .bind(user.confirmed)
+                .bind(&user.zuid)
+                .bind(user.role_id.0)
+                .bind(user.profile_id.0)
+                .bind(user.admin)
+                .bind(user.primary)
+                .bind(user.bucket().code())
+                .bind(serde_json::to_string(&user.extra).map_err(Error::internal)?)
+                .bind(user.modified_at)
+                .bind(user.modified_by.map(|id| id.0))
+                .execute(&mut *self.tx)
+                .await;
+                match result {
+                    Err(e) if is_unique_violation(&e) => Err(Error::DuplicateData {
+                        message: "the email is already taken by another user".to_owned(),
+                        details: Details::Id(user.id.to_string()),
+                    }),
+                    Err(e) => Err(db_error(e)),
+                    Ok(done) if done.rows_affected() == 1 => Ok(()),
+                    Ok(_) => Err(Error::Internal(format!("user {} vanished during update", user.id))),
+                }
+            }
+
+            async fn adjust_user_count(&mut self, bucket: UserBucket, delta: i64) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO user_counts (org_id, bucket, n) VALUES ($1, $2, $3) \
+                     ON CONFLICT (org_id, bucket) DO UPDATE SET n = user_counts.n + excluded.n",
+                )
+                .bind(self.org.id.0)
+                .bind(bucket.code())
+                .bind(delta)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_error)?;
+                Ok(())
+            }
+
+            async fn user_counts(&mut self) -> Result<UserCounts> {
+                let rows = sqlx::query("SELECT bucket, n FROM user_counts WHERE org_id = $1")
+                    .bind(self.org.id.0)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                counts_from_rows(&rows)
+            }
+
+            async fn role(&mut self, id: ZohoId) -> Result<Option<Role>> {
+                let sql = format!("{ROLE_SELECT} WHERE org_id = $1 AND id = $2");
+                let row = sqlx::query(&sql)
+                    .bind(self.org.id.0)
+                    .bind(id.0)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                row.as_ref().map(role_from_row).transpose()
+            }
+
+            async fn insert_role(&mut self, role: &Role) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO roles (org_id, id, name, display_label, reporting_to, share_with_peers, \
+                     description, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(self.org.id.0)
+                .bind(role.id.0)
+                .bind(&role.name)
+                .bind(&role.display_label)
+                .bind(role.reporting_to.map(|id| id.0))
+                .bind(role.share_with_peers)
+                .bind(&role.description)
+                .bind(role.created_at)
+                .bind(role.modified_at)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_error)?;
+                Ok(())
+            }
+
+            async fn profile(&mut self, id: ZohoId) -> Result<Option<Profile>> {
+                let sql = format!("{PROFILE_SELECT} WHERE org_id = $1 AND id = $2");
+                let row = sqlx::query(&sql)
+                    .bind(self.org.id.0)
+                    .bind(id.0)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                row.as_ref().map(profile_from_row).transpose()
+            }
+
+            async fn insert_profile(&mut self, profile: &Profile) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO profiles (org_id, id, name, display_label, description, is_default, custom, \
+                     is_admin, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(self.org.id.0)
+                .bind(profile.id.0)
+                .bind(&profile.name)
+                .bind(&profile.display_label)
+                .bind(&profile.description)
+                .bind(profile.default)
+                .bind(profile.custom)
+                .bind(profile.admin)
+                .bind(profile.created_at)
+                .bind(profile.modified_at)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_error)?;
+                Ok(())
+            }
+
+            async fn insert_token(&mut self, token: &TokenRecord) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO tokens (hash, org_id, user_id, kind, scopes, expires_at, parent, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&token.hash.0)
+                .bind(token.org.0)
+                .bind(token.user_id.0)
+                .bind(token.kind.as_str())
+                .bind(token.scopes.to_string())
+                .bind(token.expires_at)
+                .bind(token.parent.as_ref().map(|p| p.0.clone()))
+                .bind(token.created_at)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_error)?;
+                Ok(())
+            }
+
+            async fn commit(self: Box<Self>) -> Result<()> {
+                let mut this = *self;
+                if this.org.next_seq != this.first_seq {
+                    sqlx::query("UPDATE orgs SET next_seq = $2 WHERE id = $1")
+                        .bind(this.org.id.0)
+                        .bind(this.org.next_seq)
+                        .execute(&mut *this.tx)
+                        .await
+                        .map_err(db_error)?;
+                }
+                this.tx.commit().await.map_err(db_error)
+            }
+        }
+    };
+}
