@@ -1,0 +1,158 @@
+//! Request extractors: the authenticated caller with the scopes an endpoint
+//! requires, JSON bodies parsed whatever their content type, and query
+//! parameters with Zoho-style errors.
+
+use crate::error::ApiError;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::header::AUTHORIZATION;
+use orgdir_core::auth::{check_grant, hash_token, token_from_header, Principal};
+use orgdir_core::scopes::Scope;
+use orgdir_core::{Error, OrgId};
+use serde_json::Value;
+use std::marker::PhantomData;
+
+/// The scopes an endpoint requires (all of them).
+pub trait Requirement: Send + Sync + 'static {
+    /// The scope strings; each parses with [`Scope::parse`] (a test checks).
+    const SCOPES: &'static [&'static str];
+
+    /// The parsed scopes.
+    fn scopes() -> Result<Vec<Scope>, Error> {
+        Self::SCOPES
+            .iter()
+            .map(|s| Scope::parse(s).map_err(Error::internal))
+            .collect()
+    }
+}
+
+macro_rules! requirements {
+    ($($(#[$doc:meta])* $name:ident => [$($scope:literal),+];)*) => {
+        $($(#[$doc])* pub struct $name;
+        impl Requirement for $name {
+            const SCOPES: &'static [&'static str] = &[$($scope),+];
+        })*
+
+        /// Every requirement's scopes, for the scope tests.
+        pub const ALL_REQUIREMENTS: &[(&str, &[&str])] = &[$((stringify!($name), &[$($scope),+])),*];
+    };
+}
+
+requirements! {
+    /// Users list, get and count.
+    UsersRead => ["ZohoCRM.users.READ"];
+    /// `POST /users`.
+    UsersCreate => ["ZohoCRM.users.CREATE"];
+    /// `PUT /users`.
+    UsersUpdate => ["ZohoCRM.users.UPDATE"];
+    /// `DELETE /users/{id}`.
+    UsersDelete => ["ZohoCRM.users.DELETE"];
+}
+
+/// The caller of a request, authenticated and holding every scope of `R`.
+pub struct Authed<R: Requirement> {
+    pub principal: Principal,
+    _requirement: PhantomData<R>,
+}
+
+impl<R: Requirement> FromRequestParts<AppState> for Authed<R> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let principal = authenticate(parts, state).await?;
+        principal.require_scopes(&R::scopes()?)?;
+        Ok(Self {
+            principal,
+            _requirement: PhantomData,
+        })
+    }
+}
+
+/// Reads the token, finds it, and checks the user and the `X-CRM-ORG` header.
+pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, Error> {
+    let header = match parts.headers.get(AUTHORIZATION) {
+        None => None,
+        Some(value) => Some(value.to_str().map_err(|_| Error::AuthenticationFailure)?),
+    };
+    let token = token_from_header(header)?;
+    let grant = state.store.token(&hash_token(token)).await?;
+    let principal = check_grant(grant, orgdir_core::time::now())?;
+    if let Some(org) = parts.headers.get("x-crm-org") {
+        let named = org.to_str().ok().and_then(|t| OrgId::parse(t.trim()));
+        if named != Some(principal.org) {
+            return Err(Error::InvalidData {
+                message: "the X-CRM-ORG header does not name the token's org".to_owned(),
+                details: orgdir_core::Details::Param("X-CRM-ORG".to_owned()),
+            });
+        }
+    }
+    Ok(principal)
+}
+
+/// A JSON body, parsed whatever the request's `Content-Type` says.
+pub struct JsonBody(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                Error::PayloadTooLarge {
+                    maximum_length: crate::MAX_BODY_BYTES,
+                }
+            } else {
+                Error::InvalidData {
+                    message: "the request body could not be read".to_owned(),
+                    details: orgdir_core::Details::None,
+                }
+            }
+        })?;
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|_| {
+            ApiError(Error::InvalidData {
+                message: "the request body is not valid JSON".to_owned(),
+                details: orgdir_core::Details::None,
+            })
+        })
+    }
+}
+
+/// Query parameters, decoded. The first of repeated names wins.
+pub struct Params(Vec<(String, String)>);
+
+impl Params {
+    /// The value of `name`, if given.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        Ok(Self(
+            url::form_urlencoded::parse(query.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_requirement_parses() {
+        for (name, scopes) in ALL_REQUIREMENTS {
+            for scope in *scopes {
+                assert!(Scope::parse(scope).is_ok(), "{name}: {scope}");
+            }
+        }
+        assert!(UsersRead::scopes().is_ok());
+    }
+}

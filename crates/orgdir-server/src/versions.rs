@@ -1,0 +1,89 @@
+//! API versions: the one table saying from which version each endpoint
+//! exists (SPEC 8), and the middleware that enforces it.
+
+use crate::error::ApiError;
+use axum::extract::{MatchedPath, Request};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use orgdir_core::Error;
+
+/// The newest version orgdir speaks.
+pub const LATEST: u32 = 8;
+
+/// Endpoints that appeared after v2, by route pattern, with their first
+/// version. Every other route exists from v2.
+pub const INTRODUCED_IN: &[(&str, u32)] = &[
+    ("/crm/{version}/users/actions/count", 6),
+];
+
+/// The first version of the route `pattern`.
+pub fn first_version(pattern: &str) -> u32 {
+    INTRODUCED_IN
+        .iter()
+        .find(|(p, _)| *p == pattern)
+        .map(|(_, v)| *v)
+        .unwrap_or(2)
+}
+
+/// Parses a version segment: `v2`, `v2.1`, `v3` … `v8` → its major number.
+/// `v1` parses (so it can be refused as too old); anything else does not.
+pub fn parse(segment: &str) -> Option<u32> {
+    let number = segment.strip_prefix('v')?;
+    let (major, minor) = match number.split_once('.') {
+        Some((major, minor)) => (major, Some(minor)),
+        None => (number, None),
+    };
+    let major: u32 = major.parse().ok().filter(|m| (1..=LATEST).contains(m))?;
+    match minor {
+        None => Some(major),
+        Some("1") if major == 2 => Some(major),
+        Some(_) => None,
+    }
+}
+
+/// Refuses a request whose version is unknown (404) or older than its route (400).
+pub async fn guard(matched: Option<MatchedPath>, request: Request, next: Next) -> Response {
+    let segment = request.uri().path().split('/').nth(2).unwrap_or_default();
+    let Some(pattern) = matched else {
+        return next.run(request).await;
+    };
+    if !pattern.as_str().starts_with("/crm/{version}/") {
+        return next.run(request).await;
+    }
+    match parse(segment) {
+        None => ApiError(Error::InvalidUrlPattern).into_response(),
+        Some(version) => {
+            let first = first_version(pattern.as_str());
+            if version < first {
+                ApiError(Error::ApiNotSupported {
+                    supported_version: first,
+                })
+                .into_response()
+            } else {
+                next.run(request).await
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_versions() {
+        assert_eq!(parse("v2"), Some(2));
+        assert_eq!(parse("v2.1"), Some(2));
+        assert_eq!(parse("v8"), Some(8));
+        assert_eq!(parse("v1"), Some(1));
+        for bad in ["v9", "v0", "8", "v3.1", "vx", "", "v2.", "v-1"] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn table_lookup() {
+        assert_eq!(first_version("/crm/{version}/users/actions/count"), 6);
+        assert_eq!(first_version("/crm/{version}/users"), 2);
+    }
+}

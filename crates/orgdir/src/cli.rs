@@ -1,0 +1,213 @@
+//! Command-line interface (clap derive; every flag also settable as `ORGDIR_*`).
+
+use anyhow::{anyhow, bail, Context};
+use clap::{Args, Parser, Subcommand};
+use orgdir_core::scopes::ScopeSet;
+use orgdir_core::service::{orgs, tokens, users};
+use orgdir_core::store::Store;
+use orgdir_core::OrgId;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// A self-hosted, Zoho CRM-compatible organisation directory.
+#[derive(Parser)]
+#[command(name = "orgdir", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the Zoho CRM API (creates a demo org on an empty database).
+    Serve(ServeArgs),
+    /// Mint an access token and print only the token.
+    Token(TokenArgs),
+    /// Mark an invited user as confirmed (they accepted the invitation).
+    ConfirmUser(ConfirmArgs),
+}
+
+#[derive(Args)]
+struct DatabaseArgs {
+    /// `sqlite://FILE` or `postgres://…`.
+    #[arg(long, env = "ORGDIR_DATABASE_URL", default_value = "sqlite://orgdir.db")]
+    database_url: String,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DatabaseArgs,
+    /// Address to listen on.
+    #[arg(long, env = "ORGDIR_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Seed of the demo org's id, so runs with the same seed get the same ids.
+    #[arg(long, env = "ORGDIR_SEED", default_value_t = 0)]
+    seed: u64,
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "ORGDIR_LOG_JSON")]
+    log_json: bool,
+}
+
+#[derive(Args)]
+struct OrgArgs {
+    #[command(flatten)]
+    db: DatabaseArgs,
+    /// The org (default: the only org).
+    #[arg(long, env = "ORGDIR_ORG")]
+    org: Option<i64>,
+}
+
+#[derive(Args)]
+struct TokenArgs {
+    #[command(flatten)]
+    target: OrgArgs,
+    /// The user's email (default: the org's primary admin).
+    #[arg(long)]
+    user: Option<String>,
+    /// Scopes, comma-separated, e.g. `ZohoCRM.users.READ,ZohoCRM.settings.ALL`.
+    #[arg(long, required = true)]
+    scopes: String,
+    /// Lifetime in seconds; 0 means until revoked.
+    #[arg(long, default_value_t = tokens::ACCESS_TOKEN_TTL)]
+    expires_in: i64,
+}
+
+#[derive(Args)]
+struct ConfirmArgs {
+    #[command(flatten)]
+    target: OrgArgs,
+    /// The user's email.
+    #[arg(long)]
+    email: String,
+}
+
+impl Cli {
+    /// Runs the chosen command.
+    pub async fn run(self) -> anyhow::Result<()> {
+        match self.command {
+            Command::Serve(args) => serve(args).await,
+            Command::Token(args) => token(args).await,
+            Command::ConfirmUser(args) => confirm_user(args).await,
+        }
+    }
+}
+
+async fn open(db: &DatabaseArgs) -> anyhow::Result<Arc<dyn Store>> {
+    orgdir_store::connect(&db.database_url)
+        .await
+        .with_context(|| format!("opening {}", orgdir_store::redact_url(&db.database_url)))
+}
+
+/// The org named by `--org`, or the only one.
+async fn pick_org(store: &dyn Store, org: Option<i64>) -> anyhow::Result<OrgId> {
+    if let Some(id) = org {
+        let id = OrgId(id);
+        store.org(id).await?.ok_or_else(|| anyhow!("no org {id}"))?;
+        return Ok(id);
+    }
+    match store.orgs().await?.as_slice() {
+        [only] => Ok(only.id),
+        [] => bail!("the database has no org yet: run `orgdir serve` once"),
+        _ => bail!("the database has several orgs: name one with --org"),
+    }
+}
+
+fn init_tracing(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ORGDIR_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    init_tracing(args.log_json);
+    let store = open(&args.db).await?;
+    tracing::info!(database = %orgdir_store::redact_url(&args.db.database_url), "database ready");
+    let app = orgdir_server::Application::build(store.clone(), args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
+    let addr = app.local_addr()?;
+    if store.orgs().await?.is_empty() {
+        let created = orgs::create_org(store.as_ref(), &orgs::NewOrg::demo(args.seed)).await?;
+        print_demo(&created, addr);
+    } else {
+        println!("orgdir: serving existing orgs; mint a token with `orgdir token --scopes …`");
+    }
+    tracing::info!(%addr, "listening");
+    app.run_until_stopped(shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn print_demo(created: &orgs::CreatedOrg, addr: SocketAddr) {
+    let host = if addr.ip().is_unspecified() {
+        format!("127.0.0.1:{}", addr.port())
+    } else {
+        addr.to_string()
+    };
+    println!("orgdir: created the demo org {} ({})", created.org.id, created.org.name);
+    println!("  primary admin user id: {}", created.admin_user_id);
+    println!("  access token (all scopes, shown once): {}", created.admin_token);
+    println!("  try:");
+    println!(
+        "  curl -s http://{host}/crm/v8/users/actions/count -H 'Authorization: Zoho-oauthtoken {}'",
+        created.admin_token
+    );
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+async fn token(args: TokenArgs) -> anyhow::Result<()> {
+    let store = open(&args.target.db).await?;
+    let org = pick_org(store.as_ref(), args.target.org).await?;
+    let user = match &args.user {
+        Some(email) => store.user_by_email(org, email).await?,
+        None => store.primary_user(org).await?,
+    }
+    .ok_or_else(|| anyhow!("no such user in org {org}"))?;
+    let scopes = ScopeSet::parse(&args.scopes)?;
+    if scopes.is_empty() {
+        bail!("give at least one scope");
+    }
+    let ttl = (args.expires_in > 0).then_some(args.expires_in);
+    let token = tokens::mint_access_token(store.as_ref(), org, user.user.id, scopes, ttl).await?;
+    println!("{token}");
+    Ok(())
+}
+
+async fn confirm_user(args: ConfirmArgs) -> anyhow::Result<()> {
+    let store = open(&args.target.db).await?;
+    let org = pick_org(store.as_ref(), args.target.org).await?;
+    let user = store
+        .user_by_email(org, &args.email)
+        .await?
+        .ok_or_else(|| anyhow!("no such user in org {org}"))?;
+    users::confirm(store.as_ref(), org, user.user.id).await?;
+    println!("confirmed {}", user.user.email);
+    Ok(())
+}
