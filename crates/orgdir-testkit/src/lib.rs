@@ -1,0 +1,311 @@
+//! Test support: a fresh database per test on SQLite or PostgreSQL, an orgdir
+//! server on port 0 driven through `orgdir-client`, and fixtures.
+//!
+//! PostgreSQL tests use `ORGDIR_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`) to create a database per
+//! test. When PostgreSQL cannot be reached they print a loud SKIPPED line —
+//! unless `CI=true`, where they fail.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod fixtures;
+
+use orgdir_client::Client;
+use orgdir_core::service::orgs::{create_org, CreatedOrg, NewOrg};
+use orgdir_core::store::Store;
+use sqlx::Connection;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+/// The database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server tests create their databases on.
+pub fn postgres_admin_url() -> String {
+    std::env::var("ORGDIR_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A fresh, empty database that is removed when dropped.
+pub struct TestDb {
+    pub backend: Backend,
+    pub url: String,
+    _dir: Option<tempdir::TempDir>,
+    pg_name: Option<String>,
+}
+
+mod tempdir {
+    use std::path::{Path, PathBuf};
+
+    /// A directory removed on drop.
+    pub struct TempDir(PathBuf);
+
+    impl TempDir {
+        pub fn new(name: &str) -> Self {
+            let path = std::env::temp_dir().join(name);
+            std::fs::create_dir_all(&path).expect("create temp dir");
+            Self(path)
+        }
+
+        pub fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+fn unique_name() -> String {
+    format!(
+        "orgdir_t_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        rand::random::<u32>()
+    )
+}
+
+impl TestDb {
+    /// A fresh database, or `None` when PostgreSQL is unreachable outside CI.
+    pub async fn new(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempdir::TempDir::new(&unique_name());
+                let file: PathBuf = dir.path().join("orgdir.db");
+                Some(Self {
+                    backend,
+                    url: format!("sqlite://{}", file.display()),
+                    _dir: Some(dir),
+                    pg_name: None,
+                })
+            }
+            Backend::Postgres => {
+                let admin = postgres_admin_url();
+                let mut conn = match sqlx::PgConnection::connect(&admin).await {
+                    Ok(conn) => conn,
+                    Err(e) => {
+                        if in_ci() {
+                            panic!("CI=true but PostgreSQL is unreachable at {admin}: {e}");
+                        }
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "\n*** SKIPPED: PostgreSQL test — cannot reach {admin}: {e}. \
+                             Start PostgreSQL or set ORGDIR_TEST_POSTGRES_URL; under CI=true this fails. ***\n"
+                        );
+                        return None;
+                    }
+                };
+                let name = unique_name();
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
+                let mut url = url::Url::parse(&admin).expect("postgres url");
+                url.set_path(&name);
+                Some(Self {
+                    backend,
+                    url: url.to_string(),
+                    _dir: None,
+                    pg_name: Some(name),
+                })
+            }
+        }
+    }
+
+    /// Opens (and migrates) the store.
+    pub async fn store(&self) -> Arc<dyn Store> {
+        orgdir_store::connect(&self.url).await.expect("open store")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            let admin = postgres_admin_url();
+            // A runtime of its own: Drop may run inside or outside one.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                if let Ok(rt) = rt {
+                    rt.block_on(async move {
+                        if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&mut conn)
+                                .await;
+                        }
+                    });
+                }
+            })
+            .join();
+        }
+    }
+}
+
+/// A running orgdir server with a demo org, and a client holding its admin token.
+pub struct TestApp {
+    pub db: TestDb,
+    pub store: Arc<dyn Store>,
+    pub addr: SocketAddr,
+    pub org: CreatedOrg,
+    /// A client for this server with the admin's all-scopes token.
+    pub client: Client,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestApp {
+    /// A server on a fresh database, or `None` when PostgreSQL is unreachable outside CI.
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        let db = TestDb::new(backend).await?;
+        let store = db.store().await;
+        let org = create_org(store.as_ref(), &NewOrg::demo(7)).await.expect("demo org");
+        Some(Self::serve(db, store, org).await)
+    }
+
+    async fn serve(db: TestDb, store: Arc<dyn Store>, org: CreatedOrg) -> Self {
+        let app = orgdir_server::Application::build(store.clone(), "127.0.0.1:0".parse().expect("addr"))
+            .await
+            .expect("bind");
+        let addr = app.local_addr().expect("addr");
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            app.run_until_stopped(async {
+                let _ = stopped.await;
+            })
+            .await
+            .expect("serve");
+        });
+        let client = Client::new(format!("http://{addr}")).with_token(&org.admin_token);
+        Self {
+            db,
+            store,
+            addr,
+            org,
+            client,
+            stop: Some(stop),
+            server: Some(server),
+        }
+    }
+
+    /// Stops the server, reopens the database from scratch and serves it again
+    /// on a new port: what a process restart does.
+    pub async fn restart(mut self) -> Self {
+        self.shutdown().await;
+        let db = std::mem::replace(
+            &mut self.db,
+            TestDb {
+                backend: Backend::Sqlite,
+                url: String::new(),
+                _dir: None,
+                pg_name: None,
+            },
+        );
+        let org = self.org.clone();
+        drop(self);
+        let store = db.store().await;
+        Self::serve(db, store, org).await
+    }
+
+    async fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+
+    /// A client for this server with another token (or none).
+    pub fn client_with(&self, token: Option<&str>) -> Client {
+        let client = Client::new(format!("http://{}", self.addr));
+        match token {
+            Some(t) => client.with_token(t),
+            None => client,
+        }
+    }
+
+    /// Mints a token for the primary admin with `scopes`.
+    pub async fn token(&self, scopes: &str) -> String {
+        let scopes = orgdir_core::scopes::ScopeSet::parse(scopes).expect("scopes");
+        orgdir_core::service::tokens::mint_access_token(
+            self.store.as_ref(),
+            self.org.org.id,
+            self.org.admin_user_id,
+            scopes,
+            Some(3600),
+        )
+        .await
+        .expect("mint")
+    }
+
+    /// The ids of the org's root role and its Standard and Administrator profiles.
+    pub async fn directory(&self) -> Directory {
+        let roles = self.store.roles(self.org.org.id).await.expect("roles");
+        let profiles = self.store.profiles(self.org.org.id).await.expect("profiles");
+        let profile = |name: &str| {
+            profiles
+                .iter()
+                .find(|p| p.name == name)
+                .map(|p| p.id.to_string())
+                .expect("built-in profile")
+        };
+        Directory {
+            root_role: roles[0].id.to_string(),
+            standard_profile: profile("Standard"),
+            admin_profile: profile("Administrator"),
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Ids of an org's built-ins, for building users.
+#[derive(Debug, Clone)]
+pub struct Directory {
+    pub root_role: String,
+    pub standard_profile: String,
+    pub admin_profile: String,
+}
+
+/// Runs a test body on SQLite and on PostgreSQL: `storage_test!(name, body_fn)`
+/// makes `name::sqlite` and `name::postgres`, each getting a fresh [`TestApp`].
+#[macro_export]
+macro_rules! storage_test {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::TestApp::spawn($crate::Backend::Sqlite).await.expect("sqlite app");
+                super::$body(app).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::TestApp::spawn($crate::Backend::Postgres).await {
+                    super::$body(app).await;
+                }
+            }
+        }
+    };
+}

@@ -1,0 +1,169 @@
+//! The users story of issue 2, on SQLite and PostgreSQL: counts follow
+//! creation, deactivation and deletion, and survive a restart.
+
+use orgdir_client::users::ListUsers;
+use orgdir_testkit::fixtures::UserBuilder;
+use orgdir_testkit::{storage_test, TestApp};
+use orgdir_types::users::UserType;
+use orgdir_types::ErrorCode;
+
+async fn count(app: &TestApp, t: UserType) -> u64 {
+    app.client.users_count(t).await.expect("count")
+}
+
+async fn story(app: TestApp) {
+    // A fresh org has only its primary admin.
+    let raw = app
+        .client
+        .raw(reqwest::Method::GET, "/crm/v8/users/actions/count", None)
+        .await
+        .expect("count");
+    assert_eq!(raw.body, br#"{"count":1}"#);
+
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        ids.push(UserBuilder::new(&format!("user{i}@example.com")).first_name("U").create(&app).await);
+    }
+    let v7 = app.client.clone().with_version("v7");
+    assert_eq!(v7.users_count(UserType::ActiveUsers).await.expect("count"), 11);
+    assert_eq!(count(&app, UserType::NotConfirmedUsers).await, 10);
+    assert_eq!(count(&app, UserType::ConfirmedUsers).await, 1);
+    assert_eq!(count(&app, UserType::AdminUsers).await, 1);
+    assert_eq!(count(&app, UserType::ActiveConfirmedAdmins).await, 1);
+    assert_eq!(count(&app, UserType::CurrentUser).await, 1);
+
+    app.client.set_user_status(&ids[0], "inactive").await.expect("deactivate");
+    assert_eq!(count(&app, UserType::DeactiveUsers).await, 1);
+    assert_eq!(count(&app, UserType::ActiveUsers).await, 10);
+    let again = app.client.set_user_status(&ids[0], "disabled").await.expect_err("twice");
+    assert_eq!(again.code(), Some(ErrorCode::IdAlreadyDeactivated));
+
+    app.client.delete_user(&ids[1]).await.expect("delete");
+    assert_eq!(count(&app, UserType::AllUsers).await, 11);
+    assert_eq!(count(&app, UserType::DeletedUsers).await, 1);
+    assert_eq!(count(&app, UserType::ActiveUsers).await, 9);
+    let twice = app.client.delete_user(&ids[1]).await.expect_err("twice");
+    assert_eq!(twice.code(), Some(ErrorCode::IdAlreadyDeleted));
+    let update_deleted = app.client.set_user_status(&ids[1], "active").await.expect_err("deleted");
+    assert_eq!(update_deleted.code(), Some(ErrorCode::CannotUpdateDeletedUser));
+
+    // Reactivation and the list agree with the counts.
+    app.client.set_user_status(&ids[0], "active").await.expect("activate");
+    let active_again = app.client.set_user_status(&ids[0], "active").await.expect_err("twice");
+    assert_eq!(active_again.code(), Some(ErrorCode::IdAlreadyActive));
+    let listed = app
+        .client
+        .list_users(&ListUsers { user_type: Some(UserType::DeletedUsers), ..Default::default() })
+        .await
+        .expect("list")
+        .expect("one deleted user");
+    assert_eq!(listed.users.len(), 1);
+    assert_eq!(listed.users[0].id, ids[1]);
+    assert_eq!(listed.users[0].status, "deleted");
+
+    // Counts equal a recount, and survive a restart.
+    let org = app.org.org.id;
+    assert_eq!(app.store.user_counts(org).await.expect("counts"), app.store.recount_users(org).await.expect("recount"));
+    let app = app.restart().await;
+    assert_eq!(count(&app, UserType::AllUsers).await, 11);
+    assert_eq!(count(&app, UserType::ActiveUsers).await, 10);
+    assert_eq!(count(&app, UserType::DeletedUsers).await, 1);
+    let user = app.client.get_user(&ids[2]).await.expect("get");
+    assert_eq!(user.email, "user2@example.com");
+    assert_eq!(user.full_name, "U user2");
+}
+storage_test!(users_story, story);
+
+async fn licences(app: TestApp) {
+    // The demo org has 25 licences and one active user.
+    let mut ids = Vec::new();
+    for i in 0..24 {
+        ids.push(UserBuilder::new(&format!("l{i}@example.com")).create(&app).await);
+    }
+    let dir = app.directory().await;
+    let refused = app
+        .client
+        .create_user(UserBuilder::new("late@example.com").json(&dir))
+        .await
+        .expect_err("no licence left");
+    assert_eq!(refused.code(), Some(ErrorCode::LicenseLimitExceeded));
+    assert_eq!(refused.status().map(|s| s.as_u16()), Some(400));
+    assert_eq!(app.client.users_count(UserType::AllUsers).await.expect("count"), 25, "nothing written");
+
+    app.client.set_user_status(&ids[0], "inactive").await.expect("deactivate frees one");
+    UserBuilder::new("late@example.com").create(&app).await;
+    let reactivate = app.client.set_user_status(&ids[0], "active").await.expect_err("full again");
+    assert_eq!(reactivate.code(), Some(ErrorCode::LicenseLimitExceeded));
+}
+storage_test!(licence_limit, licences);
+
+async fn user_errors(app: TestApp) {
+    let dir = app.directory().await;
+    UserBuilder::new("dup@example.com").create(&app).await;
+    let dup = app
+        .client
+        .create_user(UserBuilder::new("DUP@example.com").json(&dir))
+        .await
+        .expect_err("duplicate email");
+    assert_eq!(dup.code(), Some(ErrorCode::DuplicateData));
+
+    let bad_role = app
+        .client
+        .create_user(UserBuilder::new("r@example.com").role("123").json(&dir))
+        .await
+        .expect_err("bad role");
+    assert_eq!(bad_role.code(), Some(ErrorCode::InvalidData));
+
+    let missing = app
+        .client
+        .create_user(serde_json::json!({"email":"m@example.com","role":dir.root_role,"profile":dir.standard_profile}))
+        .await
+        .expect_err("no last name");
+    assert_eq!(missing.code(), Some(ErrorCode::MandatoryNotFound));
+    match missing {
+        orgdir_client::ClientError::Api { body, .. } => {
+            assert_eq!(body.details["json_path"], "$.users[0].last_name");
+            assert_eq!(body.details["api_name"], "last_name");
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // A non-admin cannot write users.
+    let standard = UserBuilder::new("std@example.com").create(&app).await;
+    let token = orgdir_core::service::tokens::mint_access_token(
+        app.store.as_ref(),
+        app.org.org.id,
+        orgdir_core::ZohoId::parse(&standard).expect("id"),
+        orgdir_core::scopes::ScopeSet::parse("ZohoCRM.users.ALL").expect("scopes"),
+        None,
+    )
+    .await
+    .expect("token");
+    let as_standard = app.client_with(Some(&token));
+    let denied = as_standard
+        .create_user(UserBuilder::new("x@example.com").json(&dir))
+        .await
+        .expect_err("not admin");
+    assert_eq!(denied.code(), Some(ErrorCode::NoPermission));
+    assert_eq!(as_standard.users_count(UserType::CurrentUser).await.expect("may read"), 1);
+
+    // A deactivated user's token gets INACTIVE_USER.
+    app.client.set_user_status(&standard, "disabled").await.expect("deactivate");
+    let inactive = as_standard.users_count(UserType::AllUsers).await.expect_err("inactive");
+    assert_eq!(inactive.code(), Some(ErrorCode::InactiveUser));
+    assert_eq!(inactive.status().map(|s| s.as_u16()), Some(403));
+
+    // The primary admin cannot be deactivated or deleted.
+    let primary = app.org.admin_user_id.to_string();
+    let err = app.client.set_user_status(&primary, "inactive").await.expect_err("primary");
+    assert_eq!(err.code(), Some(ErrorCode::NotAllowed));
+    let err = app.client.delete_user(&primary).await.expect_err("primary");
+    assert_eq!(err.code(), Some(ErrorCode::NotAllowed));
+
+    // Unknown and malformed ids.
+    let err = app.client.get_user("123").await.expect_err("unknown");
+    assert_eq!(err.code(), Some(ErrorCode::InvalidData));
+    let err = app.client.get_user("abc").await.expect_err("malformed");
+    assert_eq!(err.code(), Some(ErrorCode::InvalidData));
+}
+storage_test!(user_error_cases, user_errors);
