@@ -107,12 +107,24 @@ impl Client {
 
     /// `{api_domain}/crm/{version}/{path}`.
     pub fn url(&self, path: &str) -> String {
-        format!("{}/crm/{}/{}", self.api_domain, self.version, path.trim_start_matches('/'))
+        format!(
+            "{}/crm/{}/{}",
+            self.api_domain,
+            self.version,
+            path.trim_start_matches('/')
+        )
     }
 
     /// Sends any request to `{api_domain}{path_and_query}` and returns it raw.
-    pub async fn raw(&self, method: Method, path_and_query: &str, body: Option<&Value>) -> Result<RawResponse, ClientError> {
-        let mut request = self.http.request(method, format!("{}{}", self.api_domain, path_and_query));
+    pub async fn raw(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<&Value>,
+    ) -> Result<RawResponse, ClientError> {
+        let mut request = self
+            .http
+            .request(method, format!("{}{}", self.api_domain, path_and_query));
         if let Some(token) = &self.token {
             request = request.header("Authorization", format!("Zoho-oauthtoken {token}"));
         }
@@ -127,7 +139,11 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let body = response.bytes().await?.to_vec();
-        Ok(RawResponse { status, content_type, body })
+        Ok(RawResponse {
+            status,
+            content_type,
+            body,
+        })
     }
 
     /// Sends a request under `/crm/{version}/` and decodes the answer: `None`
@@ -139,17 +155,25 @@ impl Client {
         body: Option<&Value>,
         resource: Option<&str>,
     ) -> Result<Option<T>, ClientError> {
-        let path = format!("/crm/{}/{}", self.version, path_and_query.trim_start_matches('/'));
+        let path = format!(
+            "/crm/{}/{}",
+            self.version,
+            path_and_query.trim_start_matches('/')
+        );
         let raw = self.raw(method, &path, body).await?;
         if raw.status == StatusCode::NO_CONTENT {
             return Ok(None);
         }
-        let json: Value = serde_json::from_slice(&raw.body).map_err(|e| ClientError::Unexpected {
-            status: raw.status,
-            detail: format!("body is not JSON: {e}"),
-        })?;
+        let json: Value =
+            serde_json::from_slice(&raw.body).map_err(|e| ClientError::Unexpected {
+                status: raw.status,
+                detail: format!("body is not JSON: {e}"),
+            })?;
         if let Some(error) = find_error(&json, resource) {
-            return Err(ClientError::Api { status: raw.status, body: error });
+            return Err(ClientError::Api {
+                status: raw.status,
+                body: error,
+            });
         }
         if !raw.status.is_success() {
             return Err(ClientError::Unexpected {
@@ -157,17 +181,21 @@ impl Client {
                 detail: json.to_string(),
             });
         }
-        serde_json::from_value(json).map(Some).map_err(|e| ClientError::Unexpected {
-            status: raw.status,
-            detail: format!("unexpected shape: {e}"),
-        })
+        serde_json::from_value(json)
+            .map(Some)
+            .map_err(|e| ClientError::Unexpected {
+                status: raw.status,
+                detail: format!("unexpected shape: {e}"),
+            })
     }
 }
 
 /// The error envelope in `json`: bare, or the first failed item of `resource`.
 fn find_error(json: &Value, resource: Option<&str>) -> Option<ErrorBody> {
     let candidate = match resource.and_then(|r| json.get(r)).and_then(Value::as_array) {
-        Some(items) => items.iter().find(|i| i.get("status").and_then(Value::as_str) == Some("error"))?,
+        Some(items) => items
+            .iter()
+            .find(|i| i.get("status").and_then(Value::as_str) == Some("error"))?,
         None => json,
     };
     if candidate.get("status").and_then(Value::as_str) == Some("error") {

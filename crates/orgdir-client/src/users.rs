@@ -57,28 +57,48 @@ impl Client {
 
     /// `GET /users`; `None` when there is nothing to list (204).
     pub async fn list_users(&self, options: &ListUsers) -> Result<Option<UsersPage>, ClientError> {
-        self.call(Method::GET, &format!("users{}", options.query()), None, None).await
+        self.call(
+            Method::GET,
+            &format!("users{}", options.query()),
+            None,
+            None,
+        )
+        .await
     }
 
     /// `GET /users/{id}`.
     pub async fn get_user(&self, id: &str) -> Result<User, ClientError> {
-        let body: Option<UsersBody> = self.call(Method::GET, &format!("users/{id}"), None, None).await?;
-        body.and_then(|b| b.users.into_iter().next()).ok_or_else(|| ClientError::Unexpected {
-            status: reqwest::StatusCode::NO_CONTENT,
-            detail: "no user in the response".to_owned(),
-        })
+        let body: Option<UsersBody> = self
+            .call(Method::GET, &format!("users/{id}"), None, None)
+            .await?;
+        body.and_then(|b| b.users.into_iter().next())
+            .ok_or_else(|| ClientError::Unexpected {
+                status: reqwest::StatusCode::NO_CONTENT,
+                detail: "no user in the response".to_owned(),
+            })
     }
 
     /// `POST /users` with one user (`{"last_name","email","role","profile",…}`); returns its id.
     pub async fn create_user(&self, user: Value) -> Result<String, ClientError> {
         let body = json!({ "users": [user] });
-        written_id(self.call(Method::POST, "users", Some(&body), Some("users")).await?)
+        written_id(
+            self.call(Method::POST, "users", Some(&body), Some("users"))
+                .await?,
+        )
     }
 
     /// `PUT /users/{id}` with the fields to change.
     pub async fn update_user(&self, id: &str, fields: Value) -> Result<String, ClientError> {
         let body = json!({ "users": [fields] });
-        written_id(self.call(Method::PUT, &format!("users/{id}"), Some(&body), Some("users")).await?)
+        written_id(
+            self.call(
+                Method::PUT,
+                &format!("users/{id}"),
+                Some(&body),
+                Some("users"),
+            )
+            .await?,
+        )
     }
 
     /// `PUT /users/{id}` with `{"status": …}` (`active`, `inactive`/`disabled`).
@@ -88,6 +108,9 @@ impl Client {
 
     /// `DELETE /users/{id}`.
     pub async fn delete_user(&self, id: &str) -> Result<String, ClientError> {
-        written_id(self.call(Method::DELETE, &format!("users/{id}"), None, Some("users")).await?)
+        written_id(
+            self.call(Method::DELETE, &format!("users/{id}"), None, Some("users"))
+                .await?,
+        )
     }
 }

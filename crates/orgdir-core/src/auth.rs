@@ -26,7 +26,11 @@ pub fn hash_token(token: &str) -> TokenHash {
 pub fn new_token() -> (String, TokenHash) {
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
-    let token = format!("1000.{}.{}", hex::encode(&bytes[..16]), hex::encode(&bytes[16..]));
+    let token = format!(
+        "1000.{}.{}",
+        hex::encode(&bytes[..16]),
+        hex::encode(&bytes[16..])
+    );
     let hash = hash_token(&token);
     (token, hash)
 }
@@ -117,7 +121,8 @@ impl Principal {
 pub fn token_from_header(header: Option<&str>) -> Result<&str> {
     let header = header.map(str::trim).unwrap_or_default();
     let (scheme, token) = header.split_once(' ').ok_or(Error::AuthenticationFailure)?;
-    let known = scheme.eq_ignore_ascii_case("Zoho-oauthtoken") || scheme.eq_ignore_ascii_case("Bearer");
+    let known =
+        scheme.eq_ignore_ascii_case("Zoho-oauthtoken") || scheme.eq_ignore_ascii_case("Bearer");
     let token = token.trim();
     if !known || token.is_empty() {
         return Err(Error::AuthenticationFailure);
@@ -150,10 +155,22 @@ mod tests {
 
     #[test]
     fn header_schemes() {
-        assert_eq!(token_from_header(Some("Zoho-oauthtoken 1000.a.b")).expect("ok"), "1000.a.b");
+        assert_eq!(
+            token_from_header(Some("Zoho-oauthtoken 1000.a.b")).expect("ok"),
+            "1000.a.b"
+        );
         assert_eq!(token_from_header(Some("bearer  xyz ")).expect("ok"), "xyz");
-        for bad in [None, Some(""), Some("Zoho-oauthtoken"), Some("Basic abc"), Some("Zoho-oauthtoken   ")] {
-            assert!(matches!(token_from_header(bad), Err(Error::AuthenticationFailure)), "{bad:?}");
+        for bad in [
+            None,
+            Some(""),
+            Some("Zoho-oauthtoken"),
+            Some("Basic abc"),
+            Some("Zoho-oauthtoken   "),
+        ] {
+            assert!(
+                matches!(token_from_header(bad), Err(Error::AuthenticationFailure)),
+                "{bad:?}"
+            );
         }
     }
 
@@ -190,19 +207,31 @@ mod tests {
         assert!(check_grant(Some(grant(UserStatus::Active, None, TokenKind::Access)), 10).is_ok());
         assert!(matches!(check_grant(None, 10), Err(Error::InvalidToken)));
         assert!(matches!(
-            check_grant(Some(grant(UserStatus::Active, Some(10), TokenKind::Access)), 10),
+            check_grant(
+                Some(grant(UserStatus::Active, Some(10), TokenKind::Access)),
+                10
+            ),
             Err(Error::InvalidToken)
         ));
         assert!(matches!(
-            check_grant(Some(grant(UserStatus::Active, None, TokenKind::Refresh)), 10),
+            check_grant(
+                Some(grant(UserStatus::Active, None, TokenKind::Refresh)),
+                10
+            ),
             Err(Error::InvalidToken)
         ));
         assert!(matches!(
-            check_grant(Some(grant(UserStatus::Disabled, None, TokenKind::Access)), 10),
+            check_grant(
+                Some(grant(UserStatus::Disabled, None, TokenKind::Access)),
+                10
+            ),
             Err(Error::InactiveUser)
         ));
         assert!(matches!(
-            check_grant(Some(grant(UserStatus::Deleted, None, TokenKind::Access)), 10),
+            check_grant(
+                Some(grant(UserStatus::Deleted, None, TokenKind::Access)),
+                10
+            ),
             Err(Error::InvalidToken)
         ));
     }

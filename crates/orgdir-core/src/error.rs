@@ -27,7 +27,10 @@ impl Details {
             .unwrap_or_default()
             .trim_end_matches(']')
             .to_owned();
-        Self::Field { api_name, json_path }
+        Self::Field {
+            api_name,
+            json_path,
+        }
     }
 }
 

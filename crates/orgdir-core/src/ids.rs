@@ -81,7 +81,10 @@ mod tests {
 
     #[test]
     fn parses_zoho_ids() {
-        assert_eq!(ZohoId::parse("3652397000009952001"), Some(ZohoId(3652397000009952001)));
+        assert_eq!(
+            ZohoId::parse("3652397000009952001"),
+            Some(ZohoId(3652397000009952001))
+        );
         assert_eq!(ZohoId::parse(""), None);
         assert_eq!(ZohoId::parse("0"), None);
         assert_eq!(ZohoId::parse("-1"), None);

@@ -39,7 +39,10 @@ impl<'a> Fields<'a> {
                 self.path_of(key),
                 format!("{key} is longer than {max} characters"),
             )),
-            Some(_) => Err(Error::invalid_field(self.path_of(key), format!("{key} must be a string"))),
+            Some(_) => Err(Error::invalid_field(
+                self.path_of(key),
+                format!("{key} must be a string"),
+            )),
         }
     }
 
@@ -56,7 +59,10 @@ impl<'a> Fields<'a> {
         match self.map.get(key) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(Error::invalid_field(self.path_of(key), format!("{key} must be a boolean"))),
+            Some(_) => Err(Error::invalid_field(
+                self.path_of(key),
+                format!("{key} must be a boolean"),
+            )),
         }
     }
 
@@ -70,7 +76,8 @@ impl<'a> Fields<'a> {
 
     /// A required reference.
     pub fn req_ref(&self, key: &str) -> Result<ZohoId> {
-        self.opt_ref(key)?.ok_or_else(|| Error::mandatory(self.path_of(key)))
+        self.opt_ref(key)?
+            .ok_or_else(|| Error::mandatory(self.path_of(key)))
     }
 }
 
@@ -83,7 +90,10 @@ pub fn reference(value: &Value, path: &str) -> Result<ZohoId> {
             None => return Err(Error::mandatory(format!("{path}.id"))),
         },
         Value::String(s) => ZohoId::parse(s.trim()),
-        Value::Number(n) => n.as_i64().map(|v| v.to_string()).and_then(|s| ZohoId::parse(&s)),
+        Value::Number(n) => n
+            .as_i64()
+            .map(|v| v.to_string())
+            .and_then(|s| ZohoId::parse(&s)),
         _ => None,
     };
     id.ok_or_else(invalid)
@@ -95,7 +105,10 @@ pub fn body_array<'a>(body: &'a Value, key: &str) -> Result<&'a Vec<Value>> {
     match body.get(key) {
         Some(Value::Array(items)) if !items.is_empty() => Ok(items),
         Some(Value::Array(_)) | None | Some(Value::Null) => Err(Error::mandatory(path)),
-        Some(_) => Err(Error::invalid_field(path, format!("{key} must be an array"))),
+        Some(_) => Err(Error::invalid_field(
+            path,
+            format!("{key} must be an array"),
+        )),
     }
 }
 
@@ -107,7 +120,10 @@ mod tests {
     #[test]
     fn references_accept_both_shapes() {
         assert_eq!(reference(&json!("55"), "$.r").expect("ok"), ZohoId(55));
-        assert_eq!(reference(&json!({"id":"55"}), "$.r").expect("ok"), ZohoId(55));
+        assert_eq!(
+            reference(&json!({"id":"55"}), "$.r").expect("ok"),
+            ZohoId(55)
+        );
         assert!(reference(&json!({"name":"x"}), "$.r").is_err());
         assert!(reference(&json!("abc"), "$.r").is_err());
         assert!(reference(&json!(true), "$.r").is_err());
@@ -123,7 +139,10 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
-        assert!(matches!(f.req_str("missing", 5), Err(Error::MandatoryNotFound { .. })));
+        assert!(matches!(
+            f.req_str("missing", 5),
+            Err(Error::MandatoryNotFound { .. })
+        ));
         assert_eq!(f.opt_str("s", 1).expect("ok").as_deref(), Some("x"));
         assert!(f.opt_str("s", 0).is_err());
     }

@@ -56,7 +56,10 @@ impl Org {
     /// Checks the parts a client may choose.
     pub fn validate(&self) -> Result<()> {
         if self.name.trim().is_empty() || self.name.chars().count() > 100 {
-            return Err(Error::invalid_field("$.name", "name must be 1 to 100 characters"));
+            return Err(Error::invalid_field(
+                "$.name",
+                "name must be 1 to 100 characters",
+            ));
         }
         if !crate::time::is_valid_time_zone(&self.time_zone) {
             return Err(Error::invalid_field("$.time_zone", "unknown time zone"));

@@ -56,8 +56,12 @@ impl Page {
 
     /// Pages a list that is already in memory.
     pub fn slice<T: Clone>(self, all: &[T]) -> (Vec<T>, Info) {
-        let start = usize::try_from(self.offset()).unwrap_or(usize::MAX).min(all.len());
-        let end = start.saturating_add(self.fetch_limit() as usize).min(all.len());
+        let start = usize::try_from(self.offset())
+            .unwrap_or(usize::MAX)
+            .min(all.len());
+        let end = start
+            .saturating_add(self.fetch_limit() as usize)
+            .min(all.len());
         self.finish(all[start..end].to_vec())
     }
 }
@@ -68,26 +72,48 @@ mod tests {
 
     #[test]
     fn defaults_and_limits() {
-        assert_eq!(Page::parse(None, None, 200).expect("ok"), Page { page: 1, per_page: 200 });
+        assert_eq!(
+            Page::parse(None, None, 200).expect("ok"),
+            Page {
+                page: 1,
+                per_page: 200
+            }
+        );
         assert!(Page::parse(Some("0"), None, 200).is_err());
         assert!(Page::parse(None, Some("201"), 200).is_err());
         assert!(Page::parse(None, Some("-1"), 200).is_err());
         assert!(Page::parse(Some("x"), None, 200).is_err());
         assert!(Page::parse(Some("99999999999"), None, 200).is_err());
-        assert_eq!(Page::parse(Some("3"), Some("2000"), 2000).expect("ok").offset(), 4000);
+        assert_eq!(
+            Page::parse(Some("3"), Some("2000"), 2000)
+                .expect("ok")
+                .offset(),
+            4000
+        );
     }
 
     #[test]
     fn slices_with_more_records() {
         let all: Vec<u32> = (0..5).collect();
-        let page = Page { page: 2, per_page: 2 };
+        let page = Page {
+            page: 2,
+            per_page: 2,
+        };
         let (rows, info) = page.slice(&all);
         assert_eq!(rows, vec![2, 3]);
         assert!(info.more_records);
-        let (rows, info) = Page { page: 3, per_page: 2 }.slice(&all);
+        let (rows, info) = Page {
+            page: 3,
+            per_page: 2,
+        }
+        .slice(&all);
         assert_eq!(rows, vec![4]);
         assert!(!info.more_records);
-        let (rows, _) = Page { page: 9, per_page: 2 }.slice(&all);
+        let (rows, _) = Page {
+            page: 9,
+            per_page: 2,
+        }
+        .slice(&all);
         assert!(rows.is_empty());
     }
 }

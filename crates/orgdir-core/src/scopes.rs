@@ -43,7 +43,10 @@ impl Operation {
     pub fn implies(self, wanted: Operation) -> bool {
         match self {
             Self::All => true,
-            Self::Write => matches!(wanted, Self::Write | Self::Create | Self::Update | Self::Delete),
+            Self::Write => matches!(
+                wanted,
+                Self::Write | Self::Create | Self::Update | Self::Delete
+            ),
             other => other == wanted,
         }
     }
@@ -167,7 +170,8 @@ impl fmt::Display for ScopeSet {
 }
 
 /// Every scope an org's all-powerful token gets: what every endpoint of orgdir needs.
-pub const ALL_SCOPES: &str = "ZohoCRM.users.ALL,ZohoCRM.settings.ALL,ZohoCRM.features.ALL,ZohoCRM.org.ALL";
+pub const ALL_SCOPES: &str =
+    "ZohoCRM.users.ALL,ZohoCRM.settings.ALL,ZohoCRM.features.ALL,ZohoCRM.org.ALL";
 
 #[cfg(test)]
 mod tests {

@@ -25,7 +25,9 @@ pub fn format(unix: i64, zone: &str) -> String {
 
 /// Parses an ISO 8601 timestamp with offset into Unix seconds.
 pub fn parse(text: &str) -> Option<i64> {
-    DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp())
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.timestamp())
 }
 
 #[cfg(test)]

@@ -360,7 +360,11 @@ mod tests {
     #[test]
     fn count_semantics_of_spec_4_1() {
         let mut counts = UserCounts::default();
-        let b = |status, confirmed, admin| UserBucket { status, confirmed, admin };
+        let b = |status, confirmed, admin| UserBucket {
+            status,
+            confirmed,
+            admin,
+        };
         counts.add(b(UserStatus::Active, true, true), 1); // primary admin
         counts.add(b(UserStatus::Active, false, false), 5);
         counts.add(b(UserStatus::Active, true, false), 2);
@@ -403,7 +407,8 @@ mod tests {
     fn patch_reads_status_words() {
         let p = UserPatch::from_json(&json!({"status":"inactive"}), "$.users[0]").expect("ok");
         assert_eq!(p.status, Some(StatusChange::Deactivate));
-        let p = UserPatch::from_json(&json!({"status":"active","first_name":null}), "$").expect("ok");
+        let p =
+            UserPatch::from_json(&json!({"status":"active","first_name":null}), "$").expect("ok");
         assert_eq!(p.status, Some(StatusChange::Activate));
         assert_eq!(p.first_name, Some(None));
         assert!(UserPatch::from_json(&json!({"status":"deleted"}), "$").is_err());

@@ -16,7 +16,10 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
     match serde_json::to_vec(body) {
         Ok(bytes) => (
             status,
-            [(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(JSON_CONTENT_TYPE),
+            )],
             bytes,
         )
             .into_response(),
@@ -34,7 +37,10 @@ fn details_map(details: &Details) -> Map<String, Value> {
         Details::None => json!({}),
         Details::Param(name) => json!({ "param_name": name }),
         Details::ResourcePathIndex(index) => json!({ "resource_path_index": index }),
-        Details::Field { api_name, json_path } => json!({ "api_name": api_name, "json_path": json_path }),
+        Details::Field {
+            api_name,
+            json_path,
+        } => json!({ "api_name": api_name, "json_path": json_path }),
         Details::Id(id) => json!({ "id": id }),
     };
     match value {
@@ -64,22 +70,46 @@ pub fn describe(error: &Error) -> (StatusCode, ErrorBody) {
             C::ApiNotSupported,
             details_map_value(json!({ "supported_version": supported_version })),
         ),
-        Error::InvalidData { details, .. } => (StatusCode::BAD_REQUEST, C::InvalidData, details_map(details)),
-        Error::MandatoryNotFound { details } => (StatusCode::BAD_REQUEST, C::MandatoryNotFound, details_map(details)),
+        Error::InvalidData { details, .. } => (
+            StatusCode::BAD_REQUEST,
+            C::InvalidData,
+            details_map(details),
+        ),
+        Error::MandatoryNotFound { details } => (
+            StatusCode::BAD_REQUEST,
+            C::MandatoryNotFound,
+            details_map(details),
+        ),
         Error::RequiredParamMissing { param_name } => (
             StatusCode::BAD_REQUEST,
             C::RequiredParamMissing,
             details_map(&Details::Param(param_name.clone())),
         ),
-        Error::DuplicateData { details, .. } => (StatusCode::BAD_REQUEST, C::DuplicateData, details_map(details)),
+        Error::DuplicateData { details, .. } => (
+            StatusCode::BAD_REQUEST,
+            C::DuplicateData,
+            details_map(details),
+        ),
         Error::LicenseLimitExceeded => (StatusCode::BAD_REQUEST, C::LicenseLimitExceeded, none),
-        Error::IdAlreadyDeleted { id } => (StatusCode::BAD_REQUEST, C::IdAlreadyDeleted, id_details(id)),
-        Error::IdAlreadyActive { id } => (StatusCode::BAD_REQUEST, C::IdAlreadyActive, id_details(id)),
-        Error::IdAlreadyDeactivated { id } => (StatusCode::BAD_REQUEST, C::IdAlreadyDeactivated, id_details(id)),
-        Error::CannotUpdateDeletedUser { id } => {
-            (StatusCode::BAD_REQUEST, C::CannotUpdateDeletedUser, id_details(id))
+        Error::IdAlreadyDeleted { id } => {
+            (StatusCode::BAD_REQUEST, C::IdAlreadyDeleted, id_details(id))
         }
-        Error::NotAllowed { details, .. } => (StatusCode::BAD_REQUEST, C::NotAllowed, details_map(details)),
+        Error::IdAlreadyActive { id } => {
+            (StatusCode::BAD_REQUEST, C::IdAlreadyActive, id_details(id))
+        }
+        Error::IdAlreadyDeactivated { id } => (
+            StatusCode::BAD_REQUEST,
+            C::IdAlreadyDeactivated,
+            id_details(id),
+        ),
+        Error::CannotUpdateDeletedUser { id } => (
+            StatusCode::BAD_REQUEST,
+            C::CannotUpdateDeletedUser,
+            id_details(id),
+        ),
+        Error::NotAllowed { details, .. } => {
+            (StatusCode::BAD_REQUEST, C::NotAllowed, details_map(details))
+        }
         Error::PayloadTooLarge { maximum_length } => (
             StatusCode::PAYLOAD_TOO_LARGE,
             C::InvalidData,
@@ -139,17 +169,24 @@ pub struct ItemError {
 }
 
 impl ItemError {
+    /// Item errors name a place inside an item (`$.users[0]…`) or an id;
+    /// an error about the body as a whole (`$.users` missing) is not one.
     fn is_about_the_item(error: &Error) -> bool {
+        let inside_an_item = |details: &Details| match details {
+            Details::Field { json_path, .. } => json_path.contains('['),
+            Details::Id(_) => true,
+            _ => false,
+        };
         match error {
-            Error::InvalidData { details, .. } => matches!(details, Details::Field { .. } | Details::Id(_)),
-            Error::MandatoryNotFound { .. }
-            | Error::DuplicateData { .. }
-            | Error::LicenseLimitExceeded
+            Error::InvalidData { details, .. }
+            | Error::MandatoryNotFound { details }
+            | Error::DuplicateData { details, .. }
+            | Error::NotAllowed { details, .. } => inside_an_item(details),
+            Error::LicenseLimitExceeded
             | Error::IdAlreadyDeleted { .. }
             | Error::IdAlreadyActive { .. }
             | Error::IdAlreadyDeactivated { .. }
-            | Error::CannotUpdateDeletedUser { .. }
-            | Error::NotAllowed { .. } => true,
+            | Error::CannotUpdateDeletedUser { .. } => true,
             _ => false,
         }
     }

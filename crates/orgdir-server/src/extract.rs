@@ -6,8 +6,8 @@ use crate::error::ApiError;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::request::Parts;
 use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
 use orgdir_core::auth::{check_grant, hash_token, token_from_header, Principal};
 use orgdir_core::scopes::Scope;
 use orgdir_core::{Error, OrgId};
@@ -60,7 +60,10 @@ pub struct Authed<R: Requirement> {
 impl<R: Requirement> FromRequestParts<AppState> for Authed<R> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let principal = authenticate(parts, state).await?;
         principal.require_scopes(&R::scopes()?)?;
         Ok(Self {
@@ -125,7 +128,10 @@ pub struct Params(Vec<(String, String)>);
 impl Params {
     /// The value of `name`, if given.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 

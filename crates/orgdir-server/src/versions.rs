@@ -12,9 +12,7 @@ pub const LATEST: u32 = 8;
 
 /// Endpoints that appeared after v2, by route pattern, with their first
 /// version. Every other route exists from v2.
-pub const INTRODUCED_IN: &[(&str, u32)] = &[
-    ("/crm/{version}/users/actions/count", 6),
-];
+pub const INTRODUCED_IN: &[(&str, u32)] = &[("/crm/{version}/users/actions/count", 6)];
 
 /// The first version of the route `pattern`.
 pub fn first_version(pattern: &str) -> u32 {

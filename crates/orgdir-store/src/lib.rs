@@ -61,6 +61,9 @@ mod tests {
             super::redact_url("postgres://bob:secret@db:5432/x"),
             "postgres://bob:***@db:5432/x"
         );
-        assert_eq!(super::redact_url("sqlite://orgdir.db"), "sqlite://orgdir.db");
+        assert_eq!(
+            super::redact_url("sqlite://orgdir.db"),
+            "sqlite://orgdir.db"
+        );
     }
 }

@@ -17,19 +17,23 @@ pub(crate) const USER_DETAILS_SELECT: &str = "SELECT u.id, u.email, u.first_name
      LEFT JOIN users cb ON cb.org_id = u.org_id AND cb.id = u.created_by \
      LEFT JOIN users mb ON mb.org_id = u.org_id AND mb.id = u.modified_by ";
 
-pub(crate) const USER_SELECT: &str = "SELECT u.id, u.email, u.first_name, u.last_name, u.status, u.confirmed, u.zuid, \
+pub(crate) const USER_SELECT: &str =
+    "SELECT u.id, u.email, u.first_name, u.last_name, u.status, u.confirmed, u.zuid, \
      u.role_id, u.profile_id, u.is_admin, u.is_primary, u.extra, u.created_at, u.modified_at, \
      u.created_by, u.modified_by FROM users u ";
 
 pub(crate) const ORG_COLUMNS: &str = "id, name, time_zone, edition, licenses, next_seq, created_at";
 
-pub(crate) const ROLE_SELECT: &str = "SELECT id, name, display_label, reporting_to, share_with_peers, description, \
+pub(crate) const ROLE_SELECT: &str =
+    "SELECT id, name, display_label, reporting_to, share_with_peers, description, \
      created_at, modified_at FROM roles ";
 
-pub(crate) const PROFILE_SELECT: &str = "SELECT id, name, display_label, description, is_default, custom, is_admin, \
+pub(crate) const PROFILE_SELECT: &str =
+    "SELECT id, name, display_label, description, is_default, custom, is_admin, \
      created_at, modified_at FROM profiles ";
 
-pub(crate) const TOKEN_SELECT: &str = "SELECT t.hash, t.org_id, t.user_id, t.kind, t.scopes, t.expires_at, t.parent, \
+pub(crate) const TOKEN_SELECT: &str =
+    "SELECT t.hash, t.org_id, t.user_id, t.kind, t.scopes, t.expires_at, t.parent, \
      t.created_at, u.status AS user_status, u.is_admin AS user_admin \
      FROM tokens t JOIN users u ON u.org_id = t.org_id AND u.id = t.user_id ";
 

@@ -78,6 +78,9 @@ impl UserBuilder {
     /// Creates the user through the API; returns its id.
     pub async fn create(&self, app: &TestApp) -> String {
         let dir = app.directory().await;
-        app.client.create_user(self.json(&dir)).await.expect("create user")
+        app.client
+            .create_user(self.json(&dir))
+            .await
+            .expect("create user")
     }
 }

@@ -140,13 +140,17 @@ impl Drop for TestDb {
             let admin = postgres_admin_url();
             // A runtime of its own: Drop may run inside or outside one.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build();
                 if let Ok(rt) = rt {
                     rt.block_on(async move {
                         if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                                .execute(&mut conn)
-                                .await;
+                            let _ = sqlx::query(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .execute(&mut conn)
+                            .await;
                         }
                     });
                 }
@@ -173,14 +177,17 @@ impl TestApp {
     pub async fn spawn(backend: Backend) -> Option<Self> {
         let db = TestDb::new(backend).await?;
         let store = db.store().await;
-        let org = create_org(store.as_ref(), &NewOrg::demo(7)).await.expect("demo org");
+        let org = create_org(store.as_ref(), &NewOrg::demo(7))
+            .await
+            .expect("demo org");
         Some(Self::serve(db, store, org).await)
     }
 
     async fn serve(db: TestDb, store: Arc<dyn Store>, org: CreatedOrg) -> Self {
-        let app = orgdir_server::Application::build(store.clone(), "127.0.0.1:0".parse().expect("addr"))
-            .await
-            .expect("bind");
+        let app =
+            orgdir_server::Application::build(store.clone(), "127.0.0.1:0".parse().expect("addr"))
+                .await
+                .expect("bind");
         let addr = app.local_addr().expect("addr");
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
@@ -256,7 +263,11 @@ impl TestApp {
     /// The ids of the org's root role and its Standard and Administrator profiles.
     pub async fn directory(&self) -> Directory {
         let roles = self.store.roles(self.org.org.id).await.expect("roles");
-        let profiles = self.store.profiles(self.org.org.id).await.expect("profiles");
+        let profiles = self
+            .store
+            .profiles(self.org.org.id)
+            .await
+            .expect("profiles");
         let profile = |name: &str| {
             profiles
                 .iter()
@@ -296,7 +307,9 @@ macro_rules! storage_test {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app = $crate::TestApp::spawn($crate::Backend::Sqlite).await.expect("sqlite app");
+                let app = $crate::TestApp::spawn($crate::Backend::Sqlite)
+                    .await
+                    .expect("sqlite app");
                 super::$body(app).await;
             }
 

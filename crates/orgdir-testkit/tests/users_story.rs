@@ -22,20 +22,35 @@ async fn story(app: TestApp) {
 
     let mut ids = Vec::new();
     for i in 0..10 {
-        ids.push(UserBuilder::new(&format!("user{i}@example.com")).first_name("U").create(&app).await);
+        ids.push(
+            UserBuilder::new(&format!("user{i}@example.com"))
+                .first_name("U")
+                .create(&app)
+                .await,
+        );
     }
     let v7 = app.client.clone().with_version("v7");
-    assert_eq!(v7.users_count(UserType::ActiveUsers).await.expect("count"), 11);
+    assert_eq!(
+        v7.users_count(UserType::ActiveUsers).await.expect("count"),
+        11
+    );
     assert_eq!(count(&app, UserType::NotConfirmedUsers).await, 10);
     assert_eq!(count(&app, UserType::ConfirmedUsers).await, 1);
     assert_eq!(count(&app, UserType::AdminUsers).await, 1);
     assert_eq!(count(&app, UserType::ActiveConfirmedAdmins).await, 1);
     assert_eq!(count(&app, UserType::CurrentUser).await, 1);
 
-    app.client.set_user_status(&ids[0], "inactive").await.expect("deactivate");
+    app.client
+        .set_user_status(&ids[0], "inactive")
+        .await
+        .expect("deactivate");
     assert_eq!(count(&app, UserType::DeactiveUsers).await, 1);
     assert_eq!(count(&app, UserType::ActiveUsers).await, 10);
-    let again = app.client.set_user_status(&ids[0], "disabled").await.expect_err("twice");
+    let again = app
+        .client
+        .set_user_status(&ids[0], "disabled")
+        .await
+        .expect_err("twice");
     assert_eq!(again.code(), Some(ErrorCode::IdAlreadyDeactivated));
 
     app.client.delete_user(&ids[1]).await.expect("delete");
@@ -44,16 +59,33 @@ async fn story(app: TestApp) {
     assert_eq!(count(&app, UserType::ActiveUsers).await, 9);
     let twice = app.client.delete_user(&ids[1]).await.expect_err("twice");
     assert_eq!(twice.code(), Some(ErrorCode::IdAlreadyDeleted));
-    let update_deleted = app.client.set_user_status(&ids[1], "active").await.expect_err("deleted");
-    assert_eq!(update_deleted.code(), Some(ErrorCode::CannotUpdateDeletedUser));
+    let update_deleted = app
+        .client
+        .set_user_status(&ids[1], "active")
+        .await
+        .expect_err("deleted");
+    assert_eq!(
+        update_deleted.code(),
+        Some(ErrorCode::CannotUpdateDeletedUser)
+    );
 
     // Reactivation and the list agree with the counts.
-    app.client.set_user_status(&ids[0], "active").await.expect("activate");
-    let active_again = app.client.set_user_status(&ids[0], "active").await.expect_err("twice");
+    app.client
+        .set_user_status(&ids[0], "active")
+        .await
+        .expect("activate");
+    let active_again = app
+        .client
+        .set_user_status(&ids[0], "active")
+        .await
+        .expect_err("twice");
     assert_eq!(active_again.code(), Some(ErrorCode::IdAlreadyActive));
     let listed = app
         .client
-        .list_users(&ListUsers { user_type: Some(UserType::DeletedUsers), ..Default::default() })
+        .list_users(&ListUsers {
+            user_type: Some(UserType::DeletedUsers),
+            ..Default::default()
+        })
         .await
         .expect("list")
         .expect("one deleted user");
@@ -63,7 +95,10 @@ async fn story(app: TestApp) {
 
     // Counts equal a recount, and survive a restart.
     let org = app.org.org.id;
-    assert_eq!(app.store.user_counts(org).await.expect("counts"), app.store.recount_users(org).await.expect("recount"));
+    assert_eq!(
+        app.store.user_counts(org).await.expect("counts"),
+        app.store.recount_users(org).await.expect("recount")
+    );
     let app = app.restart().await;
     assert_eq!(count(&app, UserType::AllUsers).await, 11);
     assert_eq!(count(&app, UserType::ActiveUsers).await, 10);
@@ -78,7 +113,11 @@ async fn licences(app: TestApp) {
     // The demo org has 25 licences and one active user.
     let mut ids = Vec::new();
     for i in 0..24 {
-        ids.push(UserBuilder::new(&format!("l{i}@example.com")).create(&app).await);
+        ids.push(
+            UserBuilder::new(&format!("l{i}@example.com"))
+                .create(&app)
+                .await,
+        );
     }
     let dir = app.directory().await;
     let refused = app
@@ -88,11 +127,25 @@ async fn licences(app: TestApp) {
         .expect_err("no licence left");
     assert_eq!(refused.code(), Some(ErrorCode::LicenseLimitExceeded));
     assert_eq!(refused.status().map(|s| s.as_u16()), Some(400));
-    assert_eq!(app.client.users_count(UserType::AllUsers).await.expect("count"), 25, "nothing written");
+    assert_eq!(
+        app.client
+            .users_count(UserType::AllUsers)
+            .await
+            .expect("count"),
+        25,
+        "nothing written"
+    );
 
-    app.client.set_user_status(&ids[0], "inactive").await.expect("deactivate frees one");
+    app.client
+        .set_user_status(&ids[0], "inactive")
+        .await
+        .expect("deactivate frees one");
     UserBuilder::new("late@example.com").create(&app).await;
-    let reactivate = app.client.set_user_status(&ids[0], "active").await.expect_err("full again");
+    let reactivate = app
+        .client
+        .set_user_status(&ids[0], "active")
+        .await
+        .expect_err("full again");
     assert_eq!(reactivate.code(), Some(ErrorCode::LicenseLimitExceeded));
 }
 storage_test!(licence_limit, licences);
@@ -145,17 +198,33 @@ async fn user_errors(app: TestApp) {
         .await
         .expect_err("not admin");
     assert_eq!(denied.code(), Some(ErrorCode::NoPermission));
-    assert_eq!(as_standard.users_count(UserType::CurrentUser).await.expect("may read"), 1);
+    assert_eq!(
+        as_standard
+            .users_count(UserType::CurrentUser)
+            .await
+            .expect("may read"),
+        1
+    );
 
     // A deactivated user's token gets INACTIVE_USER.
-    app.client.set_user_status(&standard, "disabled").await.expect("deactivate");
-    let inactive = as_standard.users_count(UserType::AllUsers).await.expect_err("inactive");
+    app.client
+        .set_user_status(&standard, "disabled")
+        .await
+        .expect("deactivate");
+    let inactive = as_standard
+        .users_count(UserType::AllUsers)
+        .await
+        .expect_err("inactive");
     assert_eq!(inactive.code(), Some(ErrorCode::InactiveUser));
     assert_eq!(inactive.status().map(|s| s.as_u16()), Some(403));
 
     // The primary admin cannot be deactivated or deleted.
     let primary = app.org.admin_user_id.to_string();
-    let err = app.client.set_user_status(&primary, "inactive").await.expect_err("primary");
+    let err = app
+        .client
+        .set_user_status(&primary, "inactive")
+        .await
+        .expect_err("primary");
     assert_eq!(err.code(), Some(ErrorCode::NotAllowed));
     let err = app.client.delete_user(&primary).await.expect_err("primary");
     assert_eq!(err.code(), Some(ErrorCode::NotAllowed));

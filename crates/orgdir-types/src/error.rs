@@ -96,7 +96,11 @@ mod tests {
 
     #[test]
     fn codes_round_trip() {
-        for code in [ErrorCode::InvalidData, ErrorCode::LicenseLimitExceeded, ErrorCode::InternalError] {
+        for code in [
+            ErrorCode::InvalidData,
+            ErrorCode::LicenseLimitExceeded,
+            ErrorCode::InternalError,
+        ] {
             assert_eq!(ErrorCode::parse(code.as_str()), Some(code));
         }
         assert_eq!(ErrorCode::parse("NOPE"), None);

@@ -30,7 +30,11 @@ enum Command {
 #[derive(Args)]
 struct DatabaseArgs {
     /// `sqlite://FILE` or `postgres://…`.
-    #[arg(long, env = "ORGDIR_DATABASE_URL", default_value = "sqlite://orgdir.db")]
+    #[arg(
+        long,
+        env = "ORGDIR_DATABASE_URL",
+        default_value = "sqlite://orgdir.db"
+    )]
     database_url: String,
 }
 
@@ -116,7 +120,9 @@ async fn pick_org(store: &dyn Store, org: Option<i64>) -> anyhow::Result<OrgId> 
 fn init_tracing(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("ORGDIR_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {
@@ -150,9 +156,15 @@ fn print_demo(created: &orgs::CreatedOrg, addr: SocketAddr) {
     } else {
         addr.to_string()
     };
-    println!("orgdir: created the demo org {} ({})", created.org.id, created.org.name);
+    println!(
+        "orgdir: created the demo org {} ({})",
+        created.org.id, created.org.name
+    );
     println!("  primary admin user id: {}", created.admin_user_id);
-    println!("  access token (all scopes, shown once): {}", created.admin_token);
+    println!(
+        "  access token (all scopes, shown once): {}",
+        created.admin_token
+    );
     println!("  try:");
     println!(
         "  curl -s http://{host}/crm/v8/users/actions/count -H 'Authorization: Zoho-oauthtoken {}'",

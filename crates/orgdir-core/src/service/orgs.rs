@@ -66,7 +66,10 @@ pub async fn create_org(store: &dyn Store, new: &NewOrg) -> Result<CreatedOrg> {
     };
     org.validate()?;
     if new.licenses == 0 {
-        return Err(Error::invalid_field("$.licenses", "an org needs at least one licence"));
+        return Err(Error::invalid_field(
+            "$.licenses",
+            "an org needs at least one licence",
+        ));
     }
     let email = normalize_email(&new.admin_email, "$.admin.email")?;
     let mut tx = store.begin_new_org(&org).await?;
@@ -117,7 +120,8 @@ pub async fn create_org(store: &dyn Store, new: &NewOrg) -> Result<CreatedOrg> {
     };
     super::users::insert_counted(tx.as_mut(), &admin).await?;
     let scopes = ScopeSet::parse(ALL_SCOPES).map_err(Error::internal)?;
-    let admin_token = super::tokens::issue_access_token(tx.as_mut(), admin_id, scopes, None).await?;
+    let admin_token =
+        super::tokens::issue_access_token(tx.as_mut(), admin_id, scopes, None).await?;
     let org = tx.org().clone();
     tx.commit().await?;
     Ok(CreatedOrg {

@@ -45,7 +45,11 @@ pub async fn list(
 ) -> Result<(Vec<UserDetails>, Info)> {
     let ids = if user_type == UserType::CurrentUser {
         let only_me = ids.is_none_or(|ids| ids.contains(&principal.user_id));
-        Some(if only_me { vec![principal.user_id] } else { vec![] })
+        Some(if only_me {
+            vec![principal.user_id]
+        } else {
+            vec![]
+        })
     } else {
         ids
     };
@@ -82,7 +86,12 @@ async fn check_licence(tx: &mut dyn OrgTx) -> Result<()> {
 }
 
 /// `POST /users` with one user read from `path` (`$.users[0]`). Returns the new id.
-pub async fn create(store: &dyn Store, principal: &Principal, new: NewUser, path: &str) -> Result<ZohoId> {
+pub async fn create(
+    store: &dyn Store,
+    principal: &Principal,
+    new: NewUser,
+    path: &str,
+) -> Result<ZohoId> {
     principal.require_admin(MANAGE_USERS)?;
     let mut tx = store.begin(principal.org).await?;
     tx.role(new.role_id)
@@ -181,7 +190,10 @@ pub async fn update(
             .await?
             .ok_or_else(|| Error::invalid_field(format!("{path}.profile"), "invalid profile"))?;
         if before.primary && !profile.admin {
-            return Err(not_allowed("the primary user must stay an Administrator", id));
+            return Err(not_allowed(
+                "the primary user must stay an Administrator",
+                id,
+            ));
         }
         after.profile_id = profile.id;
         after.admin = profile.admin;
@@ -268,7 +280,13 @@ mod tests {
     #[test]
     fn licence_rule() {
         assert!(licence_available(25, 24).is_ok());
-        assert!(matches!(licence_available(25, 25), Err(Error::LicenseLimitExceeded)));
-        assert!(matches!(licence_available(1, 7), Err(Error::LicenseLimitExceeded)));
+        assert!(matches!(
+            licence_available(25, 25),
+            Err(Error::LicenseLimitExceeded)
+        ));
+        assert!(matches!(
+            licence_available(1, 7),
+            Err(Error::LicenseLimitExceeded)
+        ));
     }
 }

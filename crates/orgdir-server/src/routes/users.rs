@@ -19,9 +19,15 @@ use orgdir_types::ActionResult;
 /// The users routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/crm/{version}/users", get(list).post(create).put(update_in_body))
+        .route(
+            "/crm/{version}/users",
+            get(list).post(create).put(update_in_body),
+        )
         .route("/crm/{version}/users/actions/count", get(count))
-        .route("/crm/{version}/users/{id}", get(get_one).put(update_one).delete(delete_one))
+        .route(
+            "/crm/{version}/users/{id}",
+            get(get_one).put(update_one).delete(delete_one),
+        )
 }
 
 /// The index of the user id in `/crm/{v}/users/{id}` (after the version).
@@ -32,7 +38,9 @@ const MAX_IDS: usize = 100;
 fn user_type(params: &Params) -> Result<UserType, Error> {
     match params.get("type") {
         None => Ok(UserType::AllUsers),
-        Some(text) => UserType::parse(text).ok_or_else(|| Error::invalid_param("type", "invalid type value")),
+        Some(text) => {
+            UserType::parse(text).ok_or_else(|| Error::invalid_param("type", "invalid type value"))
+        }
     }
 }
 
@@ -41,9 +49,14 @@ fn parse_ids(text: &str) -> Result<Vec<ZohoId>, Error> {
         .split(',')
         .map(|id| ZohoId::parse(id.trim()))
         .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| Error::invalid_param("ids", "ids must be a comma-separated list of user ids"))?;
+        .ok_or_else(|| {
+            Error::invalid_param("ids", "ids must be a comma-separated list of user ids")
+        })?;
     if ids.len() > MAX_IDS {
-        return Err(Error::invalid_param("ids", format!("at most {MAX_IDS} ids can be given")));
+        return Err(Error::invalid_param(
+            "ids",
+            format!("at most {MAX_IDS} ids can be given"),
+        ));
     }
     Ok(ids)
 }
@@ -57,14 +70,22 @@ fn unknown_user() -> Error {
 }
 
 /// `GET /users/actions/count?type=`
-async fn count(auth: Authed<UsersRead>, params: Params, State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn count(
+    auth: Authed<UsersRead>,
+    params: Params,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
     let user_type = user_type(&params)?;
     let count = service::count(state.store.as_ref(), &auth.principal, user_type).await?;
     Ok(json_response(StatusCode::OK, &UsersCount { count }))
 }
 
 /// `GET /users?type=&page=&per_page=&ids=`
-async fn list(auth: Authed<UsersRead>, params: Params, State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn list(
+    auth: Authed<UsersRead>,
+    params: Params,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
     let user_type = user_type(&params)?;
     let page = Page::parse(params.get("page"), params.get("per_page"), 200)?;
     let ids = params.get("ids").map(parse_ids).transpose()?;
@@ -85,7 +106,11 @@ async fn get_one(
     Path((_version, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id)?;
-    let details = state.store.user(auth.principal.org, id).await?.ok_or_else(unknown_user)?;
+    let details = state
+        .store
+        .user(auth.principal.org, id)
+        .await?
+        .ok_or_else(unknown_user)?;
     let org = state.org(auth.principal.org).await?;
     let users = vec![views::user(&org, details)];
     Ok(json_response(StatusCode::OK, &UsersBody { users }))
@@ -96,7 +121,10 @@ fn single_item(body: &serde_json::Value) -> Result<&serde_json::Value, Error> {
     let items = body_array(body, "users")?;
     match items.as_slice() {
         [one] => Ok(one),
-        _ => Err(Error::invalid_field("$.users", "only one user can be given per request")),
+        _ => Err(Error::invalid_field(
+            "$.users",
+            "only one user can be given per request",
+        )),
     }
 }
 
@@ -131,9 +159,15 @@ async fn update_one(
     let id = path_id(&id).map_err(&to_item)?;
     let item = single_item(&body).map_err(&to_item)?;
     let patch = UserPatch::from_json(item, "$.users[0]").map_err(&to_item)?;
-    service::update(state.store.as_ref(), &auth.principal, id, patch, unknown_user)
-        .await
-        .map_err(&to_item)?;
+    service::update(
+        state.store.as_ref(),
+        &auth.principal,
+        id,
+        patch,
+        unknown_user,
+    )
+    .await
+    .map_err(&to_item)?;
     Ok(written(id, "User updated", StatusCode::OK))
 }
 

@@ -1,0 +1,339 @@
+//! Router tests without a socket (`tower::ServiceExt::oneshot`): routing
+//! errors, auth failures, bad input and the exact wire details, all in Zoho's
+//! envelope with `application/json;charset=UTF-8`.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use orgdir_core::service::orgs::{create_org, NewOrg};
+use orgdir_server::{router, AppState};
+use orgdir_testkit::{Backend, TestDb};
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+struct Harness {
+    _db: TestDb,
+    router: Router,
+    token: String,
+    org: i64,
+}
+
+async fn harness() -> Harness {
+    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let store = db.store().await;
+    let created = create_org(store.as_ref(), &NewOrg::demo(1))
+        .await
+        .expect("org");
+    Harness {
+        _db: db,
+        router: router(AppState { store }),
+        token: created.admin_token,
+        org: created.org.id.0,
+    }
+}
+
+struct Reply {
+    status: StatusCode,
+    content_type: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("JSON body")
+    }
+
+    /// Asserts Zoho's error envelope with `code` and returns its details.
+    fn error(&self, status: u16, code: &str) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(
+            self.content_type.as_deref(),
+            Some("application/json;charset=UTF-8")
+        );
+        let body = self.json();
+        assert_eq!(body["code"], code, "{body}");
+        assert_eq!(body["status"], "error");
+        assert!(body["message"].is_string());
+        let obj = body.as_object().expect("object");
+        assert_eq!(
+            obj.len(),
+            4,
+            "exactly code, details, message, status: {body}"
+        );
+        body["details"].clone()
+    }
+}
+
+impl Harness {
+    async fn send(
+        &self,
+        method: &str,
+        uri: &str,
+        auth: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> Reply {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(auth) = auth {
+            request = request.header("Authorization", auth);
+        }
+        let request = request
+            .body(body.map(Body::from).unwrap_or_else(Body::empty))
+            .expect("request");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("response");
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().expect("ascii").to_owned());
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        Reply {
+            status,
+            content_type,
+            body,
+        }
+    }
+
+    fn auth(&self) -> String {
+        format!("Zoho-oauthtoken {}", self.token)
+    }
+
+    async fn get(&self, uri: &str) -> Reply {
+        self.send("GET", uri, Some(&self.auth()), None).await
+    }
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods() {
+    let h = harness().await;
+    h.get("/crm/v7/nope")
+        .await
+        .error(404, "INVALID_URL_PATTERN");
+    h.send("GET", "/", None, None)
+        .await
+        .error(404, "INVALID_URL_PATTERN");
+    h.send("GET", "/crm/v7/nope", None, None)
+        .await
+        .error(404, "INVALID_URL_PATTERN");
+    h.send("POST", "/crm/v7/users/actions/count", Some(&h.auth()), None)
+        .await
+        .error(400, "INVALID_REQUEST_METHOD");
+    h.send("PATCH", "/crm/v8/users", Some(&h.auth()), None)
+        .await
+        .error(400, "INVALID_REQUEST_METHOD");
+    h.send("DELETE", "/crm/v8/users", None, None)
+        .await
+        .error(400, "INVALID_REQUEST_METHOD");
+}
+
+#[tokio::test]
+async fn versions_follow_the_table() {
+    let h = harness().await;
+    let details = h
+        .get("/crm/v5/users/actions/count")
+        .await
+        .error(400, "API_NOT_SUPPORTED");
+    assert_eq!(details, json!({"supported_version": 6}));
+    let details = h.get("/crm/v1/users").await.error(400, "API_NOT_SUPPORTED");
+    assert_eq!(details, json!({"supported_version": 2}));
+    h.get("/crm/v9/users")
+        .await
+        .error(404, "INVALID_URL_PATTERN");
+    h.get("/crm/latest/users")
+        .await
+        .error(404, "INVALID_URL_PATTERN");
+    for v in ["v2", "v2.1", "v3", "v4", "v5", "v6", "v7", "v8"] {
+        assert_eq!(
+            h.get(&format!("/crm/{v}/users")).await.status,
+            StatusCode::OK,
+            "{v}"
+        );
+    }
+    for v in ["v6", "v7", "v8"] {
+        let reply = h.get(&format!("/crm/{v}/users/actions/count")).await;
+        assert_eq!(reply.body, br#"{"count":1}"#);
+    }
+}
+
+#[tokio::test]
+async fn authentication_failures() {
+    let h = harness().await;
+    let uri = "/crm/v8/users/actions/count";
+    h.send("GET", uri, None, None)
+        .await
+        .error(401, "AUTHENTICATION_FAILURE");
+    h.send("GET", uri, Some(""), None)
+        .await
+        .error(401, "AUTHENTICATION_FAILURE");
+    h.send("GET", uri, Some("Basic dXNlcjpwdw=="), None)
+        .await
+        .error(401, "AUTHENTICATION_FAILURE");
+    h.send("GET", uri, Some("Zoho-oauthtoken "), None)
+        .await
+        .error(401, "AUTHENTICATION_FAILURE");
+    h.send("GET", uri, Some("Zoho-oauthtoken 1000.nope"), None)
+        .await
+        .error(401, "INVALID_TOKEN");
+    h.send("GET", uri, Some("Bearer garbage"), None)
+        .await
+        .error(401, "INVALID_TOKEN");
+    let bearer = format!("Bearer {}", h.token);
+    assert_eq!(
+        h.send("GET", uri, Some(&bearer), None).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn x_crm_org_must_name_the_tokens_org() {
+    let h = harness().await;
+    let send = |org: String| {
+        let request = Request::builder()
+            .uri("/crm/v8/users/actions/count")
+            .header("Authorization", h.auth())
+            .header("X-CRM-ORG", org)
+            .body(Body::empty())
+            .expect("request");
+        h.router.clone().oneshot(request)
+    };
+    assert_eq!(
+        send(h.org.to_string()).await.expect("ok").status(),
+        StatusCode::OK
+    );
+    let other = send("1234567".to_owned()).await.expect("response");
+    assert_eq!(other.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn bad_parameters() {
+    let h = harness().await;
+    let details = h
+        .get("/crm/v8/users/actions/count?type=activeusers")
+        .await
+        .error(400, "INVALID_DATA");
+    assert_eq!(details, json!({"param_name": "type"}));
+    let details = h
+        .get("/crm/v8/users?per_page=0")
+        .await
+        .error(400, "INVALID_DATA");
+    assert_eq!(details, json!({"param_name": "per_page"}));
+    let details = h
+        .get("/crm/v8/users?per_page=201")
+        .await
+        .error(400, "INVALID_DATA");
+    assert_eq!(details, json!({"param_name": "per_page"}));
+    let details = h
+        .get("/crm/v8/users?page=abc")
+        .await
+        .error(400, "INVALID_DATA");
+    assert_eq!(details, json!({"param_name": "page"}));
+    let details = h
+        .get("/crm/v8/users?ids=1,x")
+        .await
+        .error(400, "INVALID_DATA");
+    assert_eq!(details, json!({"param_name": "ids"}));
+    let details = h
+        .get("/crm/v8/users/notanid")
+        .await
+        .error(400, "INVALID_DATA");
+    assert_eq!(details, json!({"resource_path_index": 1}));
+}
+
+#[tokio::test]
+async fn bodies() {
+    let h = harness().await;
+    let auth = h.auth();
+    h.send(
+        "POST",
+        "/crm/v8/users",
+        Some(&auth),
+        Some(b"{not json".to_vec()),
+    )
+    .await
+    .error(400, "INVALID_DATA");
+    h.send("POST", "/crm/v8/users", Some(&auth), None)
+        .await
+        .error(400, "INVALID_DATA");
+    let big = vec![b' '; orgdir_server::MAX_BODY_BYTES + 10];
+    let details = h
+        .send("POST", "/crm/v8/users", Some(&auth), Some(big))
+        .await
+        .error(413, "INVALID_DATA");
+    assert_eq!(
+        details,
+        json!({"maximum_length": orgdir_server::MAX_BODY_BYTES})
+    );
+    let reply = h
+        .send(
+            "POST",
+            "/crm/v8/users",
+            Some(&auth),
+            Some(br#"{"users":[]}"#.to_vec()),
+        )
+        .await;
+    reply.error(400, "MANDATORY_NOT_FOUND");
+    let two = json!({"users":[{"last_name":"a"},{"last_name":"b"}]});
+    let reply = h
+        .send(
+            "POST",
+            "/crm/v8/users",
+            Some(&auth),
+            Some(serde_json::to_vec(&two).expect("json")),
+        )
+        .await;
+    let details = reply.error(400, "INVALID_DATA");
+    assert_eq!(
+        details,
+        json!({"api_name": "users", "json_path": "$.users"})
+    );
+    let bad_item = json!({"users":[{"last_name":"a","email":"nope","role":"1","profile":"2"}]});
+    let reply = h
+        .send(
+            "POST",
+            "/crm/v8/users",
+            Some(&auth),
+            Some(serde_json::to_vec(&bad_item).expect("json")),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        reply.json(),
+        json!({"users":[{"code":"INVALID_DATA","details":{"api_name":"email","json_path":"$.users[0].email"},
+                         "message":"invalid email address","status":"error"}]})
+    );
+}
+
+#[tokio::test]
+async fn empty_lists_are_204_without_body_or_content_type() {
+    let h = harness().await;
+    let reply = h.get("/crm/v8/users?type=DeletedUsers").await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert!(reply.body.is_empty());
+    assert_eq!(reply.content_type, None);
+    let reply = h.get("/crm/v8/users?page=2").await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn zero_is_a_count_not_a_204() {
+    let h = harness().await;
+    let reply = h.get("/crm/v8/users/actions/count?type=DeletedUsers").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body, br#"{"count":0}"#);
+}

@@ -1,0 +1,112 @@
+//! `insta` snapshots of every response shape, ids and times redacted, so a
+//! Zoho-shaped response cannot drift unnoticed.
+
+use insta::assert_json_snapshot;
+use orgdir_testkit::fixtures::UserBuilder;
+use orgdir_testkit::{Backend, TestApp};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+async fn call(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> Value {
+    let raw = app
+        .client
+        .raw(method, path, body.as_ref())
+        .await
+        .expect("response");
+    json!({ "status": raw.status.as_u16(), "body": raw.json() })
+}
+
+#[tokio::test]
+async fn users_shapes() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+    let dir = app.directory().await;
+    let created = call(
+        &app,
+        Method::POST,
+        "/crm/v8/users",
+        Some(json!({"users":[UserBuilder::new("ana@example.com").first_name("Ana").json(&dir)]})),
+    )
+    .await;
+    let id = created["body"]["users"][0]["details"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_json_snapshot!("users_create", created, { ".body.users[].details.id" => "[id]" });
+
+    let listed = call(&app, Method::GET, "/crm/v8/users?per_page=1", None).await;
+    assert_json_snapshot!("users_list", listed, {
+        ".body.users[].id" => "[id]", ".body.users[].zuid" => "[id]",
+        ".body.users[].role.id" => "[id]", ".body.users[].profile.id" => "[id]",
+        ".body.users[].created_time" => "[time]", ".body.users[].Modified_Time" => "[time]",
+    });
+    let one = call(&app, Method::GET, &format!("/crm/v8/users/{id}"), None).await;
+    assert_json_snapshot!("users_get", one, {
+        ".body.users[].id" => "[id]", ".body.users[].role.id" => "[id]", ".body.users[].profile.id" => "[id]",
+        ".body.users[].created_by.id" => "[id]", ".body.users[].Modified_By.id" => "[id]",
+        ".body.users[].created_time" => "[time]", ".body.users[].Modified_Time" => "[time]",
+    });
+    let updated = call(
+        &app,
+        Method::PUT,
+        &format!("/crm/v8/users/{id}"),
+        Some(json!({"users":[{"status":"inactive"}]})),
+    )
+    .await;
+    assert_json_snapshot!("users_update", updated, { ".body.users[].details.id" => "[id]" });
+    let deleted = call(&app, Method::DELETE, &format!("/crm/v8/users/{id}"), None).await;
+    assert_json_snapshot!("users_delete", deleted, { ".body.users[].details.id" => "[id]" });
+    let again = call(&app, Method::DELETE, &format!("/crm/v8/users/{id}"), None).await;
+    assert_json_snapshot!("users_delete_again", again, { ".body.users[].details.id" => "[id]" });
+    let count = call(
+        &app,
+        Method::GET,
+        "/crm/v8/users/actions/count?type=DeletedUsers",
+        None,
+    )
+    .await;
+    assert_json_snapshot!("users_count", count);
+}
+
+#[tokio::test]
+async fn error_shapes() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+    assert_json_snapshot!(
+        "error_unknown_path",
+        call(&app, Method::GET, "/crm/v8/nope", None).await
+    );
+    assert_json_snapshot!(
+        "error_method",
+        call(&app, Method::PATCH, "/crm/v8/users/actions/count", None).await
+    );
+    assert_json_snapshot!(
+        "error_version",
+        call(&app, Method::GET, "/crm/v3/users/actions/count", None).await
+    );
+    assert_json_snapshot!(
+        "error_type",
+        call(
+            &app,
+            Method::GET,
+            "/crm/v8/users/actions/count?type=Nope",
+            None
+        )
+        .await
+    );
+    let anonymous = app.client_with(None);
+    let raw = anonymous
+        .raw(Method::GET, "/crm/v8/users", None)
+        .await
+        .expect("response");
+    assert_json_snapshot!(
+        "error_no_token",
+        json!({"status": raw.status.as_u16(), "body": raw.json()})
+    );
+    let missing = call(
+        &app,
+        Method::POST,
+        "/crm/v8/users",
+        Some(json!({"users":[{"email":"a@b.io"}]})),
+    )
+    .await;
+    assert_json_snapshot!("error_mandatory", missing);
+}
