@@ -222,7 +222,8 @@ const MAX_NAME: usize = 50;
 const MAX_FIRST_NAME: usize = 40;
 const MAX_EMAIL: usize = 100;
 
-/// Lower-cases and checks an email address (`local@domain.tld`, no spaces).
+/// Trims and checks an email address (`local@domain.tld`, no spaces). The
+/// case is kept as given; uniqueness compares it case-insensitively.
 pub fn normalize_email(email: &str, json_path: &str) -> Result<String> {
     let email = email.trim();
     let valid = email.len() <= MAX_EMAIL
@@ -238,7 +239,7 @@ pub fn normalize_email(email: &str, json_path: &str) -> Result<String> {
             None => false,
         };
     if valid {
-        Ok(email.to_ascii_lowercase())
+        Ok(email.to_owned())
     } else {
         Err(Error::invalid_field(json_path, "invalid email address"))
     }
@@ -387,7 +388,7 @@ mod tests {
     fn new_user_validation_names_the_field() {
         let ok = json!({"last_name":"Ray","email":"A@x.io","role":"11","profile":{"id":"12"},"phone":"1","junk":1});
         let user = NewUser::from_json(&ok, "$.users[0]").expect("valid");
-        assert_eq!(user.email, "a@x.io");
+        assert_eq!(user.email, "A@x.io");
         assert_eq!(user.extra.len(), 1);
         let missing = json!({"email":"a@x.io","role":"1","profile":"2"});
         match NewUser::from_json(&missing, "$.users[0]") {

@@ -18,6 +18,9 @@ use std::marker::PhantomData;
 pub trait Requirement: Send + Sync + 'static {
     /// The scope strings; each parses with [`Scope::parse`] (a test checks).
     const SCOPES: &'static [&'static str];
+    /// The permission an Administrator profile gives, when the endpoint
+    /// writes (403 `NO_PERMISSION` for others, before the body is read).
+    const ADMIN_PERMISSION: Option<&'static str> = None;
 
     /// The parsed scopes.
     fn scopes() -> Result<Vec<Scope>, Error> {
@@ -29,10 +32,11 @@ pub trait Requirement: Send + Sync + 'static {
 }
 
 macro_rules! requirements {
-    ($($(#[$doc:meta])* $name:ident => [$($scope:literal),+];)*) => {
+    ($($(#[$doc:meta])* $name:ident => [$($scope:literal),+] $(admin $permission:literal)?;)*) => {
         $($(#[$doc])* pub struct $name;
         impl Requirement for $name {
             const SCOPES: &'static [&'static str] = &[$($scope),+];
+            $(const ADMIN_PERMISSION: Option<&'static str> = Some($permission);)?
         })*
 
         /// Every requirement's scopes, for the scope tests.
@@ -44,11 +48,11 @@ requirements! {
     /// Users list, get and count.
     UsersRead => ["ZohoCRM.users.READ"];
     /// `POST /users`.
-    UsersCreate => ["ZohoCRM.users.CREATE"];
+    UsersCreate => ["ZohoCRM.users.CREATE"] admin "Crm_Implied_Manage_Users";
     /// `PUT /users`.
-    UsersUpdate => ["ZohoCRM.users.UPDATE"];
+    UsersUpdate => ["ZohoCRM.users.UPDATE"] admin "Crm_Implied_Manage_Users";
     /// `DELETE /users/{id}`.
-    UsersDelete => ["ZohoCRM.users.DELETE"];
+    UsersDelete => ["ZohoCRM.users.DELETE"] admin "Crm_Implied_Manage_Users";
 }
 
 /// The caller of a request, authenticated and holding every scope of `R`.
@@ -66,6 +70,9 @@ impl<R: Requirement> FromRequestParts<AppState> for Authed<R> {
     ) -> Result<Self, Self::Rejection> {
         let principal = authenticate(parts, state).await?;
         principal.require_scopes(&R::scopes()?)?;
+        if let Some(permission) = R::ADMIN_PERMISSION {
+            principal.require_admin(permission)?;
+        }
         Ok(Self {
             principal,
             _requirement: PhantomData,

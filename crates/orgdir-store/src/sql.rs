@@ -315,7 +315,7 @@ macro_rules! sql_store {
 
             async fn user_by_email(&self, org: OrgId, email: &str) -> Result<Option<UserDetails>> {
                 let sql = format!(
-                    "{USER_DETAILS_SELECT} WHERE u.org_id = $1 AND u.email = $2 AND u.status <> 'deleted'"
+                    "{USER_DETAILS_SELECT} WHERE u.org_id = $1 AND u.email_key = $2 AND u.status <> 'deleted'"
                 );
                 let row = sqlx::query(&sql)
                     .bind(org.0)
@@ -370,7 +370,7 @@ macro_rules! sql_store {
 
             async fn user_id_by_email(&mut self, email: &str) -> Result<Option<ZohoId>> {
                 let id: Option<i64> = sqlx::query_scalar(
-                    "SELECT id FROM users WHERE org_id = $1 AND email = $2 AND status <> 'deleted'",
+                    "SELECT id FROM users WHERE org_id = $1 AND email_key = $2 AND status <> 'deleted'",
                 )
                 .bind(self.org.id.0)
                 .bind(email.to_ascii_lowercase())
@@ -384,12 +384,12 @@ macro_rules! sql_store {
                 let result = sqlx::query(
                     "INSERT INTO users (org_id, id, email, first_name, last_name, status, confirmed, zuid, \
                      role_id, profile_id, is_admin, is_primary, bucket, extra, created_at, modified_at, \
-                     created_by, modified_by) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+                     created_by, modified_by, email_key) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
                 )
                 .bind(self.org.id.0)
                 .bind(user.id.0)
-                .bind(user.email.to_ascii_lowercase())
+                .bind(&user.email)
                 .bind(&user.first_name)
                 .bind(&user.last_name)
                 .bind(user.status.as_str())
@@ -405,6 +405,7 @@ macro_rules! sql_store {
                 .bind(user.modified_at)
                 .bind(user.created_by.map(|id| id.0))
                 .bind(user.modified_by.map(|id| id.0))
+                .bind(user.email.to_ascii_lowercase())
                 .execute(&mut *self.tx)
                 .await;
                 match result {
@@ -420,11 +421,11 @@ macro_rules! sql_store {
                 let result = sqlx::query(
                     "UPDATE users SET email = $3, first_name = $4, last_name = $5, status = $6, confirmed = $7, \
                      zuid = $8, role_id = $9, profile_id = $10, is_admin = $11, is_primary = $12, bucket = $13, \
-                     extra = $14, modified_at = $15, modified_by = $16 WHERE org_id = $1 AND id = $2",
+                     extra = $14, modified_at = $15, modified_by = $16, email_key = $17 WHERE org_id = $1 AND id = $2",
                 )
                 .bind(self.org.id.0)
                 .bind(user.id.0)
-                .bind(user.email.to_ascii_lowercase())
+                .bind(&user.email)
                 .bind(&user.first_name)
                 .bind(&user.last_name)
                 .bind(user.status.as_str())
@@ -438,6 +439,7 @@ macro_rules! sql_store {
                 .bind(serde_json::to_string(&user.extra).map_err(Error::internal)?)
                 .bind(user.modified_at)
                 .bind(user.modified_by.map(|id| id.0))
+                .bind(user.email.to_ascii_lowercase())
                 .execute(&mut *self.tx)
                 .await;
                 match result {

@@ -167,7 +167,8 @@ pub async fn update(
                 "the email of a confirmed user cannot be changed",
             ));
         }
-        if tx.user_id_by_email(&email).await?.is_some() {
+        let taken = tx.user_id_by_email(&email).await?;
+        if taken.is_some_and(|other| other != id) {
             return Err(duplicate_email(path));
         }
         after.email = email;

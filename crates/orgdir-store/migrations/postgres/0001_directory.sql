@@ -41,6 +41,8 @@ CREATE TABLE users (
     org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE,
     id BIGINT NOT NULL,
     email TEXT NOT NULL,
+    -- lower-cased email: uniqueness is case-insensitive, the email is kept as given
+    email_key TEXT NOT NULL,
     first_name TEXT,
     last_name TEXT NOT NULL,
     status TEXT NOT NULL,
@@ -58,7 +60,7 @@ CREATE TABLE users (
     modified_by BIGINT,
     PRIMARY KEY (org_id, id)
 );
-CREATE UNIQUE INDEX users_live_email ON users (org_id, email) WHERE status <> 'deleted';
+CREATE UNIQUE INDEX users_live_email ON users (org_id, email_key) WHERE status <> 'deleted';
 CREATE INDEX users_by_bucket ON users (org_id, bucket, id);
 
 -- One row per (org, bucket): the users count, maintained with every user write.
