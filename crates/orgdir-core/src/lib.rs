@@ -12,6 +12,7 @@ pub mod paging;
 pub mod scopes;
 pub mod service;
 pub mod store;
+pub mod territories;
 pub mod time;
 pub mod users;
 

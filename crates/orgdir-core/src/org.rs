@@ -108,3 +108,70 @@ pub struct Profile {
 pub const ADMIN_PROFILE: &str = "Administrator";
 /// The name of the built-in standard profile.
 pub const STANDARD_PROFILE: &str = "Standard";
+
+const MAX_ROLE_NAME: usize = 50;
+const MAX_DESCRIPTION: usize = 250;
+
+/// A validated role create item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRole {
+    pub name: String,
+    pub display_label: Option<String>,
+    pub reporting_to: ZohoId,
+    pub share_with_peers: bool,
+    pub description: Option<String>,
+}
+
+/// A validated role update item: only the fields given.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RolePatch {
+    pub name: Option<String>,
+    pub display_label: Option<String>,
+    pub reporting_to: Option<ZohoId>,
+    pub share_with_peers: Option<bool>,
+    pub description: Option<Option<String>>,
+}
+
+impl NewRole {
+    /// Reads one item of a create body at `path`.
+    pub fn from_json(value: &serde_json::Value, path: &str) -> Result<Self> {
+        let f = crate::input::Fields::new(value, path)?;
+        Ok(Self {
+            name: f.req_str("name", MAX_ROLE_NAME)?.trim().to_owned(),
+            display_label: f.opt_str("display_label", MAX_ROLE_NAME)?,
+            reporting_to: f.req_ref("reporting_to")?,
+            share_with_peers: f.opt_bool("share_with_peers")?.unwrap_or(false),
+            description: f.opt_str("description", MAX_DESCRIPTION)?,
+        })
+    }
+}
+
+impl RolePatch {
+    /// Reads one item of an update body at `path`.
+    pub fn from_json(value: &serde_json::Value, path: &str) -> Result<Self> {
+        let f = crate::input::Fields::new(value, path)?;
+        let name = match f.opt_str("name", MAX_ROLE_NAME)? {
+            Some(n) if n.trim().is_empty() => return Err(Error::mandatory(f.path_of("name"))),
+            other => other.map(|n| n.trim().to_owned()),
+        };
+        Ok(Self {
+            name,
+            display_label: f.opt_str("display_label", MAX_ROLE_NAME)?,
+            reporting_to: match f.map.get("reporting_to") {
+                Some(serde_json::Value::Null) => {
+                    return Err(Error::invalid_field(
+                        f.path_of("reporting_to"),
+                        "only the root role reports to no one",
+                    ))
+                }
+                _ => f.opt_ref("reporting_to")?,
+            },
+            share_with_peers: f.opt_bool("share_with_peers")?,
+            description: if f.has("description") {
+                Some(f.opt_str("description", MAX_DESCRIPTION)?)
+            } else {
+                None
+            },
+        })
+    }
+}

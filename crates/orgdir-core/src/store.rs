@@ -10,6 +10,7 @@
 
 use crate::auth::{TokenGrant, TokenHash, TokenRecord};
 use crate::org::{Org, Profile, Role};
+use crate::territories::{Membership, Territory, TerritoryDetails};
 use crate::users::{User, UserBucket, UserCounts, UserDetails};
 use crate::{OrgId, Result, ZohoId};
 use async_trait::async_trait;
@@ -68,6 +69,23 @@ pub trait Store: Send + Sync + 'static {
     async fn roles(&self, org: OrgId) -> Result<Vec<Role>>;
     /// The org's profiles, oldest first.
     async fn profiles(&self, org: OrgId) -> Result<Vec<Profile>>;
+
+    /// Territories, root first, then by creation; `offset`/`limit` page them.
+    async fn territories(&self, org: OrgId, offset: u64, limit: u64) -> Result<Vec<TerritoryDetails>>;
+    /// Some territories by id (root first, then by creation).
+    async fn territories_by_id(&self, org: OrgId, ids: &[ZohoId]) -> Result<Vec<TerritoryDetails>>;
+    /// The direct children of a territory, by creation.
+    async fn child_territories(&self, org: OrgId, parent: ZohoId, offset: u64, limit: u64)
+        -> Result<Vec<TerritoryDetails>>;
+    /// Users directly associated with a territory, by id.
+    async fn territory_members(&self, org: OrgId, territory: ZohoId, offset: u64, limit: u64)
+        -> Result<Vec<UserDetails>>;
+    /// The territories of some users (for the users' `territories` key).
+    async fn memberships(&self, org: OrgId, users: &[ZohoId]) -> Result<Vec<Membership>>;
+    /// Every (territory, user) association of the org (for export).
+    async fn all_memberships(&self, org: OrgId) -> Result<Vec<(ZohoId, ZohoId)>>;
+    /// Territory member counts recounted from the association table (for checks).
+    async fn recount_territory_members(&self, org: OrgId) -> Result<Vec<(ZohoId, u64)>>;
 }
 
 /// One write transaction on one org. Dropping it without [`OrgTx::commit`]
@@ -100,6 +118,40 @@ pub trait OrgTx: Send {
     async fn profile(&mut self, id: ZohoId) -> Result<Option<Profile>>;
     /// Inserts a profile.
     async fn insert_profile(&mut self, profile: &Profile) -> Result<()>;
+
+    /// Roles whose parent is `parent`.
+    async fn child_roles(&mut self, parent: ZohoId) -> Result<Vec<Role>>;
+    /// Rewrites a role.
+    async fn update_role(&mut self, role: &Role) -> Result<()>;
+    /// Deletes a role row.
+    async fn delete_role(&mut self, id: ZohoId) -> Result<()>;
+    /// Ids of the users (any status) whose role is `role`.
+    async fn users_with_role(&mut self, role: ZohoId) -> Result<Vec<ZohoId>>;
+
+    /// A territory.
+    async fn territory(&mut self, id: ZohoId) -> Result<Option<Territory>>;
+    /// The id of the territory with this name (case-insensitive).
+    async fn territory_id_by_name(&mut self, name: &str) -> Result<Option<ZohoId>>;
+    /// Territories whose parent is `parent`.
+    async fn child_territory_ids(&mut self, parent: ZohoId) -> Result<Vec<ZohoId>>;
+    /// Inserts a territory (its `member_count` must be 0).
+    async fn insert_territory(&mut self, territory: &Territory) -> Result<()>;
+    /// Rewrites a territory (its `member_count` is left alone).
+    async fn update_territory(&mut self, territory: &Territory) -> Result<()>;
+    /// Deletes a territory row (its associations must be gone).
+    async fn delete_territory(&mut self, id: ZohoId) -> Result<()>;
+    /// Whether `user` is directly associated with `territory`.
+    async fn is_member(&mut self, territory: ZohoId, user: ZohoId) -> Result<bool>;
+    /// Associates a user and bumps the territory's member count.
+    async fn add_member(&mut self, territory: ZohoId, user: ZohoId) -> Result<()>;
+    /// Disassociates a user and lowers the territory's member count.
+    async fn remove_member(&mut self, territory: ZohoId, user: ZohoId) -> Result<()>;
+    /// The users directly associated with a territory.
+    async fn territory_member_ids(&mut self, territory: ZohoId) -> Result<Vec<ZohoId>>;
+    /// The territories a user is directly associated with.
+    async fn territories_of(&mut self, user: ZohoId) -> Result<Vec<ZohoId>>;
+    /// Territories managed by `user`.
+    async fn territories_managed_by(&mut self, user: ZohoId) -> Result<Vec<ZohoId>>;
 
     /// Stores a token (only its hash).
     async fn insert_token(&mut self, token: &TokenRecord) -> Result<()>;

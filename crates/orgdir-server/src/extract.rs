@@ -53,6 +53,33 @@ requirements! {
     UsersUpdate => ["ZohoCRM.users.UPDATE"] admin "Crm_Implied_Manage_Users";
     /// `DELETE /users/{id}`.
     UsersDelete => ["ZohoCRM.users.DELETE"] admin "Crm_Implied_Manage_Users";
+    /// Roles list and get.
+    RolesRead => ["ZohoCRM.settings.roles.READ"];
+    /// `POST /settings/roles`.
+    RolesCreate => ["ZohoCRM.settings.roles.CREATE"] admin "Crm_Implied_Manage_Roles";
+    /// `PUT /settings/roles`.
+    RolesUpdate => ["ZohoCRM.settings.roles.UPDATE"] admin "Crm_Implied_Manage_Roles";
+    /// `DELETE /settings/roles/{id}`.
+    RolesDelete => ["ZohoCRM.settings.roles.DELETE"] admin "Crm_Implied_Manage_Roles";
+    /// Profiles list and get.
+    ProfilesRead => ["ZohoCRM.settings.profiles.READ"];
+    /// Territories list, get and children.
+    TerritoriesRead => ["ZohoCRM.settings.territories.READ"];
+    /// `POST /settings/territories`.
+    TerritoriesCreate => ["ZohoCRM.settings.territories.CREATE"] admin "Crm_Implied_Manage_Territories";
+    /// `PUT /settings/territories`.
+    TerritoriesUpdate => ["ZohoCRM.settings.territories.UPDATE"] admin "Crm_Implied_Manage_Territories";
+    /// `DELETE /settings/territories`.
+    TerritoriesDelete => ["ZohoCRM.settings.territories.DELETE"] admin "Crm_Implied_Manage_Territories";
+    /// The territory associated users count and reading territory users (both sides).
+    TerritoryUsersRead => ["ZohoCRM.settings.territories.READ", "ZohoCRM.users.READ"];
+    /// Associating and disassociating territory users (both sides).
+    TerritoryUsersUpdate => ["ZohoCRM.settings.territories.UPDATE", "ZohoCRM.users.UPDATE"]
+        admin "Crm_Implied_Manage_Territories";
+    /// `__features` and `__features/user_licenses`.
+    FeaturesRead => ["ZohoCRM.features.READ"];
+    /// `GET /org`.
+    OrgRead => ["ZohoCRM.org.READ"];
 }
 
 /// The caller of a request, authenticated and holding every scope of `R`.

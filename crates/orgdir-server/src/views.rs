@@ -1,19 +1,25 @@
 //! Domain records turned into Zoho's wire shapes.
 
-use orgdir_core::org::Org;
+use orgdir_core::org::{Org, Profile, Role};
+use orgdir_core::territories::{Membership, TerritoryDetails};
 use orgdir_core::users::UserDetails;
+use orgdir_core::ZohoId;
+use orgdir_types::roles;
+use orgdir_types::territories::{Territory, TerritoryMembership, UserTerritory};
 use orgdir_types::users::User;
 use orgdir_types::Reference;
 
-/// A user as `GET /users` prints it.
-pub fn user(org: &Org, details: UserDetails) -> User {
+/// `{"name","id"}` of a referenced record, when there is one.
+fn reference(id: Option<ZohoId>, name: Option<&str>) -> Option<Reference> {
+    id.map(|id| Reference {
+        name: name.unwrap_or_default().to_owned(),
+        id: id.to_string(),
+    })
+}
+
+/// A user as `GET /users` prints it; `memberships` may hold other users' rows.
+pub fn user(org: &Org, details: UserDetails, memberships: &[Membership]) -> User {
     let u = &details.user;
-    let person = |id: Option<orgdir_core::ZohoId>, name: Option<String>| {
-        id.map(|id| Reference {
-            name: name.unwrap_or_default(),
-            id: id.to_string(),
-        })
-    };
     User {
         id: u.id.to_string(),
         email: u.email.clone(),
@@ -33,8 +39,90 @@ pub fn user(org: &Org, details: UserDetails) -> User {
         },
         created_time: org.format_time(u.created_at),
         modified_time: org.format_time(u.modified_at),
-        created_by: person(u.created_by, details.created_by_name.clone()),
-        modified_by: person(u.modified_by, details.modified_by_name.clone()),
+        created_by: reference(u.created_by, details.created_by_name.as_deref()),
+        modified_by: reference(u.modified_by, details.modified_by_name.as_deref()),
+        territories: memberships
+            .iter()
+            .filter(|m| m.user_id == u.id)
+            .map(|m| TerritoryMembership {
+                manager: m.manager,
+                name: m.territory_name.clone(),
+                id: m.territory_id.to_string(),
+            })
+            .collect(),
         extra: u.extra.clone(),
+    }
+}
+
+/// A territory as `GET /settings/territories` prints it.
+pub fn territory(org: &Org, details: TerritoryDetails) -> Territory {
+    let t = &details.territory;
+    Territory {
+        id: t.id.to_string(),
+        name: t.name.clone(),
+        api_name: t.api_name.clone(),
+        description: t.description.clone(),
+        manager: reference(t.manager, details.manager_name.as_deref()),
+        reporting_to: reference(t.reporting_to, details.reporting_to_name.as_deref()),
+        permission_type: t.permission_type.as_str().to_owned(),
+        created_time: org.format_time(t.created_at),
+        modified_time: org.format_time(t.modified_at),
+        created_by: reference(t.created_by, details.created_by_name.as_deref()),
+        modified_by: reference(t.modified_by, details.modified_by_name.as_deref()),
+        account_rule_criteria: None,
+        deal_rule_criteria: None,
+        lead_rule_criteria: None,
+    }
+}
+
+/// A territory as `GET /users/{id}/territories` prints it.
+pub fn user_territory(details: TerritoryDetails) -> UserTerritory {
+    let t = &details.territory;
+    UserTerritory {
+        id: t.id.to_string(),
+        name: t.name.clone(),
+        manager: reference(t.manager, details.manager_name.as_deref()),
+        reporting_to: reference(t.reporting_to, details.reporting_to_name.as_deref()),
+    }
+}
+
+/// A role; `roles` resolves the parent's name.
+pub fn role(org: &Org, role: &Role, roles: &[Role]) -> roles::Role {
+    let parent_name = role
+        .reporting_to
+        .and_then(|p| roles.iter().find(|r| r.id == p))
+        .map(|r| r.name.as_str());
+    roles::Role {
+        display_label: role.display_label.clone(),
+        forecast_manager: None,
+        reporting_to: reference(role.reporting_to, parent_name),
+        share_with_peers: role.share_with_peers,
+        description: role.description.clone(),
+        id: role.id.to_string(),
+        name: role.name.clone(),
+        created_by__s: None,
+        modified_by__s: None,
+        modified_time__s: Some(org.format_time(role.modified_at)),
+        created_time__s: Some(org.format_time(role.created_at)),
+        admin_user: role.reporting_to.is_none(),
+    }
+}
+
+/// A profile.
+pub fn profile(org: &Org, profile: &Profile) -> roles::Profile {
+    roles::Profile {
+        name: profile.name.clone(),
+        display_label: profile.display_label.clone(),
+        description: profile.description.clone(),
+        id: profile.id.to_string(),
+        default: profile.default,
+        custom: profile.custom,
+        delete: profile.custom,
+        kind: "normal_profile".to_owned(),
+        category: false,
+        created_time: Some(org.format_time(profile.created_at)),
+        modified_time: Some(org.format_time(profile.modified_at)),
+        created_by: None,
+        modified_by: None,
     }
 }

@@ -37,6 +37,23 @@ pub(crate) const TOKEN_SELECT: &str =
      t.created_at, u.status AS user_status, u.is_admin AS user_admin \
      FROM tokens t JOIN users u ON u.org_id = t.org_id AND u.id = t.user_id ";
 
+pub(crate) const TERRITORY_DETAILS_SELECT: &str = "SELECT t.id, t.name, t.api_name, t.description, t.manager_id, \
+     t.reporting_to, t.permission_type, t.member_count, t.created_at, t.modified_at, t.created_by, t.modified_by, \
+     m.first_name AS m_first, m.last_name AS m_last, p.name AS parent_name, \
+     cb.first_name AS cb_first, cb.last_name AS cb_last, mb.first_name AS mb_first, mb.last_name AS mb_last \
+     FROM territories t \
+     LEFT JOIN users m ON m.org_id = t.org_id AND m.id = t.manager_id \
+     LEFT JOIN territories p ON p.org_id = t.org_id AND p.id = t.reporting_to \
+     LEFT JOIN users cb ON cb.org_id = t.org_id AND cb.id = t.created_by \
+     LEFT JOIN users mb ON mb.org_id = t.org_id AND mb.id = t.modified_by ";
+
+pub(crate) const TERRITORY_SELECT: &str = "SELECT t.id, t.name, t.api_name, t.description, t.manager_id, \
+     t.reporting_to, t.permission_type, t.member_count, t.created_at, t.modified_at, t.created_by, t.modified_by \
+     FROM territories t ";
+
+/// Root first, then by creation: the order of every territory listing.
+pub(crate) const TERRITORY_ORDER: &str = " ORDER BY t.is_root DESC, t.created_at, t.id ";
+
 /// `first last`, the way Zoho prints a referenced user's name.
 pub(crate) fn full_name(first: Option<String>, last: Option<String>) -> Option<String> {
     let last = last?;
@@ -56,6 +73,7 @@ macro_rules! sql_store {
         use orgdir_core::org::{Edition, Org, Profile, Role};
         use orgdir_core::scopes::ScopeSet;
         use orgdir_core::store::{Backend, OrgTx, Store, UserQuery};
+        use orgdir_core::territories::{Membership, PermissionType, Territory, TerritoryDetails};
         use orgdir_core::users::{User, UserBucket, UserCounts, UserDetails, UserStatus};
         use orgdir_core::{Details, Error, OrgId, Result, ZohoId};
         use sqlx::{QueryBuilder, Row, Transaction};
@@ -119,6 +137,54 @@ macro_rules! sql_store {
                 created_by_name: name("cb_first", "cb_last")?,
                 modified_by_name: name("mb_first", "mb_last")?,
             })
+        }
+
+        fn territory_from_row(row: &DbRow) -> Result<Territory> {
+            let permission: String = row.try_get("permission_type").map_err(db_error)?;
+            let count: i64 = row.try_get("member_count").map_err(db_error)?;
+            let id = |col: &str| -> Result<Option<ZohoId>> {
+                Ok(row.try_get::<Option<i64>, _>(col).map_err(db_error)?.map(ZohoId))
+            };
+            Ok(Territory {
+                id: ZohoId(row.try_get("id").map_err(db_error)?),
+                name: row.try_get("name").map_err(db_error)?,
+                api_name: row.try_get("api_name").map_err(db_error)?,
+                description: row.try_get("description").map_err(db_error)?,
+                manager: id("manager_id")?,
+                reporting_to: id("reporting_to")?,
+                permission_type: PermissionType::parse(&permission).unwrap_or_default(),
+                member_count: u64::try_from(count).map_err(Error::internal)?,
+                created_at: row.try_get("created_at").map_err(db_error)?,
+                modified_at: row.try_get("modified_at").map_err(db_error)?,
+                created_by: id("created_by")?,
+                modified_by: id("modified_by")?,
+            })
+        }
+
+        fn territory_details_from_row(row: &DbRow) -> Result<TerritoryDetails> {
+            let name = |first: &str, last: &str| -> Result<Option<String>> {
+                Ok(full_name(
+                    row.try_get(first).map_err(db_error)?,
+                    row.try_get(last).map_err(db_error)?,
+                ))
+            };
+            Ok(TerritoryDetails {
+                territory: territory_from_row(row)?,
+                manager_name: name("m_first", "m_last")?,
+                reporting_to_name: row.try_get("parent_name").map_err(db_error)?,
+                created_by_name: name("cb_first", "cb_last")?,
+                modified_by_name: name("mb_first", "mb_last")?,
+            })
+        }
+
+        fn ids_from_rows(rows: &[DbRow], column: &str) -> Result<Vec<ZohoId>> {
+            rows.iter()
+                .map(|row| row.try_get::<i64, _>(column).map(ZohoId).map_err(db_error))
+                .collect()
+        }
+
+        fn clamp(n: u64) -> i64 {
+            i64::try_from(n).unwrap_or(i64::MAX)
         }
 
         fn role_from_row(row: &DbRow) -> Result<Role> {
@@ -186,6 +252,19 @@ macro_rules! sql_store {
             tx: Transaction<'static, $db>,
             org: Org,
             first_seq: i64,
+        }
+
+        impl $tx {
+            async fn move_member_count(&mut self, territory: ZohoId, delta: i64) -> Result<()> {
+                sqlx::query("UPDATE territories SET member_count = member_count + $3 WHERE org_id = $1 AND id = $2")
+                    .bind(self.org.id.0)
+                    .bind(territory.0)
+                    .bind(delta)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                Ok(())
+            }
         }
 
         impl $store {
@@ -342,6 +421,141 @@ macro_rules! sql_store {
                 let sql = format!("{PROFILE_SELECT} WHERE org_id = $1 ORDER BY id");
                 let rows = sqlx::query(&sql).bind(org.0).fetch_all(&self.read).await.map_err(db_error)?;
                 rows.iter().map(profile_from_row).collect()
+            }
+
+            async fn territories(&self, org: OrgId, offset: u64, limit: u64) -> Result<Vec<TerritoryDetails>> {
+                let sql = format!("{TERRITORY_DETAILS_SELECT} WHERE t.org_id = $1 {TERRITORY_ORDER} LIMIT $2 OFFSET $3");
+                let rows = sqlx::query(&sql)
+                    .bind(org.0)
+                    .bind(clamp(limit))
+                    .bind(clamp(offset))
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                rows.iter().map(territory_details_from_row).collect()
+            }
+
+            async fn territories_by_id(&self, org: OrgId, ids: &[ZohoId]) -> Result<Vec<TerritoryDetails>> {
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut sql = QueryBuilder::<$db>::new(TERRITORY_DETAILS_SELECT);
+                sql.push("WHERE t.org_id = ").push_bind(org.0).push(" AND t.id IN (");
+                let mut list = sql.separated(", ");
+                for id in ids {
+                    list.push_bind(id.0);
+                }
+                sql.push(")").push(TERRITORY_ORDER);
+                let rows = sql.build().fetch_all(&self.read).await.map_err(db_error)?;
+                rows.iter().map(territory_details_from_row).collect()
+            }
+
+            async fn child_territories(
+                &self,
+                org: OrgId,
+                parent: ZohoId,
+                offset: u64,
+                limit: u64,
+            ) -> Result<Vec<TerritoryDetails>> {
+                let sql = format!(
+                    "{TERRITORY_DETAILS_SELECT} WHERE t.org_id = $1 AND t.reporting_to = $2 {TERRITORY_ORDER} LIMIT $3 OFFSET $4"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(org.0)
+                    .bind(parent.0)
+                    .bind(clamp(limit))
+                    .bind(clamp(offset))
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                rows.iter().map(territory_details_from_row).collect()
+            }
+
+            async fn territory_members(
+                &self,
+                org: OrgId,
+                territory: ZohoId,
+                offset: u64,
+                limit: u64,
+            ) -> Result<Vec<UserDetails>> {
+                let sql = format!(
+                    "{USER_DETAILS_SELECT} JOIN territory_users tu ON tu.org_id = u.org_id AND tu.user_id = u.id \
+                     WHERE u.org_id = $1 AND tu.territory_id = $2 ORDER BY u.id LIMIT $3 OFFSET $4"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(org.0)
+                    .bind(territory.0)
+                    .bind(clamp(limit))
+                    .bind(clamp(offset))
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                rows.iter().map(user_details_from_row).collect()
+            }
+
+            async fn memberships(&self, org: OrgId, users: &[ZohoId]) -> Result<Vec<Membership>> {
+                if users.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut sql = QueryBuilder::<$db>::new(
+                    "SELECT tu.user_id, t.id, t.name, t.manager_id FROM territory_users tu \
+                     JOIN territories t ON t.org_id = tu.org_id AND t.id = tu.territory_id WHERE tu.org_id = ",
+                );
+                sql.push_bind(org.0).push(" AND tu.user_id IN (");
+                let mut list = sql.separated(", ");
+                for id in users {
+                    list.push_bind(id.0);
+                }
+                sql.push(")").push(TERRITORY_ORDER);
+                let rows = sql.build().fetch_all(&self.read).await.map_err(db_error)?;
+                rows.iter()
+                    .map(|row| {
+                        let user_id = ZohoId(row.try_get("user_id").map_err(db_error)?);
+                        let manager: Option<i64> = row.try_get("manager_id").map_err(db_error)?;
+                        Ok(Membership {
+                            user_id,
+                            territory_id: ZohoId(row.try_get("id").map_err(db_error)?),
+                            territory_name: row.try_get("name").map_err(db_error)?,
+                            manager: manager == Some(user_id.0),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn all_memberships(&self, org: OrgId) -> Result<Vec<(ZohoId, ZohoId)>> {
+                let rows = sqlx::query(
+                    "SELECT territory_id, user_id FROM territory_users WHERE org_id = $1 ORDER BY territory_id, user_id",
+                )
+                .bind(org.0)
+                .fetch_all(&self.read)
+                .await
+                .map_err(db_error)?;
+                rows.iter()
+                    .map(|row| {
+                        Ok((
+                            ZohoId(row.try_get("territory_id").map_err(db_error)?),
+                            ZohoId(row.try_get("user_id").map_err(db_error)?),
+                        ))
+                    })
+                    .collect()
+            }
+
+            async fn recount_territory_members(&self, org: OrgId) -> Result<Vec<(ZohoId, u64)>> {
+                let rows = sqlx::query(
+                    "SELECT t.id, CAST(COUNT(tu.user_id) AS BIGINT) AS n FROM territories t \
+                     LEFT JOIN territory_users tu ON tu.org_id = t.org_id AND tu.territory_id = t.id \
+                     WHERE t.org_id = $1 GROUP BY t.id ORDER BY t.id",
+                )
+                .bind(org.0)
+                .fetch_all(&self.read)
+                .await
+                .map_err(db_error)?;
+                rows.iter()
+                    .map(|row| {
+                        let n: i64 = row.try_get("n").map_err(db_error)?;
+                        Ok((ZohoId(row.try_get("id").map_err(db_error)?), u64::try_from(n).map_err(Error::internal)?))
+                    })
+                    .collect()
             }
         }
 
@@ -537,6 +751,228 @@ macro_rules! sql_store {
                 .await
                 .map_err(db_error)?;
                 Ok(())
+            }
+
+            async fn child_roles(&mut self, parent: ZohoId) -> Result<Vec<Role>> {
+                let sql = format!("{ROLE_SELECT} WHERE org_id = $1 AND reporting_to = $2 ORDER BY id");
+                let rows = sqlx::query(&sql)
+                    .bind(self.org.id.0)
+                    .bind(parent.0)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                rows.iter().map(role_from_row).collect()
+            }
+
+            async fn update_role(&mut self, role: &Role) -> Result<()> {
+                sqlx::query(
+                    "UPDATE roles SET name = $3, display_label = $4, reporting_to = $5, share_with_peers = $6, \
+                     description = $7, modified_at = $8 WHERE org_id = $1 AND id = $2",
+                )
+                .bind(self.org.id.0)
+                .bind(role.id.0)
+                .bind(&role.name)
+                .bind(&role.display_label)
+                .bind(role.reporting_to.map(|id| id.0))
+                .bind(role.share_with_peers)
+                .bind(&role.description)
+                .bind(role.modified_at)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_error)?;
+                Ok(())
+            }
+
+            async fn delete_role(&mut self, id: ZohoId) -> Result<()> {
+                sqlx::query("DELETE FROM roles WHERE org_id = $1 AND id = $2")
+                    .bind(self.org.id.0)
+                    .bind(id.0)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                Ok(())
+            }
+
+            async fn users_with_role(&mut self, role: ZohoId) -> Result<Vec<ZohoId>> {
+                let rows = sqlx::query("SELECT id FROM users WHERE org_id = $1 AND role_id = $2 ORDER BY id")
+                    .bind(self.org.id.0)
+                    .bind(role.0)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                ids_from_rows(&rows, "id")
+            }
+
+            async fn territory(&mut self, id: ZohoId) -> Result<Option<Territory>> {
+                let sql = format!("{TERRITORY_SELECT} WHERE t.org_id = $1 AND t.id = $2");
+                let row = sqlx::query(&sql)
+                    .bind(self.org.id.0)
+                    .bind(id.0)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                row.as_ref().map(territory_from_row).transpose()
+            }
+
+            async fn territory_id_by_name(&mut self, name: &str) -> Result<Option<ZohoId>> {
+                let id: Option<i64> = sqlx::query_scalar("SELECT id FROM territories WHERE org_id = $1 AND name_key = $2")
+                    .bind(self.org.id.0)
+                    .bind(name.trim().to_lowercase())
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                Ok(id.map(ZohoId))
+            }
+
+            async fn child_territory_ids(&mut self, parent: ZohoId) -> Result<Vec<ZohoId>> {
+                let rows = sqlx::query("SELECT id FROM territories WHERE org_id = $1 AND reporting_to = $2 ORDER BY id")
+                    .bind(self.org.id.0)
+                    .bind(parent.0)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                ids_from_rows(&rows, "id")
+            }
+
+            async fn insert_territory(&mut self, t: &Territory) -> Result<()> {
+                let result = sqlx::query(
+                    "INSERT INTO territories (org_id, id, name, name_key, api_name, description, manager_id, \
+                     reporting_to, permission_type, is_root, member_count, created_at, modified_at, created_by, \
+                     modified_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $13, $14)",
+                )
+                .bind(self.org.id.0)
+                .bind(t.id.0)
+                .bind(&t.name)
+                .bind(t.name.trim().to_lowercase())
+                .bind(&t.api_name)
+                .bind(&t.description)
+                .bind(t.manager.map(|id| id.0))
+                .bind(t.reporting_to.map(|id| id.0))
+                .bind(t.permission_type.as_str())
+                .bind(t.is_root())
+                .bind(t.created_at)
+                .bind(t.modified_at)
+                .bind(t.created_by.map(|id| id.0))
+                .bind(t.modified_by.map(|id| id.0))
+                .execute(&mut *self.tx)
+                .await;
+                match result {
+                    Err(e) if is_unique_violation(&e) => Err(Error::DuplicateData {
+                        message: "a territory with this id or name exists".to_owned(),
+                        details: Details::Id(t.id.to_string()),
+                    }),
+                    other => other.map(|_| ()).map_err(db_error),
+                }
+            }
+
+            async fn update_territory(&mut self, t: &Territory) -> Result<()> {
+                let result = sqlx::query(
+                    "UPDATE territories SET name = $3, name_key = $4, api_name = $5, description = $6, manager_id = $7, \
+                     reporting_to = $8, permission_type = $9, modified_at = $10, modified_by = $11 \
+                     WHERE org_id = $1 AND id = $2",
+                )
+                .bind(self.org.id.0)
+                .bind(t.id.0)
+                .bind(&t.name)
+                .bind(t.name.trim().to_lowercase())
+                .bind(&t.api_name)
+                .bind(&t.description)
+                .bind(t.manager.map(|id| id.0))
+                .bind(t.reporting_to.map(|id| id.0))
+                .bind(t.permission_type.as_str())
+                .bind(t.modified_at)
+                .bind(t.modified_by.map(|id| id.0))
+                .execute(&mut *self.tx)
+                .await;
+                match result {
+                    Err(e) if is_unique_violation(&e) => Err(Error::DuplicateData {
+                        message: "a territory with this name exists".to_owned(),
+                        details: Details::Id(t.id.to_string()),
+                    }),
+                    other => other.map(|_| ()).map_err(db_error),
+                }
+            }
+
+            async fn delete_territory(&mut self, id: ZohoId) -> Result<()> {
+                sqlx::query("DELETE FROM territories WHERE org_id = $1 AND id = $2")
+                    .bind(self.org.id.0)
+                    .bind(id.0)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                Ok(())
+            }
+
+            async fn is_member(&mut self, territory: ZohoId, user: ZohoId) -> Result<bool> {
+                let found: Option<i64> = sqlx::query_scalar(
+                    "SELECT user_id FROM territory_users WHERE org_id = $1 AND territory_id = $2 AND user_id = $3",
+                )
+                .bind(self.org.id.0)
+                .bind(territory.0)
+                .bind(user.0)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(db_error)?;
+                Ok(found.is_some())
+            }
+
+            async fn add_member(&mut self, territory: ZohoId, user: ZohoId) -> Result<()> {
+                sqlx::query("INSERT INTO territory_users (org_id, territory_id, user_id) VALUES ($1, $2, $3)")
+                    .bind(self.org.id.0)
+                    .bind(territory.0)
+                    .bind(user.0)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                self.move_member_count(territory, 1).await
+            }
+
+            async fn remove_member(&mut self, territory: ZohoId, user: ZohoId) -> Result<()> {
+                let done = sqlx::query("DELETE FROM territory_users WHERE org_id = $1 AND territory_id = $2 AND user_id = $3")
+                    .bind(self.org.id.0)
+                    .bind(territory.0)
+                    .bind(user.0)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                if done.rows_affected() == 1 {
+                    self.move_member_count(territory, -1).await?;
+                }
+                Ok(())
+            }
+
+            async fn territory_member_ids(&mut self, territory: ZohoId) -> Result<Vec<ZohoId>> {
+                let rows = sqlx::query(
+                    "SELECT user_id FROM territory_users WHERE org_id = $1 AND territory_id = $2 ORDER BY user_id",
+                )
+                .bind(self.org.id.0)
+                .bind(territory.0)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(db_error)?;
+                ids_from_rows(&rows, "user_id")
+            }
+
+            async fn territories_of(&mut self, user: ZohoId) -> Result<Vec<ZohoId>> {
+                let rows = sqlx::query(
+                    "SELECT territory_id FROM territory_users WHERE org_id = $1 AND user_id = $2 ORDER BY territory_id",
+                )
+                .bind(self.org.id.0)
+                .bind(user.0)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(db_error)?;
+                ids_from_rows(&rows, "territory_id")
+            }
+
+            async fn territories_managed_by(&mut self, user: ZohoId) -> Result<Vec<ZohoId>> {
+                let rows = sqlx::query("SELECT id FROM territories WHERE org_id = $1 AND manager_id = $2 ORDER BY id")
+                    .bind(self.org.id.0)
+                    .bind(user.0)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                ids_from_rows(&rows, "id")
             }
 
             async fn insert_token(&mut self, token: &TokenRecord) -> Result<()> {

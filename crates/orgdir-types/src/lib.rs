@@ -6,6 +6,10 @@
 
 pub mod common;
 pub mod error;
+pub mod features;
+pub mod org;
+pub mod roles;
+pub mod territories;
 pub mod users;
 
 pub use common::{ActionResult, Info, Reference};

@@ -24,6 +24,9 @@ pub struct User {
     pub created_by: Option<Reference>,
     #[serde(rename = "Modified_By")]
     pub modified_by: Option<Reference>,
+    /// The territories the user is directly associated with.
+    #[serde(default)]
+    pub territories: Vec<crate::territories::TerritoryMembership>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

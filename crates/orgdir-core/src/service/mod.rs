@@ -3,5 +3,7 @@
 //! maintained counts, and commits — or returns an error and writes nothing.
 
 pub mod orgs;
+pub mod roles;
+pub mod territories;
 pub mod tokens;
 pub mod users;

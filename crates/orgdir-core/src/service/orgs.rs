@@ -1,9 +1,11 @@
 //! Creating an org with everything SPEC 3 says it always has: the profiles
-//! Administrator and Standard, a root role, and a confirmed primary admin.
+//! Administrator and Standard, a root role, a root territory named after the
+//! org, and a confirmed primary admin.
 
 use crate::org::{Edition, Org, Profile, Role, ADMIN_PROFILE, STANDARD_PROFILE};
 use crate::scopes::{ScopeSet, ALL_SCOPES};
 use crate::store::Store;
+use crate::territories::{api_name_from, PermissionType, Territory};
 use crate::users::{normalize_email, User, UserStatus};
 use crate::{Error, OrgId, Result, ZohoId};
 use serde_json::Map;
@@ -119,6 +121,21 @@ pub async fn create_org(store: &dyn Store, new: &NewOrg) -> Result<CreatedOrg> {
         modified_by: None,
     };
     super::users::insert_counted(tx.as_mut(), &admin).await?;
+    let root = Territory {
+        id: tx.next_id(),
+        name: org.name.clone(),
+        api_name: api_name_from(&org.name),
+        description: None,
+        manager: None,
+        reporting_to: None,
+        permission_type: PermissionType::ReadWriteDelete,
+        member_count: 0,
+        created_at: now,
+        modified_at: now,
+        created_by: Some(admin_id),
+        modified_by: Some(admin_id),
+    };
+    tx.insert_territory(&root).await?;
     let scopes = ScopeSet::parse(ALL_SCOPES).map_err(Error::internal)?;
     let admin_token =
         super::tokens::issue_access_token(tx.as_mut(), admin_id, scopes, None).await?;

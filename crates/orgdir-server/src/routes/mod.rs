@@ -1,17 +1,32 @@
-//! The Zoho API routes, one module per area, and the fallbacks that answer
-//! unknown paths and methods in Zoho's envelope.
+//! The Zoho API routes, one module per area, the helpers they share, and
+//! the fallbacks that answer unknown paths and methods in Zoho's envelope.
 
+pub mod features;
+pub mod org;
+pub mod profiles;
+pub mod roles;
+pub mod territories;
 pub mod users;
 
-use crate::error::ApiError;
+use crate::error::{describe, json_response, ApiError};
 use crate::AppState;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
-use orgdir_core::Error;
+use orgdir_core::input::body_array;
+use orgdir_core::{Error, ZohoId};
+use orgdir_types::ActionResult;
+use serde_json::{json, Value};
 
 /// Every Zoho route orgdir serves.
 pub fn zoho_routes() -> Router<AppState> {
-    Router::new().merge(users::routes())
+    Router::new()
+        .merge(users::routes())
+        .merge(roles::routes())
+        .merge(profiles::routes())
+        .merge(territories::routes())
+        .merge(features::routes())
+        .merge(org::routes())
 }
 
 /// 404 `INVALID_URL_PATTERN` for a path no route matches.
@@ -22,4 +37,74 @@ pub async fn unknown_path() -> Response {
 /// 400 `INVALID_REQUEST_METHOD` for a known path with a method it lacks.
 pub async fn unknown_method() -> Response {
     ApiError(Error::InvalidRequestMethod).into_response()
+}
+
+/// Most items one bulk write may carry.
+pub const MAX_ITEMS: usize = 100;
+
+/// An id in the URL at segment `index` (0-based after `/crm/{version}/`).
+pub fn path_id(text: &str, index: usize) -> Result<ZohoId, Error> {
+    ZohoId::parse(text).ok_or_else(|| Error::invalid_path(index, "the id given seems to be invalid"))
+}
+
+/// A comma-separated id list in the query parameter `param`, at most `max` ids.
+pub fn query_ids(text: &str, param: &str, max: usize) -> Result<Vec<ZohoId>, Error> {
+    let ids = text
+        .split(',')
+        .map(|id| ZohoId::parse(id.trim()))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| Error::invalid_param(param, format!("{param} must be a comma-separated list of ids")))?;
+    if ids.len() > max {
+        return Err(Error::invalid_param(param, format!("at most {max} ids can be given")));
+    }
+    Ok(ids)
+}
+
+/// The items of a bulk write body (`{"<key>":[…]}`), at most [`MAX_ITEMS`].
+pub fn body_items<'a>(body: &'a Value, key: &str) -> Result<&'a Vec<Value>, Error> {
+    let items = body_array(body, key)?;
+    if items.len() > MAX_ITEMS {
+        return Err(Error::invalid_field(
+            format!("$.{key}"),
+            format!("at most {MAX_ITEMS} items can be given per request"),
+        ));
+    }
+    Ok(items)
+}
+
+/// The one item of a single-item write body.
+pub fn single_item<'a>(body: &'a Value, key: &str) -> Result<&'a Value, Error> {
+    match body_array(body, key)?.as_slice() {
+        [one] => Ok(one),
+        _ => Err(Error::invalid_field(format!("$.{key}"), "only one item can be given per request")),
+    }
+}
+
+/// The per-item answer of a write: `{"<resource>":[result, …]}`. All
+/// succeeded: `success`; all failed: 400; a mix: 200 (SPEC 1). A fault
+/// aborts with 500.
+pub fn item_results(
+    resource: &str,
+    results: Vec<Result<ZohoId, Error>>,
+    message: &str,
+    success: StatusCode,
+) -> Result<Response, ApiError> {
+    let mut items = Vec::with_capacity(results.len());
+    let mut failed = 0;
+    for result in results {
+        match result {
+            Ok(id) => items.push(json!(ActionResult::success(id.to_string(), message))),
+            Err(e) if e.is_internal() => return Err(ApiError(e)),
+            Err(e) => {
+                failed += 1;
+                items.push(json!(describe(&e).1));
+            }
+        }
+    }
+    let status = match failed {
+        0 => success,
+        n if n == items.len() => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    };
+    Ok(json_response(status, &json!({ resource: items })))
 }

@@ -1,5 +1,6 @@
 //! `/crm/{v}/users…`: list, get, create, update, delete, and the users count.
 
+use super::{path_id, query_ids, single_item};
 use crate::error::{item_error, json_response, no_content, ApiError, ItemError};
 use crate::extract::{Authed, JsonBody, Params, UsersCreate, UsersDelete, UsersRead, UsersUpdate};
 use crate::{views, AppState};
@@ -8,26 +9,21 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use orgdir_core::input::{body_array, reference, Fields};
+use orgdir_core::input::{reference, Fields};
+use orgdir_core::org::Org;
 use orgdir_core::paging::Page;
 use orgdir_core::service::users as service;
-use orgdir_core::users::{NewUser, UserPatch};
+use orgdir_core::users::{NewUser, UserDetails, UserPatch};
 use orgdir_core::{Error, ZohoId};
-use orgdir_types::users::{UserType, UsersBody, UsersCount, UsersPage, UsersWriteResult};
+use orgdir_types::users::{User, UserType, UsersBody, UsersCount, UsersPage, UsersWriteResult};
 use orgdir_types::ActionResult;
 
 /// The users routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(
-            "/crm/{version}/users",
-            get(list).post(create).put(update_in_body),
-        )
+        .route("/crm/{version}/users", get(list).post(create).put(update_in_body))
         .route("/crm/{version}/users/actions/count", get(count))
-        .route(
-            "/crm/{version}/users/{id}",
-            get(get_one).put(update_one).delete(delete_one),
-        )
+        .route("/crm/{version}/users/{id}", get(get_one).put(update_one).delete(delete_one))
 }
 
 /// The index of the user id in `/crm/{v}/users/{id}` (after the version).
@@ -38,64 +34,39 @@ const MAX_IDS: usize = 100;
 fn user_type(params: &Params) -> Result<UserType, Error> {
     match params.get("type") {
         None => Ok(UserType::AllUsers),
-        Some(text) => {
-            UserType::parse(text).ok_or_else(|| Error::invalid_param("type", "invalid type value"))
-        }
+        Some(text) => UserType::parse(text).ok_or_else(|| Error::invalid_param("type", "invalid type value")),
     }
-}
-
-fn parse_ids(text: &str) -> Result<Vec<ZohoId>, Error> {
-    let ids = text
-        .split(',')
-        .map(|id| ZohoId::parse(id.trim()))
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| {
-            Error::invalid_param("ids", "ids must be a comma-separated list of user ids")
-        })?;
-    if ids.len() > MAX_IDS {
-        return Err(Error::invalid_param(
-            "ids",
-            format!("at most {MAX_IDS} ids can be given"),
-        ));
-    }
-    Ok(ids)
-}
-
-fn path_id(id: &str) -> Result<ZohoId, Error> {
-    ZohoId::parse(id).ok_or_else(|| Error::invalid_path(USER_ID_SEGMENT, "invalid user id"))
 }
 
 fn unknown_user() -> Error {
     Error::invalid_path(USER_ID_SEGMENT, "the id given seems to be invalid")
 }
 
+/// Users in Zoho's shape, with their territories (one query for the page).
+pub async fn user_views(state: &AppState, org: &Org, rows: Vec<UserDetails>) -> Result<Vec<User>, Error> {
+    let ids: Vec<ZohoId> = rows.iter().map(|d| d.user.id).collect();
+    let memberships = state.store.memberships(org.id, &ids).await?;
+    Ok(rows.into_iter().map(|d| views::user(org, d, &memberships)).collect())
+}
+
 /// `GET /users/actions/count?type=`
-async fn count(
-    auth: Authed<UsersRead>,
-    params: Params,
-    State(state): State<AppState>,
-) -> Result<Response, ApiError> {
+async fn count(auth: Authed<UsersRead>, params: Params, State(state): State<AppState>) -> Result<Response, ApiError> {
     let user_type = user_type(&params)?;
     let count = service::count(state.store.as_ref(), &auth.principal, user_type).await?;
     Ok(json_response(StatusCode::OK, &UsersCount { count }))
 }
 
 /// `GET /users?type=&page=&per_page=&ids=`
-async fn list(
-    auth: Authed<UsersRead>,
-    params: Params,
-    State(state): State<AppState>,
-) -> Result<Response, ApiError> {
+async fn list(auth: Authed<UsersRead>, params: Params, State(state): State<AppState>) -> Result<Response, ApiError> {
     let user_type = user_type(&params)?;
     let page = Page::parse(params.get("page"), params.get("per_page"), 200)?;
-    let ids = params.get("ids").map(parse_ids).transpose()?;
-    let store = state.store.as_ref();
-    let (rows, info) = service::list(store, &auth.principal, user_type, page, ids).await?;
+    let ids = params.get("ids").map(|t| query_ids(t, "ids", MAX_IDS)).transpose()?;
+    let (rows, info) = service::list(state.store.as_ref(), &auth.principal, user_type, page, ids).await?;
     if rows.is_empty() {
         return Ok(no_content());
     }
     let org = state.org(auth.principal.org).await?;
-    let users = rows.into_iter().map(|d| views::user(&org, d)).collect();
+    let users = user_views(&state, &org, rows).await?;
     Ok(json_response(StatusCode::OK, &UsersPage { users, info }))
 }
 
@@ -105,27 +76,11 @@ async fn get_one(
     State(state): State<AppState>,
     Path((_version, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id)?;
-    let details = state
-        .store
-        .user(auth.principal.org, id)
-        .await?
-        .ok_or_else(unknown_user)?;
+    let id = path_id(&id, USER_ID_SEGMENT)?;
+    let details = state.store.user(auth.principal.org, id).await?.ok_or_else(unknown_user)?;
     let org = state.org(auth.principal.org).await?;
-    let users = vec![views::user(&org, details)];
+    let users = user_views(&state, &org, vec![details]).await?;
     Ok(json_response(StatusCode::OK, &UsersBody { users }))
-}
-
-/// The one item of a users write body.
-fn single_item(body: &serde_json::Value) -> Result<&serde_json::Value, Error> {
-    let items = body_array(body, "users")?;
-    match items.as_slice() {
-        [one] => Ok(one),
-        _ => Err(Error::invalid_field(
-            "$.users",
-            "only one user can be given per request",
-        )),
-    }
 }
 
 fn written(id: ZohoId, message: &str, status: StatusCode) -> Response {
@@ -140,7 +95,7 @@ async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ItemError> {
     let to_item = item_error("users");
-    let item = single_item(&body).map_err(&to_item)?;
+    let item = single_item(&body, "users").map_err(&to_item)?;
     let new = NewUser::from_json(item, "$.users[0]").map_err(&to_item)?;
     let id = service::create(state.store.as_ref(), &auth.principal, new, "$.users[0]")
         .await
@@ -156,18 +111,12 @@ async fn update_one(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ItemError> {
     let to_item = item_error("users");
-    let id = path_id(&id).map_err(&to_item)?;
-    let item = single_item(&body).map_err(&to_item)?;
+    let id = path_id(&id, USER_ID_SEGMENT).map_err(&to_item)?;
+    let item = single_item(&body, "users").map_err(&to_item)?;
     let patch = UserPatch::from_json(item, "$.users[0]").map_err(&to_item)?;
-    service::update(
-        state.store.as_ref(),
-        &auth.principal,
-        id,
-        patch,
-        unknown_user,
-    )
-    .await
-    .map_err(&to_item)?;
+    service::update(state.store.as_ref(), &auth.principal, id, patch, unknown_user)
+        .await
+        .map_err(&to_item)?;
     Ok(written(id, "User updated", StatusCode::OK))
 }
 
@@ -178,20 +127,25 @@ async fn update_in_body(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ItemError> {
     let to_item = item_error("users");
-    let item = single_item(&body).map_err(&to_item)?;
-    let fields = Fields::new(item, "$.users[0]").map_err(&to_item)?;
-    let id_path = fields.path_of("id");
-    let id = match fields.map.get("id") {
-        None | Some(serde_json::Value::Null) => Err(Error::mandatory(&id_path)),
-        Some(value) => reference(value, &id_path),
-    }
-    .map_err(&to_item)?;
+    let item = single_item(&body, "users").map_err(&to_item)?;
+    let (id, id_path) = id_in_item(item, "$.users[0]").map_err(&to_item)?;
     let patch = UserPatch::from_json(item, "$.users[0]").map_err(&to_item)?;
     let missing = move || Error::invalid_field(id_path, "the id given seems to be invalid");
     service::update(state.store.as_ref(), &auth.principal, id, patch, missing)
         .await
         .map_err(&to_item)?;
     Ok(written(id, "User updated", StatusCode::OK))
+}
+
+/// The `id` of an item of a bulk update, and its JSON path.
+pub fn id_in_item(item: &serde_json::Value, path: &str) -> Result<(ZohoId, String), Error> {
+    let fields = Fields::new(item, path)?;
+    let id_path = fields.path_of("id");
+    let id = match fields.map.get("id") {
+        None | Some(serde_json::Value::Null) => Err(Error::mandatory(&id_path)),
+        Some(value) => reference(value, &id_path),
+    }?;
+    Ok((id, id_path))
 }
 
 /// `DELETE /users/{id}`
@@ -201,7 +155,7 @@ async fn delete_one(
     Path((_version, id)): Path<(String, String)>,
 ) -> Result<Response, ItemError> {
     let to_item = item_error("users");
-    let id = path_id(&id).map_err(&to_item)?;
+    let id = path_id(&id, USER_ID_SEGMENT).map_err(&to_item)?;
     service::delete(state.store.as_ref(), &auth.principal, id, unknown_user)
         .await
         .map_err(&to_item)?;

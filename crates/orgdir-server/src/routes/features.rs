@@ -1,0 +1,81 @@
+//! `/crm/{v}/__features…`: the user licences feature (SPEC 4.5), read from
+//! the org's purchased licences and the maintained user counts.
+
+use crate::error::{json_response, ApiError};
+use crate::extract::{Authed, FeaturesRead};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use orgdir_core::{Error, OrgId};
+use orgdir_types::features::{FeaturesBody, Feature, LicenceDetails, Total};
+use orgdir_types::Info;
+
+/// The features routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/crm/{version}/__features", get(list))
+        .route("/crm/{version}/__features/{api_name}", get(get_one))
+}
+
+/// The only feature orgdir knows.
+pub const USER_LICENSES: &str = "user_licenses";
+
+/// The user licences feature of an org, as of now.
+pub async fn user_licenses(state: &AppState, org: OrgId) -> Result<Feature, Error> {
+    let limits = u64::from(state.org(org).await?.licenses);
+    let used = state.store.user_counts(org).await?.licensed();
+    Ok(Feature {
+        components: None,
+        api_name: USER_LICENSES.to_owned(),
+        parent_feature: None,
+        module_supported: false,
+        details: LicenceDetails {
+            available_count: Total {
+                total: limits.saturating_sub(used),
+            },
+            used_count: Total { total: used },
+            limits: Total { total: limits },
+        },
+        feature_label: "UserLicenses".to_owned(),
+    })
+}
+
+/// `GET /__features`
+async fn list(auth: Authed<FeaturesRead>, State(state): State<AppState>) -> Result<Response, ApiError> {
+    let features = vec![user_licenses(&state, auth.principal.org).await?];
+    let info = Info {
+        per_page: 200,
+        count: features.len() as u32,
+        page: 1,
+        more_records: false,
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        &FeaturesBody {
+            __features: features,
+            info: Some(info),
+        },
+    ))
+}
+
+/// `GET /__features/{api_name}`: only `user_licenses` exists.
+async fn get_one(
+    auth: Authed<FeaturesRead>,
+    State(state): State<AppState>,
+    Path((_version, api_name)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    if api_name != USER_LICENSES {
+        return Err(Error::invalid_path(1, "the feature api_name given seems to be invalid").into());
+    }
+    let feature = user_licenses(&state, auth.principal.org).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &FeaturesBody {
+            __features: vec![feature],
+            info: None,
+        },
+    ))
+}

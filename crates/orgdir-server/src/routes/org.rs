@@ -1,0 +1,49 @@
+//! `/crm/{v}/org`: the caller's org.
+
+use crate::error::{json_response, ApiError};
+use crate::extract::{Authed, OrgRead};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use orgdir_types::org::{LicenseDetails, OrgBody, OrgInfo};
+
+/// The org route.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/crm/{version}/org", get(get_org))
+}
+
+/// `GET /org`
+async fn get_org(auth: Authed<OrgRead>, State(state): State<AppState>) -> Result<Response, ApiError> {
+    let org = state.org(auth.principal.org).await?;
+    let primary = state.store.primary_user(org.id).await?;
+    let info = OrgInfo {
+        id: org.id.to_string(),
+        company_name: org.name.clone(),
+        alias: None,
+        primary_email: primary.as_ref().map(|p| p.user.email.clone()).unwrap_or_default(),
+        primary_zuid: primary.and_then(|p| p.user.zuid),
+        zgid: org.id.to_string(),
+        time_zone: org.time_zone.clone(),
+        currency: "USD".to_owned(),
+        currency_symbol: "$".to_owned(),
+        currency_locale: "en_US".to_owned(),
+        iso_code: "USD".to_owned(),
+        country_code: "US".to_owned(),
+        kind: "production".to_owned(),
+        max_per_page: 200,
+        created_time: org.format_time(org.created_at),
+        license_details: LicenseDetails {
+            paid: org.edition != orgdir_core::org::Edition::Free,
+            paid_type: org.edition.as_str().to_owned(),
+            paid_expiry: None,
+            users_license_purchased: org.licenses,
+            trial_type: None,
+            trial_expiry: None,
+            trial_action: None,
+        },
+    };
+    Ok(json_response(StatusCode::OK, &OrgBody { org: vec![info] }))
+}

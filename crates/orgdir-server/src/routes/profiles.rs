@@ -1,0 +1,49 @@
+//! `/crm/{v}/settings/profiles…` (read-only: Administrator and Standard are built in).
+
+use super::path_id;
+use crate::error::{json_response, ApiError};
+use crate::extract::{Authed, ProfilesRead};
+use crate::{views, AppState};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use orgdir_core::Error;
+use orgdir_types::roles::ProfilesBody;
+
+/// The profiles routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/crm/{version}/settings/profiles", get(list))
+        .route("/crm/{version}/settings/profiles/{id}", get(get_one))
+}
+
+/// `GET /settings/profiles`
+async fn list(auth: Authed<ProfilesRead>, State(state): State<AppState>) -> Result<Response, ApiError> {
+    let org = state.org(auth.principal.org).await?;
+    let profiles = state.store.profiles(org.id).await?;
+    let body = ProfilesBody {
+        profiles: profiles.iter().map(|p| views::profile(&org, p)).collect(),
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// `GET /settings/profiles/{id}`
+async fn get_one(
+    auth: Authed<ProfilesRead>,
+    State(state): State<AppState>,
+    Path((_version, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, 2)?;
+    let org = state.org(auth.principal.org).await?;
+    let profiles = state.store.profiles(org.id).await?;
+    let profile = profiles
+        .iter()
+        .find(|p| p.id == id)
+        .ok_or_else(|| Error::invalid_path(2, "the id given seems to be invalid"))?;
+    let body = ProfilesBody {
+        profiles: vec![views::profile(&org, profile)],
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}

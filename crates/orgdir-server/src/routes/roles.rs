@@ -1,0 +1,143 @@
+//! `/crm/{v}/settings/roles…` and its deletion with `transfer_to_id`.
+
+use super::{body_items, item_results, path_id, single_item};
+use crate::error::{item_error, json_response, ApiError, ItemError};
+use crate::extract::{Authed, JsonBody, Params, RolesCreate, RolesDelete, RolesRead, RolesUpdate};
+use crate::routes::users::id_in_item;
+use crate::{views, AppState};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use orgdir_core::org::{NewRole, RolePatch};
+use orgdir_core::service::roles as service;
+use orgdir_core::{Error, ZohoId};
+use orgdir_types::roles::RolesBody;
+use orgdir_types::ActionResult;
+
+/// The roles routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/crm/{version}/settings/roles", get(list).post(create).put(update_in_body))
+        .route("/crm/{version}/settings/roles/{id}", get(get_one).put(update_one).delete(delete_one))
+}
+
+const ROLE_ID_SEGMENT: usize = 2;
+
+fn unknown_role() -> Error {
+    Error::invalid_path(ROLE_ID_SEGMENT, "the id given seems to be invalid")
+}
+
+/// `GET /settings/roles`
+async fn list(auth: Authed<RolesRead>, State(state): State<AppState>) -> Result<Response, ApiError> {
+    let org = state.org(auth.principal.org).await?;
+    let roles = state.store.roles(org.id).await?;
+    let body = RolesBody {
+        roles: roles.iter().map(|r| views::role(&org, r, &roles)).collect(),
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// `GET /settings/roles/{id}`
+async fn get_one(
+    auth: Authed<RolesRead>,
+    State(state): State<AppState>,
+    Path((_version, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ROLE_ID_SEGMENT)?;
+    let org = state.org(auth.principal.org).await?;
+    let roles = state.store.roles(org.id).await?;
+    let role = roles.iter().find(|r| r.id == id).ok_or_else(unknown_role)?;
+    let body = RolesBody {
+        roles: vec![views::role(&org, role, &roles)],
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// `POST /settings/roles` (one result per role).
+async fn create(
+    auth: Authed<RolesCreate>,
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let items = body_items(&body, "roles")?;
+    let mut results = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("$.roles[{i}]");
+        let result = match NewRole::from_json(item, &path) {
+            Ok(new) => service::create(state.store.as_ref(), &auth.principal, new, &path).await,
+            Err(e) => Err(e),
+        };
+        results.push(result);
+    }
+    item_results("roles", results, "Role added", StatusCode::CREATED)
+}
+
+/// `PUT /settings/roles` with ids inside the items.
+async fn update_in_body(
+    auth: Authed<RolesUpdate>,
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let items = body_items(&body, "roles")?;
+    let mut results = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("$.roles[{i}]");
+        let result = async {
+            let (id, id_path) = id_in_item(item, &path)?;
+            let patch = RolePatch::from_json(item, &path)?;
+            let missing = move || Error::invalid_field(id_path, "the id given seems to be invalid");
+            service::update(state.store.as_ref(), &auth.principal, id, patch, &path, missing).await?;
+            Ok::<ZohoId, Error>(id)
+        }
+        .await;
+        results.push(result);
+    }
+    item_results("roles", results, "Role updated", StatusCode::OK)
+}
+
+/// `PUT /settings/roles/{id}`
+async fn update_one(
+    auth: Authed<RolesUpdate>,
+    State(state): State<AppState>,
+    Path((_version, id)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ItemError> {
+    let to_item = item_error("roles");
+    let id = path_id(&id, ROLE_ID_SEGMENT).map_err(&to_item)?;
+    let item = single_item(&body, "roles").map_err(&to_item)?;
+    let patch = RolePatch::from_json(item, "$.roles[0]").map_err(&to_item)?;
+    service::update(state.store.as_ref(), &auth.principal, id, patch, "$.roles[0]", unknown_role)
+        .await
+        .map_err(&to_item)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({ "roles": [ActionResult::success(id.to_string(), "Role updated")] }),
+    ))
+}
+
+/// `DELETE /settings/roles/{id}?transfer_to_id=`
+async fn delete_one(
+    auth: Authed<RolesDelete>,
+    State(state): State<AppState>,
+    params: Params,
+    Path((_version, id)): Path<(String, String)>,
+) -> Result<Response, ItemError> {
+    let to_item = item_error("roles");
+    let id = path_id(&id, ROLE_ID_SEGMENT).map_err(&to_item)?;
+    let transfer_to = match params.get("transfer_to_id") {
+        None => Err(Error::RequiredParamMissing {
+            param_name: "transfer_to_id".to_owned(),
+        }),
+        Some(text) => ZohoId::parse(text).ok_or_else(|| Error::invalid_param("transfer_to_id", "invalid role id")),
+    }
+    .map_err(&to_item)?;
+    service::delete(state.store.as_ref(), &auth.principal, id, transfer_to, unknown_role)
+        .await
+        .map_err(&to_item)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({ "roles": [ActionResult::success(id.to_string(), "Role deleted")] }),
+    ))
+}

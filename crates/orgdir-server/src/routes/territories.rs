@@ -1,0 +1,572 @@
+//! `/crm/{v}/settings/territories…`: territories (single and bulk), their
+//! children, their users (from both sides) and the associated users count.
+
+use super::{body_items, item_results, path_id, query_ids, single_item};
+use crate::error::{json_response, no_content, ApiError};
+use crate::extract::{
+    Authed, JsonBody, Params, TerritoriesCreate, TerritoriesDelete, TerritoriesRead, TerritoriesUpdate,
+    TerritoryUsersRead, TerritoryUsersUpdate,
+};
+use crate::routes::users::{id_in_item, user_views};
+use crate::{views, AppState};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use orgdir_core::input::reference;
+use orgdir_core::paging::Page;
+use orgdir_core::service::territories as service;
+use orgdir_core::territories::{NewTerritory, TerritoryPatch};
+use orgdir_core::{Error, Result, ZohoId};
+use orgdir_types::territories::{
+    TerritoriesPage, TerritoryUsersCount, TerritoryUsersCountPage, UserTerritoriesPage,
+};
+use orgdir_types::users::{UsersBody, UsersPage};
+use orgdir_types::Reference;
+use serde_json::{json, Value};
+
+/// The territories routes.
+pub fn routes() -> Router<AppState> {
+    let base = "/crm/{version}/settings/territories";
+    Router::new()
+        .route(base, get(list).post(create).put(update_in_body).delete(delete_many))
+        .route(&format!("{base}/actions/associated_users_count"), get(associated_users_count))
+        .route(&format!("{base}/{{id}}"), get(get_one).put(update_one).delete(delete_one))
+        .route(&format!("{base}/{{id}}/__child_territories"), get(children))
+        .route(
+            &format!("{base}/{{id}}/users"),
+            get(members).put(associate_many).delete(disassociate_many),
+        )
+        .route(
+            &format!("{base}/{{id}}/users/{{user}}"),
+            get(member).put(associate_one).delete(disassociate_one),
+        )
+        .route(
+            "/crm/{version}/users/{user}/territories",
+            get(user_territories).put(user_associate).delete(user_disassociate_many),
+        )
+        .route(
+            "/crm/{version}/users/{user}/territories/{id}",
+            get(user_territory).delete(user_disassociate_one),
+        )
+}
+
+/// Segment of the territory id in `settings/territories/{id}`.
+const TERRITORY_SEGMENT: usize = 2;
+/// Segment of the user id in `settings/territories/{id}/users/{user}`.
+const MEMBER_SEGMENT: usize = 4;
+/// Segment of the user id in `users/{user}/territories`.
+const USER_SEGMENT: usize = 1;
+/// Segment of the territory id in `users/{user}/territories/{id}`.
+const USER_TERRITORY_SEGMENT: usize = 3;
+/// Largest `per_page` of the territories list.
+const MAX_TERRITORIES_PER_PAGE: u32 = 2000;
+
+fn unknown_territory() -> Error {
+    Error::invalid_path(TERRITORY_SEGMENT, "the id given seems to be invalid")
+}
+
+fn page(params: &Params, max: u32) -> Result<Page> {
+    Page::parse(params.get("page"), params.get("per_page"), max)
+}
+
+/// `GET /settings/territories?ids=&page=&per_page=`
+async fn list(auth: Authed<TerritoriesRead>, params: Params, State(state): State<AppState>) -> Result<Response, ApiError> {
+    let page = page(&params, MAX_TERRITORIES_PER_PAGE)?;
+    let org = state.org(auth.principal.org).await?;
+    let (rows, info) = match params.get("ids") {
+        Some(ids) => {
+            let ids = query_ids(ids, "ids", MAX_TERRITORIES_PER_PAGE as usize)?;
+            page.slice(&state.store.territories_by_id(org.id, &ids).await?)
+        }
+        None => page.finish(state.store.territories(org.id, page.offset(), page.fetch_limit()).await?),
+    };
+    if rows.is_empty() {
+        return Ok(no_content());
+    }
+    let territories = rows.into_iter().map(|t| views::territory(&org, t)).collect();
+    Ok(json_response(StatusCode::OK, &TerritoriesPage { territories, info }))
+}
+
+/// `GET /settings/territories/{id}`
+async fn get_one(
+    auth: Authed<TerritoriesRead>,
+    State(state): State<AppState>,
+    Path((_version, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, TERRITORY_SEGMENT)?;
+    let org = state.org(auth.principal.org).await?;
+    let found = state.store.territories_by_id(org.id, &[id]).await?;
+    let territory = found.into_iter().next().ok_or_else(unknown_territory)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "territories": [views::territory(&org, territory)] }),
+    ))
+}
+
+/// `GET /settings/territories/{id}/__child_territories`
+async fn children(
+    auth: Authed<TerritoriesRead>,
+    params: Params,
+    State(state): State<AppState>,
+    Path((_version, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, TERRITORY_SEGMENT)?;
+    let page = page(&params, 200)?;
+    let org = state.org(auth.principal.org).await?;
+    if state.store.territories_by_id(org.id, &[id]).await?.is_empty() {
+        return Err(unknown_territory().into());
+    }
+    let rows = state
+        .store
+        .child_territories(org.id, id, page.offset(), page.fetch_limit())
+        .await?;
+    let (rows, info) = page.finish(rows);
+    if rows.is_empty() {
+        return Ok(no_content());
+    }
+    let territories = rows.into_iter().map(|t| views::territory(&org, t)).collect();
+    Ok(json_response(StatusCode::OK, &TerritoriesPage { territories, info }))
+}
+
+/// `GET /settings/territories/actions/associated_users_count` (SPEC 4.4):
+/// every territory, root first, `count` a string, read from maintained data.
+async fn associated_users_count(
+    auth: Authed<TerritoryUsersRead>,
+    params: Params,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
+    let page = page(&params, 200)?;
+    let rows = state
+        .store
+        .territories(auth.principal.org, page.offset(), page.fetch_limit())
+        .await?;
+    let (rows, info) = page.finish(rows);
+    if rows.is_empty() {
+        return Ok(no_content());
+    }
+    let associated_users_count = rows
+        .into_iter()
+        .map(|d| TerritoryUsersCount {
+            count: d.territory.member_count.to_string(),
+            territory: Reference {
+                name: d.territory.name,
+                id: d.territory.id.to_string(),
+            },
+        })
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &TerritoryUsersCountPage {
+            associated_users_count,
+            info,
+        },
+    ))
+}
+
+/// `POST /settings/territories` (one result per territory).
+async fn create(
+    auth: Authed<TerritoriesCreate>,
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let items = body_items(&body, "territories")?;
+    let mut results = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("$.territories[{i}]");
+        let result = match NewTerritory::from_json(item, &path) {
+            Ok(new) => service::create(state.store.as_ref(), &auth.principal, new, &path).await,
+            Err(e) => Err(e),
+        };
+        results.push(result);
+    }
+    item_results("territories", results, "Territory added", StatusCode::CREATED)
+}
+
+/// `PUT /settings/territories` with ids inside the items.
+async fn update_in_body(
+    auth: Authed<TerritoriesUpdate>,
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let items = body_items(&body, "territories")?;
+    let mut results = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("$.territories[{i}]");
+        let result = async {
+            let (id, id_path) = id_in_item(item, &path)?;
+            let patch = TerritoryPatch::from_json(item, &path)?;
+            let missing = move || Error::invalid_field(id_path, "the id given seems to be invalid");
+            service::update(state.store.as_ref(), &auth.principal, id, patch, &path, missing).await?;
+            Ok::<ZohoId, Error>(id)
+        }
+        .await;
+        results.push(result);
+    }
+    item_results("territories", results, "Territory updated", StatusCode::OK)
+}
+
+/// `PUT /settings/territories/{id}`
+async fn update_one(
+    auth: Authed<TerritoriesUpdate>,
+    State(state): State<AppState>,
+    Path((_version, id)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, TERRITORY_SEGMENT)?;
+    let result = async {
+        let item = single_item(&body, "territories")?;
+        let patch = TerritoryPatch::from_json(item, "$.territories[0]")?;
+        service::update(state.store.as_ref(), &auth.principal, id, patch, "$.territories[0]", unknown_territory)
+            .await?;
+        Ok(id)
+    }
+    .await;
+    single_result("territories", result, "Territory updated")
+}
+
+/// `DELETE /settings/territories?ids=` (one result per territory).
+async fn delete_many(
+    auth: Authed<TerritoriesDelete>,
+    params: Params,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
+    let ids = params.get("ids").ok_or(Error::RequiredParamMissing {
+        param_name: "ids".to_owned(),
+    })?;
+    let ids = query_ids(ids, "ids", super::MAX_ITEMS)?;
+    let mut results = Vec::with_capacity(ids.len());
+    for id in ids {
+        let missing = move || Error::InvalidData {
+            message: "the id given seems to be invalid".to_owned(),
+            details: orgdir_core::Details::Id(id.to_string()),
+        };
+        let result = service::delete(state.store.as_ref(), &auth.principal, id, missing).await;
+        results.push(result.map(|()| id));
+    }
+    item_results("territories", results, "Territory deleted", StatusCode::OK)
+}
+
+/// `DELETE /settings/territories/{id}`
+async fn delete_one(
+    auth: Authed<TerritoriesDelete>,
+    State(state): State<AppState>,
+    Path((_version, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, TERRITORY_SEGMENT)?;
+    let result = service::delete(state.store.as_ref(), &auth.principal, id, unknown_territory).await;
+    single_result("territories", result.map(|()| id), "Territory deleted")
+}
+
+/// One write's answer: the item result, or a bare error for URL and auth problems.
+fn single_result(resource: &str, result: Result<ZohoId>, message: &str) -> Result<Response, ApiError> {
+    match result {
+        Err(e @ Error::InvalidData { details: orgdir_core::Details::ResourcePathIndex(_), .. }) => Err(e.into()),
+        Err(e @ (Error::NoPermission { .. } | Error::Internal(_))) => Err(e.into()),
+        other => item_results(resource, vec![other], message, StatusCode::OK),
+    }
+}
+
+/// Checks the territory exists and returns it (`INVALID_DATA` on the URL otherwise).
+async fn existing_territory(state: &AppState, org: orgdir_core::OrgId, id: ZohoId, segment: usize) -> Result<()> {
+    if state.store.territories_by_id(org, &[id]).await?.is_empty() {
+        return Err(Error::invalid_path(segment, "the id given seems to be invalid"));
+    }
+    Ok(())
+}
+
+/// `GET /settings/territories/{id}/users`
+async fn members(
+    auth: Authed<TerritoryUsersRead>,
+    params: Params,
+    State(state): State<AppState>,
+    Path((_version, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, TERRITORY_SEGMENT)?;
+    let page = page(&params, 200)?;
+    let org = state.org(auth.principal.org).await?;
+    existing_territory(&state, org.id, id, TERRITORY_SEGMENT).await?;
+    let rows = state
+        .store
+        .territory_members(org.id, id, page.offset(), page.fetch_limit())
+        .await?;
+    let (rows, info) = page.finish(rows);
+    if rows.is_empty() {
+        return Ok(no_content());
+    }
+    let users = user_views(&state, &org, rows).await?;
+    Ok(json_response(StatusCode::OK, &UsersPage { users, info }))
+}
+
+/// `GET /settings/territories/{id}/users/{user}`: the user if associated, else 204.
+async fn member(
+    auth: Authed<TerritoryUsersRead>,
+    State(state): State<AppState>,
+    Path((_version, id, user)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, TERRITORY_SEGMENT)?;
+    let user = path_id(&user, MEMBER_SEGMENT)?;
+    let org = state.org(auth.principal.org).await?;
+    existing_territory(&state, org.id, id, TERRITORY_SEGMENT).await?;
+    let associated = state
+        .store
+        .memberships(org.id, &[user])
+        .await?
+        .iter()
+        .any(|m| m.territory_id == id);
+    let Some(details) = state.store.user(org.id, user).await?.filter(|_| associated) else {
+        return Ok(no_content());
+    };
+    let users = user_views(&state, &org, vec![details]).await?;
+    Ok(json_response(StatusCode::OK, &UsersBody { users }))
+}
+
+/// The user references of `{"users":[{"id":…}, …]}` (or `"territories"`), in
+/// order, each with its JSON path; malformed ones as errors.
+fn references(body: &Value, key: &str) -> Result<Vec<Result<(ZohoId, String)>>> {
+    let items = body_items(body, key)?;
+    Ok(items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let path = format!("$.{key}[{i}]");
+            let (id, id_path) = match item {
+                Value::Object(_) => id_in_item(item, &path)?,
+                other => (reference(other, &path)?, path.clone()),
+            };
+            Ok((id, id_path))
+        })
+        .collect())
+}
+
+/// Runs `service_call` on the well-formed references and merges its results
+/// back in order with the malformed ones.
+async fn in_order<F, Fut>(parsed: Vec<Result<(ZohoId, String)>>, service_call: F) -> Result<Vec<Result<ZohoId>>>
+where
+    F: FnOnce(Vec<(ZohoId, String)>) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<Result<ZohoId>>>>,
+{
+    let valid: Vec<(ZohoId, String)> = parsed.iter().filter_map(|r| r.as_ref().ok().cloned()).collect();
+    let mut done = service_call(valid).await?.into_iter();
+    Ok(parsed
+        .into_iter()
+        .map(|r| match r {
+            Ok(_) => done.next().unwrap_or_else(|| Err(Error::Internal("missing result".to_owned()))),
+            Err(e) => Err(e),
+        })
+        .collect())
+}
+
+/// `PUT /settings/territories/{id}/users` with `{"users":[{"id":…}]}`.
+async fn associate_many(
+    auth: Authed<TerritoryUsersUpdate>,
+    State(state): State<AppState>,
+    Path((_version, id)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, TERRITORY_SEGMENT)?;
+    let parsed = references(&body, "users")?;
+    let store = state.store.as_ref();
+    let results = in_order(parsed, |users| service::associate(store, &auth.principal, id, users, unknown_territory)).await?;
+    item_results("users", results, "User associated", StatusCode::OK)
+}
+
+/// `PUT /settings/territories/{id}/users/{user}`.
+async fn associate_one(
+    auth: Authed<TerritoryUsersUpdate>,
+    State(state): State<AppState>,
+    Path((_version, id, user)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, TERRITORY_SEGMENT)?;
+    let user = path_id(&user, MEMBER_SEGMENT)?;
+    let users = vec![(user, "$.users[0].id".to_owned())];
+    let results = service::associate(state.store.as_ref(), &auth.principal, id, users, unknown_territory).await?;
+    item_results("users", results, "User associated", StatusCode::OK)
+}
+
+/// `DELETE /settings/territories/{id}/users?ids=`.
+async fn disassociate_many(
+    auth: Authed<TerritoryUsersUpdate>,
+    params: Params,
+    State(state): State<AppState>,
+    Path((_version, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, TERRITORY_SEGMENT)?;
+    let ids = params.get("ids").ok_or(Error::RequiredParamMissing {
+        param_name: "ids".to_owned(),
+    })?;
+    let users = query_ids(ids, "ids", super::MAX_ITEMS)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, user)| (user, format!("$.ids[{i}]")))
+        .collect();
+    let results = service::disassociate(state.store.as_ref(), &auth.principal, id, users, unknown_territory).await?;
+    item_results("users", results, "User removed", StatusCode::OK)
+}
+
+/// `DELETE /settings/territories/{id}/users/{user}`.
+async fn disassociate_one(
+    auth: Authed<TerritoryUsersUpdate>,
+    State(state): State<AppState>,
+    Path((_version, id, user)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, TERRITORY_SEGMENT)?;
+    let user = path_id(&user, MEMBER_SEGMENT)?;
+    let users = vec![(user, "$.users[0].id".to_owned())];
+    let results = service::disassociate(state.store.as_ref(), &auth.principal, id, users, unknown_territory).await?;
+    item_results("users", results, "User removed", StatusCode::OK)
+}
+
+/// Checks the user exists (`INVALID_DATA` on the URL otherwise).
+async fn existing_user(state: &AppState, org: orgdir_core::OrgId, user: ZohoId) -> Result<()> {
+    if state.store.user(org, user).await?.is_none() {
+        return Err(Error::invalid_path(USER_SEGMENT, "the id given seems to be invalid"));
+    }
+    Ok(())
+}
+
+/// `GET /users/{user}/territories`
+async fn user_territories(
+    auth: Authed<TerritoryUsersRead>,
+    params: Params,
+    State(state): State<AppState>,
+    Path((_version, user)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let user = path_id(&user, USER_SEGMENT)?;
+    let page = page(&params, 200)?;
+    let org = auth.principal.org;
+    existing_user(&state, org, user).await?;
+    let ids: Vec<ZohoId> = state
+        .store
+        .memberships(org, &[user])
+        .await?
+        .into_iter()
+        .map(|m| m.territory_id)
+        .collect();
+    let (rows, info) = page.slice(&state.store.territories_by_id(org, &ids).await?);
+    if rows.is_empty() {
+        return Ok(no_content());
+    }
+    let territories = rows.into_iter().map(views::user_territory).collect();
+    Ok(json_response(StatusCode::OK, &UserTerritoriesPage { territories, info }))
+}
+
+/// `GET /users/{user}/territories/{id}`: the territory if associated, else 204.
+async fn user_territory(
+    auth: Authed<TerritoryUsersRead>,
+    State(state): State<AppState>,
+    Path((_version, user, id)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let user = path_id(&user, USER_SEGMENT)?;
+    let id = path_id(&id, USER_TERRITORY_SEGMENT)?;
+    let org = auth.principal.org;
+    existing_user(&state, org, user).await?;
+    let associated = state.store.memberships(org, &[user]).await?.iter().any(|m| m.territory_id == id);
+    let found = if associated {
+        state.store.territories_by_id(org, &[id]).await?
+    } else {
+        Vec::new()
+    };
+    let Some(territory) = found.into_iter().next() else {
+        return Ok(no_content());
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "territories": [views::user_territory(territory)] }),
+    ))
+}
+
+/// Applies `one` (associate or disassociate `user` with one territory) to each territory.
+async fn per_territory<F, Fut>(territories: Vec<Result<(ZohoId, String)>>, one: F) -> Result<Vec<Result<ZohoId>>>
+where
+    F: Fn(ZohoId, String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<Result<ZohoId>>>>,
+{
+    let mut results = Vec::with_capacity(territories.len());
+    for item in territories {
+        let result = match item {
+            Err(e) => Err(e),
+            Ok((territory, path)) => match one(territory, path).await {
+                Ok(mut r) => r.pop().unwrap_or_else(|| Err(Error::Internal("missing result".to_owned()))),
+                Err(e) => Err(e),
+            }
+            .map(|_| territory),
+        };
+        if let Err(e) = &result {
+            if e.is_internal() || matches!(e, Error::NoPermission { .. }) {
+                return Err(result.err().unwrap_or(Error::Internal(String::new())));
+            }
+        }
+        results.push(result);
+    }
+    Ok(results)
+}
+
+/// `PUT /users/{user}/territories` with `{"territories":[{"id":…}]}`.
+async fn user_associate(
+    auth: Authed<TerritoryUsersUpdate>,
+    State(state): State<AppState>,
+    Path((_version, user)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let user = path_id(&user, USER_SEGMENT)?;
+    existing_user(&state, auth.principal.org, user).await?;
+    let territories = references(&body, "territories")?;
+    let store = state.store.as_ref();
+    let principal = &auth.principal;
+    let results = per_territory(territories, |territory, path| async move {
+        let missing = {
+            let path = path.clone();
+            move || Error::invalid_field(path, "invalid territory")
+        };
+        service::associate(store, principal, territory, vec![(user, path)], missing).await
+    })
+    .await?;
+    item_results("territories", results, "User associated", StatusCode::OK)
+}
+
+/// `DELETE /users/{user}/territories?ids=`.
+async fn user_disassociate_many(
+    auth: Authed<TerritoryUsersUpdate>,
+    params: Params,
+    State(state): State<AppState>,
+    Path((_version, user)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let user = path_id(&user, USER_SEGMENT)?;
+    existing_user(&state, auth.principal.org, user).await?;
+    let ids = params.get("ids").ok_or(Error::RequiredParamMissing {
+        param_name: "ids".to_owned(),
+    })?;
+    let territories = query_ids(ids, "ids", super::MAX_ITEMS)?
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| Ok((t, format!("$.ids[{i}]"))))
+        .collect();
+    let store = state.store.as_ref();
+    let principal = &auth.principal;
+    let results = per_territory(territories, |territory, path| async move {
+        let missing = {
+            let path = path.clone();
+            move || Error::invalid_field(path, "invalid territory")
+        };
+        service::disassociate(store, principal, territory, vec![(user, path)], missing).await
+    })
+    .await?;
+    item_results("territories", results, "User removed", StatusCode::OK)
+}
+
+/// `DELETE /users/{user}/territories/{id}`.
+async fn user_disassociate_one(
+    auth: Authed<TerritoryUsersUpdate>,
+    State(state): State<AppState>,
+    Path((_version, user, id)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let user = path_id(&user, USER_SEGMENT)?;
+    let id = path_id(&id, USER_TERRITORY_SEGMENT)?;
+    existing_user(&state, auth.principal.org, user).await?;
+    let missing = || Error::invalid_path(USER_TERRITORY_SEGMENT, "the id given seems to be invalid");
+    let users = vec![(user, "$.territories[0].id".to_owned())];
+    let results = service::disassociate(state.store.as_ref(), &auth.principal, id, users, missing).await?;
+    item_results("territories", results.into_iter().map(|r| r.map(|_| id)).collect(), "User removed", StatusCode::OK)
+}

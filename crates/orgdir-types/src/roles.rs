@@ -1,0 +1,60 @@
+//! Roles and profiles.
+
+use crate::{ActionResult, Reference};
+use serde::{Deserialize, Serialize};
+
+/// A role as `GET /settings/roles` prints it (Zoho's key casing kept).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[allow(non_snake_case)]
+pub struct Role {
+    pub display_label: String,
+    pub forecast_manager: Option<Reference>,
+    pub reporting_to: Option<Reference>,
+    pub share_with_peers: bool,
+    pub description: Option<String>,
+    pub id: String,
+    pub name: String,
+    pub created_by__s: Option<Reference>,
+    pub modified_by__s: Option<Reference>,
+    pub modified_time__s: Option<String>,
+    pub created_time__s: Option<String>,
+    pub admin_user: bool,
+}
+
+/// `{"roles":[…]}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RolesBody {
+    pub roles: Vec<Role>,
+}
+
+/// `{"roles":[{"code":"SUCCESS",…}]}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RolesWriteResult {
+    pub roles: Vec<ActionResult>,
+}
+
+/// A profile as `GET /settings/profiles` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    pub name: String,
+    pub display_label: String,
+    pub description: Option<String>,
+    pub id: String,
+    pub default: bool,
+    pub custom: bool,
+    #[serde(rename = "_delete")]
+    pub delete: bool,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub category: bool,
+    pub created_time: Option<String>,
+    pub modified_time: Option<String>,
+    pub created_by: Option<Reference>,
+    pub modified_by: Option<Reference>,
+}
+
+/// `{"profiles":[…]}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfilesBody {
+    pub profiles: Vec<Profile>,
+}

@@ -1,0 +1,78 @@
+//! Territories, their users, and the territory associated users count.
+
+use crate::{ActionResult, Info, Reference};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A territory as `GET /settings/territories` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Territory {
+    pub id: String,
+    pub name: String,
+    pub api_name: String,
+    pub description: Option<String>,
+    pub manager: Option<Reference>,
+    pub reporting_to: Option<Reference>,
+    pub permission_type: String,
+    pub created_time: String,
+    pub modified_time: String,
+    pub created_by: Option<Reference>,
+    pub modified_by: Option<Reference>,
+    pub account_rule_criteria: Option<Value>,
+    pub deal_rule_criteria: Option<Value>,
+    pub lead_rule_criteria: Option<Value>,
+}
+
+/// `{"territories":[…],"info":{…}}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TerritoriesPage {
+    pub territories: Vec<Territory>,
+    pub info: Info,
+}
+
+/// `{"territories":[{"code":"SUCCESS",…}]}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TerritoriesWriteResult {
+    pub territories: Vec<ActionResult>,
+}
+
+/// One row of the territory associated users count. `count` is a string of digits (SPEC 4.4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TerritoryUsersCount {
+    pub count: String,
+    pub territory: Reference,
+}
+
+/// `{"associated_users_count":[…],"info":{…}}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TerritoryUsersCountPage {
+    pub associated_users_count: Vec<TerritoryUsersCount>,
+    pub info: Info,
+}
+
+/// A territory as `GET /users/{id}/territories` prints it (Zoho's casing).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserTerritory {
+    pub id: String,
+    #[serde(rename = "Name")]
+    pub name: String,
+    #[serde(rename = "Manager")]
+    pub manager: Option<Reference>,
+    #[serde(rename = "Reporting_To")]
+    pub reporting_to: Option<Reference>,
+}
+
+/// `{"territories":[…],"info":{…}}` of a user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserTerritoriesPage {
+    pub territories: Vec<UserTerritory>,
+    pub info: Info,
+}
+
+/// A territory inside a user record: `{"manager":bool,"name","id"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TerritoryMembership {
+    pub manager: bool,
+    pub name: String,
+    pub id: String,
+}
