@@ -4,6 +4,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod auth;
+pub mod document;
 pub mod error;
 pub mod ids;
 pub mod input;

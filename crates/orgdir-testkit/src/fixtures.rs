@@ -84,3 +84,10 @@ impl UserBuilder {
             .expect("create user")
     }
 }
+
+/// Reads an org document fixture.
+pub fn document(name: &str) -> orgdir_core::document::OrgDocument {
+    let path = dir().join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    orgdir_core::document::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}

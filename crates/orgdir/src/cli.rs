@@ -1,8 +1,10 @@
-//! Command-line interface (clap derive; every flag also settable as `ORGDIR_*`).
+//! Command-line interface (clap derive). Server and database flags are also
+//! settable as `ORGDIR_*` environment variables.
 
 use anyhow::{anyhow, bail, Context};
 use clap::{Args, Parser, Subcommand};
 use orgdir_core::scopes::ScopeSet;
+use orgdir_core::document;
 use orgdir_core::service::{orgs, tokens, users};
 use orgdir_core::store::Store;
 use orgdir_core::OrgId;
@@ -25,6 +27,21 @@ enum Command {
     Token(TokenArgs),
     /// Mark an invited user as confirmed (they accepted the invitation).
     ConfirmUser(ConfirmArgs),
+    /// Print an org as one JSON document (explicit ids and timestamps).
+    Export(OrgArgs),
+    /// Create an org from a JSON document; nothing is written if it has any problem.
+    Import(ImportArgs),
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    #[command(flatten)]
+    db: DatabaseArgs,
+    /// The document (`-` reads standard input).
+    file: std::path::PathBuf,
+    /// Only check the document; write nothing.
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(Args)]
@@ -93,6 +110,8 @@ impl Cli {
             Command::Serve(args) => serve(args).await,
             Command::Token(args) => token(args).await,
             Command::ConfirmUser(args) => confirm_user(args).await,
+            Command::Export(args) => export(args).await,
+            Command::Import(args) => import(args).await,
         }
     }
 }
@@ -221,5 +240,31 @@ async fn confirm_user(args: ConfirmArgs) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow!("no such user in org {org}"))?;
     users::confirm(store.as_ref(), org, user.user.id).await?;
     println!("confirmed {}", user.user.email);
+    Ok(())
+}
+
+async fn export(args: OrgArgs) -> anyhow::Result<()> {
+    let store = open(&args.db).await?;
+    let org = pick_org(store.as_ref(), args.org).await?;
+    let doc = document::export(store.as_ref(), org).await?;
+    println!("{}", serde_json::to_string_pretty(&doc)?);
+    Ok(())
+}
+
+async fn import(args: ImportArgs) -> anyhow::Result<()> {
+    let text = if args.file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?
+    };
+    let doc = document::parse(&text)?;
+    if args.check {
+        document::validate(&doc)?;
+        println!("the document is valid");
+        return Ok(());
+    }
+    let store = open(&args.db).await?;
+    let org = document::import(store.as_ref(), &doc).await?;
+    println!("imported org {} ({})", org.id, org.name);
     Ok(())
 }
