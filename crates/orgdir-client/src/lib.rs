@@ -2,6 +2,8 @@
 //! own. One module per resource; errors decode Zoho's envelope, so callers
 //! match on [`ErrorCode`]s rather than on strings.
 
+pub mod settings;
+pub mod territories;
 pub mod users;
 
 use orgdir_types::{ErrorBody, ErrorCode};

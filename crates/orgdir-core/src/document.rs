@@ -178,7 +178,11 @@ pub fn parse(json: &str) -> Result<OrgDocument, Problems> {
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         Problems(vec![Problem {
-            path: if path == "." { "$".to_owned() } else { format!("$.{path}") },
+            path: if path == "." {
+                "$".to_owned()
+            } else {
+                format!("$.{path}")
+            },
             message: e.into_inner().to_string(),
         }])
     })
@@ -224,7 +228,13 @@ impl Checker {
     }
 
     /// A reference to a record in `known`.
-    fn reference(&mut self, text: &str, known: &HashSet<ZohoId>, path: String, what: &str) -> ZohoId {
+    fn reference(
+        &mut self,
+        text: &str,
+        known: &HashSet<ZohoId>,
+        path: String,
+        what: &str,
+    ) -> ZohoId {
         match ZohoId::parse(text) {
             Some(id) if known.contains(&id) => id,
             _ => {
@@ -245,7 +255,10 @@ impl Checker {
     fn tree(&mut self, parents: &[(ZohoId, Option<ZohoId>)], path: &str, what: &str) {
         let roots = parents.iter().filter(|(_, p)| p.is_none()).count();
         if roots != 1 {
-            self.problem(format!("$.{path}"), format!("exactly one root {what} (reporting_to null) is needed, found {roots}"));
+            self.problem(
+                format!("$.{path}"),
+                format!("exactly one root {what} (reporting_to null) is needed, found {roots}"),
+            );
         }
         let parent_of: HashMap<ZohoId, Option<ZohoId>> = parents.iter().copied().collect();
         for (i, (id, _)) in parents.iter().enumerate() {
@@ -254,7 +267,10 @@ impl Checker {
             while let Some(node) = current {
                 steps += 1;
                 if steps > parents.len() {
-                    self.problem(format!("$.{path}[{i}].reporting_to"), format!("the {what} tree has a cycle"));
+                    self.problem(
+                        format!("$.{path}[{i}].reporting_to"),
+                        format!("the {what} tree has a cycle"),
+                    );
                     break;
                 }
                 current = parent_of.get(&node).copied().flatten();
@@ -269,7 +285,10 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
         seen_ids: HashSet::new(),
     };
     if doc.orgdir_document != FORMAT {
-        c.problem("$.orgdir_document", format!("only format {FORMAT} is known"));
+        c.problem(
+            "$.orgdir_document",
+            format!("only format {FORMAT} is known"),
+        );
     }
     let org_id = OrgId::parse(&doc.org.id).unwrap_or_else(|| {
         c.problem("$.org.id", "not an org id");
@@ -305,18 +324,31 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
             modified_at: c.time(&p.modified_time, at("modified_time")),
         });
     }
-    for (name, admin) in [(crate::org::ADMIN_PROFILE, true), (crate::org::STANDARD_PROFILE, false)] {
+    for (name, admin) in [
+        (crate::org::ADMIN_PROFILE, true),
+        (crate::org::STANDARD_PROFILE, false),
+    ] {
         if !profiles.iter().any(|p| p.name == name && p.admin == admin) {
-            c.problem("$.profiles", format!("the built-in profile {name} (admin: {admin}) is missing"));
+            c.problem(
+                "$.profiles",
+                format!("the built-in profile {name} (admin: {admin}) is missing"),
+            );
         }
     }
     let profile_ids: HashSet<ZohoId> = profiles.iter().map(|p| p.id).collect();
 
-    let role_ids: HashSet<ZohoId> = doc.roles.iter().filter_map(|r| ZohoId::parse(&r.id)).collect();
+    let role_ids: HashSet<ZohoId> = doc
+        .roles
+        .iter()
+        .filter_map(|r| ZohoId::parse(&r.id))
+        .collect();
     let mut roles = Vec::new();
     for (i, r) in doc.roles.iter().enumerate() {
         let at = |k: &str| format!("$.roles[{i}].{k}");
-        let reporting_to = r.reporting_to.as_deref().map(|p| c.reference(p, &role_ids, at("reporting_to"), "role"));
+        let reporting_to = r
+            .reporting_to
+            .as_deref()
+            .map(|p| c.reference(p, &role_ids, at("reporting_to"), "role"));
         roles.push(Role {
             id: c.new_id(&r.id, at("id")),
             name: r.name.clone(),
@@ -331,8 +363,13 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
     let role_tree: Vec<_> = roles.iter().map(|r| (r.id, r.reporting_to)).collect();
     c.tree(&role_tree, "roles", "role");
 
-    let user_ids: HashSet<ZohoId> = doc.users.iter().filter_map(|u| ZohoId::parse(&u.id)).collect();
-    let admin_profiles: HashSet<ZohoId> = profiles.iter().filter(|p| p.admin).map(|p| p.id).collect();
+    let user_ids: HashSet<ZohoId> = doc
+        .users
+        .iter()
+        .filter_map(|u| ZohoId::parse(&u.id))
+        .collect();
+    let admin_profiles: HashSet<ZohoId> =
+        profiles.iter().filter(|p| p.admin).map(|p| p.id).collect();
     let mut users = Vec::new();
     let mut emails: HashMap<String, usize> = HashMap::new();
     for (i, u) in doc.users.iter().enumerate() {
@@ -347,7 +384,10 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
         });
         if status != UserStatus::Deleted {
             if let Some(first) = emails.insert(email.to_ascii_lowercase(), i) {
-                c.problem(at("email"), format!("the email is also used by $.users[{first}]"));
+                c.problem(
+                    at("email"),
+                    format!("the email is also used by $.users[{first}]"),
+                );
             }
         }
         if u.last_name.trim().is_empty() {
@@ -355,7 +395,9 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
         }
         let profile_id = c.reference(&u.profile, &profile_ids, at("profile"), "profile");
         let mut person = |field: &Option<String>, key: &str| {
-            field.as_deref().map(|id| c.reference(id, &user_ids, at(key), "user"))
+            field
+                .as_deref()
+                .map(|id| c.reference(id, &user_ids, at(key), "user"))
         };
         let created_by = person(&u.created_by, "created_by");
         let modified_by = person(&u.modified_by, "modified_by");
@@ -378,21 +420,44 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
             modified_by,
         };
         if user.primary && !(user.status == UserStatus::Active && user.confirmed && user.admin) {
-            c.problem(at("primary"), "the primary user must be active, confirmed and an Administrator");
+            c.problem(
+                at("primary"),
+                "the primary user must be active, confirmed and an Administrator",
+            );
         }
         users.push(user);
     }
     let primaries = users.iter().filter(|u| u.primary).count();
     if primaries != 1 {
-        c.problem("$.users", format!("exactly one primary user is needed, found {primaries}"));
+        c.problem(
+            "$.users",
+            format!("exactly one primary user is needed, found {primaries}"),
+        );
     }
-    let active = users.iter().filter(|u| u.status == UserStatus::Active).count();
+    let active = users
+        .iter()
+        .filter(|u| u.status == UserStatus::Active)
+        .count();
     if active > doc.org.licenses as usize {
-        c.problem("$.org.licenses", format!("{active} active users need more than {} licences", doc.org.licenses));
+        c.problem(
+            "$.org.licenses",
+            format!(
+                "{active} active users need more than {} licences",
+                doc.org.licenses
+            ),
+        );
     }
-    let live_users: HashSet<ZohoId> = users.iter().filter(|u| u.status != UserStatus::Deleted).map(|u| u.id).collect();
+    let live_users: HashSet<ZohoId> = users
+        .iter()
+        .filter(|u| u.status != UserStatus::Deleted)
+        .map(|u| u.id)
+        .collect();
 
-    let territory_ids: HashSet<ZohoId> = doc.territories.iter().filter_map(|t| ZohoId::parse(&t.id)).collect();
+    let territory_ids: HashSet<ZohoId> = doc
+        .territories
+        .iter()
+        .filter_map(|t| ZohoId::parse(&t.id))
+        .collect();
     let mut territories = Vec::new();
     let mut memberships = Vec::new();
     let mut names: HashMap<String, usize> = HashMap::new();
@@ -400,18 +465,35 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
         let at = |k: &str| format!("$.territories[{i}].{k}");
         let id = c.new_id(&t.id, at("id"));
         if let Some(first) = names.insert(t.name.trim().to_lowercase(), i) {
-            c.problem(at("name"), format!("the name is also used by $.territories[{first}]"));
+            c.problem(
+                at("name"),
+                format!("the name is also used by $.territories[{first}]"),
+            );
         }
         let permission_type = PermissionType::parse(&t.permission_type).unwrap_or_else(|| {
-            c.problem(at("permission_type"), "permission_type must be read_only or read_write_delete");
+            c.problem(
+                at("permission_type"),
+                "permission_type must be read_only or read_write_delete",
+            );
             PermissionType::ReadOnly
         });
-        let manager = t.manager.as_deref().map(|m| c.reference(m, &live_users, at("manager"), "live user"));
+        let manager = t
+            .manager
+            .as_deref()
+            .map(|m| c.reference(m, &live_users, at("manager"), "live user"));
         let mut members: Vec<ZohoId> = Vec::new();
         for (j, member) in t.users.iter().enumerate() {
-            let user = c.reference(member, &live_users, format!("$.territories[{i}].users[{j}]"), "live user");
+            let user = c.reference(
+                member,
+                &live_users,
+                format!("$.territories[{i}].users[{j}]"),
+                "live user",
+            );
             if members.contains(&user) {
-                c.problem(format!("$.territories[{i}].users[{j}]"), "the user is listed twice");
+                c.problem(
+                    format!("$.territories[{i}].users[{j}]"),
+                    "the user is listed twice",
+                );
             }
             members.push(user);
         }
@@ -420,17 +502,25 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
         }
         memberships.extend(members.iter().map(|u| (id, *u)));
         let mut person = |field: &Option<String>, key: &str| {
-            field.as_deref().map(|id| c.reference(id, &user_ids, at(key), "user"))
+            field
+                .as_deref()
+                .map(|id| c.reference(id, &user_ids, at(key), "user"))
         };
         let created_by = person(&t.created_by, "created_by");
         let modified_by = person(&t.modified_by, "modified_by");
         territories.push(Territory {
             id,
             name: t.name.trim().to_owned(),
-            api_name: t.api_name.clone().unwrap_or_else(|| crate::territories::api_name_from(&t.name)),
+            api_name: t
+                .api_name
+                .clone()
+                .unwrap_or_else(|| crate::territories::api_name_from(&t.name)),
             description: t.description.clone(),
             manager,
-            reporting_to: t.reporting_to.as_deref().map(|p| c.reference(p, &territory_ids, at("reporting_to"), "territory")),
+            reporting_to: t
+                .reporting_to
+                .as_deref()
+                .map(|p| c.reference(p, &territory_ids, at("reporting_to"), "territory")),
             permission_type,
             member_count: 0,
             created_at: c.time(&t.created_time, at("created_time")),
@@ -445,14 +535,24 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
     if !c.problems.is_empty() {
         return Err(Problems(c.problems));
     }
-    let max_seq = c.seen_ids.iter().filter_map(|id| id.sequence_in(org_id)).max().unwrap_or(0);
+    let max_seq = c
+        .seen_ids
+        .iter()
+        .filter_map(|id| id.sequence_in(org_id))
+        .max()
+        .unwrap_or(0);
     let org = Org {
         id: org_id,
         name: doc.org.name.trim().to_owned(),
         time_zone: doc.org.time_zone.clone(),
         edition,
         licenses: doc.org.licenses,
-        next_seq: doc.org.next_sequence.unwrap_or(0).max(max_seq + 1).max(FIRST_SEQUENCE),
+        next_seq: doc
+            .org
+            .next_sequence
+            .unwrap_or(0)
+            .max(max_seq + 1)
+            .max(FIRST_SEQUENCE),
         created_at: org_created,
     };
     Ok(Checked {

@@ -71,15 +71,30 @@ pub trait Store: Send + Sync + 'static {
     async fn profiles(&self, org: OrgId) -> Result<Vec<Profile>>;
 
     /// Territories, root first, then by creation; `offset`/`limit` page them.
-    async fn territories(&self, org: OrgId, offset: u64, limit: u64) -> Result<Vec<TerritoryDetails>>;
+    async fn territories(
+        &self,
+        org: OrgId,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<TerritoryDetails>>;
     /// Some territories by id (root first, then by creation).
     async fn territories_by_id(&self, org: OrgId, ids: &[ZohoId]) -> Result<Vec<TerritoryDetails>>;
     /// The direct children of a territory, by creation.
-    async fn child_territories(&self, org: OrgId, parent: ZohoId, offset: u64, limit: u64)
-        -> Result<Vec<TerritoryDetails>>;
+    async fn child_territories(
+        &self,
+        org: OrgId,
+        parent: ZohoId,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<TerritoryDetails>>;
     /// Users directly associated with a territory, by id.
-    async fn territory_members(&self, org: OrgId, territory: ZohoId, offset: u64, limit: u64)
-        -> Result<Vec<UserDetails>>;
+    async fn territory_members(
+        &self,
+        org: OrgId,
+        territory: ZohoId,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<UserDetails>>;
     /// The territories of some users (for the users' `territories` key).
     async fn memberships(&self, org: OrgId, users: &[ZohoId]) -> Result<Vec<Membership>>;
     /// Every (territory, user) association of the org (for export).

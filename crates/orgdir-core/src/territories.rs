@@ -158,7 +158,11 @@ impl TerritoryPatch {
             } else {
                 None
             },
-            manager: if f.has("manager") { Some(f.opt_ref("manager")?) } else { None },
+            manager: if f.has("manager") {
+                Some(f.opt_ref("manager")?)
+            } else {
+                None
+            },
             reporting_to: match f.map.get("reporting_to") {
                 Some(Value::Null) => {
                     return Err(Error::invalid_field(
@@ -187,8 +191,11 @@ mod tests {
 
     #[test]
     fn reads_items() {
-        let t = NewTerritory::from_json(&json!({"name":" West ","reporting_to":{"id":"5"}}), "$.territories[0]")
-            .expect("valid");
+        let t = NewTerritory::from_json(
+            &json!({"name":" West ","reporting_to":{"id":"5"}}),
+            "$.territories[0]",
+        )
+        .expect("valid");
         assert_eq!(t.name, "West");
         assert_eq!(t.permission_type, PermissionType::ReadOnly);
         assert!(NewTerritory::from_json(&json!({"name":"W"}), "$").is_err());

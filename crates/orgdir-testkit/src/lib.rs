@@ -185,16 +185,31 @@ impl TestApp {
 
     /// A server on a fresh database holding only the org of `document`
     /// (imported), with a client for its primary admin.
-    pub async fn spawn_document(backend: Backend, document: &orgdir_core::document::OrgDocument) -> Option<Self> {
+    pub async fn spawn_document(
+        backend: Backend,
+        document: &orgdir_core::document::OrgDocument,
+    ) -> Option<Self> {
         let db = TestDb::new(backend).await?;
         let store = db.store().await;
-        let org = orgdir_core::document::import(store.as_ref(), document).await.expect("import");
-        let admin = store.primary_user(org.id).await.expect("read").expect("primary user");
-        let scopes = orgdir_core::scopes::ScopeSet::parse(orgdir_core::scopes::ALL_SCOPES).expect("scopes");
-        let admin_token =
-            orgdir_core::service::tokens::mint_access_token(store.as_ref(), org.id, admin.user.id, scopes, None)
-                .await
-                .expect("token");
+        let org = orgdir_core::document::import(store.as_ref(), document)
+            .await
+            .expect("import");
+        let admin = store
+            .primary_user(org.id)
+            .await
+            .expect("read")
+            .expect("primary user");
+        let scopes =
+            orgdir_core::scopes::ScopeSet::parse(orgdir_core::scopes::ALL_SCOPES).expect("scopes");
+        let admin_token = orgdir_core::service::tokens::mint_access_token(
+            store.as_ref(),
+            org.id,
+            admin.user.id,
+            scopes,
+            None,
+        )
+        .await
+        .expect("token");
         let created = CreatedOrg {
             org,
             admin_user_id: admin.user.id,

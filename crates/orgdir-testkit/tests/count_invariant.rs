@@ -4,7 +4,7 @@
 use orgdir_core::auth::Principal;
 use orgdir_core::scopes::ScopeSet;
 use orgdir_core::service::orgs::{create_org, NewOrg};
-use orgdir_core::service::users;
+use orgdir_core::service::{territories, users};
 use orgdir_core::store::Store;
 use orgdir_core::users::{NewUser, StatusChange, UserPatch};
 use orgdir_core::{OrgId, ZohoId};
@@ -22,6 +22,10 @@ enum Op {
     Delete(usize),
     Confirm(usize),
     SwitchProfile(usize, bool),
+    CreateTerritory(usize),
+    Associate(usize, usize),
+    Disassociate(usize, usize),
+    DeleteTerritory(usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -32,6 +36,10 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0usize..40).prop_map(Op::Delete),
         1 => (0usize..40).prop_map(Op::Confirm),
         1 => ((0usize..40), any::<bool>()).prop_map(|(i, a)| Op::SwitchProfile(i, a)),
+        1 => (0usize..40).prop_map(Op::CreateTerritory),
+        3 => ((0usize..40), (0usize..40)).prop_map(|(t, u)| Op::Associate(t, u)),
+        1 => ((0usize..40), (0usize..40)).prop_map(|(t, u)| Op::Disassociate(t, u)),
+        1 => (0usize..40).prop_map(Op::DeleteTerritory),
     ]
 }
 
@@ -62,6 +70,11 @@ async fn run_ops(store: Arc<dyn Store>, ops: Vec<Op>) -> Result<(), TestCaseErro
             .id
     };
     let mut ids: Vec<ZohoId> = vec![created.admin_user_id];
+    let mut tids: Vec<ZohoId> = vec![
+        store.territories(org, 0, 1).await.expect("root")[0]
+            .territory
+            .id,
+    ];
     let pick = |ids: &Vec<ZohoId>, i: usize| ids[i % ids.len()];
     let missing = || orgdir_core::Error::invalid_path(1, "missing");
     let patch = |status: Option<StatusChange>, profile_id: Option<ZohoId>| UserPatch {
@@ -108,6 +121,34 @@ async fn run_ops(store: Arc<dyn Store>, ops: Vec<Op>) -> Result<(), TestCaseErro
             }
             Op::Delete(i) => users::delete(store.as_ref(), &admin, pick(&ids, i), missing).await,
             Op::Confirm(i) => users::confirm(store.as_ref(), org, pick(&ids, i)).await,
+            Op::CreateTerritory(parent) => {
+                let new = orgdir_core::territories::NewTerritory {
+                    name: format!("T{n}"),
+                    api_name: None,
+                    description: None,
+                    manager: (n % 3 == 0).then(|| pick(&ids, n)),
+                    reporting_to: pick(&tids, parent),
+                    permission_type: Default::default(),
+                };
+                territories::create(store.as_ref(), &admin, new, "$.territories[0]")
+                    .await
+                    .map(|id| tids.push(id))
+            }
+            Op::Associate(t, u) => {
+                let users = vec![(pick(&ids, u), "$.users[0].id".to_owned())];
+                territories::associate(store.as_ref(), &admin, pick(&tids, t), users, missing)
+                    .await
+                    .map(|_| ())
+            }
+            Op::Disassociate(t, u) => {
+                let users = vec![(pick(&ids, u), "$.users[0].id".to_owned())];
+                territories::disassociate(store.as_ref(), &admin, pick(&tids, t), users, missing)
+                    .await
+                    .map(|_| ())
+            }
+            Op::DeleteTerritory(t) => {
+                territories::delete(store.as_ref(), &admin, pick(&tids, t), missing).await
+            }
             Op::SwitchProfile(i, to_admin) => {
                 users::update(
                     store.as_ref(),
@@ -120,6 +161,21 @@ async fn run_ops(store: Arc<dyn Store>, ops: Vec<Op>) -> Result<(), TestCaseErro
             }
         };
     }
+    let maintained_members: Vec<(ZohoId, u64)> = {
+        let mut rows: Vec<_> = store
+            .territories(org, 0, 10_000)
+            .await
+            .expect("territories")
+            .into_iter()
+            .map(|t| (t.territory.id, t.territory.member_count))
+            .collect();
+        rows.sort();
+        rows
+    };
+    prop_assert_eq!(
+        maintained_members,
+        store.recount_territory_members(org).await.expect("recount")
+    );
     let maintained = store.user_counts(org).await.expect("counts");
     let recounted = store.recount_users(org).await.expect("recount");
     prop_assert_eq!(maintained, recounted);

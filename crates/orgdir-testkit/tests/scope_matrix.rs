@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 struct Endpoint {
     method: Method,
-    /// `{user}` is replaced by a real user id.
+    /// `{user}`, `{territory}`, `{role}`, `{root_role}` and `{profile}` are replaced by real ids.
     path: &'static str,
     scopes: &'static [&'static str],
     body: Option<fn() -> Value>,
@@ -53,6 +53,166 @@ fn endpoints() -> Vec<Endpoint> {
             scopes: &["ZohoCRM.users.UPDATE"],
             body: Some(|| json!({"users":[{"first_name":"x"}]})),
         },
+        e(
+            Method::GET,
+            "/crm/v8/settings/roles",
+            &["ZohoCRM.settings.roles.READ"],
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/roles/{role}",
+            &["ZohoCRM.settings.roles.READ"],
+        ),
+        Endpoint {
+            method: Method::POST,
+            path: "/crm/v8/settings/roles",
+            scopes: &["ZohoCRM.settings.roles.CREATE"],
+            body: Some(|| json!({"roles":[{"name":"x"}]})),
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/settings/roles",
+            scopes: &["ZohoCRM.settings.roles.UPDATE"],
+            body: Some(|| json!({"roles":[{"name":"x"}]})),
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/settings/roles/{role}",
+            scopes: &["ZohoCRM.settings.roles.UPDATE"],
+            body: Some(|| json!({"roles":[{"description":"x"}]})),
+        },
+        e(
+            Method::GET,
+            "/crm/v8/settings/profiles",
+            &["ZohoCRM.settings.profiles.READ"],
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/profiles/{profile}",
+            &["ZohoCRM.settings.profiles.READ"],
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/territories",
+            &["ZohoCRM.settings.territories.READ"],
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/territories/{territory}",
+            &["ZohoCRM.settings.territories.READ"],
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/territories/{territory}/__child_territories",
+            &["ZohoCRM.settings.territories.READ"],
+        ),
+        Endpoint {
+            method: Method::POST,
+            path: "/crm/v8/settings/territories",
+            scopes: &["ZohoCRM.settings.territories.CREATE"],
+            body: Some(|| json!({"territories":[{"name":"x"}]})),
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/settings/territories",
+            scopes: &["ZohoCRM.settings.territories.UPDATE"],
+            body: Some(|| json!({"territories":[{"name":"x"}]})),
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/settings/territories/{territory}",
+            scopes: &["ZohoCRM.settings.territories.UPDATE"],
+            body: Some(|| json!({"territories":[{"description":"x"}]})),
+        },
+        e(
+            Method::GET,
+            "/crm/v8/settings/territories/actions/associated_users_count",
+            TERRITORY_USERS_READ,
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/territories/{territory}/users",
+            TERRITORY_USERS_READ,
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/territories/{territory}/users/{user}",
+            TERRITORY_USERS_READ,
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/users/{user}/territories",
+            TERRITORY_USERS_READ,
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/users/{user}/territories/{territory}",
+            TERRITORY_USERS_READ,
+        ),
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/settings/territories/{territory}/users",
+            scopes: TERRITORY_USERS_UPDATE,
+            body: Some(|| json!({"users":[{"id":"1"}]})),
+        },
+        e(
+            Method::PUT,
+            "/crm/v8/settings/territories/{territory}/users/{user}",
+            TERRITORY_USERS_UPDATE,
+        ),
+        e(
+            Method::DELETE,
+            "/crm/v8/settings/territories/{territory}/users?ids={user}",
+            TERRITORY_USERS_UPDATE,
+        ),
+        e(
+            Method::DELETE,
+            "/crm/v8/settings/territories/{territory}/users/{user}",
+            TERRITORY_USERS_UPDATE,
+        ),
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/users/{user}/territories",
+            scopes: TERRITORY_USERS_UPDATE,
+            body: Some(|| json!({"territories":[{"id":"1"}]})),
+        },
+        e(
+            Method::DELETE,
+            "/crm/v8/users/{user}/territories?ids={territory}",
+            TERRITORY_USERS_UPDATE,
+        ),
+        e(
+            Method::DELETE,
+            "/crm/v8/users/{user}/territories/{territory}",
+            TERRITORY_USERS_UPDATE,
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/__features",
+            &["ZohoCRM.features.READ"],
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/__features/user_licenses",
+            &["ZohoCRM.features.READ"],
+        ),
+        e(Method::GET, "/crm/v8/org", &["ZohoCRM.org.READ"]),
+        // Deletions last: they remove what the others use.
+        e(
+            Method::DELETE,
+            "/crm/v8/settings/roles/{role}?transfer_to_id={root_role}",
+            &["ZohoCRM.settings.roles.DELETE"],
+        ),
+        e(
+            Method::DELETE,
+            "/crm/v8/settings/territories?ids={territory}",
+            &["ZohoCRM.settings.territories.DELETE"],
+        ),
+        e(
+            Method::DELETE,
+            "/crm/v8/settings/territories/{territory}",
+            &["ZohoCRM.settings.territories.DELETE"],
+        ),
         Endpoint {
             method: Method::DELETE,
             path: "/crm/v8/users/{user}",
@@ -60,6 +220,22 @@ fn endpoints() -> Vec<Endpoint> {
             body: None,
         },
     ]
+}
+
+const TERRITORY_USERS_READ: &[&str] = &["ZohoCRM.settings.territories.READ", "ZohoCRM.users.READ"];
+const TERRITORY_USERS_UPDATE: &[&str] = &[
+    "ZohoCRM.settings.territories.UPDATE",
+    "ZohoCRM.users.UPDATE",
+];
+
+/// An endpoint without a body.
+fn e(method: Method, path: &'static str, scopes: &'static [&'static str]) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        scopes,
+        body: None,
+    }
 }
 
 /// A scope no endpoint accepts.
@@ -71,10 +247,36 @@ async fn every_endpoint_checks_its_scopes() {
     let user = orgdir_testkit::fixtures::UserBuilder::new("victim@example.com")
         .create(&app)
         .await;
+    let dir = app.directory().await;
+    let root = app
+        .client
+        .list_territories(None, None)
+        .await
+        .expect("list")
+        .expect("root")
+        .territories[0]
+        .id
+        .clone();
+    let territory = app
+        .client
+        .create_territory(json!({"name":"Victim","reporting_to": root}))
+        .await
+        .expect("territory");
+    let role = app
+        .client
+        .create_role(json!({"name":"Victim","reporting_to": dir.root_role}))
+        .await
+        .expect("role");
     let unrelated = app.token(UNRELATED).await;
     let mut checked = 0;
     for endpoint in endpoints() {
-        let path = endpoint.path.replace("{user}", &user);
+        let path = endpoint
+            .path
+            .replace("{user}", &user)
+            .replace("{territory}", &territory)
+            .replace("{root_role}", &dir.root_role)
+            .replace("{role}", &role)
+            .replace("{profile}", &dir.standard_profile);
         let body = endpoint.body.map(|b| b());
         let call = |token: Option<String>| {
             let client = app.client_with(token.as_deref());

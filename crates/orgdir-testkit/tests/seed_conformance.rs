@@ -82,29 +82,67 @@ storage_test!(seed_002_users_count, seed_002);
 /// Fetches `path` from a server holding the org of `fixture` and compares it
 /// with `expected`, on both backends.
 async fn reproduce(backend: Backend, fixture: &str, version_path: &str, expected: &str) {
-    let Some(app) = TestApp::spawn_document(backend, &document(fixture)).await else { return };
-    let raw = app.client.raw(reqwest::Method::GET, version_path, None).await.expect("response");
-    assert_eq!(raw.status.as_u16(), 200, "{}", String::from_utf8_lossy(&raw.body));
-    assert_eq!(raw.content_type.as_deref(), Some("application/json;charset=UTF-8"));
+    let Some(app) = TestApp::spawn_document(backend, &document(fixture)).await else {
+        return;
+    };
+    let raw = app
+        .client
+        .raw(reqwest::Method::GET, version_path, None)
+        .await
+        .expect("response");
+    assert_eq!(
+        raw.status.as_u16(),
+        200,
+        "{}",
+        String::from_utf8_lossy(&raw.body)
+    );
+    assert_eq!(
+        raw.content_type.as_deref(),
+        Some("application/json;charset=UTF-8")
+    );
     assert_eq!(raw.json(), load(expected), "{version_path} on {backend:?}");
 }
 
 #[tokio::test]
 async fn seed_003_territory_users_count_sqlite() {
-    reproduce(Backend::Sqlite, "seed-003/org.json", "/crm/v7/settings/territories/actions/associated_users_count", "seed-003/expected.json").await;
+    reproduce(
+        Backend::Sqlite,
+        "seed-003/org.json",
+        "/crm/v7/settings/territories/actions/associated_users_count",
+        "seed-003/expected.json",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn seed_003_territory_users_count_postgres() {
-    reproduce(Backend::Postgres, "seed-003/org.json", "/crm/v7/settings/territories/actions/associated_users_count", "seed-003/expected.json").await;
+    reproduce(
+        Backend::Postgres,
+        "seed-003/org.json",
+        "/crm/v7/settings/territories/actions/associated_users_count",
+        "seed-003/expected.json",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn seed_004_user_licences_sqlite() {
-    reproduce(Backend::Sqlite, "seed-004/org.json", "/crm/v8/__features/user_licenses", "seed-004/expected.json").await;
+    reproduce(
+        Backend::Sqlite,
+        "seed-004/org.json",
+        "/crm/v8/__features/user_licenses",
+        "seed-004/expected.json",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn seed_004_user_licences_postgres() {
-    reproduce(Backend::Postgres, "seed-004/org.json", "/crm/v8/__features/user_licenses", "seed-004/expected.json").await;
+    reproduce(
+        Backend::Postgres,
+        "seed-004/org.json",
+        "/crm/v8/__features/user_licenses",
+        "seed-004/expected.json",
+    )
+    .await;
 }

@@ -3,8 +3,8 @@
 
 use anyhow::{anyhow, bail, Context};
 use clap::{Args, Parser, Subcommand};
-use orgdir_core::scopes::ScopeSet;
 use orgdir_core::document;
+use orgdir_core::scopes::ScopeSet;
 use orgdir_core::service::{orgs, tokens, users};
 use orgdir_core::store::Store;
 use orgdir_core::OrgId;
@@ -255,7 +255,8 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let text = if args.file.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin())?
     } else {
-        std::fs::read_to_string(&args.file).with_context(|| format!("reading {}", args.file.display()))?
+        std::fs::read_to_string(&args.file)
+            .with_context(|| format!("reading {}", args.file.display()))?
     };
     let doc = document::parse(&text)?;
     if args.check {

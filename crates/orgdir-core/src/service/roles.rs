@@ -33,7 +33,12 @@ fn not_allowed(message: &str, id: ZohoId) -> Error {
 }
 
 /// `POST /settings/roles` (one item at `path`). Returns the new id.
-pub async fn create(store: &dyn Store, principal: &Principal, new: NewRole, path: &str) -> Result<ZohoId> {
+pub async fn create(
+    store: &dyn Store,
+    principal: &Principal,
+    new: NewRole,
+    path: &str,
+) -> Result<ZohoId> {
     principal.require_admin(MANAGE_ROLES)?;
     let mut tx = store.begin(principal.org).await?;
     tx.role(new.reporting_to)
@@ -70,7 +75,10 @@ pub async fn update(
     let mut after = before.clone();
     if let Some(parent) = patch.reporting_to {
         if before.reporting_to.is_none() {
-            return Err(not_allowed("the root role cannot report to another role", id));
+            return Err(not_allowed(
+                "the root role cannot report to another role",
+                id,
+            ));
         }
         tx.role(parent)
             .await?
@@ -116,7 +124,10 @@ pub async fn delete(
         return Err(not_allowed("the root role cannot be deleted", id));
     };
     if transfer_to == id || tx.role(transfer_to).await?.is_none() {
-        return Err(Error::invalid_param("transfer_to_id", "invalid role to transfer the users to"));
+        return Err(Error::invalid_param(
+            "transfer_to_id",
+            "invalid role to transfer the users to",
+        ));
     }
     let now = crate::time::now();
     for mut child in tx.child_roles(id).await? {

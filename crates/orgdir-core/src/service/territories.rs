@@ -14,7 +14,11 @@ pub const MANAGE_TERRITORIES: &str = "Crm_Implied_Manage_Territories";
 const MAX_DEPTH: usize = 10_000;
 
 /// Whether `node` is `ancestor` or lies below it in the territory tree.
-pub async fn territory_is_within(tx: &mut dyn OrgTx, node: ZohoId, ancestor: ZohoId) -> Result<bool> {
+pub async fn territory_is_within(
+    tx: &mut dyn OrgTx,
+    node: ZohoId,
+    ancestor: ZohoId,
+) -> Result<bool> {
     let mut current = Some(node);
     for _ in 0..MAX_DEPTH {
         match current {
@@ -23,7 +27,9 @@ pub async fn territory_is_within(tx: &mut dyn OrgTx, node: ZohoId, ancestor: Zoh
             Some(id) => current = tx.territory(id).await?.and_then(|t| t.reporting_to),
         }
     }
-    Err(Error::Internal("territory tree deeper than allowed".to_owned()))
+    Err(Error::Internal(
+        "territory tree deeper than allowed".to_owned(),
+    ))
 }
 
 fn not_allowed(message: &str, id: ZohoId) -> Error {
@@ -44,7 +50,9 @@ fn duplicate_name(path: &str) -> Error {
 async fn associable_user(tx: &mut dyn OrgTx, user: ZohoId, path: &str) -> Result<()> {
     match tx.user(user).await? {
         None => Err(Error::invalid_field(path, "invalid user")),
-        Some(u) if u.status != UserStatus::Active => Err(Error::invalid_field(path, "inactive user")),
+        Some(u) if u.status != UserStatus::Active => {
+            Err(Error::invalid_field(path, "inactive user"))
+        }
         Some(_) => Ok(()),
     }
 }
@@ -58,7 +66,12 @@ async fn ensure_member(tx: &mut dyn OrgTx, territory: ZohoId, user: ZohoId) -> R
 }
 
 /// Creates one territory in its own transaction. Returns the new id.
-pub async fn create(store: &dyn Store, principal: &Principal, new: NewTerritory, path: &str) -> Result<ZohoId> {
+pub async fn create(
+    store: &dyn Store,
+    principal: &Principal,
+    new: NewTerritory,
+    path: &str,
+) -> Result<ZohoId> {
     principal.require_admin(MANAGE_TERRITORIES)?;
     let mut tx = store.begin(principal.org).await?;
     tx.territory(new.reporting_to)
@@ -110,9 +123,9 @@ pub async fn update(
         if before.is_root() {
             return Err(not_allowed("the root territory cannot be moved", id));
         }
-        tx.territory(parent)
-            .await?
-            .ok_or_else(|| Error::invalid_field(format!("{path}.reporting_to"), "invalid territory"))?;
+        tx.territory(parent).await?.ok_or_else(|| {
+            Error::invalid_field(format!("{path}.reporting_to"), "invalid territory")
+        })?;
         if territory_is_within(tx.as_mut(), parent, id).await? {
             return Err(Error::invalid_field(
                 format!("{path}.reporting_to"),
@@ -122,7 +135,11 @@ pub async fn update(
         after.reporting_to = Some(parent);
     }
     if let Some(name) = patch.name {
-        if tx.territory_id_by_name(&name).await?.is_some_and(|other| other != id) {
+        if tx
+            .territory_id_by_name(&name)
+            .await?
+            .is_some_and(|other| other != id)
+        {
             return Err(duplicate_name(path));
         }
         after.name = name;
@@ -196,7 +213,12 @@ pub async fn associate(
     Ok(results)
 }
 
-async fn associate_one(tx: &mut dyn OrgTx, territory: ZohoId, user: ZohoId, path: String) -> Result<ZohoId> {
+async fn associate_one(
+    tx: &mut dyn OrgTx,
+    territory: ZohoId,
+    user: ZohoId,
+    path: String,
+) -> Result<ZohoId> {
     associable_user(tx, user, &path).await?;
     if tx.is_member(territory, user).await? {
         return Err(Error::DuplicateData {

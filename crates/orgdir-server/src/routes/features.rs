@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use orgdir_core::{Error, OrgId};
-use orgdir_types::features::{FeaturesBody, Feature, LicenceDetails, Total};
+use orgdir_types::features::{Feature, FeaturesBody, LicenceDetails, Total};
 use orgdir_types::Info;
 
 /// The features routes.
@@ -44,7 +44,10 @@ pub async fn user_licenses(state: &AppState, org: OrgId) -> Result<Feature, Erro
 }
 
 /// `GET /__features`
-async fn list(auth: Authed<FeaturesRead>, State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn list(
+    auth: Authed<FeaturesRead>,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
     let features = vec![user_licenses(&state, auth.principal.org).await?];
     let info = Info {
         per_page: 200,
@@ -68,7 +71,9 @@ async fn get_one(
     Path((_version, api_name)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     if api_name != USER_LICENSES {
-        return Err(Error::invalid_path(1, "the feature api_name given seems to be invalid").into());
+        return Err(
+            Error::invalid_path(1, "the feature api_name given seems to be invalid").into(),
+        );
     }
     let feature = user_licenses(&state, auth.principal.org).await?;
     Ok(json_response(

@@ -44,7 +44,8 @@ pub const MAX_ITEMS: usize = 100;
 
 /// An id in the URL at segment `index` (0-based after `/crm/{version}/`).
 pub fn path_id(text: &str, index: usize) -> Result<ZohoId, Error> {
-    ZohoId::parse(text).ok_or_else(|| Error::invalid_path(index, "the id given seems to be invalid"))
+    ZohoId::parse(text)
+        .ok_or_else(|| Error::invalid_path(index, "the id given seems to be invalid"))
 }
 
 /// A comma-separated id list in the query parameter `param`, at most `max` ids.
@@ -53,9 +54,17 @@ pub fn query_ids(text: &str, param: &str, max: usize) -> Result<Vec<ZohoId>, Err
         .split(',')
         .map(|id| ZohoId::parse(id.trim()))
         .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| Error::invalid_param(param, format!("{param} must be a comma-separated list of ids")))?;
+        .ok_or_else(|| {
+            Error::invalid_param(
+                param,
+                format!("{param} must be a comma-separated list of ids"),
+            )
+        })?;
     if ids.len() > max {
-        return Err(Error::invalid_param(param, format!("at most {max} ids can be given")));
+        return Err(Error::invalid_param(
+            param,
+            format!("at most {max} ids can be given"),
+        ));
     }
     Ok(ids)
 }
@@ -76,7 +85,10 @@ pub fn body_items<'a>(body: &'a Value, key: &str) -> Result<&'a Vec<Value>, Erro
 pub fn single_item<'a>(body: &'a Value, key: &str) -> Result<&'a Value, Error> {
     match body_array(body, key)?.as_slice() {
         [one] => Ok(one),
-        _ => Err(Error::invalid_field(format!("$.{key}"), "only one item can be given per request")),
+        _ => Err(Error::invalid_field(
+            format!("$.{key}"),
+            "only one item can be given per request",
+        )),
     }
 }
 

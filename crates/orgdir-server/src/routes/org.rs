@@ -16,14 +16,20 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `GET /org`
-async fn get_org(auth: Authed<OrgRead>, State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn get_org(
+    auth: Authed<OrgRead>,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
     let org = state.org(auth.principal.org).await?;
     let primary = state.store.primary_user(org.id).await?;
     let info = OrgInfo {
         id: org.id.to_string(),
         company_name: org.name.clone(),
         alias: None,
-        primary_email: primary.as_ref().map(|p| p.user.email.clone()).unwrap_or_default(),
+        primary_email: primary
+            .as_ref()
+            .map(|p| p.user.email.clone())
+            .unwrap_or_default(),
         primary_zuid: primary.and_then(|p| p.user.zuid),
         zgid: org.id.to_string(),
         time_zone: org.time_zone.clone(),

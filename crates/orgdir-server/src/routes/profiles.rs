@@ -20,7 +20,10 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `GET /settings/profiles`
-async fn list(auth: Authed<ProfilesRead>, State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn list(
+    auth: Authed<ProfilesRead>,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
     let org = state.org(auth.principal.org).await?;
     let profiles = state.store.profiles(org.id).await?;
     let body = ProfilesBody {

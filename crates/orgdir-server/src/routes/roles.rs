@@ -19,8 +19,14 @@ use orgdir_types::ActionResult;
 /// The roles routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/crm/{version}/settings/roles", get(list).post(create).put(update_in_body))
-        .route("/crm/{version}/settings/roles/{id}", get(get_one).put(update_one).delete(delete_one))
+        .route(
+            "/crm/{version}/settings/roles",
+            get(list).post(create).put(update_in_body),
+        )
+        .route(
+            "/crm/{version}/settings/roles/{id}",
+            get(get_one).put(update_one).delete(delete_one),
+        )
 }
 
 const ROLE_ID_SEGMENT: usize = 2;
@@ -30,7 +36,10 @@ fn unknown_role() -> Error {
 }
 
 /// `GET /settings/roles`
-async fn list(auth: Authed<RolesRead>, State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn list(
+    auth: Authed<RolesRead>,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
     let org = state.org(auth.principal.org).await?;
     let roles = state.store.roles(org.id).await?;
     let body = RolesBody {
@@ -88,7 +97,15 @@ async fn update_in_body(
             let (id, id_path) = id_in_item(item, &path)?;
             let patch = RolePatch::from_json(item, &path)?;
             let missing = move || Error::invalid_field(id_path, "the id given seems to be invalid");
-            service::update(state.store.as_ref(), &auth.principal, id, patch, &path, missing).await?;
+            service::update(
+                state.store.as_ref(),
+                &auth.principal,
+                id,
+                patch,
+                &path,
+                missing,
+            )
+            .await?;
             Ok::<ZohoId, Error>(id)
         }
         .await;
@@ -108,9 +125,16 @@ async fn update_one(
     let id = path_id(&id, ROLE_ID_SEGMENT).map_err(&to_item)?;
     let item = single_item(&body, "roles").map_err(&to_item)?;
     let patch = RolePatch::from_json(item, "$.roles[0]").map_err(&to_item)?;
-    service::update(state.store.as_ref(), &auth.principal, id, patch, "$.roles[0]", unknown_role)
-        .await
-        .map_err(&to_item)?;
+    service::update(
+        state.store.as_ref(),
+        &auth.principal,
+        id,
+        patch,
+        "$.roles[0]",
+        unknown_role,
+    )
+    .await
+    .map_err(&to_item)?;
     Ok(json_response(
         StatusCode::OK,
         &serde_json::json!({ "roles": [ActionResult::success(id.to_string(), "Role updated")] }),
@@ -130,12 +154,19 @@ async fn delete_one(
         None => Err(Error::RequiredParamMissing {
             param_name: "transfer_to_id".to_owned(),
         }),
-        Some(text) => ZohoId::parse(text).ok_or_else(|| Error::invalid_param("transfer_to_id", "invalid role id")),
+        Some(text) => ZohoId::parse(text)
+            .ok_or_else(|| Error::invalid_param("transfer_to_id", "invalid role id")),
     }
     .map_err(&to_item)?;
-    service::delete(state.store.as_ref(), &auth.principal, id, transfer_to, unknown_role)
-        .await
-        .map_err(&to_item)?;
+    service::delete(
+        state.store.as_ref(),
+        &auth.principal,
+        id,
+        transfer_to,
+        unknown_role,
+    )
+    .await
+    .map_err(&to_item)?;
     Ok(json_response(
         StatusCode::OK,
         &serde_json::json!({ "roles": [ActionResult::success(id.to_string(), "Role deleted")] }),

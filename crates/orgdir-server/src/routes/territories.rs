@@ -4,8 +4,8 @@
 use super::{body_items, item_results, path_id, query_ids, single_item};
 use crate::error::{json_response, no_content, ApiError};
 use crate::extract::{
-    Authed, JsonBody, Params, TerritoriesCreate, TerritoriesDelete, TerritoriesRead, TerritoriesUpdate,
-    TerritoryUsersRead, TerritoryUsersUpdate,
+    Authed, JsonBody, Params, TerritoriesCreate, TerritoriesDelete, TerritoriesRead,
+    TerritoriesUpdate, TerritoryUsersRead, TerritoryUsersUpdate,
 };
 use crate::routes::users::{id_in_item, user_views};
 use crate::{views, AppState};
@@ -30,9 +30,21 @@ use serde_json::{json, Value};
 pub fn routes() -> Router<AppState> {
     let base = "/crm/{version}/settings/territories";
     Router::new()
-        .route(base, get(list).post(create).put(update_in_body).delete(delete_many))
-        .route(&format!("{base}/actions/associated_users_count"), get(associated_users_count))
-        .route(&format!("{base}/{{id}}"), get(get_one).put(update_one).delete(delete_one))
+        .route(
+            base,
+            get(list)
+                .post(create)
+                .put(update_in_body)
+                .delete(delete_many),
+        )
+        .route(
+            &format!("{base}/actions/associated_users_count"),
+            get(associated_users_count),
+        )
+        .route(
+            &format!("{base}/{{id}}"),
+            get(get_one).put(update_one).delete(delete_one),
+        )
         .route(&format!("{base}/{{id}}/__child_territories"), get(children))
         .route(
             &format!("{base}/{{id}}/users"),
@@ -44,7 +56,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/crm/{version}/users/{user}/territories",
-            get(user_territories).put(user_associate).delete(user_disassociate_many),
+            get(user_territories)
+                .put(user_associate)
+                .delete(user_disassociate_many),
         )
         .route(
             "/crm/{version}/users/{user}/territories/{id}",
@@ -72,7 +86,11 @@ fn page(params: &Params, max: u32) -> Result<Page> {
 }
 
 /// `GET /settings/territories?ids=&page=&per_page=`
-async fn list(auth: Authed<TerritoriesRead>, params: Params, State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn list(
+    auth: Authed<TerritoriesRead>,
+    params: Params,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
     let page = page(&params, MAX_TERRITORIES_PER_PAGE)?;
     let org = state.org(auth.principal.org).await?;
     let (rows, info) = match params.get("ids") {
@@ -80,13 +98,24 @@ async fn list(auth: Authed<TerritoriesRead>, params: Params, State(state): State
             let ids = query_ids(ids, "ids", MAX_TERRITORIES_PER_PAGE as usize)?;
             page.slice(&state.store.territories_by_id(org.id, &ids).await?)
         }
-        None => page.finish(state.store.territories(org.id, page.offset(), page.fetch_limit()).await?),
+        None => page.finish(
+            state
+                .store
+                .territories(org.id, page.offset(), page.fetch_limit())
+                .await?,
+        ),
     };
     if rows.is_empty() {
         return Ok(no_content());
     }
-    let territories = rows.into_iter().map(|t| views::territory(&org, t)).collect();
-    Ok(json_response(StatusCode::OK, &TerritoriesPage { territories, info }))
+    let territories = rows
+        .into_iter()
+        .map(|t| views::territory(&org, t))
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &TerritoriesPage { territories, info },
+    ))
 }
 
 /// `GET /settings/territories/{id}`
@@ -115,7 +144,12 @@ async fn children(
     let id = path_id(&id, TERRITORY_SEGMENT)?;
     let page = page(&params, 200)?;
     let org = state.org(auth.principal.org).await?;
-    if state.store.territories_by_id(org.id, &[id]).await?.is_empty() {
+    if state
+        .store
+        .territories_by_id(org.id, &[id])
+        .await?
+        .is_empty()
+    {
         return Err(unknown_territory().into());
     }
     let rows = state
@@ -126,8 +160,14 @@ async fn children(
     if rows.is_empty() {
         return Ok(no_content());
     }
-    let territories = rows.into_iter().map(|t| views::territory(&org, t)).collect();
-    Ok(json_response(StatusCode::OK, &TerritoriesPage { territories, info }))
+    let territories = rows
+        .into_iter()
+        .map(|t| views::territory(&org, t))
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &TerritoriesPage { territories, info },
+    ))
 }
 
 /// `GET /settings/territories/actions/associated_users_count` (SPEC 4.4):
@@ -181,7 +221,12 @@ async fn create(
         };
         results.push(result);
     }
-    item_results("territories", results, "Territory added", StatusCode::CREATED)
+    item_results(
+        "territories",
+        results,
+        "Territory added",
+        StatusCode::CREATED,
+    )
 }
 
 /// `PUT /settings/territories` with ids inside the items.
@@ -198,7 +243,15 @@ async fn update_in_body(
             let (id, id_path) = id_in_item(item, &path)?;
             let patch = TerritoryPatch::from_json(item, &path)?;
             let missing = move || Error::invalid_field(id_path, "the id given seems to be invalid");
-            service::update(state.store.as_ref(), &auth.principal, id, patch, &path, missing).await?;
+            service::update(
+                state.store.as_ref(),
+                &auth.principal,
+                id,
+                patch,
+                &path,
+                missing,
+            )
+            .await?;
             Ok::<ZohoId, Error>(id)
         }
         .await;
@@ -218,8 +271,15 @@ async fn update_one(
     let result = async {
         let item = single_item(&body, "territories")?;
         let patch = TerritoryPatch::from_json(item, "$.territories[0]")?;
-        service::update(state.store.as_ref(), &auth.principal, id, patch, "$.territories[0]", unknown_territory)
-            .await?;
+        service::update(
+            state.store.as_ref(),
+            &auth.principal,
+            id,
+            patch,
+            "$.territories[0]",
+            unknown_territory,
+        )
+        .await?;
         Ok(id)
     }
     .await;
@@ -255,23 +315,41 @@ async fn delete_one(
     Path((_version, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, TERRITORY_SEGMENT)?;
-    let result = service::delete(state.store.as_ref(), &auth.principal, id, unknown_territory).await;
+    let result =
+        service::delete(state.store.as_ref(), &auth.principal, id, unknown_territory).await;
     single_result("territories", result.map(|()| id), "Territory deleted")
 }
 
 /// One write's answer: the item result, or a bare error for URL and auth problems.
-fn single_result(resource: &str, result: Result<ZohoId>, message: &str) -> Result<Response, ApiError> {
+fn single_result(
+    resource: &str,
+    result: Result<ZohoId>,
+    message: &str,
+) -> Result<Response, ApiError> {
     match result {
-        Err(e @ Error::InvalidData { details: orgdir_core::Details::ResourcePathIndex(_), .. }) => Err(e.into()),
+        Err(
+            e @ Error::InvalidData {
+                details: orgdir_core::Details::ResourcePathIndex(_),
+                ..
+            },
+        ) => Err(e.into()),
         Err(e @ (Error::NoPermission { .. } | Error::Internal(_))) => Err(e.into()),
         other => item_results(resource, vec![other], message, StatusCode::OK),
     }
 }
 
 /// Checks the territory exists and returns it (`INVALID_DATA` on the URL otherwise).
-async fn existing_territory(state: &AppState, org: orgdir_core::OrgId, id: ZohoId, segment: usize) -> Result<()> {
+async fn existing_territory(
+    state: &AppState,
+    org: orgdir_core::OrgId,
+    id: ZohoId,
+    segment: usize,
+) -> Result<()> {
     if state.store.territories_by_id(org, &[id]).await?.is_empty() {
-        return Err(Error::invalid_path(segment, "the id given seems to be invalid"));
+        return Err(Error::invalid_path(
+            segment,
+            "the id given seems to be invalid",
+        ));
     }
     Ok(())
 }
@@ -342,17 +420,25 @@ fn references(body: &Value, key: &str) -> Result<Vec<Result<(ZohoId, String)>>> 
 
 /// Runs `service_call` on the well-formed references and merges its results
 /// back in order with the malformed ones.
-async fn in_order<F, Fut>(parsed: Vec<Result<(ZohoId, String)>>, service_call: F) -> Result<Vec<Result<ZohoId>>>
+async fn in_order<F, Fut>(
+    parsed: Vec<Result<(ZohoId, String)>>,
+    service_call: F,
+) -> Result<Vec<Result<ZohoId>>>
 where
     F: FnOnce(Vec<(ZohoId, String)>) -> Fut,
     Fut: std::future::Future<Output = Result<Vec<Result<ZohoId>>>>,
 {
-    let valid: Vec<(ZohoId, String)> = parsed.iter().filter_map(|r| r.as_ref().ok().cloned()).collect();
+    let valid: Vec<(ZohoId, String)> = parsed
+        .iter()
+        .filter_map(|r| r.as_ref().ok().cloned())
+        .collect();
     let mut done = service_call(valid).await?.into_iter();
     Ok(parsed
         .into_iter()
         .map(|r| match r {
-            Ok(_) => done.next().unwrap_or_else(|| Err(Error::Internal("missing result".to_owned()))),
+            Ok(_) => done
+                .next()
+                .unwrap_or_else(|| Err(Error::Internal("missing result".to_owned()))),
             Err(e) => Err(e),
         })
         .collect())
@@ -368,7 +454,10 @@ async fn associate_many(
     let id = path_id(&id, TERRITORY_SEGMENT)?;
     let parsed = references(&body, "users")?;
     let store = state.store.as_ref();
-    let results = in_order(parsed, |users| service::associate(store, &auth.principal, id, users, unknown_territory)).await?;
+    let results = in_order(parsed, |users| {
+        service::associate(store, &auth.principal, id, users, unknown_territory)
+    })
+    .await?;
     item_results("users", results, "User associated", StatusCode::OK)
 }
 
@@ -381,7 +470,14 @@ async fn associate_one(
     let id = path_id(&id, TERRITORY_SEGMENT)?;
     let user = path_id(&user, MEMBER_SEGMENT)?;
     let users = vec![(user, "$.users[0].id".to_owned())];
-    let results = service::associate(state.store.as_ref(), &auth.principal, id, users, unknown_territory).await?;
+    let results = service::associate(
+        state.store.as_ref(),
+        &auth.principal,
+        id,
+        users,
+        unknown_territory,
+    )
+    .await?;
     item_results("users", results, "User associated", StatusCode::OK)
 }
 
@@ -401,7 +497,14 @@ async fn disassociate_many(
         .enumerate()
         .map(|(i, user)| (user, format!("$.ids[{i}]")))
         .collect();
-    let results = service::disassociate(state.store.as_ref(), &auth.principal, id, users, unknown_territory).await?;
+    let results = service::disassociate(
+        state.store.as_ref(),
+        &auth.principal,
+        id,
+        users,
+        unknown_territory,
+    )
+    .await?;
     item_results("users", results, "User removed", StatusCode::OK)
 }
 
@@ -414,14 +517,24 @@ async fn disassociate_one(
     let id = path_id(&id, TERRITORY_SEGMENT)?;
     let user = path_id(&user, MEMBER_SEGMENT)?;
     let users = vec![(user, "$.users[0].id".to_owned())];
-    let results = service::disassociate(state.store.as_ref(), &auth.principal, id, users, unknown_territory).await?;
+    let results = service::disassociate(
+        state.store.as_ref(),
+        &auth.principal,
+        id,
+        users,
+        unknown_territory,
+    )
+    .await?;
     item_results("users", results, "User removed", StatusCode::OK)
 }
 
 /// Checks the user exists (`INVALID_DATA` on the URL otherwise).
 async fn existing_user(state: &AppState, org: orgdir_core::OrgId, user: ZohoId) -> Result<()> {
     if state.store.user(org, user).await?.is_none() {
-        return Err(Error::invalid_path(USER_SEGMENT, "the id given seems to be invalid"));
+        return Err(Error::invalid_path(
+            USER_SEGMENT,
+            "the id given seems to be invalid",
+        ));
     }
     Ok(())
 }
@@ -449,7 +562,10 @@ async fn user_territories(
         return Ok(no_content());
     }
     let territories = rows.into_iter().map(views::user_territory).collect();
-    Ok(json_response(StatusCode::OK, &UserTerritoriesPage { territories, info }))
+    Ok(json_response(
+        StatusCode::OK,
+        &UserTerritoriesPage { territories, info },
+    ))
 }
 
 /// `GET /users/{user}/territories/{id}`: the territory if associated, else 204.
@@ -462,7 +578,12 @@ async fn user_territory(
     let id = path_id(&id, USER_TERRITORY_SEGMENT)?;
     let org = auth.principal.org;
     existing_user(&state, org, user).await?;
-    let associated = state.store.memberships(org, &[user]).await?.iter().any(|m| m.territory_id == id);
+    let associated = state
+        .store
+        .memberships(org, &[user])
+        .await?
+        .iter()
+        .any(|m| m.territory_id == id);
     let found = if associated {
         state.store.territories_by_id(org, &[id]).await?
     } else {
@@ -478,7 +599,10 @@ async fn user_territory(
 }
 
 /// Applies `one` (associate or disassociate `user` with one territory) to each territory.
-async fn per_territory<F, Fut>(territories: Vec<Result<(ZohoId, String)>>, one: F) -> Result<Vec<Result<ZohoId>>>
+async fn per_territory<F, Fut>(
+    territories: Vec<Result<(ZohoId, String)>>,
+    one: F,
+) -> Result<Vec<Result<ZohoId>>>
 where
     F: Fn(ZohoId, String) -> Fut,
     Fut: std::future::Future<Output = Result<Vec<Result<ZohoId>>>>,
@@ -488,7 +612,9 @@ where
         let result = match item {
             Err(e) => Err(e),
             Ok((territory, path)) => match one(territory, path).await {
-                Ok(mut r) => r.pop().unwrap_or_else(|| Err(Error::Internal("missing result".to_owned()))),
+                Ok(mut r) => r
+                    .pop()
+                    .unwrap_or_else(|| Err(Error::Internal("missing result".to_owned()))),
                 Err(e) => Err(e),
             }
             .map(|_| territory),
@@ -565,8 +691,15 @@ async fn user_disassociate_one(
     let user = path_id(&user, USER_SEGMENT)?;
     let id = path_id(&id, USER_TERRITORY_SEGMENT)?;
     existing_user(&state, auth.principal.org, user).await?;
-    let missing = || Error::invalid_path(USER_TERRITORY_SEGMENT, "the id given seems to be invalid");
+    let missing =
+        || Error::invalid_path(USER_TERRITORY_SEGMENT, "the id given seems to be invalid");
     let users = vec![(user, "$.territories[0].id".to_owned())];
-    let results = service::disassociate(state.store.as_ref(), &auth.principal, id, users, missing).await?;
-    item_results("territories", results.into_iter().map(|r| r.map(|_| id)).collect(), "User removed", StatusCode::OK)
+    let results =
+        service::disassociate(state.store.as_ref(), &auth.principal, id, users, missing).await?;
+    item_results(
+        "territories",
+        results.into_iter().map(|r| r.map(|_| id)).collect(),
+        "User removed",
+        StatusCode::OK,
+    )
 }

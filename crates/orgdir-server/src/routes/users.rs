@@ -21,9 +21,15 @@ use orgdir_types::ActionResult;
 /// The users routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/crm/{version}/users", get(list).post(create).put(update_in_body))
+        .route(
+            "/crm/{version}/users",
+            get(list).post(create).put(update_in_body),
+        )
         .route("/crm/{version}/users/actions/count", get(count))
-        .route("/crm/{version}/users/{id}", get(get_one).put(update_one).delete(delete_one))
+        .route(
+            "/crm/{version}/users/{id}",
+            get(get_one).put(update_one).delete(delete_one),
+        )
 }
 
 /// The index of the user id in `/crm/{v}/users/{id}` (after the version).
@@ -34,7 +40,9 @@ const MAX_IDS: usize = 100;
 fn user_type(params: &Params) -> Result<UserType, Error> {
     match params.get("type") {
         None => Ok(UserType::AllUsers),
-        Some(text) => UserType::parse(text).ok_or_else(|| Error::invalid_param("type", "invalid type value")),
+        Some(text) => {
+            UserType::parse(text).ok_or_else(|| Error::invalid_param("type", "invalid type value"))
+        }
     }
 }
 
@@ -43,25 +51,44 @@ fn unknown_user() -> Error {
 }
 
 /// Users in Zoho's shape, with their territories (one query for the page).
-pub async fn user_views(state: &AppState, org: &Org, rows: Vec<UserDetails>) -> Result<Vec<User>, Error> {
+pub async fn user_views(
+    state: &AppState,
+    org: &Org,
+    rows: Vec<UserDetails>,
+) -> Result<Vec<User>, Error> {
     let ids: Vec<ZohoId> = rows.iter().map(|d| d.user.id).collect();
     let memberships = state.store.memberships(org.id, &ids).await?;
-    Ok(rows.into_iter().map(|d| views::user(org, d, &memberships)).collect())
+    Ok(rows
+        .into_iter()
+        .map(|d| views::user(org, d, &memberships))
+        .collect())
 }
 
 /// `GET /users/actions/count?type=`
-async fn count(auth: Authed<UsersRead>, params: Params, State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn count(
+    auth: Authed<UsersRead>,
+    params: Params,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
     let user_type = user_type(&params)?;
     let count = service::count(state.store.as_ref(), &auth.principal, user_type).await?;
     Ok(json_response(StatusCode::OK, &UsersCount { count }))
 }
 
 /// `GET /users?type=&page=&per_page=&ids=`
-async fn list(auth: Authed<UsersRead>, params: Params, State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn list(
+    auth: Authed<UsersRead>,
+    params: Params,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
     let user_type = user_type(&params)?;
     let page = Page::parse(params.get("page"), params.get("per_page"), 200)?;
-    let ids = params.get("ids").map(|t| query_ids(t, "ids", MAX_IDS)).transpose()?;
-    let (rows, info) = service::list(state.store.as_ref(), &auth.principal, user_type, page, ids).await?;
+    let ids = params
+        .get("ids")
+        .map(|t| query_ids(t, "ids", MAX_IDS))
+        .transpose()?;
+    let (rows, info) =
+        service::list(state.store.as_ref(), &auth.principal, user_type, page, ids).await?;
     if rows.is_empty() {
         return Ok(no_content());
     }
@@ -77,7 +104,11 @@ async fn get_one(
     Path((_version, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, USER_ID_SEGMENT)?;
-    let details = state.store.user(auth.principal.org, id).await?.ok_or_else(unknown_user)?;
+    let details = state
+        .store
+        .user(auth.principal.org, id)
+        .await?
+        .ok_or_else(unknown_user)?;
     let org = state.org(auth.principal.org).await?;
     let users = user_views(&state, &org, vec![details]).await?;
     Ok(json_response(StatusCode::OK, &UsersBody { users }))
@@ -114,9 +145,15 @@ async fn update_one(
     let id = path_id(&id, USER_ID_SEGMENT).map_err(&to_item)?;
     let item = single_item(&body, "users").map_err(&to_item)?;
     let patch = UserPatch::from_json(item, "$.users[0]").map_err(&to_item)?;
-    service::update(state.store.as_ref(), &auth.principal, id, patch, unknown_user)
-        .await
-        .map_err(&to_item)?;
+    service::update(
+        state.store.as_ref(),
+        &auth.principal,
+        id,
+        patch,
+        unknown_user,
+    )
+    .await
+    .map_err(&to_item)?;
     Ok(written(id, "User updated", StatusCode::OK))
 }
 
