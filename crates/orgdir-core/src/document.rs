@@ -592,7 +592,7 @@ pub async fn import(store: &dyn Store, doc: &OrgDocument) -> Result<Org, ImportE
         tx.insert_role(role).await?;
     }
     for user in &checked.users {
-        crate::service::users::insert_counted(tx.as_mut(), user).await?;
+        crate::service::users::insert_row_counted(tx.as_mut(), user).await?;
     }
     for territory in &checked.territories {
         tx.insert_territory(territory).await?;

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod document;
 pub mod error;
+pub mod groups;
 pub mod ids;
 pub mod input;
 pub mod org;

@@ -9,6 +9,7 @@
 //! transaction as the rows they count.
 
 use crate::auth::{TokenGrant, TokenHash, TokenRecord};
+use crate::groups::{Filter, Group, GroupDetails, Source, SourceDetails, SourceKind, SourcesCount};
 use crate::org::{Org, Profile, Role};
 use crate::territories::{Membership, Territory, TerritoryDetails};
 use crate::users::{User, UserBucket, UserCounts, UserDetails};
@@ -101,6 +102,17 @@ pub trait Store: Send + Sync + 'static {
     async fn all_memberships(&self, org: OrgId) -> Result<Vec<(ZohoId, ZohoId)>>;
     /// Territory member counts recounted from the association table (for checks).
     async fn recount_territory_members(&self, org: OrgId) -> Result<Vec<(ZohoId, u64)>>;
+
+    /// Groups passing `filter`, by creation.
+    async fn groups(&self, org: OrgId, filter: Option<&Filter>, offset: u64, limit: u64) -> Result<Vec<GroupDetails>>;
+    /// One group.
+    async fn group(&self, org: OrgId, id: ZohoId) -> Result<Option<GroupDetails>>;
+    /// A group's sources with the names of what they name, in the order given.
+    async fn group_sources(&self, org: OrgId, group: ZohoId) -> Result<Vec<SourceDetails>>;
+    /// The sources count of a group (SPEC 4.2).
+    async fn sources_count(&self, org: OrgId, group: ZohoId) -> Result<SourcesCount>;
+    /// Every source of every group (for export and for checks).
+    async fn all_group_sources(&self, org: OrgId) -> Result<Vec<(ZohoId, Source)>>;
 }
 
 /// One write transaction on one org. Dropping it without [`OrgTx::commit`]
@@ -167,6 +179,44 @@ pub trait OrgTx: Send {
     async fn territories_of(&mut self, user: ZohoId) -> Result<Vec<ZohoId>>;
     /// Territories managed by `user`.
     async fn territories_managed_by(&mut self, user: ZohoId) -> Result<Vec<ZohoId>>;
+
+    /// Every role as (role, parent).
+    async fn role_parents(&mut self) -> Result<Vec<(ZohoId, Option<ZohoId>)>>;
+    /// Every territory as (territory, parent).
+    async fn territory_parents(&mut self) -> Result<Vec<(ZohoId, Option<ZohoId>)>>;
+    /// Non-deleted users whose role is in `roles`, as (user, role).
+    async fn live_users_with_roles(&mut self, roles: &[ZohoId]) -> Result<Vec<(ZohoId, ZohoId)>>;
+    /// Associations with territories in `territories`, as (territory, user).
+    async fn memberships_in(&mut self, territories: &[ZohoId]) -> Result<Vec<(ZohoId, ZohoId)>>;
+    /// The non-deleted users among `users`.
+    async fn live_users(&mut self, users: &[ZohoId]) -> Result<Vec<ZohoId>>;
+    /// Moves every user (any status) of role `from` to role `to`; returns the non-deleted ones.
+    async fn reassign_role(&mut self, from: ZohoId, to: ZohoId, now: i64, by: ZohoId) -> Result<Vec<ZohoId>>;
+
+    /// A group.
+    async fn group(&mut self, id: ZohoId) -> Result<Option<Group>>;
+    /// The id of the group with this name (case-insensitive).
+    async fn group_id_by_name(&mut self, name: &str) -> Result<Option<ZohoId>>;
+    /// Inserts a group (its `member_count` must be 0).
+    async fn insert_group(&mut self, group: &Group) -> Result<()>;
+    /// Rewrites a group's name, description and modification stamp.
+    async fn update_group(&mut self, group: &Group) -> Result<()>;
+    /// Deletes a group with its sources and members.
+    async fn delete_group(&mut self, id: ZohoId) -> Result<()>;
+    /// A group's sources, in the order given.
+    async fn sources_of(&mut self, group: ZohoId) -> Result<Vec<Source>>;
+    /// Replaces a group's sources.
+    async fn set_sources(&mut self, group: ZohoId, sources: &[Source]) -> Result<()>;
+    /// Groups with a source of `kind` naming one of `ids`, as (group, source).
+    async fn groups_with_sources(&mut self, kind: SourceKind, ids: &[ZohoId]) -> Result<Vec<(ZohoId, Source)>>;
+    /// Every (group, nested group) pair.
+    async fn group_edges(&mut self) -> Result<Vec<(ZohoId, ZohoId)>>;
+    /// A group's reason counts per member, for `users` (or all members).
+    async fn member_reasons(&mut self, group: ZohoId, users: Option<&[ZohoId]>) -> Result<Vec<(ZohoId, i64)>>;
+    /// Writes reason counts (0 removes the member) and moves the group's member count by `delta`.
+    async fn write_member_reasons(&mut self, group: ZohoId, reasons: &[(ZohoId, i64)], delta: i64) -> Result<()>;
+    /// Removes a user from every group; returns the groups it was in.
+    async fn remove_user_from_groups(&mut self, user: ZohoId) -> Result<Vec<ZohoId>>;
 
     /// Stores a token (only its hash).
     async fn insert_token(&mut self, token: &TokenRecord) -> Result<()>;

@@ -54,6 +54,31 @@ pub(crate) const TERRITORY_SELECT: &str = "SELECT t.id, t.name, t.api_name, t.de
 /// Root first, then by creation: the order of every territory listing.
 pub(crate) const TERRITORY_ORDER: &str = " ORDER BY t.is_root DESC, t.created_at, t.id ";
 
+pub(crate) const GROUP_DETAILS_SELECT: &str = "SELECT g.id, g.name, g.description, g.member_count, g.created_at, \
+     g.modified_at, g.created_by, g.modified_by, \
+     cb.first_name AS cb_first, cb.last_name AS cb_last, mb.first_name AS mb_first, mb.last_name AS mb_last \
+     FROM user_groups g \
+     LEFT JOIN users cb ON cb.org_id = g.org_id AND cb.id = g.created_by \
+     LEFT JOIN users mb ON mb.org_id = g.org_id AND mb.id = g.modified_by ";
+
+pub(crate) const GROUP_SELECT: &str = "SELECT g.id, g.name, g.description, g.member_count, g.created_at, \
+     g.modified_at, g.created_by, g.modified_by FROM user_groups g ";
+
+/// Rows per multi-row statement: far below both databases' bind limits.
+pub(crate) const CHUNK: usize = 500;
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+pub(crate) fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `first last`, the way Zoho prints a referenced user's name.
 pub(crate) fn full_name(first: Option<String>, last: Option<String>) -> Option<String> {
     let last = last?;
@@ -72,6 +97,10 @@ macro_rules! sql_store {
         use orgdir_core::auth::{TokenGrant, TokenHash, TokenKind, TokenRecord};
         use orgdir_core::org::{Edition, Org, Profile, Role};
         use orgdir_core::scopes::ScopeSet;
+        use orgdir_core::groups::{
+            Comparator, Filter, FilterField, Group, GroupDetails, GroupOperator, Source, SourceDetails, SourceKind,
+            SourcesCount,
+        };
         use orgdir_core::store::{Backend, OrgTx, Store, UserQuery};
         use orgdir_core::territories::{Membership, PermissionType, Territory, TerritoryDetails};
         use orgdir_core::users::{User, UserBucket, UserCounts, UserDetails, UserStatus};
@@ -177,9 +206,103 @@ macro_rules! sql_store {
             })
         }
 
+        fn group_from_row(row: &DbRow) -> Result<Group> {
+            let count: i64 = row.try_get("member_count").map_err(db_error)?;
+            let id = |col: &str| -> Result<Option<ZohoId>> {
+                Ok(row.try_get::<Option<i64>, _>(col).map_err(db_error)?.map(ZohoId))
+            };
+            Ok(Group {
+                id: ZohoId(row.try_get("id").map_err(db_error)?),
+                name: row.try_get("name").map_err(db_error)?,
+                description: row.try_get("description").map_err(db_error)?,
+                member_count: u64::try_from(count).map_err(Error::internal)?,
+                created_at: row.try_get("created_at").map_err(db_error)?,
+                modified_at: row.try_get("modified_at").map_err(db_error)?,
+                created_by: id("created_by")?,
+                modified_by: id("modified_by")?,
+            })
+        }
+
+        fn group_details_from_row(row: &DbRow) -> Result<GroupDetails> {
+            let name = |first: &str, last: &str| -> Result<Option<String>> {
+                Ok(full_name(
+                    row.try_get(first).map_err(db_error)?,
+                    row.try_get(last).map_err(db_error)?,
+                ))
+            };
+            Ok(GroupDetails {
+                group: group_from_row(row)?,
+                created_by_name: name("cb_first", "cb_last")?,
+                modified_by_name: name("mb_first", "mb_last")?,
+            })
+        }
+
+        fn source_from_row(row: &DbRow) -> Result<Source> {
+            let kind: String = row.try_get("kind").map_err(db_error)?;
+            Ok(Source {
+                kind: SourceKind::parse(&kind).ok_or_else(|| Error::Internal(format!("bad source kind {kind:?}")))?,
+                id: ZohoId(row.try_get("source_id").map_err(db_error)?),
+                subordinates: row.try_get("subordinates").map_err(db_error)?,
+            })
+        }
+
+        /// Appends `filter` as a condition on `g.name_key` / `g.description_key`.
+        fn push_filter(sql: &mut QueryBuilder<'_, $db>, filter: &Filter) {
+            match filter {
+                Filter::Criterion { field, comparator, value } => {
+                    let column = match field {
+                        FilterField::Name => "g.name_key",
+                        FilterField::Description => "g.description_key",
+                    };
+                    match comparator {
+                        Comparator::Equal => {
+                            sql.push(column).push(" = ").push_bind(value.clone());
+                        }
+                        Comparator::StartsWith => {
+                            sql.push(column)
+                                .push(" LIKE ")
+                                .push_bind(format!("{}%", like_escape(value)))
+                                .push(" ESCAPE '\\'");
+                        }
+                        Comparator::Contains => {
+                            sql.push(column)
+                                .push(" LIKE ")
+                                .push_bind(format!("%{}%", like_escape(value)))
+                                .push(" ESCAPE '\\'");
+                        }
+                    }
+                }
+                Filter::Group { operator, members } => {
+                    let joiner = match operator {
+                        GroupOperator::And => " AND ",
+                        GroupOperator::Or => " OR ",
+                    };
+                    sql.push("(");
+                    for (i, member) in members.iter().enumerate() {
+                        if i > 0 {
+                            sql.push(joiner);
+                        }
+                        push_filter(sql, member);
+                    }
+                    sql.push(")");
+                }
+            }
+        }
+
         fn ids_from_rows(rows: &[DbRow], column: &str) -> Result<Vec<ZohoId>> {
             rows.iter()
                 .map(|row| row.try_get::<i64, _>(column).map(ZohoId).map_err(db_error))
+                .collect()
+        }
+
+        fn parents_from_rows(rows: &[DbRow]) -> Result<Vec<(ZohoId, Option<ZohoId>)>> {
+            rows.iter()
+                .map(|row| {
+                    Ok((
+                        ZohoId(row.try_get("id").map_err(db_error)?),
+                        row.try_get::<Option<i64>, _>("reporting_to").map_err(db_error)?.map(ZohoId),
+                    ))
+                })
                 .collect()
         }
 
@@ -537,6 +660,109 @@ macro_rules! sql_store {
                             ZohoId(row.try_get("user_id").map_err(db_error)?),
                         ))
                     })
+                    .collect()
+            }
+
+            async fn groups(
+                &self,
+                org: OrgId,
+                filter: Option<&Filter>,
+                offset: u64,
+                limit: u64,
+            ) -> Result<Vec<GroupDetails>> {
+                let mut sql = QueryBuilder::<$db>::new(GROUP_DETAILS_SELECT);
+                sql.push("WHERE g.org_id = ").push_bind(org.0);
+                if let Some(filter) = filter {
+                    sql.push(" AND ");
+                    push_filter(&mut sql, filter);
+                }
+                sql.push(" ORDER BY g.created_at, g.id LIMIT ")
+                    .push_bind(clamp(limit))
+                    .push(" OFFSET ")
+                    .push_bind(clamp(offset));
+                let rows = sql.build().fetch_all(&self.read).await.map_err(db_error)?;
+                rows.iter().map(group_details_from_row).collect()
+            }
+
+            async fn group(&self, org: OrgId, id: ZohoId) -> Result<Option<GroupDetails>> {
+                let sql = format!("{GROUP_DETAILS_SELECT} WHERE g.org_id = $1 AND g.id = $2");
+                let row = sqlx::query(&sql).bind(org.0).bind(id.0).fetch_optional(&self.read).await.map_err(db_error)?;
+                row.as_ref().map(group_details_from_row).transpose()
+            }
+
+            async fn group_sources(&self, org: OrgId, group: ZohoId) -> Result<Vec<SourceDetails>> {
+                let rows = sqlx::query(
+                    "SELECT s.kind, s.source_id, s.subordinates, u.first_name, u.last_name, u.status, \
+                     r.name AS role_name, t.name AS territory_name, g.name AS group_name \
+                     FROM group_sources s \
+                     LEFT JOIN users u ON s.kind = 'users' AND u.org_id = s.org_id AND u.id = s.source_id \
+                     LEFT JOIN roles r ON s.kind = 'roles' AND r.org_id = s.org_id AND r.id = s.source_id \
+                     LEFT JOIN territories t ON s.kind = 'territories' AND t.org_id = s.org_id AND t.id = s.source_id \
+                     LEFT JOIN user_groups g ON s.kind = 'groups' AND g.org_id = s.org_id AND g.id = s.source_id \
+                     WHERE s.org_id = $1 AND s.group_id = $2 ORDER BY s.position",
+                )
+                .bind(org.0)
+                .bind(group.0)
+                .fetch_all(&self.read)
+                .await
+                .map_err(db_error)?;
+                rows.iter()
+                    .map(|row| {
+                        let source = source_from_row(row)?;
+                        let text = |col: &str| -> Result<Option<String>> { row.try_get(col).map_err(db_error) };
+                        let name = match source.kind {
+                            SourceKind::Users => full_name(text("first_name")?, text("last_name")?),
+                            SourceKind::Roles => text("role_name")?,
+                            SourceKind::Territories => text("territory_name")?,
+                            SourceKind::Groups => text("group_name")?,
+                        };
+                        let user_status = text("status")?.as_deref().and_then(UserStatus::parse);
+                        Ok(SourceDetails { source, name: name.unwrap_or_default(), user_status })
+                    })
+                    .collect()
+            }
+
+            async fn sources_count(&self, org: OrgId, group: ZohoId) -> Result<SourcesCount> {
+                let rows = sqlx::query(
+                    "SELECT s.kind, u.status, CAST(COUNT(*) AS BIGINT) AS n FROM group_sources s \
+                     LEFT JOIN users u ON s.kind = 'users' AND u.org_id = s.org_id AND u.id = s.source_id \
+                     WHERE s.org_id = $1 AND s.group_id = $2 GROUP BY s.kind, u.status",
+                )
+                .bind(org.0)
+                .bind(group.0)
+                .fetch_all(&self.read)
+                .await
+                .map_err(db_error)?;
+                let mut count = SourcesCount::default();
+                for row in &rows {
+                    let kind: String = row.try_get("kind").map_err(db_error)?;
+                    let status: Option<String> = row.try_get("status").map_err(db_error)?;
+                    let n = u64::try_from(row.try_get::<i64, _>("n").map_err(db_error)?).map_err(Error::internal)?;
+                    match (kind.as_str(), status.as_deref()) {
+                        ("roles", _) => count.roles += n,
+                        ("territories", _) => count.territories += n,
+                        ("groups", _) => count.groups += n,
+                        ("users", Some("active")) => count.users_active += n,
+                        ("users", Some("disabled")) => count.users_inactive += n,
+                        ("users", _) => count.users_deleted += n,
+                        _ => {}
+                    }
+                }
+                Ok(count)
+            }
+
+            async fn all_group_sources(&self, org: OrgId) -> Result<Vec<(ZohoId, Source)>> {
+                let rows = sqlx::query(
+                    "SELECT s.group_id, s.kind, s.source_id, s.subordinates FROM group_sources s \
+                     JOIN user_groups g ON g.org_id = s.org_id AND g.id = s.group_id \
+                     WHERE s.org_id = $1 ORDER BY g.created_at, g.id, s.position",
+                )
+                .bind(org.0)
+                .fetch_all(&self.read)
+                .await
+                .map_err(db_error)?;
+                rows.iter()
+                    .map(|row| Ok((ZohoId(row.try_get("group_id").map_err(db_error)?), source_from_row(row)?)))
                     .collect()
             }
 
@@ -973,6 +1199,367 @@ macro_rules! sql_store {
                     .await
                     .map_err(db_error)?;
                 ids_from_rows(&rows, "id")
+            }
+
+            async fn role_parents(&mut self) -> Result<Vec<(ZohoId, Option<ZohoId>)>> {
+                let rows = sqlx::query("SELECT id, reporting_to FROM roles WHERE org_id = $1")
+                    .bind(self.org.id.0)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                parents_from_rows(&rows)
+            }
+
+            async fn territory_parents(&mut self) -> Result<Vec<(ZohoId, Option<ZohoId>)>> {
+                let rows = sqlx::query("SELECT id, reporting_to FROM territories WHERE org_id = $1")
+                    .bind(self.org.id.0)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                parents_from_rows(&rows)
+            }
+
+            async fn live_users_with_roles(&mut self, roles: &[ZohoId]) -> Result<Vec<(ZohoId, ZohoId)>> {
+                let mut out = Vec::new();
+                for chunk in roles.chunks(CHUNK) {
+                    let mut sql = QueryBuilder::<$db>::new("SELECT id, role_id FROM users WHERE org_id = ");
+                    sql.push_bind(self.org.id.0).push(" AND status <> 'deleted' AND role_id IN (");
+                    let mut list = sql.separated(", ");
+                    for id in chunk {
+                        list.push_bind(id.0);
+                    }
+                    sql.push(")");
+                    let rows = sql.build().fetch_all(&mut *self.tx).await.map_err(db_error)?;
+                    for row in &rows {
+                        out.push((
+                            ZohoId(row.try_get("id").map_err(db_error)?),
+                            ZohoId(row.try_get("role_id").map_err(db_error)?),
+                        ));
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn memberships_in(&mut self, territories: &[ZohoId]) -> Result<Vec<(ZohoId, ZohoId)>> {
+                let mut out = Vec::new();
+                for chunk in territories.chunks(CHUNK) {
+                    let mut sql =
+                        QueryBuilder::<$db>::new("SELECT territory_id, user_id FROM territory_users WHERE org_id = ");
+                    sql.push_bind(self.org.id.0).push(" AND territory_id IN (");
+                    let mut list = sql.separated(", ");
+                    for id in chunk {
+                        list.push_bind(id.0);
+                    }
+                    sql.push(")");
+                    let rows = sql.build().fetch_all(&mut *self.tx).await.map_err(db_error)?;
+                    for row in &rows {
+                        out.push((
+                            ZohoId(row.try_get("territory_id").map_err(db_error)?),
+                            ZohoId(row.try_get("user_id").map_err(db_error)?),
+                        ));
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn live_users(&mut self, users: &[ZohoId]) -> Result<Vec<ZohoId>> {
+                let mut out = Vec::new();
+                for chunk in users.chunks(CHUNK) {
+                    let mut sql = QueryBuilder::<$db>::new("SELECT id FROM users WHERE org_id = ");
+                    sql.push_bind(self.org.id.0).push(" AND status <> 'deleted' AND id IN (");
+                    let mut list = sql.separated(", ");
+                    for id in chunk {
+                        list.push_bind(id.0);
+                    }
+                    sql.push(")");
+                    let rows = sql.build().fetch_all(&mut *self.tx).await.map_err(db_error)?;
+                    out.extend(ids_from_rows(&rows, "id")?);
+                }
+                Ok(out)
+            }
+
+            async fn reassign_role(&mut self, from: ZohoId, to: ZohoId, now: i64, by: ZohoId) -> Result<Vec<ZohoId>> {
+                let rows = sqlx::query(
+                    "UPDATE users SET role_id = $3, modified_at = $4, modified_by = $5 \
+                     WHERE org_id = $1 AND role_id = $2 RETURNING id, status",
+                )
+                .bind(self.org.id.0)
+                .bind(from.0)
+                .bind(to.0)
+                .bind(now)
+                .bind(by.0)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(db_error)?;
+                let mut live = Vec::new();
+                for row in &rows {
+                    let status: String = row.try_get("status").map_err(db_error)?;
+                    if status != "deleted" {
+                        live.push(ZohoId(row.try_get("id").map_err(db_error)?));
+                    }
+                }
+                Ok(live)
+            }
+
+            async fn group(&mut self, id: ZohoId) -> Result<Option<Group>> {
+                let sql = format!("{GROUP_SELECT} WHERE g.org_id = $1 AND g.id = $2");
+                let row = sqlx::query(&sql)
+                    .bind(self.org.id.0)
+                    .bind(id.0)
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                row.as_ref().map(group_from_row).transpose()
+            }
+
+            async fn group_id_by_name(&mut self, name: &str) -> Result<Option<ZohoId>> {
+                let id: Option<i64> = sqlx::query_scalar("SELECT id FROM user_groups WHERE org_id = $1 AND name_key = $2")
+                    .bind(self.org.id.0)
+                    .bind(name.trim().to_lowercase())
+                    .fetch_optional(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                Ok(id.map(ZohoId))
+            }
+
+            async fn insert_group(&mut self, g: &Group) -> Result<()> {
+                let result = sqlx::query(
+                    "INSERT INTO user_groups (org_id, id, name, name_key, description, description_key, member_count, \
+                     created_at, modified_at, created_by, modified_by) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10)",
+                )
+                .bind(self.org.id.0)
+                .bind(g.id.0)
+                .bind(&g.name)
+                .bind(g.name.trim().to_lowercase())
+                .bind(&g.description)
+                .bind(g.description.as_deref().unwrap_or_default().to_lowercase())
+                .bind(g.created_at)
+                .bind(g.modified_at)
+                .bind(g.created_by.map(|id| id.0))
+                .bind(g.modified_by.map(|id| id.0))
+                .execute(&mut *self.tx)
+                .await;
+                match result {
+                    Err(e) if is_unique_violation(&e) => Err(Error::DuplicateData {
+                        message: "a user group with this id or name exists".to_owned(),
+                        details: Details::Id(g.id.to_string()),
+                    }),
+                    other => other.map(|_| ()).map_err(db_error),
+                }
+            }
+
+            async fn update_group(&mut self, g: &Group) -> Result<()> {
+                let result = sqlx::query(
+                    "UPDATE user_groups SET name = $3, name_key = $4, description = $5, description_key = $6, \
+                     modified_at = $7, modified_by = $8 WHERE org_id = $1 AND id = $2",
+                )
+                .bind(self.org.id.0)
+                .bind(g.id.0)
+                .bind(&g.name)
+                .bind(g.name.trim().to_lowercase())
+                .bind(&g.description)
+                .bind(g.description.as_deref().unwrap_or_default().to_lowercase())
+                .bind(g.modified_at)
+                .bind(g.modified_by.map(|id| id.0))
+                .execute(&mut *self.tx)
+                .await;
+                match result {
+                    Err(e) if is_unique_violation(&e) => Err(Error::DuplicateData {
+                        message: "a user group with this name exists".to_owned(),
+                        details: Details::Id(g.id.to_string()),
+                    }),
+                    other => other.map(|_| ()).map_err(db_error),
+                }
+            }
+
+            async fn delete_group(&mut self, id: ZohoId) -> Result<()> {
+                for table in ["group_members", "group_sources"] {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE org_id = $1 AND group_id = $2"))
+                        .bind(self.org.id.0)
+                        .bind(id.0)
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err(db_error)?;
+                }
+                sqlx::query("DELETE FROM user_groups WHERE org_id = $1 AND id = $2")
+                    .bind(self.org.id.0)
+                    .bind(id.0)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                Ok(())
+            }
+
+            async fn sources_of(&mut self, group: ZohoId) -> Result<Vec<Source>> {
+                let rows = sqlx::query(
+                    "SELECT kind, source_id, subordinates FROM group_sources WHERE org_id = $1 AND group_id = $2 \
+                     ORDER BY position",
+                )
+                .bind(self.org.id.0)
+                .bind(group.0)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(db_error)?;
+                rows.iter().map(source_from_row).collect()
+            }
+
+            async fn set_sources(&mut self, group: ZohoId, sources: &[Source]) -> Result<()> {
+                sqlx::query("DELETE FROM group_sources WHERE org_id = $1 AND group_id = $2")
+                    .bind(self.org.id.0)
+                    .bind(group.0)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                for (i, source) in sources.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO group_sources (org_id, group_id, position, kind, source_id, subordinates) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(self.org.id.0)
+                    .bind(group.0)
+                    .bind(i as i32)
+                    .bind(source.kind.as_str())
+                    .bind(source.id.0)
+                    .bind(source.subordinates)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                }
+                Ok(())
+            }
+
+            async fn groups_with_sources(&mut self, kind: SourceKind, ids: &[ZohoId]) -> Result<Vec<(ZohoId, Source)>> {
+                let mut out = Vec::new();
+                for chunk in ids.chunks(CHUNK) {
+                    let mut sql = QueryBuilder::<$db>::new(
+                        "SELECT group_id, kind, source_id, subordinates FROM group_sources WHERE org_id = ",
+                    );
+                    sql.push_bind(self.org.id.0)
+                        .push(" AND kind = ")
+                        .push_bind(kind.as_str())
+                        .push(" AND source_id IN (");
+                    let mut list = sql.separated(", ");
+                    for id in chunk {
+                        list.push_bind(id.0);
+                    }
+                    sql.push(") ORDER BY group_id");
+                    let rows = sql.build().fetch_all(&mut *self.tx).await.map_err(db_error)?;
+                    for row in &rows {
+                        out.push((ZohoId(row.try_get("group_id").map_err(db_error)?), source_from_row(row)?));
+                    }
+                }
+                Ok(out)
+            }
+
+            async fn group_edges(&mut self) -> Result<Vec<(ZohoId, ZohoId)>> {
+                let rows = sqlx::query(
+                    "SELECT group_id, source_id FROM group_sources WHERE org_id = $1 AND kind = 'groups'",
+                )
+                .bind(self.org.id.0)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(db_error)?;
+                rows.iter()
+                    .map(|row| {
+                        Ok((
+                            ZohoId(row.try_get("group_id").map_err(db_error)?),
+                            ZohoId(row.try_get("source_id").map_err(db_error)?),
+                        ))
+                    })
+                    .collect()
+            }
+
+            async fn member_reasons(&mut self, group: ZohoId, users: Option<&[ZohoId]>) -> Result<Vec<(ZohoId, i64)>> {
+                let read = |rows: &[DbRow]| -> Result<Vec<(ZohoId, i64)>> {
+                    rows.iter()
+                        .map(|row| {
+                            Ok((
+                                ZohoId(row.try_get("user_id").map_err(db_error)?),
+                                row.try_get("reasons").map_err(db_error)?,
+                            ))
+                        })
+                        .collect()
+                };
+                let Some(users) = users else {
+                    let rows = sqlx::query("SELECT user_id, reasons FROM group_members WHERE org_id = $1 AND group_id = $2")
+                        .bind(self.org.id.0)
+                        .bind(group.0)
+                        .fetch_all(&mut *self.tx)
+                        .await
+                        .map_err(db_error)?;
+                    return read(&rows);
+                };
+                let mut out = Vec::new();
+                for chunk in users.chunks(CHUNK) {
+                    let mut sql = QueryBuilder::<$db>::new("SELECT user_id, reasons FROM group_members WHERE org_id = ");
+                    sql.push_bind(self.org.id.0)
+                        .push(" AND group_id = ")
+                        .push_bind(group.0)
+                        .push(" AND user_id IN (");
+                    let mut list = sql.separated(", ");
+                    for id in chunk {
+                        list.push_bind(id.0);
+                    }
+                    sql.push(")");
+                    let rows = sql.build().fetch_all(&mut *self.tx).await.map_err(db_error)?;
+                    out.extend(read(&rows)?);
+                }
+                Ok(out)
+            }
+
+            async fn write_member_reasons(&mut self, group: ZohoId, reasons: &[(ZohoId, i64)], delta: i64) -> Result<()> {
+                let (gone, kept): (Vec<_>, Vec<_>) = reasons.iter().partition(|(_, n)| *n <= 0);
+                for chunk in gone.chunks(CHUNK) {
+                    let mut sql = QueryBuilder::<$db>::new("DELETE FROM group_members WHERE org_id = ");
+                    sql.push_bind(self.org.id.0)
+                        .push(" AND group_id = ")
+                        .push_bind(group.0)
+                        .push(" AND user_id IN (");
+                    let mut list = sql.separated(", ");
+                    for (user, _) in chunk {
+                        list.push_bind(user.0);
+                    }
+                    sql.push(")");
+                    sql.build().execute(&mut *self.tx).await.map_err(db_error)?;
+                }
+                for chunk in kept.chunks(CHUNK) {
+                    let mut sql =
+                        QueryBuilder::<$db>::new("INSERT INTO group_members (org_id, group_id, user_id, reasons) ");
+                    sql.push_values(chunk, |mut row, (user, n)| {
+                        row.push_bind(self.org.id.0).push_bind(group.0).push_bind(user.0).push_bind(*n);
+                    });
+                    sql.push(" ON CONFLICT (org_id, group_id, user_id) DO UPDATE SET reasons = excluded.reasons");
+                    sql.build().execute(&mut *self.tx).await.map_err(db_error)?;
+                }
+                if delta != 0 {
+                    sqlx::query("UPDATE user_groups SET member_count = member_count + $3 WHERE org_id = $1 AND id = $2")
+                        .bind(self.org.id.0)
+                        .bind(group.0)
+                        .bind(delta)
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err(db_error)?;
+                }
+                Ok(())
+            }
+
+            async fn remove_user_from_groups(&mut self, user: ZohoId) -> Result<Vec<ZohoId>> {
+                let rows = sqlx::query("DELETE FROM group_members WHERE org_id = $1 AND user_id = $2 RETURNING group_id")
+                    .bind(self.org.id.0)
+                    .bind(user.0)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                let groups = ids_from_rows(&rows, "group_id")?;
+                for group in &groups {
+                    sqlx::query("UPDATE user_groups SET member_count = member_count - 1 WHERE org_id = $1 AND id = $2")
+                        .bind(self.org.id.0)
+                        .bind(group.0)
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err(db_error)?;
+                }
+                Ok(groups)
             }
 
             async fn insert_token(&mut self, token: &TokenRecord) -> Result<()> {

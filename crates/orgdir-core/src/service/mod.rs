@@ -2,6 +2,7 @@
 //! each opens an [`crate::store::OrgTx`], applies the rules, moves the
 //! maintained counts, and commits — or returns an error and writes nothing.
 
+pub mod groups;
 pub mod orgs;
 pub mod roles;
 pub mod territories;

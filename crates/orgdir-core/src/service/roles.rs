@@ -1,7 +1,9 @@
 //! Role operations: create, update (no cycles, the root stays the root) and
 //! delete with `transfer_to_id` (users move there, child roles move up).
 
+use super::groups;
 use crate::auth::Principal;
+use crate::groups::SourceKind;
 use crate::org::{NewRole, Role, RolePatch};
 use crate::store::{OrgTx, Store};
 use crate::{Details, Error, Result, ZohoId};
@@ -73,7 +75,8 @@ pub async fn update(
     let mut tx = store.begin(principal.org).await?;
     let before = tx.role(id).await?.ok_or_else(missing)?;
     let mut after = before.clone();
-    if let Some(parent) = patch.reporting_to {
+    let mut moved_from: Option<Vec<ZohoId>> = None;
+    if let Some(parent) = patch.reporting_to.filter(|p| Some(*p) != before.reporting_to) {
         if before.reporting_to.is_none() {
             return Err(not_allowed(
                 "the root role cannot report to another role",
@@ -89,6 +92,7 @@ pub async fn update(
                 "a role cannot report to itself or to a role below it",
             ));
         }
+        moved_from = Some(groups::role_chain(tx.as_mut(), id).await?);
         after.reporting_to = Some(parent);
     }
     if let Some(name) = patch.name {
@@ -105,6 +109,11 @@ pub async fn update(
     }
     after.modified_at = crate::time::now();
     tx.update_role(&after).await?;
+    if let Some(old_chain) = moved_from {
+        let new_chain = groups::role_chain(tx.as_mut(), id).await?;
+        let touched = groups::groups_touched_by_move(tx.as_mut(), SourceKind::Roles, &old_chain, &new_chain).await?;
+        groups::recompute_all(tx.as_mut(), touched).await?;
+    }
     tx.commit().await
 }
 
@@ -130,20 +139,23 @@ pub async fn delete(
         ));
     }
     let now = crate::time::now();
+    // Groups covering the role or its heir are recomputed once everything moved.
+    let mut chains = groups::role_chain(tx.as_mut(), id).await?;
+    chains.extend(groups::role_chain(tx.as_mut(), transfer_to).await?);
+    let mut touched: Vec<ZohoId> = tx
+        .groups_with_sources(SourceKind::Roles, &chains)
+        .await?
+        .into_iter()
+        .map(|(group, _)| group)
+        .collect();
+    touched.extend(groups::drop_sources_naming(tx.as_mut(), SourceKind::Roles, id).await?);
     for mut child in tx.child_roles(id).await? {
         child.reporting_to = Some(parent);
         child.modified_at = now;
         tx.update_role(&child).await?;
     }
-    for user_id in tx.users_with_role(id).await? {
-        if let Some(before) = tx.user(user_id).await? {
-            let mut after = before.clone();
-            after.role_id = transfer_to;
-            after.modified_at = now;
-            after.modified_by = Some(principal.user_id);
-            super::users::update_counted(tx.as_mut(), &before, &after).await?;
-        }
-    }
+    tx.reassign_role(id, transfer_to, now, principal.user_id).await?;
     tx.delete_role(id).await?;
+    groups::recompute_all(tx.as_mut(), touched).await?;
     tx.commit().await
 }

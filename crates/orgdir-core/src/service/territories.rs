@@ -2,7 +2,9 @@
 //! root, and associating users — each write keeping the territories'
 //! maintained member counts exact.
 
+use super::groups;
 use crate::auth::Principal;
+use crate::groups::SourceKind;
 use crate::store::{OrgTx, Store};
 use crate::territories::{api_name_from, NewTerritory, Territory, TerritoryPatch};
 use crate::users::UserStatus;
@@ -57,10 +59,22 @@ async fn associable_user(tx: &mut dyn OrgTx, user: ZohoId, path: &str) -> Result
     }
 }
 
+/// Associates a user, keeping the territory's count and the groups exact.
+pub async fn add_member_counted(tx: &mut dyn OrgTx, territory: ZohoId, user: ZohoId) -> Result<()> {
+    tx.add_member(territory, user).await?;
+    super::groups::on_territory_membership(tx, territory, user, 1).await
+}
+
+/// Disassociates a user, keeping the territory's count and the groups exact.
+pub async fn remove_member_counted(tx: &mut dyn OrgTx, territory: ZohoId, user: ZohoId) -> Result<()> {
+    tx.remove_member(territory, user).await?;
+    super::groups::on_territory_membership(tx, territory, user, -1).await
+}
+
 /// Makes `manager` a member of `territory` if it is not one already.
 async fn ensure_member(tx: &mut dyn OrgTx, territory: ZohoId, user: ZohoId) -> Result<()> {
     if !tx.is_member(territory, user).await? {
-        tx.add_member(territory, user).await?;
+        add_member_counted(tx, territory, user).await?;
     }
     Ok(())
 }
@@ -100,7 +114,7 @@ pub async fn create(
     };
     tx.insert_territory(&territory).await?;
     if let Some(manager) = territory.manager {
-        tx.add_member(territory.id, manager).await?;
+        add_member_counted(tx.as_mut(), territory.id, manager).await?;
     }
     tx.commit().await?;
     Ok(territory.id)
@@ -119,7 +133,8 @@ pub async fn update(
     let mut tx = store.begin(principal.org).await?;
     let before = tx.territory(id).await?.ok_or_else(missing)?;
     let mut after = before.clone();
-    if let Some(parent) = patch.reporting_to {
+    let mut moved_from: Option<Vec<ZohoId>> = None;
+    if let Some(parent) = patch.reporting_to.filter(|p| Some(*p) != before.reporting_to) {
         if before.is_root() {
             return Err(not_allowed("the root territory cannot be moved", id));
         }
@@ -132,6 +147,7 @@ pub async fn update(
                 "a territory cannot report to itself or to a territory below it",
             ));
         }
+        moved_from = Some(groups::territory_chain(tx.as_mut(), id).await?);
         after.reporting_to = Some(parent);
     }
     if let Some(name) = patch.name {
@@ -160,6 +176,11 @@ pub async fn update(
     after.modified_at = crate::time::now();
     after.modified_by = Some(principal.user_id);
     tx.update_territory(&after).await?;
+    if let Some(old_chain) = moved_from {
+        let new_chain = groups::territory_chain(tx.as_mut(), id).await?;
+        let touched = groups::groups_touched_by_move(tx.as_mut(), SourceKind::Territories, &old_chain, &new_chain).await?;
+        groups::recompute_all(tx.as_mut(), touched).await?;
+    }
     tx.commit().await
 }
 
@@ -184,9 +205,11 @@ pub async fn delete(
         ));
     }
     for user in tx.territory_member_ids(id).await? {
-        tx.remove_member(id, user).await?;
+        remove_member_counted(tx.as_mut(), id, user).await?;
     }
+    let touched = groups::drop_sources_naming(tx.as_mut(), SourceKind::Territories, id).await?;
     tx.delete_territory(id).await?;
+    groups::recompute_all(tx.as_mut(), touched).await?;
     tx.commit().await
 }
 
@@ -226,7 +249,7 @@ async fn associate_one(
             details: Details::field(path),
         });
     }
-    tx.add_member(territory, user).await?;
+    add_member_counted(tx, territory, user).await?;
     Ok(user)
 }
 
@@ -254,7 +277,7 @@ pub async fn disassociate(
                 "the user is not associated with the territory",
             )));
         } else {
-            tx.remove_member(territory, user).await?;
+            remove_member_counted(tx.as_mut(), territory, user).await?;
             results.push(Ok(user));
         }
     }
@@ -266,7 +289,7 @@ pub async fn disassociate(
 /// managing any. (Deactivating keeps both.)
 pub async fn on_user_deleted(tx: &mut dyn OrgTx, user: ZohoId, now: i64) -> Result<()> {
     for territory in tx.territories_of(user).await? {
-        tx.remove_member(territory, user).await?;
+        remove_member_counted(tx, territory, user).await?;
     }
     for id in tx.territories_managed_by(user).await? {
         if let Some(mut territory) = tx.territory(id).await? {

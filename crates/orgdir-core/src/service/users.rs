@@ -14,18 +14,38 @@ use orgdir_types::Info;
 /// The permission Zoho names when a non-admin tries to manage users.
 pub const MANAGE_USERS: &str = "Crm_Implied_Manage_Users";
 
-/// Inserts a user and counts it.
-pub async fn insert_counted(tx: &mut dyn OrgTx, user: &User) -> Result<()> {
+/// Inserts a user and counts it in its bucket — nothing else. Bulk loads
+/// (the org document) use this and recompute groups once at the end.
+pub async fn insert_row_counted(tx: &mut dyn OrgTx, user: &User) -> Result<()> {
     tx.insert_user(user).await?;
     tx.adjust_user_count(user.bucket(), 1).await
 }
 
-/// Rewrites a user and moves it between count buckets if its bucket changed.
+/// Inserts a user and keeps every maintained count exact: its bucket, and
+/// the groups its role brings it into.
+pub async fn insert_counted(tx: &mut dyn OrgTx, user: &User) -> Result<()> {
+    insert_row_counted(tx, user).await?;
+    if user.status != UserStatus::Deleted {
+        super::groups::on_users_role_changed(tx, &[user.id], None, Some(user.role_id)).await?;
+    }
+    Ok(())
+}
+
+/// Rewrites a user and keeps every maintained count exact: it moves between
+/// count buckets if its bucket changed, leaves every group when deleted, and
+/// moves between groups when its role changed.
 pub async fn update_counted(tx: &mut dyn OrgTx, before: &User, after: &User) -> Result<()> {
     tx.update_user(after).await?;
     if before.bucket() != after.bucket() {
         tx.adjust_user_count(before.bucket(), -1).await?;
         tx.adjust_user_count(after.bucket(), 1).await?;
+    }
+    let was_live = before.status != UserStatus::Deleted;
+    let is_live = after.status != UserStatus::Deleted;
+    if was_live && !is_live {
+        super::groups::on_user_deleted(tx, after.id).await?;
+    } else if was_live && is_live && before.role_id != after.role_id {
+        super::groups::on_users_role_changed(tx, &[after.id], Some(before.role_id), Some(after.role_id)).await?;
     }
     Ok(())
 }

@@ -1,0 +1,539 @@
+//! User groups: their sources, the `filters` grammar of the associated users
+//! count, and the definition of a group's associated users (SPEC 3, 4.2, 4.3).
+//!
+//! The definition, in one sentence: the distinct non-deleted users among the
+//! group's user sources, the users whose role is a role source (or below one
+//! with `subordinates`), the users associated with a territory source (or
+//! below one with `sub_territories`), and the associated users of its group
+//! sources, recursively. [`expected_members`] computes exactly that from
+//! scratch; `service::groups` keeps it up to date incrementally.
+
+use crate::input::{reference, Fields};
+use crate::{Error, Result, ZohoId};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+
+/// What a source names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SourceKind {
+    Users,
+    Roles,
+    Territories,
+    Groups,
+}
+
+impl SourceKind {
+    /// Wire and storage form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Users => "users",
+            Self::Roles => "roles",
+            Self::Territories => "territories",
+            Self::Groups => "groups",
+        }
+    }
+
+    /// Parses the wire form.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "users" => Some(Self::Users),
+            "roles" => Some(Self::Roles),
+            "territories" => Some(Self::Territories),
+            "groups" => Some(Self::Groups),
+            _ => None,
+        }
+    }
+}
+
+/// One source of a group. `subordinates` means "and everything below" for
+/// roles and territories (`sub_territories` on input means the same).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Source {
+    pub kind: SourceKind,
+    pub id: ZohoId,
+    pub subordinates: bool,
+}
+
+/// A user group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub id: ZohoId,
+    pub name: String,
+    pub description: Option<String>,
+    /// Associated users, maintained with every write that can change them.
+    pub member_count: u64,
+    pub created_at: i64,
+    pub modified_at: i64,
+    pub created_by: Option<ZohoId>,
+    pub modified_by: Option<ZohoId>,
+}
+
+/// A group with the names of its creator and last modifier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupDetails {
+    pub group: Group,
+    pub created_by_name: Option<String>,
+    pub modified_by_name: Option<String>,
+}
+
+/// A source with the name of what it names (and a user source's status).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceDetails {
+    pub source: Source,
+    pub name: String,
+    pub user_status: Option<crate::users::UserStatus>,
+}
+
+/// `sources_count` of a group (SPEC 4.2).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SourcesCount {
+    pub territories: u64,
+    pub roles: u64,
+    pub groups: u64,
+    pub users_active: u64,
+    pub users_inactive: u64,
+    pub users_deleted: u64,
+}
+
+const MAX_NAME: usize = 50;
+const MAX_DESCRIPTION: usize = 250;
+/// Most sources one group may have.
+pub const MAX_SOURCES: usize = 1000;
+
+/// A validated group create item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewGroup {
+    pub name: String,
+    pub description: Option<String>,
+    pub sources: Vec<Source>,
+}
+
+/// A validated group update item (`sources`, when given, replaces the list).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GroupPatch {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub sources: Option<Vec<Source>>,
+}
+
+fn read_sources(f: &Fields<'_>) -> Result<Option<Vec<Source>>> {
+    let path = f.path_of("sources");
+    let items = match f.map.get("sources") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err(Error::invalid_field(path, "sources must be an array")),
+    };
+    if items.len() > MAX_SOURCES {
+        return Err(Error::invalid_field(path, format!("at most {MAX_SOURCES} sources")));
+    }
+    let mut sources: Vec<Source> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        let s = Fields::new(item, at.clone())?;
+        let kind_text = s.req_str("type", 20)?;
+        let kind = SourceKind::parse(&kind_text)
+            .ok_or_else(|| Error::invalid_field(s.path_of("type"), "type must be users, roles, territories or groups"))?;
+        let id = match s.map.get("source") {
+            None | Some(Value::Null) => return Err(Error::mandatory(s.path_of("source"))),
+            Some(value) => reference(value, &s.path_of("source"))?,
+        };
+        let subordinates = s.opt_bool("subordinates")?.unwrap_or(false) || s.opt_bool("sub_territories")?.unwrap_or(false);
+        let source = Source {
+            kind,
+            id,
+            subordinates: subordinates && matches!(kind, SourceKind::Roles | SourceKind::Territories),
+        };
+        if sources.iter().any(|other| other.kind == kind && other.id == id) {
+            return Err(Error::invalid_field(at, "the same source is given twice"));
+        }
+        sources.push(source);
+    }
+    Ok(Some(sources))
+}
+
+impl NewGroup {
+    /// Reads one item of a create body at `path`.
+    pub fn from_json(value: &Value, path: &str) -> Result<Self> {
+        let f = Fields::new(value, path)?;
+        let name = f.req_str("name", MAX_NAME)?.trim().to_owned();
+        let description = f.opt_str("description", MAX_DESCRIPTION)?;
+        let sources = read_sources(&f)?.ok_or_else(|| Error::mandatory(f.path_of("sources")))?;
+        if sources.is_empty() {
+            return Err(Error::mandatory(f.path_of("sources")));
+        }
+        Ok(Self { name, description, sources })
+    }
+}
+
+impl GroupPatch {
+    /// Reads one item of an update body at `path`.
+    pub fn from_json(value: &Value, path: &str) -> Result<Self> {
+        let f = Fields::new(value, path)?;
+        let name = match f.opt_str("name", MAX_NAME)? {
+            Some(n) if n.trim().is_empty() => return Err(Error::mandatory(f.path_of("name"))),
+            other => other.map(|n| n.trim().to_owned()),
+        };
+        let sources = read_sources(&f)?;
+        if sources.as_ref().is_some_and(Vec::is_empty) {
+            return Err(Error::mandatory(f.path_of("sources")));
+        }
+        Ok(Self {
+            name,
+            description: if f.has("description") {
+                Some(f.opt_str("description", MAX_DESCRIPTION)?)
+            } else {
+                None
+            },
+            sources,
+        })
+    }
+}
+
+/// A field `filters` can test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterField {
+    Name,
+    Description,
+}
+
+/// How a criterion compares (case-insensitively).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparator {
+    Equal,
+    StartsWith,
+    Contains,
+}
+
+/// `and` / `or`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupOperator {
+    And,
+    Or,
+}
+
+/// A parsed `filters` value (SPEC 4.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filter {
+    Criterion {
+        field: FilterField,
+        comparator: Comparator,
+        /// Lower-cased: comparisons ignore case.
+        value: String,
+    },
+    Group {
+        operator: GroupOperator,
+        members: Vec<Filter>,
+    },
+}
+
+/// Deepest nesting of filter groups.
+pub const MAX_FILTER_DEPTH: usize = 5;
+/// Longest criterion value, in characters.
+pub const MAX_FILTER_VALUE: usize = 250;
+
+fn filter_error(message: impl Into<String>) -> Error {
+    Error::invalid_param("filters", message)
+}
+
+impl Filter {
+    /// Parses the (already URL-decoded) `filters` parameter. Every mistake is
+    /// `INVALID_DATA` with `param_name: filters`.
+    pub fn parse(text: &str) -> Result<Self> {
+        let value: Value = serde_json::from_str(text).map_err(|_| filter_error("filters is not valid JSON"))?;
+        Self::from_value(&value, 1)
+    }
+
+    fn from_value(value: &Value, depth: usize) -> Result<Self> {
+        let map = value.as_object().ok_or_else(|| filter_error("a criterion must be a JSON object"))?;
+        if let Some(group) = map.get("group") {
+            if map.contains_key("field") || map.contains_key("comparator") || map.contains_key("value") {
+                return Err(filter_error("a group cannot also be a criterion"));
+            }
+            if depth > MAX_FILTER_DEPTH {
+                return Err(filter_error(format!("groups nest at most {MAX_FILTER_DEPTH} deep")));
+            }
+            let operator = match map.get("group_operator").and_then(Value::as_str).map(str::to_ascii_lowercase) {
+                Some(op) if op == "and" => GroupOperator::And,
+                Some(op) if op == "or" => GroupOperator::Or,
+                _ => return Err(filter_error("group_operator must be and or or")),
+            };
+            let items = group.as_array().ok_or_else(|| filter_error("group must be an array"))?;
+            if items.len() < 2 {
+                return Err(filter_error("a group needs two or more members"));
+            }
+            let members = items
+                .iter()
+                .map(|item| Self::from_value(item, depth + 1))
+                .collect::<Result<Vec<_>>>()?;
+            return Ok(Self::Group { operator, members });
+        }
+        if map.contains_key("group_operator") {
+            return Err(filter_error("group_operator needs a group"));
+        }
+        let api_name = match map.get("field") {
+            Some(Value::Object(field)) => field.get("api_name").and_then(Value::as_str),
+            _ => None,
+        }
+        .ok_or_else(|| filter_error("field.api_name is required"))?;
+        let field = match api_name {
+            "name" | "user_group.name" => FilterField::Name,
+            "description" => FilterField::Description,
+            other => return Err(filter_error(format!("{other:?} cannot be filtered on"))),
+        };
+        let comparator = match map.get("comparator").and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {
+            Some("equal") => Comparator::Equal,
+            Some("starts_with") => Comparator::StartsWith,
+            Some("contains") => Comparator::Contains,
+            _ => return Err(filter_error("comparator must be equal, starts_with or contains")),
+        };
+        let value = match map.get("value") {
+            Some(Value::String(s)) if s.chars().count() <= MAX_FILTER_VALUE => s.to_lowercase(),
+            Some(Value::String(_)) => return Err(filter_error(format!("value is longer than {MAX_FILTER_VALUE}"))),
+            _ => return Err(filter_error("value must be a string")),
+        };
+        Ok(Self::Criterion { field, comparator, value })
+    }
+
+    /// Whether a group with this name and description passes the filter.
+    pub fn matches(&self, name: &str, description: Option<&str>) -> bool {
+        match self {
+            Self::Criterion { field, comparator, value } => {
+                let text = match field {
+                    FilterField::Name => name.to_lowercase(),
+                    FilterField::Description => description.unwrap_or_default().to_lowercase(),
+                };
+                match comparator {
+                    Comparator::Equal => text == *value,
+                    Comparator::StartsWith => text.starts_with(value.as_str()),
+                    Comparator::Contains => text.contains(value.as_str()),
+                }
+            }
+            Self::Group { operator: GroupOperator::And, members } => members.iter().all(|m| m.matches(name, description)),
+            Self::Group { operator: GroupOperator::Or, members } => members.iter().any(|m| m.matches(name, description)),
+        }
+    }
+}
+
+/// Everything the definition of associated users reads.
+#[derive(Debug, Clone, Default)]
+pub struct DirectorySnapshot {
+    /// (user, role, deleted?)
+    pub users: Vec<(ZohoId, ZohoId, bool)>,
+    /// (role, parent)
+    pub roles: Vec<(ZohoId, Option<ZohoId>)>,
+    /// (territory, parent)
+    pub territories: Vec<(ZohoId, Option<ZohoId>)>,
+    /// (territory, user)
+    pub memberships: Vec<(ZohoId, ZohoId)>,
+    /// (group, source)
+    pub sources: Vec<(ZohoId, Source)>,
+}
+
+/// `root` and every node below it in a forest given as (node, parent).
+pub fn subtree(edges: &[(ZohoId, Option<ZohoId>)], root: ZohoId) -> HashSet<ZohoId> {
+    let mut children: HashMap<ZohoId, Vec<ZohoId>> = HashMap::new();
+    for (node, parent) in edges {
+        if let Some(p) = parent {
+            children.entry(*p).or_default().push(*node);
+        }
+    }
+    let mut out = HashSet::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        if out.insert(node) {
+            stack.extend(children.get(&node).into_iter().flatten().copied());
+        }
+    }
+    out
+}
+
+/// The associated users of every group, computed from the definition alone
+/// (no maintained data): the reference the maintained counts are checked against.
+pub fn expected_members(snapshot: &DirectorySnapshot) -> HashMap<ZohoId, HashSet<ZohoId>> {
+    let live: HashSet<ZohoId> = snapshot.users.iter().filter(|u| !u.2).map(|u| u.0).collect();
+    let mut by_group: HashMap<ZohoId, Vec<Source>> = HashMap::new();
+    for (group, source) in &snapshot.sources {
+        by_group.entry(*group).or_default().push(*source);
+    }
+    fn members_of(
+        group: ZohoId,
+        by_group: &HashMap<ZohoId, Vec<Source>>,
+        snapshot: &DirectorySnapshot,
+        live: &HashSet<ZohoId>,
+        memo: &mut HashMap<ZohoId, HashSet<ZohoId>>,
+        visiting: &mut HashSet<ZohoId>,
+    ) -> HashSet<ZohoId> {
+        if let Some(done) = memo.get(&group) {
+            return done.clone();
+        }
+        let mut out = HashSet::new();
+        if !visiting.insert(group) {
+            return out; // a cycle cannot be stored; guard anyway
+        }
+        for source in by_group.get(&group).into_iter().flatten() {
+            match source.kind {
+                SourceKind::Users => {
+                    if live.contains(&source.id) {
+                        out.insert(source.id);
+                    }
+                }
+                SourceKind::Roles => {
+                    let roles = if source.subordinates {
+                        subtree(&snapshot.roles, source.id)
+                    } else {
+                        HashSet::from([source.id])
+                    };
+                    out.extend(snapshot.users.iter().filter(|u| !u.2 && roles.contains(&u.1)).map(|u| u.0));
+                }
+                SourceKind::Territories => {
+                    let territories = if source.subordinates {
+                        subtree(&snapshot.territories, source.id)
+                    } else {
+                        HashSet::from([source.id])
+                    };
+                    out.extend(
+                        snapshot
+                            .memberships
+                            .iter()
+                            .filter(|(t, u)| territories.contains(t) && live.contains(u))
+                            .map(|(_, u)| *u),
+                    );
+                }
+                SourceKind::Groups => {
+                    out.extend(members_of(source.id, by_group, snapshot, live, memo, visiting));
+                }
+            }
+        }
+        visiting.remove(&group);
+        memo.insert(group, out.clone());
+        out
+    }
+    let mut memo = HashMap::new();
+    let groups: HashSet<ZohoId> = snapshot.sources.iter().map(|(g, _)| *g).collect();
+    for group in groups {
+        members_of(group, &by_group, snapshot, &live, &mut memo, &mut HashSet::new());
+    }
+    memo
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    const SEED_001: &str = r#"{"group_operator": "or","group": [{"field": {"api_name": "name"},"comparator": "equal","value": "Tier1"},{"field": {"api_name": "name"},"comparator": "equal","value": "Tier2"}]}"#;
+
+    #[test]
+    fn parses_the_seed_filter() {
+        let filter = Filter::parse(SEED_001).expect("valid");
+        assert!(filter.matches("Tier1", None));
+        assert!(filter.matches("tier2", Some("x")));
+        assert!(!filter.matches("Tier3", None));
+    }
+
+    #[test]
+    fn refuses_bad_filters() {
+        for bad in [
+            "",
+            "{",
+            "[]",
+            "42",
+            r#"{"field":{"api_name":"name"},"comparator":"equal"}"#,
+            r#"{"field":{"api_name":"name"},"comparator":"equal","value":5}"#,
+            r#"{"field":{"api_name":"email"},"comparator":"equal","value":"x"}"#,
+            r#"{"field":{"api_name":"name"},"comparator":"ends_with","value":"x"}"#,
+            r#"{"group":[{"field":{"api_name":"name"},"comparator":"equal","value":"a"},{"field":{"api_name":"name"},"comparator":"equal","value":"b"}]}"#,
+            r#"{"group_operator":"xor","group":[]}"#,
+            r#"{"group_operator":"or","group":[{"field":{"api_name":"name"},"comparator":"equal","value":"a"}]}"#,
+            r#"{"group_operator":"or"}"#,
+        ] {
+            match Filter::parse(bad) {
+                Err(Error::InvalidData { details, .. }) => assert_eq!(details, crate::Details::Param("filters".into())),
+                other => panic!("{bad:?} gave {other:?}"),
+            }
+        }
+        let long = json!({"field":{"api_name":"name"},"comparator":"equal","value":"x".repeat(251)}).to_string();
+        assert!(Filter::parse(&long).is_err());
+        let mut deep = json!({"field":{"api_name":"name"},"comparator":"equal","value":"a"});
+        for _ in 0..6 {
+            deep = json!({"group_operator":"AND","group":[deep.clone(), deep]});
+        }
+        assert!(Filter::parse(&deep.to_string()).is_err(), "depth 6");
+    }
+
+    #[test]
+    fn reads_sources() {
+        let item = json!({"name":"G","sources":[
+            {"type":"roles","source":{"id":"1"},"subordinates":true},
+            {"type":"territories","source":"2","sub_territories":true},
+            {"type":"users","source":{"id":"3"},"subordinates":true}]});
+        let g = NewGroup::from_json(&item, "$.user_groups[0]").expect("valid");
+        assert!(g.sources[0].subordinates && g.sources[1].subordinates);
+        assert!(!g.sources[2].subordinates, "users have no subordinates");
+        let bad = json!({"name":"G","sources":[{"type":"teams","source":"1"}]});
+        match NewGroup::from_json(&bad, "$.user_groups[0]") {
+            Err(Error::InvalidData { details, .. }) => {
+                assert_eq!(details, crate::Details::field("$.user_groups[0].sources[0].type"))
+            }
+            other => panic!("{other:?}"),
+        }
+        let twice = json!({"name":"G","sources":[{"type":"users","source":"1"},{"type":"users","source":"1"}]});
+        assert!(NewGroup::from_json(&twice, "$").is_err());
+        assert!(NewGroup::from_json(&json!({"name":"G","sources":[]}), "$").is_err());
+    }
+
+    #[test]
+    fn definition_follows_subordinates_and_nesting() {
+        let id = ZohoId;
+        let snapshot = DirectorySnapshot {
+            users: vec![(id(100), id(1), false), (id(101), id(2), false), (id(102), id(2), true), (id(103), id(3), false)],
+            roles: vec![(id(1), None), (id(2), Some(id(1))), (id(3), None)],
+            territories: vec![(id(10), None), (id(11), Some(id(10)))],
+            memberships: vec![(id(11), id(103))],
+            sources: vec![
+                (id(50), Source { kind: SourceKind::Roles, id: id(1), subordinates: true }),
+                (id(51), Source { kind: SourceKind::Territories, id: id(10), subordinates: true }),
+                (id(51), Source { kind: SourceKind::Groups, id: id(50), subordinates: false }),
+                (id(52), Source { kind: SourceKind::Territories, id: id(10), subordinates: false }),
+            ],
+        };
+        let m = expected_members(&snapshot);
+        assert_eq!(m[&id(50)], HashSet::from([id(100), id(101)]), "deleted 102 excluded");
+        assert_eq!(m[&id(51)], HashSet::from([id(100), id(101), id(103)]));
+        assert!(m[&id(52)].is_empty(), "no sub-territories");
+    }
+
+    proptest! {
+        #[test]
+        fn filter_parser_never_panics_on_strings(text in ".{0,300}") {
+            let _ = Filter::parse(&text);
+        }
+
+        #[test]
+        fn filter_parser_never_panics_on_json(value in arb_json()) {
+            let _ = Filter::parse(&value.to_string());
+        }
+    }
+
+    fn arb_json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            prop::sample::select(vec!["name", "description", "equal", "starts_with", "or", "and", "x", "user_group.name"])
+                .prop_map(|s| json!(s)),
+        ];
+        leaf.prop_recursive(6, 64, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::hash_map(
+                    prop::sample::select(vec!["field", "api_name", "comparator", "value", "group", "group_operator"]),
+                    inner,
+                    0..5
+                )
+                .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+            ]
+        })
+    }
+}

@@ -1,0 +1,428 @@
+//! User group operations and the maintenance of every group's associated
+//! users, kept exact inside the transaction of each write.
+//!
+//! Each (group, user) pair carries a *reason count*: how many of the group's
+//! sources bring the user in (a user source, each covering role source, each
+//! covering territory source per territory of the user, each nested group the
+//! user is in). A user is a member while the count is above zero, and the
+//! group's `member_count` is the number of members. Frequent, small events
+//! (a user's role or territories change, a user is created or deleted) move
+//! counts by ±1 ([`apply_deltas`]); rare structural events (a role or
+//! territory moves or is deleted, a group's sources change) recompute the
+//! groups they touch from scratch ([`recompute`]). Either way, a group whose
+//! membership changed passes the change on to the groups that nest it, so
+//! every affected group is exact when the write commits.
+
+use crate::auth::Principal;
+use crate::groups::{Group, GroupPatch, NewGroup, Source, SourceKind};
+use crate::store::{OrgTx, Store};
+use crate::users::UserStatus;
+use crate::{Details, Error, Result, ZohoId};
+use std::collections::{HashMap, HashSet, VecDeque};
+
+/// The permission Zoho names when a non-admin manages groups.
+pub const MANAGE_GROUPS: &str = "Crm_Implied_Manage_Groups";
+
+const MAX_DEPTH: usize = 10_000;
+
+/// Per group, per user: how many reasons to add (or remove, if negative).
+pub type Deltas = HashMap<ZohoId, HashMap<ZohoId, i64>>;
+
+/// Applies reason deltas and passes membership changes on to nesting groups.
+pub async fn apply_deltas(tx: &mut dyn OrgTx, deltas: Deltas) -> Result<()> {
+    let mut work: VecDeque<(ZohoId, HashMap<ZohoId, i64>)> = deltas.into_iter().collect();
+    while let Some((group, mut changes)) = work.pop_front() {
+        changes.retain(|_, d| *d != 0);
+        if changes.is_empty() {
+            continue;
+        }
+        let users: Vec<ZohoId> = changes.keys().copied().collect();
+        let old: HashMap<ZohoId, i64> = tx.member_reasons(group, Some(&users)).await?.into_iter().collect();
+        let mut writes = Vec::with_capacity(changes.len());
+        let (mut joined, mut left) = (Vec::new(), Vec::new());
+        for (user, delta) in changes {
+            let before = old.get(&user).copied().unwrap_or(0);
+            let after = before + delta;
+            if after < 0 {
+                return Err(Error::Internal(format!("group {group}: user {user} would have {after} reasons")));
+            }
+            writes.push((user, after));
+            match (before > 0, after > 0) {
+                (false, true) => joined.push(user),
+                (true, false) => left.push(user),
+                _ => {}
+            }
+        }
+        let delta = joined.len() as i64 - left.len() as i64;
+        tx.write_member_reasons(group, &writes, delta).await?;
+        if joined.is_empty() && left.is_empty() {
+            continue;
+        }
+        for (parent, _) in tx.groups_with_sources(SourceKind::Groups, &[group]).await? {
+            let mut up = HashMap::with_capacity(joined.len() + left.len());
+            for user in &joined {
+                up.insert(*user, 1);
+            }
+            for user in &left {
+                up.insert(*user, -1);
+            }
+            work.push_back((parent, up));
+        }
+    }
+    Ok(())
+}
+
+async fn role_ancestors(tx: &mut dyn OrgTx, role: ZohoId) -> Result<Vec<ZohoId>> {
+    let mut chain = vec![role];
+    let mut current = role;
+    for _ in 0..MAX_DEPTH {
+        match tx.role(current).await?.and_then(|r| r.reporting_to) {
+            Some(parent) => {
+                chain.push(parent);
+                current = parent;
+            }
+            None => return Ok(chain),
+        }
+    }
+    Err(Error::Internal("role tree deeper than allowed".to_owned()))
+}
+
+async fn territory_ancestors(tx: &mut dyn OrgTx, territory: ZohoId) -> Result<Vec<ZohoId>> {
+    let mut chain = vec![territory];
+    let mut current = territory;
+    for _ in 0..MAX_DEPTH {
+        match tx.territory(current).await?.and_then(|t| t.reporting_to) {
+            Some(parent) => {
+                chain.push(parent);
+                current = parent;
+            }
+            None => return Ok(chain),
+        }
+    }
+    Err(Error::Internal("territory tree deeper than allowed".to_owned()))
+}
+
+/// Whether `source` covers the node whose ancestors (itself first) are `chain`.
+fn covers(source: &Source, chain: &[ZohoId]) -> bool {
+    chain.first() == Some(&source.id) || (source.subordinates && chain.contains(&source.id))
+}
+
+/// Per group: how many of its `kind` sources cover the node with ancestors `chain`.
+async fn coverage(tx: &mut dyn OrgTx, kind: SourceKind, chain: &[ZohoId]) -> Result<HashMap<ZohoId, i64>> {
+    let mut out: HashMap<ZohoId, i64> = HashMap::new();
+    for (group, source) in tx.groups_with_sources(kind, chain).await? {
+        if covers(&source, chain) {
+            *out.entry(group).or_default() += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// Live `users` changed role from `from` to `to` (`None`: they did not have
+/// one before, or no longer count).
+pub async fn on_users_role_changed(
+    tx: &mut dyn OrgTx,
+    users: &[ZohoId],
+    from: Option<ZohoId>,
+    to: Option<ZohoId>,
+) -> Result<()> {
+    if users.is_empty() || from == to {
+        return Ok(());
+    }
+    let mut per_group: HashMap<ZohoId, i64> = HashMap::new();
+    if let Some(role) = from {
+        let chain = role_ancestors(tx, role).await?;
+        for (group, n) in coverage(tx, SourceKind::Roles, &chain).await? {
+            *per_group.entry(group).or_default() -= n;
+        }
+    }
+    if let Some(role) = to {
+        let chain = role_ancestors(tx, role).await?;
+        for (group, n) in coverage(tx, SourceKind::Roles, &chain).await? {
+            *per_group.entry(group).or_default() += n;
+        }
+    }
+    let deltas = per_group
+        .into_iter()
+        .filter(|(_, n)| *n != 0)
+        .map(|(group, n)| (group, users.iter().map(|u| (*u, n)).collect()))
+        .collect();
+    apply_deltas(tx, deltas).await
+}
+
+/// A user was associated with (`+1`) or removed from (`-1`) a territory.
+pub async fn on_territory_membership(tx: &mut dyn OrgTx, territory: ZohoId, user: ZohoId, sign: i64) -> Result<()> {
+    let chain = territory_ancestors(tx, territory).await?;
+    let deltas = coverage(tx, SourceKind::Territories, &chain)
+        .await?
+        .into_iter()
+        .map(|(group, n)| (group, HashMap::from([(user, sign * n)])))
+        .collect();
+    apply_deltas(tx, deltas).await
+}
+
+/// A user was deleted: it leaves every group at once.
+pub async fn on_user_deleted(tx: &mut dyn OrgTx, user: ZohoId) -> Result<()> {
+    tx.remove_user_from_groups(user).await.map(|_| ())
+}
+
+/// Every reason each user has to be in a group with `sources`, from scratch.
+async fn reasons(tx: &mut dyn OrgTx, sources: &[Source]) -> Result<HashMap<ZohoId, i64>> {
+    let mut out: HashMap<ZohoId, i64> = HashMap::new();
+    let pick = |kind: SourceKind| sources.iter().filter(move |s| s.kind == kind);
+    let users: Vec<ZohoId> = pick(SourceKind::Users).map(|s| s.id).collect();
+    for user in tx.live_users(&users).await? {
+        *out.entry(user).or_default() += 1;
+    }
+    let role_sources: Vec<&Source> = pick(SourceKind::Roles).collect();
+    if !role_sources.is_empty() {
+        let tree = tx.role_parents().await?;
+        let sets: Vec<HashSet<ZohoId>> = role_sources.iter().map(|s| expand(&tree, s)).collect();
+        let all: Vec<ZohoId> = sets.iter().flatten().copied().collect::<HashSet<_>>().into_iter().collect();
+        for (user, role) in tx.live_users_with_roles(&all).await? {
+            *out.entry(user).or_default() += sets.iter().filter(|set| set.contains(&role)).count() as i64;
+        }
+    }
+    let territory_sources: Vec<&Source> = pick(SourceKind::Territories).collect();
+    if !territory_sources.is_empty() {
+        let tree = tx.territory_parents().await?;
+        let sets: Vec<HashSet<ZohoId>> = territory_sources.iter().map(|s| expand(&tree, s)).collect();
+        let all: Vec<ZohoId> = sets.iter().flatten().copied().collect::<HashSet<_>>().into_iter().collect();
+        for (territory, user) in tx.memberships_in(&all).await? {
+            *out.entry(user).or_default() += sets.iter().filter(|set| set.contains(&territory)).count() as i64;
+        }
+    }
+    for source in pick(SourceKind::Groups) {
+        for (user, n) in tx.member_reasons(source.id, None).await? {
+            if n > 0 {
+                *out.entry(user).or_default() += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn expand(tree: &[(ZohoId, Option<ZohoId>)], source: &Source) -> HashSet<ZohoId> {
+    if source.subordinates {
+        crate::groups::subtree(tree, source.id)
+    } else {
+        HashSet::from([source.id])
+    }
+}
+
+/// Recomputes a group's members from its sources and passes the difference on.
+pub async fn recompute(tx: &mut dyn OrgTx, group: ZohoId) -> Result<()> {
+    let sources = tx.sources_of(group).await?;
+    let mut target = reasons(tx, &sources).await?;
+    let mut changes: HashMap<ZohoId, i64> = HashMap::new();
+    for (user, old) in tx.member_reasons(group, None).await? {
+        let new = target.remove(&user).unwrap_or(0);
+        changes.insert(user, new - old);
+    }
+    changes.extend(target);
+    apply_deltas(tx, HashMap::from([(group, changes)])).await
+}
+
+/// Recomputes several groups.
+pub async fn recompute_all(tx: &mut dyn OrgTx, groups: impl IntoIterator<Item = ZohoId>) -> Result<()> {
+    let unique: HashSet<ZohoId> = groups.into_iter().collect();
+    for group in unique {
+        recompute(tx, group).await?;
+    }
+    Ok(())
+}
+
+/// Groups with a `kind` source (with subordinates) whose coverage of a node
+/// differs between two ancestor chains: those a move of that node touches.
+pub async fn groups_touched_by_move(
+    tx: &mut dyn OrgTx,
+    kind: SourceKind,
+    old_chain: &[ZohoId],
+    new_chain: &[ZohoId],
+) -> Result<Vec<ZohoId>> {
+    let all: Vec<ZohoId> = old_chain.iter().chain(new_chain).copied().collect();
+    let mut out = Vec::new();
+    for (group, source) in tx.groups_with_sources(kind, &all).await? {
+        let before = source.subordinates && old_chain[1..].contains(&source.id);
+        let after = source.subordinates && new_chain[1..].contains(&source.id);
+        if before != after {
+            out.push(group);
+        }
+    }
+    Ok(out)
+}
+
+/// The ancestor chain of a role (itself first), for [`groups_touched_by_move`].
+pub async fn role_chain(tx: &mut dyn OrgTx, role: ZohoId) -> Result<Vec<ZohoId>> {
+    role_ancestors(tx, role).await
+}
+
+/// The ancestor chain of a territory (itself first).
+pub async fn territory_chain(tx: &mut dyn OrgTx, territory: ZohoId) -> Result<Vec<ZohoId>> {
+    territory_ancestors(tx, territory).await
+}
+
+/// Removes every source naming `id` of `kind` from the groups that have one;
+/// returns those groups (to recompute once the change is done).
+pub async fn drop_sources_naming(tx: &mut dyn OrgTx, kind: SourceKind, id: ZohoId) -> Result<Vec<ZohoId>> {
+    let groups: Vec<ZohoId> = tx.groups_with_sources(kind, &[id]).await?.into_iter().map(|(g, _)| g).collect();
+    for group in &groups {
+        let kept: Vec<Source> = tx
+            .sources_of(*group)
+            .await?
+            .into_iter()
+            .filter(|s| !(s.kind == kind && s.id == id))
+            .collect();
+        tx.set_sources(*group, &kept).await?;
+    }
+    Ok(groups)
+}
+
+fn duplicate_name(path: &str) -> Error {
+    Error::DuplicateData {
+        message: "a user group with this name exists".to_owned(),
+        details: Details::field(format!("{path}.name")),
+    }
+}
+
+/// Checks every source names something that exists (users: not deleted) and
+/// that no group source closes a cycle through `group`.
+async fn check_sources(tx: &mut dyn OrgTx, group: Option<ZohoId>, sources: &[Source], path: &str) -> Result<()> {
+    let mut edges: Option<Vec<(ZohoId, ZohoId)>> = None;
+    for (i, source) in sources.iter().enumerate() {
+        let at = format!("{path}.sources[{i}].source");
+        let exists = match source.kind {
+            SourceKind::Users => tx.user(source.id).await?.is_some_and(|u| u.status != UserStatus::Deleted),
+            SourceKind::Roles => tx.role(source.id).await?.is_some(),
+            SourceKind::Territories => tx.territory(source.id).await?.is_some(),
+            SourceKind::Groups => tx.group(source.id).await?.is_some(),
+        };
+        if !exists {
+            return Err(Error::invalid_field(at, format!("no {} with this id", source.kind.as_str())));
+        }
+        if let (SourceKind::Groups, Some(me)) = (source.kind, group) {
+            if edges.is_none() {
+                edges = Some(tx.group_edges().await?);
+            }
+            let edges = edges.as_deref().unwrap_or_default();
+            if reaches(edges, source.id, me) {
+                return Err(Error::invalid_field(at, "the group would contain itself"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `target` is `from` or nested (at any depth) inside it.
+fn reaches(edges: &[(ZohoId, ZohoId)], from: ZohoId, target: ZohoId) -> bool {
+    let mut stack = vec![from];
+    let mut seen = HashSet::new();
+    while let Some(node) = stack.pop() {
+        if node == target {
+            return true;
+        }
+        if seen.insert(node) {
+            stack.extend(edges.iter().filter(|(parent, _)| *parent == node).map(|(_, child)| *child));
+        }
+    }
+    false
+}
+
+/// `POST /settings/user_groups` (one item at `path`). Returns the new id.
+pub async fn create(store: &dyn Store, principal: &Principal, new: NewGroup, path: &str) -> Result<ZohoId> {
+    principal.require_admin(MANAGE_GROUPS)?;
+    let mut tx = store.begin(principal.org).await?;
+    if tx.group_id_by_name(&new.name).await?.is_some() {
+        return Err(duplicate_name(path));
+    }
+    check_sources(tx.as_mut(), None, &new.sources, path).await?;
+    let now = crate::time::now();
+    let group = Group {
+        id: tx.next_id(),
+        name: new.name,
+        description: new.description,
+        member_count: 0,
+        created_at: now,
+        modified_at: now,
+        created_by: Some(principal.user_id),
+        modified_by: Some(principal.user_id),
+    };
+    tx.insert_group(&group).await?;
+    tx.set_sources(group.id, &new.sources).await?;
+    recompute(tx.as_mut(), group.id).await?;
+    tx.commit().await?;
+    Ok(group.id)
+}
+
+/// `PUT /settings/user_groups[/{id}]`: a partial update; `sources` replaces the list.
+pub async fn update(
+    store: &dyn Store,
+    principal: &Principal,
+    id: ZohoId,
+    patch: GroupPatch,
+    path: &str,
+    missing: impl FnOnce() -> Error + Send,
+) -> Result<()> {
+    principal.require_admin(MANAGE_GROUPS)?;
+    let mut tx = store.begin(principal.org).await?;
+    let mut group = tx.group(id).await?.ok_or_else(missing)?;
+    if let Some(name) = patch.name {
+        if tx.group_id_by_name(&name).await?.is_some_and(|other| other != id) {
+            return Err(duplicate_name(path));
+        }
+        group.name = name;
+    }
+    if let Some(description) = patch.description {
+        group.description = description;
+    }
+    if let Some(sources) = &patch.sources {
+        check_sources(tx.as_mut(), Some(id), sources, path).await?;
+        tx.set_sources(id, sources).await?;
+        recompute(tx.as_mut(), id).await?;
+    }
+    group.modified_at = crate::time::now();
+    group.modified_by = Some(principal.user_id);
+    tx.update_group(&group).await?;
+    tx.commit().await
+}
+
+/// `DELETE /settings/user_groups/{id}`: groups nesting it lose that source.
+pub async fn delete(
+    store: &dyn Store,
+    principal: &Principal,
+    id: ZohoId,
+    missing: impl FnOnce() -> Error + Send,
+) -> Result<()> {
+    principal.require_admin(MANAGE_GROUPS)?;
+    let mut tx = store.begin(principal.org).await?;
+    tx.group(id).await?.ok_or_else(missing)?;
+    let parents = drop_sources_naming(tx.as_mut(), SourceKind::Groups, id).await?;
+    tx.delete_group(id).await?;
+    recompute_all(tx.as_mut(), parents).await?;
+    tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cycle_detection() {
+        let id = ZohoId;
+        let edges = vec![(id(1), id(2)), (id(2), id(3))];
+        assert!(reaches(&edges, id(1), id(3)));
+        assert!(reaches(&edges, id(3), id(3)));
+        assert!(!reaches(&edges, id(3), id(1)));
+    }
+
+    #[test]
+    fn coverage_rule() {
+        let id = ZohoId;
+        let chain = [id(5), id(4), id(1)];
+        let s = |source, subordinates| Source { kind: SourceKind::Roles, id: id(source), subordinates };
+        assert!(covers(&s(5, false), &chain));
+        assert!(covers(&s(1, true), &chain));
+        assert!(!covers(&s(1, false), &chain));
+        assert!(!covers(&s(9, true), &chain));
+    }
+}
