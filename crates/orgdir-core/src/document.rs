@@ -6,6 +6,7 @@
 //! its JSON path; only a document without problems is written, in one
 //! transaction. [`export`] is the inverse.
 
+use crate::groups::{Group, Source, SourceKind};
 use crate::org::{Edition, Org, Profile, Role};
 use crate::service::orgs::FIRST_SEQUENCE;
 use crate::store::{Store, UserQuery};
@@ -32,6 +33,8 @@ pub struct OrgDocument {
     pub users: Vec<DocUser>,
     #[serde(default)]
     pub territories: Vec<DocTerritory>,
+    #[serde(default)]
+    pub user_groups: Vec<DocGroup>,
 }
 
 /// The org itself.
@@ -150,6 +153,35 @@ pub struct DocTerritory {
     pub users: Vec<String>,
 }
 
+/// A user group with its sources (its members are computed on import).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocGroup {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub sources: Vec<DocSource>,
+    pub created_time: String,
+    pub modified_time: String,
+    #[serde(default)]
+    pub created_by: Option<String>,
+    #[serde(default)]
+    pub modified_by: Option<String>,
+}
+
+/// One source of a [`DocGroup`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocSource {
+    /// `users`, `roles`, `territories` or `groups`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub source: String,
+    #[serde(default)]
+    pub subordinates: bool,
+}
+
 fn read_only() -> String {
     PermissionType::ReadOnly.as_str().to_owned()
 }
@@ -196,6 +228,7 @@ struct Checked {
     users: Vec<User>,
     territories: Vec<Territory>,
     memberships: Vec<(ZohoId, ZohoId)>,
+    groups: Vec<(Group, Vec<Source>)>,
 }
 
 /// Collects problems while reading a document.
@@ -532,6 +565,65 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
     let territory_tree: Vec<_> = territories.iter().map(|t| (t.id, t.reporting_to)).collect();
     c.tree(&territory_tree, "territories", "territory");
 
+    let group_ids: HashSet<ZohoId> = doc.user_groups.iter().filter_map(|g| ZohoId::parse(&g.id)).collect();
+    let mut groups = Vec::new();
+    let mut group_names: HashMap<String, usize> = HashMap::new();
+    for (i, g) in doc.user_groups.iter().enumerate() {
+        let at = |k: &str| format!("$.user_groups[{i}].{k}");
+        if let Some(first) = group_names.insert(g.name.trim().to_lowercase(), i) {
+            c.problem(at("name"), format!("the name is also used by $.user_groups[{first}]"));
+        }
+        let mut sources: Vec<Source> = Vec::new();
+        for (j, s) in g.sources.iter().enumerate() {
+            let path = format!("$.user_groups[{i}].sources[{j}]");
+            let Some(kind) = SourceKind::parse(&s.kind) else {
+                c.problem(format!("{path}.type"), "type must be users, roles, territories or groups");
+                continue;
+            };
+            let known = match kind {
+                SourceKind::Users => &user_ids,
+                SourceKind::Roles => &role_ids,
+                SourceKind::Territories => &territory_ids,
+                SourceKind::Groups => &group_ids,
+            };
+            let id = c.reference(&s.source, known, format!("{path}.source"), kind.as_str());
+            if sources.iter().any(|o| o.kind == kind && o.id == id) {
+                c.problem(path, "the same source is given twice");
+                continue;
+            }
+            sources.push(Source {
+                kind,
+                id,
+                subordinates: s.subordinates && matches!(kind, SourceKind::Roles | SourceKind::Territories),
+            });
+        }
+        let mut person = |field: &Option<String>, key: &str| {
+            field.as_deref().map(|id| c.reference(id, &user_ids, at(key), "user"))
+        };
+        let created_by = person(&g.created_by, "created_by");
+        let modified_by = person(&g.modified_by, "modified_by");
+        let group = Group {
+            id: c.new_id(&g.id, at("id")),
+            name: g.name.trim().to_owned(),
+            description: g.description.clone(),
+            member_count: 0,
+            created_at: c.time(&g.created_time, at("created_time")),
+            modified_at: c.time(&g.modified_time, at("modified_time")),
+            created_by,
+            modified_by,
+        };
+        groups.push((group, sources));
+    }
+    let edges: Vec<(ZohoId, ZohoId)> = groups
+        .iter()
+        .flat_map(|(g, sources)| sources.iter().filter(|s| s.kind == SourceKind::Groups).map(move |s| (g.id, s.id)))
+        .collect();
+    for (i, (group, _)) in groups.iter().enumerate() {
+        if in_cycle(&edges, group.id) {
+            c.problem(format!("$.user_groups[{i}].sources"), "the group contains itself through nested groups");
+        }
+    }
+
     if !c.problems.is_empty() {
         return Err(Problems(c.problems));
     }
@@ -562,7 +654,23 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
         users,
         territories,
         memberships,
+        groups,
     })
+}
+
+/// Whether `group` can reach itself through nested groups.
+fn in_cycle(edges: &[(ZohoId, ZohoId)], group: ZohoId) -> bool {
+    let mut stack: Vec<ZohoId> = edges.iter().filter(|(p, _)| *p == group).map(|(_, c)| *c).collect();
+    let mut seen = HashSet::new();
+    while let Some(node) = stack.pop() {
+        if node == group {
+            return true;
+        }
+        if seen.insert(node) {
+            stack.extend(edges.iter().filter(|(p, _)| *p == node).map(|(_, c)| *c));
+        }
+    }
+    false
 }
 
 /// Checks a document without writing anything.
@@ -600,6 +708,11 @@ pub async fn import(store: &dyn Store, doc: &OrgDocument) -> Result<Org, ImportE
     for (territory, user) in &checked.memberships {
         tx.add_member(*territory, *user).await?;
     }
+    for (group, sources) in &checked.groups {
+        tx.insert_group(group).await?;
+        tx.set_sources(group.id, sources).await?;
+    }
+    crate::service::groups::recompute_all(tx.as_mut(), checked.groups.iter().map(|(g, _)| g.id)).await?;
     let org = tx.org().clone();
     tx.commit().await?;
     Ok(org)
@@ -625,6 +738,15 @@ pub async fn export(store: &dyn Store, org_id: OrgId) -> Result<OrgDocument> {
         )
         .await?;
     let territories = store.territories(org_id, 0, i64::MAX as u64).await?;
+    let groups = store.groups(org_id, None, 0, i64::MAX as u64).await?;
+    let mut group_sources: HashMap<ZohoId, Vec<DocSource>> = HashMap::new();
+    for (group, source) in store.all_group_sources(org_id).await? {
+        group_sources.entry(group).or_default().push(DocSource {
+            kind: source.kind.as_str().to_owned(),
+            source: source.id.to_string(),
+            subordinates: source.subordinates,
+        });
+    }
     let mut members: HashMap<ZohoId, Vec<String>> = HashMap::new();
     for (territory, user) in store.all_memberships(org_id).await? {
         members.entry(territory).or_default().push(user.to_string());
@@ -711,6 +833,22 @@ pub async fn export(store: &dyn Store, org_id: OrgId) -> Result<OrgDocument> {
                     modified_time: time(t.modified_at),
                     created_by: t.created_by.map(id),
                     modified_by: t.modified_by.map(id),
+                }
+            })
+            .collect(),
+        user_groups: groups
+            .into_iter()
+            .map(|d| {
+                let g = d.group;
+                DocGroup {
+                    sources: group_sources.remove(&g.id).unwrap_or_default(),
+                    id: id(g.id),
+                    name: g.name,
+                    description: g.description,
+                    created_time: time(g.created_at),
+                    modified_time: time(g.modified_at),
+                    created_by: g.created_by.map(id),
+                    modified_by: g.modified_by.map(id),
                 }
             })
             .collect(),

@@ -76,6 +76,14 @@ requirements! {
     /// Associating and disassociating territory users (both sides).
     TerritoryUsersUpdate => ["ZohoCRM.settings.territories.UPDATE", "ZohoCRM.users.UPDATE"]
         admin "Crm_Implied_Manage_Territories";
+    /// User groups read, sources, sources count and associated users count.
+    GroupsRead => ["ZohoCRM.settings.user_groups.READ"];
+    /// `POST /settings/user_groups`.
+    GroupsCreate => ["ZohoCRM.settings.user_groups.CREATE"] admin "Crm_Implied_Manage_Groups";
+    /// `PUT /settings/user_groups`.
+    GroupsUpdate => ["ZohoCRM.settings.user_groups.UPDATE"] admin "Crm_Implied_Manage_Groups";
+    /// `DELETE /settings/user_groups/{id}`.
+    GroupsDelete => ["ZohoCRM.settings.user_groups.DELETE"] admin "Crm_Implied_Manage_Groups";
     /// `__features` and `__features/user_licenses`.
     FeaturesRead => ["ZohoCRM.features.READ"];
     /// `GET /org`.

@@ -126,3 +126,58 @@ pub fn profile(org: &Org, profile: &Profile) -> roles::Profile {
         modified_by: None,
     }
 }
+
+/// A group source as Zoho prints it.
+pub fn group_source(details: orgdir_core::groups::SourceDetails) -> orgdir_types::groups::GroupSource {
+    use orgdir_core::groups::SourceKind;
+    let s = details.source;
+    let (subordinates, sub_territories) = match s.kind {
+        SourceKind::Roles => (Some(s.subordinates), None),
+        SourceKind::Territories => (Some(s.subordinates), Some(s.subordinates)),
+        SourceKind::Users | SourceKind::Groups => (None, None),
+    };
+    orgdir_types::groups::GroupSource {
+        kind: s.kind.as_str().to_owned(),
+        source: Reference {
+            name: details.name,
+            id: s.id.to_string(),
+        },
+        subordinates,
+        sub_territories,
+    }
+}
+
+/// A sources count as Zoho prints it.
+pub fn sources_count(count: orgdir_core::groups::SourcesCount) -> orgdir_types::groups::SourcesCount {
+    orgdir_types::groups::SourcesCount {
+        territories: count.territories,
+        roles: count.roles,
+        groups: count.groups,
+        users: orgdir_types::groups::SourceUsers {
+            inactive: count.users_inactive,
+            deleted: count.users_deleted,
+            active: count.users_active,
+        },
+    }
+}
+
+/// A user group, with its sources (and their count when asked for).
+pub fn group(
+    org: &Org,
+    details: orgdir_core::groups::GroupDetails,
+    sources: Vec<orgdir_core::groups::SourceDetails>,
+    count: Option<orgdir_core::groups::SourcesCount>,
+) -> orgdir_types::groups::UserGroup {
+    let g = &details.group;
+    orgdir_types::groups::UserGroup {
+        created_by: reference(g.created_by, details.created_by_name.as_deref()),
+        modified_by: reference(g.modified_by, details.modified_by_name.as_deref()),
+        modified_time: org.format_time(g.modified_at),
+        created_time: org.format_time(g.created_at),
+        description: g.description.clone(),
+        id: g.id.to_string(),
+        name: g.name.clone(),
+        sources: sources.into_iter().map(group_source).collect(),
+        sources_count: count.map(sources_count),
+    }
+}

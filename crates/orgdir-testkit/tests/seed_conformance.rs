@@ -34,6 +34,8 @@ fn seed_sample(prefix: &str) -> Option<Value> {
 fn expected_files_match_the_seed_pages() {
     let mut compared = 0;
     for (prefix, expected) in [
+        ("000_", "seed-000/expected.json"),
+        ("001_", "seed-001/expected.json"),
         ("002_", "seed-002/expected.json"),
         ("003_", "seed-003/expected.json"),
         ("004_", "seed-004/expected.json"),
@@ -48,7 +50,7 @@ fn expected_files_match_the_seed_pages() {
         }
     }
     if seeds_dir().is_dir() {
-        assert_eq!(compared, 3, "every seed page's sample must parse");
+        assert_eq!(compared, 5, "every seed page's sample must parse");
     } else {
         eprintln!("note: ../shared/seeds not found; fixture copies not cross-checked");
     }
@@ -145,4 +147,42 @@ async fn seed_004_user_licences_postgres() {
         "seed-004/expected.json",
     )
     .await;
+}
+
+/// Seed 001's `filters`, exactly as the seed's sample request encodes it.
+fn seed_001_filters() -> String {
+    std::fs::read_to_string(dir().join("seed-001/filters.txt")).expect("filters").trim().to_owned()
+}
+
+#[tokio::test]
+async fn seed_001_filters_match_the_seed_request() {
+    let Ok(entries) = std::fs::read_dir(seeds_dir()) else { return };
+    let page = entries
+        .filter_map(Result::ok)
+        .find(|e| e.file_name().to_string_lossy().starts_with("001_"))
+        .map(|e| std::fs::read_to_string(e.path()).expect("seed"))
+        .expect("seed 001");
+    assert!(page.contains(&format!("filters={}", seed_001_filters())));
+}
+
+#[tokio::test]
+async fn seed_000_sources_count_sqlite() {
+    reproduce(Backend::Sqlite, "user-groups/org.json", "/crm/v7/settings/user_groups/3652397000009952001/actions/sources_count", "seed-000/expected.json").await;
+}
+
+#[tokio::test]
+async fn seed_000_sources_count_postgres() {
+    reproduce(Backend::Postgres, "user-groups/org.json", "/crm/v7/settings/user_groups/3652397000009952001/actions/sources_count", "seed-000/expected.json").await;
+}
+
+#[tokio::test]
+async fn seed_001_associated_users_count_sqlite() {
+    let path = format!("/crm/v7/settings/user_groups/actions/associated_users_count?filters={}", seed_001_filters());
+    reproduce(Backend::Sqlite, "user-groups/org.json", &path, "seed-001/expected.json").await;
+}
+
+#[tokio::test]
+async fn seed_001_associated_users_count_postgres() {
+    let path = format!("/crm/v7/settings/user_groups/actions/associated_users_count?filters={}", seed_001_filters());
+    reproduce(Backend::Postgres, "user-groups/org.json", &path, "seed-001/expected.json").await;
 }

@@ -7,6 +7,7 @@
 pub mod common;
 pub mod error;
 pub mod features;
+pub mod groups;
 pub mod org;
 pub mod roles;
 pub mod territories;

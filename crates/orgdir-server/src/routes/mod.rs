@@ -6,6 +6,7 @@ pub mod org;
 pub mod profiles;
 pub mod roles;
 pub mod territories;
+pub mod user_groups;
 pub mod users;
 
 use crate::error::{describe, json_response, ApiError};
@@ -25,6 +26,7 @@ pub fn zoho_routes() -> Router<AppState> {
         .merge(roles::routes())
         .merge(profiles::routes())
         .merge(territories::routes())
+        .merge(user_groups::routes())
         .merge(features::routes())
         .merge(org::routes())
 }

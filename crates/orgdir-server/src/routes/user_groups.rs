@@ -1,0 +1,254 @@
+//! `/crm/{v}/settings/user_groups…`: groups (single and bulk), their sources,
+//! the sources count (SPEC 4.2) and the associated users count (SPEC 4.3).
+
+use super::{body_items, item_results, path_id, single_item};
+use crate::error::{json_response, no_content, ApiError};
+use crate::extract::{Authed, GroupsCreate, GroupsDelete, GroupsRead, GroupsUpdate, JsonBody, Params};
+use crate::routes::users::id_in_item;
+use crate::{views, AppState};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use orgdir_core::groups::{Filter, GroupPatch, NewGroup, SourceKind};
+use orgdir_core::paging::Page;
+use orgdir_core::service::groups as service;
+use orgdir_core::users::UserStatus;
+use orgdir_core::{Error, OrgId, Result, ZohoId};
+use orgdir_types::groups::{GroupUsersCount, GroupUsersCountPage, SourcesCountBody, SourcesPage, UserGroupsPage};
+use orgdir_types::Reference;
+use serde_json::json;
+
+/// The user groups routes.
+pub fn routes() -> Router<AppState> {
+    let base = "/crm/{version}/settings/user_groups";
+    Router::new()
+        .route(base, get(list).post(create).put(update_in_body))
+        .route(&format!("{base}/actions/associated_users_count"), get(associated_users_count))
+        .route(&format!("{base}/{{id}}"), get(get_one).put(update_one).delete(delete_one))
+        .route(&format!("{base}/{{id}}/sources"), get(sources))
+        .route(&format!("{base}/{{id}}/actions/sources_count"), get(sources_count))
+}
+
+/// Segment of the group id in `settings/user_groups/{id}`.
+const GROUP_SEGMENT: usize = 2;
+
+fn unknown_group() -> Error {
+    Error::invalid_path(GROUP_SEGMENT, "the id given seems to be invalid")
+}
+
+fn filter(params: &Params) -> Result<Option<Filter>> {
+    params.get("filters").map(Filter::parse).transpose()
+}
+
+/// The group named in the URL, or `INVALID_DATA` on its segment.
+async fn existing_group(state: &AppState, org: OrgId, id: &str) -> Result<orgdir_core::groups::GroupDetails> {
+    let id = path_id(id, GROUP_SEGMENT)?;
+    state.store.group(org, id).await?.ok_or_else(unknown_group)
+}
+
+/// `GET /settings/user_groups?include=sources_count&page=&per_page=&filters=`
+async fn list(auth: Authed<GroupsRead>, params: Params, State(state): State<AppState>) -> Result<Response, ApiError> {
+    let page = Page::parse(params.get("page"), params.get("per_page"), 200)?;
+    let filter = filter(&params)?;
+    let with_count = params
+        .get("include")
+        .is_some_and(|inc| inc.split(',').any(|part| part.trim() == "sources_count"));
+    let org = state.org(auth.principal.org).await?;
+    let rows = state
+        .store
+        .groups(org.id, filter.as_ref(), page.offset(), page.fetch_limit())
+        .await?;
+    let (rows, info) = page.finish(rows);
+    if rows.is_empty() {
+        return Ok(no_content());
+    }
+    let mut user_groups = Vec::with_capacity(rows.len());
+    for details in rows {
+        let id = details.group.id;
+        let sources = state.store.group_sources(org.id, id).await?;
+        let count = if with_count {
+            Some(state.store.sources_count(org.id, id).await?)
+        } else {
+            None
+        };
+        user_groups.push(views::group(&org, details, sources, count));
+    }
+    Ok(json_response(StatusCode::OK, &UserGroupsPage { user_groups, info }))
+}
+
+/// `GET /settings/user_groups/{id}`
+async fn get_one(
+    auth: Authed<GroupsRead>,
+    State(state): State<AppState>,
+    Path((_version, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let org = state.org(auth.principal.org).await?;
+    let details = existing_group(&state, org.id, &id).await?;
+    let group_id = details.group.id;
+    let sources = state.store.group_sources(org.id, group_id).await?;
+    let count = state.store.sources_count(org.id, group_id).await?;
+    let group = views::group(&org, details, sources, Some(count));
+    Ok(json_response(StatusCode::OK, &json!({ "user_groups": [group] })))
+}
+
+/// `GET /settings/user_groups/{id}/sources?type=&user_type=`
+async fn sources(
+    auth: Authed<GroupsRead>,
+    params: Params,
+    State(state): State<AppState>,
+    Path((_version, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let page = Page::parse(params.get("page"), params.get("per_page"), 200)?;
+    let kind = params
+        .get("type")
+        .map(|t| SourceKind::parse(t).ok_or_else(|| Error::invalid_param("type", "type must be users, roles, territories or groups")))
+        .transpose()?;
+    let user_type = match params.get("user_type") {
+        None => None,
+        Some("active") => Some(UserStatus::Active),
+        Some("inactive") => Some(UserStatus::Disabled),
+        Some("deleted") => Some(UserStatus::Deleted),
+        Some(_) => return Err(Error::invalid_param("user_type", "user_type must be active, inactive or deleted").into()),
+    };
+    let org = auth.principal.org;
+    let details = existing_group(&state, org, &id).await?;
+    let all = state.store.group_sources(org, details.group.id).await?;
+    let chosen: Vec<_> = all
+        .into_iter()
+        .filter(|s| kind.is_none_or(|k| s.source.kind == k))
+        .filter(|s| user_type.is_none_or(|status| s.source.kind == SourceKind::Users && s.user_status == Some(status)))
+        .collect();
+    let (rows, info) = page.slice(&chosen);
+    if rows.is_empty() {
+        return Ok(no_content());
+    }
+    let sources = rows.into_iter().map(views::group_source).collect();
+    Ok(json_response(StatusCode::OK, &SourcesPage { sources, info }))
+}
+
+/// `GET /settings/user_groups/{id}/actions/sources_count` (SPEC 4.2).
+async fn sources_count(
+    auth: Authed<GroupsRead>,
+    State(state): State<AppState>,
+    Path((_version, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let org = auth.principal.org;
+    let details = existing_group(&state, org, &id).await?;
+    let count = state.store.sources_count(org, details.group.id).await?;
+    let body = SourcesCountBody {
+        sources_count: vec![views::sources_count(count)],
+    };
+    Ok(json_response(StatusCode::OK, &body))
+}
+
+/// `GET /settings/user_groups/actions/associated_users_count` (SPEC 4.3):
+/// maintained counts, by creation, filtered and paged; 204 when nothing matches.
+async fn associated_users_count(
+    auth: Authed<GroupsRead>,
+    params: Params,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
+    let page = Page::parse(params.get("page"), params.get("per_page"), 200)?;
+    let filter = filter(&params)?;
+    let rows = state
+        .store
+        .groups(auth.principal.org, filter.as_ref(), page.offset(), page.fetch_limit())
+        .await?;
+    let (rows, info) = page.finish(rows);
+    if rows.is_empty() {
+        return Ok(no_content());
+    }
+    let associated_users_count = rows
+        .into_iter()
+        .map(|d| GroupUsersCount {
+            user_group: Reference {
+                name: d.group.name,
+                id: d.group.id.to_string(),
+            },
+            count: d.group.member_count,
+        })
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &GroupUsersCountPage {
+            associated_users_count,
+            info,
+        },
+    ))
+}
+
+/// `POST /settings/user_groups` (one result per group).
+async fn create(
+    auth: Authed<GroupsCreate>,
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let items = body_items(&body, "user_groups")?;
+    let mut results = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("$.user_groups[{i}]");
+        let result = match NewGroup::from_json(item, &path) {
+            Ok(new) => service::create(state.store.as_ref(), &auth.principal, new, &path).await,
+            Err(e) => Err(e),
+        };
+        results.push(result);
+    }
+    item_results("user_groups", results, "User group added", StatusCode::CREATED)
+}
+
+/// `PUT /settings/user_groups` with ids inside the items.
+async fn update_in_body(
+    auth: Authed<GroupsUpdate>,
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let items = body_items(&body, "user_groups")?;
+    let mut results = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("$.user_groups[{i}]");
+        let result = async {
+            let (id, id_path) = id_in_item(item, &path)?;
+            let patch = GroupPatch::from_json(item, &path)?;
+            let missing = move || Error::invalid_field(id_path, "the id given seems to be invalid");
+            service::update(state.store.as_ref(), &auth.principal, id, patch, &path, missing).await?;
+            Ok::<ZohoId, Error>(id)
+        }
+        .await;
+        results.push(result);
+    }
+    item_results("user_groups", results, "User group updated", StatusCode::OK)
+}
+
+/// `PUT /settings/user_groups/{id}`
+async fn update_one(
+    auth: Authed<GroupsUpdate>,
+    State(state): State<AppState>,
+    Path((_version, id)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, GROUP_SEGMENT)?;
+    let item = single_item(&body, "user_groups")?;
+    let result = match GroupPatch::from_json(item, "$.user_groups[0]") {
+        Ok(patch) => service::update(state.store.as_ref(), &auth.principal, id, patch, "$.user_groups[0]", unknown_group)
+            .await
+            .map(|()| id),
+        Err(e) => Err(e),
+    };
+    if let Err(e @ Error::InvalidData { details: orgdir_core::Details::ResourcePathIndex(_), .. }) = result {
+        return Err(e.into());
+    }
+    item_results("user_groups", vec![result], "User group updated", StatusCode::OK)
+}
+
+/// `DELETE /settings/user_groups/{id}`
+async fn delete_one(
+    auth: Authed<GroupsDelete>,
+    State(state): State<AppState>,
+    Path((_version, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, GROUP_SEGMENT)?;
+    service::delete(state.store.as_ref(), &auth.principal, id, unknown_group).await?;
+    item_results("user_groups", vec![Ok(id)], "User group deleted", StatusCode::OK)
+}

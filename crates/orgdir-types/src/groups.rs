@@ -1,0 +1,92 @@
+//! User groups: the group, its sources, the sources count and the associated users count.
+
+use crate::{ActionResult, Info, Reference};
+use serde::{Deserialize, Serialize};
+
+/// One source of a group as Zoho prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupSource {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub source: Reference,
+    pub subordinates: Option<bool>,
+    pub sub_territories: Option<bool>,
+}
+
+/// `users` of the sources count: user sources split by their current status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceUsers {
+    pub inactive: u64,
+    pub deleted: u64,
+    pub active: u64,
+}
+
+/// The sources count of a group (SPEC 4.2): every key always present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourcesCount {
+    pub territories: u64,
+    pub roles: u64,
+    pub groups: u64,
+    pub users: SourceUsers,
+}
+
+/// `{"sources_count":[…]}` (one element).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourcesCountBody {
+    pub sources_count: Vec<SourcesCount>,
+}
+
+/// A user group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserGroup {
+    pub created_by: Option<Reference>,
+    pub modified_by: Option<Reference>,
+    pub modified_time: String,
+    pub created_time: String,
+    pub description: Option<String>,
+    pub id: String,
+    pub name: String,
+    pub sources: Vec<GroupSource>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sources_count: Option<SourcesCount>,
+}
+
+/// `{"user_groups":[…],"info":{…}}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserGroupsPage {
+    pub user_groups: Vec<UserGroup>,
+    pub info: Info,
+}
+
+/// `{"user_groups":[…]}` for one group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserGroupsBody {
+    pub user_groups: Vec<UserGroup>,
+}
+
+/// `{"user_groups":[{"code":"SUCCESS",…}]}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserGroupsWriteResult {
+    pub user_groups: Vec<ActionResult>,
+}
+
+/// `{"sources":[…],"info":{…}}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourcesPage {
+    pub sources: Vec<GroupSource>,
+    pub info: Info,
+}
+
+/// One row of the associated users count (SPEC 4.3). `count` is an integer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupUsersCount {
+    pub user_group: Reference,
+    pub count: u64,
+}
+
+/// `{"associated_users_count":[…],"info":{…}}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupUsersCountPage {
+    pub associated_users_count: Vec<GroupUsersCount>,
+    pub info: Info,
+}
