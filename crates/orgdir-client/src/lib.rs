@@ -2,6 +2,7 @@
 //! own. One module per resource; errors decode Zoho's envelope, so callers
 //! match on [`ErrorCode`]s rather than on strings.
 
+pub mod groups;
 pub mod settings;
 pub mod territories;
 pub mod users;

@@ -565,19 +565,29 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
     let territory_tree: Vec<_> = territories.iter().map(|t| (t.id, t.reporting_to)).collect();
     c.tree(&territory_tree, "territories", "territory");
 
-    let group_ids: HashSet<ZohoId> = doc.user_groups.iter().filter_map(|g| ZohoId::parse(&g.id)).collect();
+    let group_ids: HashSet<ZohoId> = doc
+        .user_groups
+        .iter()
+        .filter_map(|g| ZohoId::parse(&g.id))
+        .collect();
     let mut groups = Vec::new();
     let mut group_names: HashMap<String, usize> = HashMap::new();
     for (i, g) in doc.user_groups.iter().enumerate() {
         let at = |k: &str| format!("$.user_groups[{i}].{k}");
         if let Some(first) = group_names.insert(g.name.trim().to_lowercase(), i) {
-            c.problem(at("name"), format!("the name is also used by $.user_groups[{first}]"));
+            c.problem(
+                at("name"),
+                format!("the name is also used by $.user_groups[{first}]"),
+            );
         }
         let mut sources: Vec<Source> = Vec::new();
         for (j, s) in g.sources.iter().enumerate() {
             let path = format!("$.user_groups[{i}].sources[{j}]");
             let Some(kind) = SourceKind::parse(&s.kind) else {
-                c.problem(format!("{path}.type"), "type must be users, roles, territories or groups");
+                c.problem(
+                    format!("{path}.type"),
+                    "type must be users, roles, territories or groups",
+                );
                 continue;
             };
             let known = match kind {
@@ -594,11 +604,14 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
             sources.push(Source {
                 kind,
                 id,
-                subordinates: s.subordinates && matches!(kind, SourceKind::Roles | SourceKind::Territories),
+                subordinates: s.subordinates
+                    && matches!(kind, SourceKind::Roles | SourceKind::Territories),
             });
         }
         let mut person = |field: &Option<String>, key: &str| {
-            field.as_deref().map(|id| c.reference(id, &user_ids, at(key), "user"))
+            field
+                .as_deref()
+                .map(|id| c.reference(id, &user_ids, at(key), "user"))
         };
         let created_by = person(&g.created_by, "created_by");
         let modified_by = person(&g.modified_by, "modified_by");
@@ -616,11 +629,19 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
     }
     let edges: Vec<(ZohoId, ZohoId)> = groups
         .iter()
-        .flat_map(|(g, sources)| sources.iter().filter(|s| s.kind == SourceKind::Groups).map(move |s| (g.id, s.id)))
+        .flat_map(|(g, sources)| {
+            sources
+                .iter()
+                .filter(|s| s.kind == SourceKind::Groups)
+                .map(move |s| (g.id, s.id))
+        })
         .collect();
     for (i, (group, _)) in groups.iter().enumerate() {
         if in_cycle(&edges, group.id) {
-            c.problem(format!("$.user_groups[{i}].sources"), "the group contains itself through nested groups");
+            c.problem(
+                format!("$.user_groups[{i}].sources"),
+                "the group contains itself through nested groups",
+            );
         }
     }
 
@@ -660,7 +681,11 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
 
 /// Whether `group` can reach itself through nested groups.
 fn in_cycle(edges: &[(ZohoId, ZohoId)], group: ZohoId) -> bool {
-    let mut stack: Vec<ZohoId> = edges.iter().filter(|(p, _)| *p == group).map(|(_, c)| *c).collect();
+    let mut stack: Vec<ZohoId> = edges
+        .iter()
+        .filter(|(p, _)| *p == group)
+        .map(|(_, c)| *c)
+        .collect();
     let mut seen = HashSet::new();
     while let Some(node) = stack.pop() {
         if node == group {
@@ -712,7 +737,8 @@ pub async fn import(store: &dyn Store, doc: &OrgDocument) -> Result<Org, ImportE
         tx.insert_group(group).await?;
         tx.set_sources(group.id, sources).await?;
     }
-    crate::service::groups::recompute_all(tx.as_mut(), checked.groups.iter().map(|(g, _)| g.id)).await?;
+    crate::service::groups::recompute_all(tx.as_mut(), checked.groups.iter().map(|(g, _)| g.id))
+        .await?;
     let org = tx.org().clone();
     tx.commit().await?;
     Ok(org)

@@ -124,26 +124,38 @@ fn read_sources(f: &Fields<'_>) -> Result<Option<Vec<Source>>> {
         Some(_) => return Err(Error::invalid_field(path, "sources must be an array")),
     };
     if items.len() > MAX_SOURCES {
-        return Err(Error::invalid_field(path, format!("at most {MAX_SOURCES} sources")));
+        return Err(Error::invalid_field(
+            path,
+            format!("at most {MAX_SOURCES} sources"),
+        ));
     }
     let mut sources: Vec<Source> = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let at = format!("{path}[{i}]");
         let s = Fields::new(item, at.clone())?;
         let kind_text = s.req_str("type", 20)?;
-        let kind = SourceKind::parse(&kind_text)
-            .ok_or_else(|| Error::invalid_field(s.path_of("type"), "type must be users, roles, territories or groups"))?;
+        let kind = SourceKind::parse(&kind_text).ok_or_else(|| {
+            Error::invalid_field(
+                s.path_of("type"),
+                "type must be users, roles, territories or groups",
+            )
+        })?;
         let id = match s.map.get("source") {
             None | Some(Value::Null) => return Err(Error::mandatory(s.path_of("source"))),
             Some(value) => reference(value, &s.path_of("source"))?,
         };
-        let subordinates = s.opt_bool("subordinates")?.unwrap_or(false) || s.opt_bool("sub_territories")?.unwrap_or(false);
+        let subordinates = s.opt_bool("subordinates")?.unwrap_or(false)
+            || s.opt_bool("sub_territories")?.unwrap_or(false);
         let source = Source {
             kind,
             id,
-            subordinates: subordinates && matches!(kind, SourceKind::Roles | SourceKind::Territories),
+            subordinates: subordinates
+                && matches!(kind, SourceKind::Roles | SourceKind::Territories),
         };
-        if sources.iter().any(|other| other.kind == kind && other.id == id) {
+        if sources
+            .iter()
+            .any(|other| other.kind == kind && other.id == id)
+        {
             return Err(Error::invalid_field(at, "the same source is given twice"));
         }
         sources.push(source);
@@ -161,7 +173,11 @@ impl NewGroup {
         if sources.is_empty() {
             return Err(Error::mandatory(f.path_of("sources")));
         }
-        Ok(Self { name, description, sources })
+        Ok(Self {
+            name,
+            description,
+            sources,
+        })
     }
 }
 
@@ -239,25 +255,39 @@ impl Filter {
     /// Parses the (already URL-decoded) `filters` parameter. Every mistake is
     /// `INVALID_DATA` with `param_name: filters`.
     pub fn parse(text: &str) -> Result<Self> {
-        let value: Value = serde_json::from_str(text).map_err(|_| filter_error("filters is not valid JSON"))?;
+        let value: Value =
+            serde_json::from_str(text).map_err(|_| filter_error("filters is not valid JSON"))?;
         Self::from_value(&value, 1)
     }
 
     fn from_value(value: &Value, depth: usize) -> Result<Self> {
-        let map = value.as_object().ok_or_else(|| filter_error("a criterion must be a JSON object"))?;
+        let map = value
+            .as_object()
+            .ok_or_else(|| filter_error("a criterion must be a JSON object"))?;
         if let Some(group) = map.get("group") {
-            if map.contains_key("field") || map.contains_key("comparator") || map.contains_key("value") {
+            if map.contains_key("field")
+                || map.contains_key("comparator")
+                || map.contains_key("value")
+            {
                 return Err(filter_error("a group cannot also be a criterion"));
             }
             if depth > MAX_FILTER_DEPTH {
-                return Err(filter_error(format!("groups nest at most {MAX_FILTER_DEPTH} deep")));
+                return Err(filter_error(format!(
+                    "groups nest at most {MAX_FILTER_DEPTH} deep"
+                )));
             }
-            let operator = match map.get("group_operator").and_then(Value::as_str).map(str::to_ascii_lowercase) {
+            let operator = match map
+                .get("group_operator")
+                .and_then(Value::as_str)
+                .map(str::to_ascii_lowercase)
+            {
                 Some(op) if op == "and" => GroupOperator::And,
                 Some(op) if op == "or" => GroupOperator::Or,
                 _ => return Err(filter_error("group_operator must be and or or")),
             };
-            let items = group.as_array().ok_or_else(|| filter_error("group must be an array"))?;
+            let items = group
+                .as_array()
+                .ok_or_else(|| filter_error("group must be an array"))?;
             if items.len() < 2 {
                 return Err(filter_error("a group needs two or more members"));
             }
@@ -280,24 +310,45 @@ impl Filter {
             "description" => FilterField::Description,
             other => return Err(filter_error(format!("{other:?} cannot be filtered on"))),
         };
-        let comparator = match map.get("comparator").and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {
+        let comparator = match map
+            .get("comparator")
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("equal") => Comparator::Equal,
             Some("starts_with") => Comparator::StartsWith,
             Some("contains") => Comparator::Contains,
-            _ => return Err(filter_error("comparator must be equal, starts_with or contains")),
+            _ => {
+                return Err(filter_error(
+                    "comparator must be equal, starts_with or contains",
+                ))
+            }
         };
         let value = match map.get("value") {
             Some(Value::String(s)) if s.chars().count() <= MAX_FILTER_VALUE => s.to_lowercase(),
-            Some(Value::String(_)) => return Err(filter_error(format!("value is longer than {MAX_FILTER_VALUE}"))),
+            Some(Value::String(_)) => {
+                return Err(filter_error(format!(
+                    "value is longer than {MAX_FILTER_VALUE}"
+                )))
+            }
             _ => return Err(filter_error("value must be a string")),
         };
-        Ok(Self::Criterion { field, comparator, value })
+        Ok(Self::Criterion {
+            field,
+            comparator,
+            value,
+        })
     }
 
     /// Whether a group with this name and description passes the filter.
     pub fn matches(&self, name: &str, description: Option<&str>) -> bool {
         match self {
-            Self::Criterion { field, comparator, value } => {
+            Self::Criterion {
+                field,
+                comparator,
+                value,
+            } => {
                 let text = match field {
                     FilterField::Name => name.to_lowercase(),
                     FilterField::Description => description.unwrap_or_default().to_lowercase(),
@@ -308,8 +359,14 @@ impl Filter {
                     Comparator::Contains => text.contains(value.as_str()),
                 }
             }
-            Self::Group { operator: GroupOperator::And, members } => members.iter().all(|m| m.matches(name, description)),
-            Self::Group { operator: GroupOperator::Or, members } => members.iter().any(|m| m.matches(name, description)),
+            Self::Group {
+                operator: GroupOperator::And,
+                members,
+            } => members.iter().all(|m| m.matches(name, description)),
+            Self::Group {
+                operator: GroupOperator::Or,
+                members,
+            } => members.iter().any(|m| m.matches(name, description)),
         }
     }
 }
@@ -350,7 +407,12 @@ pub fn subtree(edges: &[(ZohoId, Option<ZohoId>)], root: ZohoId) -> HashSet<Zoho
 /// The associated users of every group, computed from the definition alone
 /// (no maintained data): the reference the maintained counts are checked against.
 pub fn expected_members(snapshot: &DirectorySnapshot) -> HashMap<ZohoId, HashSet<ZohoId>> {
-    let live: HashSet<ZohoId> = snapshot.users.iter().filter(|u| !u.2).map(|u| u.0).collect();
+    let live: HashSet<ZohoId> = snapshot
+        .users
+        .iter()
+        .filter(|u| !u.2)
+        .map(|u| u.0)
+        .collect();
     let mut by_group: HashMap<ZohoId, Vec<Source>> = HashMap::new();
     for (group, source) in &snapshot.sources {
         by_group.entry(*group).or_default().push(*source);
@@ -383,7 +445,13 @@ pub fn expected_members(snapshot: &DirectorySnapshot) -> HashMap<ZohoId, HashSet
                     } else {
                         HashSet::from([source.id])
                     };
-                    out.extend(snapshot.users.iter().filter(|u| !u.2 && roles.contains(&u.1)).map(|u| u.0));
+                    out.extend(
+                        snapshot
+                            .users
+                            .iter()
+                            .filter(|u| !u.2 && roles.contains(&u.1))
+                            .map(|u| u.0),
+                    );
                 }
                 SourceKind::Territories => {
                     let territories = if source.subordinates {
@@ -400,7 +468,9 @@ pub fn expected_members(snapshot: &DirectorySnapshot) -> HashMap<ZohoId, HashSet
                     );
                 }
                 SourceKind::Groups => {
-                    out.extend(members_of(source.id, by_group, snapshot, live, memo, visiting));
+                    out.extend(members_of(
+                        source.id, by_group, snapshot, live, memo, visiting,
+                    ));
                 }
             }
         }
@@ -411,7 +481,14 @@ pub fn expected_members(snapshot: &DirectorySnapshot) -> HashMap<ZohoId, HashSet
     let mut memo = HashMap::new();
     let groups: HashSet<ZohoId> = snapshot.sources.iter().map(|(g, _)| *g).collect();
     for group in groups {
-        members_of(group, &by_group, snapshot, &live, &mut memo, &mut HashSet::new());
+        members_of(
+            group,
+            &by_group,
+            snapshot,
+            &live,
+            &mut memo,
+            &mut HashSet::new(),
+        );
     }
     memo
 }
@@ -449,11 +526,15 @@ mod tests {
             r#"{"group_operator":"or"}"#,
         ] {
             match Filter::parse(bad) {
-                Err(Error::InvalidData { details, .. }) => assert_eq!(details, crate::Details::Param("filters".into())),
+                Err(Error::InvalidData { details, .. }) => {
+                    assert_eq!(details, crate::Details::Param("filters".into()))
+                }
                 other => panic!("{bad:?} gave {other:?}"),
             }
         }
-        let long = json!({"field":{"api_name":"name"},"comparator":"equal","value":"x".repeat(251)}).to_string();
+        let long =
+            json!({"field":{"api_name":"name"},"comparator":"equal","value":"x".repeat(251)})
+                .to_string();
         assert!(Filter::parse(&long).is_err());
         let mut deep = json!({"field":{"api_name":"name"},"comparator":"equal","value":"a"});
         for _ in 0..6 {
@@ -474,7 +555,10 @@ mod tests {
         let bad = json!({"name":"G","sources":[{"type":"teams","source":"1"}]});
         match NewGroup::from_json(&bad, "$.user_groups[0]") {
             Err(Error::InvalidData { details, .. }) => {
-                assert_eq!(details, crate::Details::field("$.user_groups[0].sources[0].type"))
+                assert_eq!(
+                    details,
+                    crate::Details::field("$.user_groups[0].sources[0].type")
+                )
             }
             other => panic!("{other:?}"),
         }
@@ -487,19 +571,56 @@ mod tests {
     fn definition_follows_subordinates_and_nesting() {
         let id = ZohoId;
         let snapshot = DirectorySnapshot {
-            users: vec![(id(100), id(1), false), (id(101), id(2), false), (id(102), id(2), true), (id(103), id(3), false)],
+            users: vec![
+                (id(100), id(1), false),
+                (id(101), id(2), false),
+                (id(102), id(2), true),
+                (id(103), id(3), false),
+            ],
             roles: vec![(id(1), None), (id(2), Some(id(1))), (id(3), None)],
             territories: vec![(id(10), None), (id(11), Some(id(10)))],
             memberships: vec![(id(11), id(103))],
             sources: vec![
-                (id(50), Source { kind: SourceKind::Roles, id: id(1), subordinates: true }),
-                (id(51), Source { kind: SourceKind::Territories, id: id(10), subordinates: true }),
-                (id(51), Source { kind: SourceKind::Groups, id: id(50), subordinates: false }),
-                (id(52), Source { kind: SourceKind::Territories, id: id(10), subordinates: false }),
+                (
+                    id(50),
+                    Source {
+                        kind: SourceKind::Roles,
+                        id: id(1),
+                        subordinates: true,
+                    },
+                ),
+                (
+                    id(51),
+                    Source {
+                        kind: SourceKind::Territories,
+                        id: id(10),
+                        subordinates: true,
+                    },
+                ),
+                (
+                    id(51),
+                    Source {
+                        kind: SourceKind::Groups,
+                        id: id(50),
+                        subordinates: false,
+                    },
+                ),
+                (
+                    id(52),
+                    Source {
+                        kind: SourceKind::Territories,
+                        id: id(10),
+                        subordinates: false,
+                    },
+                ),
             ],
         };
         let m = expected_members(&snapshot);
-        assert_eq!(m[&id(50)], HashSet::from([id(100), id(101)]), "deleted 102 excluded");
+        assert_eq!(
+            m[&id(50)],
+            HashSet::from([id(100), id(101)]),
+            "deleted 102 excluded"
+        );
         assert_eq!(m[&id(51)], HashSet::from([id(100), id(101), id(103)]));
         assert!(m[&id(52)].is_empty(), "no sub-territories");
     }
@@ -521,18 +642,36 @@ mod tests {
             Just(Value::Null),
             any::<bool>().prop_map(Value::Bool),
             any::<i64>().prop_map(|n| json!(n)),
-            prop::sample::select(vec!["name", "description", "equal", "starts_with", "or", "and", "x", "user_group.name"])
-                .prop_map(|s| json!(s)),
+            prop::sample::select(vec![
+                "name",
+                "description",
+                "equal",
+                "starts_with",
+                "or",
+                "and",
+                "x",
+                "user_group.name"
+            ])
+            .prop_map(|s| json!(s)),
         ];
         leaf.prop_recursive(6, 64, 6, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
                 prop::collection::hash_map(
-                    prop::sample::select(vec!["field", "api_name", "comparator", "value", "group", "group_operator"]),
+                    prop::sample::select(vec![
+                        "field",
+                        "api_name",
+                        "comparator",
+                        "value",
+                        "group",
+                        "group_operator"
+                    ]),
                     inner,
                     0..5
                 )
-                .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+                .prop_map(|m| Value::Object(
+                    m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+                )),
             ]
         })
     }

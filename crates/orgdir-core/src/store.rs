@@ -104,7 +104,13 @@ pub trait Store: Send + Sync + 'static {
     async fn recount_territory_members(&self, org: OrgId) -> Result<Vec<(ZohoId, u64)>>;
 
     /// Groups passing `filter`, by creation.
-    async fn groups(&self, org: OrgId, filter: Option<&Filter>, offset: u64, limit: u64) -> Result<Vec<GroupDetails>>;
+    async fn groups(
+        &self,
+        org: OrgId,
+        filter: Option<&Filter>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<GroupDetails>>;
     /// One group.
     async fn group(&self, org: OrgId, id: ZohoId) -> Result<Option<GroupDetails>>;
     /// A group's sources with the names of what they name, in the order given.
@@ -191,7 +197,13 @@ pub trait OrgTx: Send {
     /// The non-deleted users among `users`.
     async fn live_users(&mut self, users: &[ZohoId]) -> Result<Vec<ZohoId>>;
     /// Moves every user (any status) of role `from` to role `to`; returns the non-deleted ones.
-    async fn reassign_role(&mut self, from: ZohoId, to: ZohoId, now: i64, by: ZohoId) -> Result<Vec<ZohoId>>;
+    async fn reassign_role(
+        &mut self,
+        from: ZohoId,
+        to: ZohoId,
+        now: i64,
+        by: ZohoId,
+    ) -> Result<Vec<ZohoId>>;
 
     /// A group.
     async fn group(&mut self, id: ZohoId) -> Result<Option<Group>>;
@@ -208,13 +220,26 @@ pub trait OrgTx: Send {
     /// Replaces a group's sources.
     async fn set_sources(&mut self, group: ZohoId, sources: &[Source]) -> Result<()>;
     /// Groups with a source of `kind` naming one of `ids`, as (group, source).
-    async fn groups_with_sources(&mut self, kind: SourceKind, ids: &[ZohoId]) -> Result<Vec<(ZohoId, Source)>>;
+    async fn groups_with_sources(
+        &mut self,
+        kind: SourceKind,
+        ids: &[ZohoId],
+    ) -> Result<Vec<(ZohoId, Source)>>;
     /// Every (group, nested group) pair.
     async fn group_edges(&mut self) -> Result<Vec<(ZohoId, ZohoId)>>;
     /// A group's reason counts per member, for `users` (or all members).
-    async fn member_reasons(&mut self, group: ZohoId, users: Option<&[ZohoId]>) -> Result<Vec<(ZohoId, i64)>>;
+    async fn member_reasons(
+        &mut self,
+        group: ZohoId,
+        users: Option<&[ZohoId]>,
+    ) -> Result<Vec<(ZohoId, i64)>>;
     /// Writes reason counts (0 removes the member) and moves the group's member count by `delta`.
-    async fn write_member_reasons(&mut self, group: ZohoId, reasons: &[(ZohoId, i64)], delta: i64) -> Result<()>;
+    async fn write_member_reasons(
+        &mut self,
+        group: ZohoId,
+        reasons: &[(ZohoId, i64)],
+        delta: i64,
+    ) -> Result<()>;
     /// Removes a user from every group; returns the groups it was in.
     async fn remove_user_from_groups(&mut self, user: ZohoId) -> Result<Vec<ZohoId>>;
 

@@ -128,7 +128,9 @@ pub fn profile(org: &Org, profile: &Profile) -> roles::Profile {
 }
 
 /// A group source as Zoho prints it.
-pub fn group_source(details: orgdir_core::groups::SourceDetails) -> orgdir_types::groups::GroupSource {
+pub fn group_source(
+    details: orgdir_core::groups::SourceDetails,
+) -> orgdir_types::groups::GroupSource {
     use orgdir_core::groups::SourceKind;
     let s = details.source;
     let (subordinates, sub_territories) = match s.kind {
@@ -148,7 +150,9 @@ pub fn group_source(details: orgdir_core::groups::SourceDetails) -> orgdir_types
 }
 
 /// A sources count as Zoho prints it.
-pub fn sources_count(count: orgdir_core::groups::SourcesCount) -> orgdir_types::groups::SourcesCount {
+pub fn sources_count(
+    count: orgdir_core::groups::SourcesCount,
+) -> orgdir_types::groups::SourcesCount {
     orgdir_types::groups::SourcesCount {
         territories: count.territories,
         roles: count.roles,

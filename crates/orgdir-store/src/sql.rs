@@ -61,7 +61,8 @@ pub(crate) const GROUP_DETAILS_SELECT: &str = "SELECT g.id, g.name, g.descriptio
      LEFT JOIN users cb ON cb.org_id = g.org_id AND cb.id = g.created_by \
      LEFT JOIN users mb ON mb.org_id = g.org_id AND mb.id = g.modified_by ";
 
-pub(crate) const GROUP_SELECT: &str = "SELECT g.id, g.name, g.description, g.member_count, g.created_at, \
+pub(crate) const GROUP_SELECT: &str =
+    "SELECT g.id, g.name, g.description, g.member_count, g.created_at, \
      g.modified_at, g.created_by, g.modified_by FROM user_groups g ";
 
 /// Rows per multi-row statement: far below both databases' bind limits.

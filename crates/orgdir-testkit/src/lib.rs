@@ -357,3 +357,78 @@ macro_rules! storage_test {
         }
     };
 }
+
+/// Checks every maintained count of an org against a recount from scratch:
+/// user buckets, territory members, and every group's associated users
+/// (recomputed from the definition in `orgdir_core::groups::expected_members`).
+pub async fn assert_counts_exact(store: &dyn Store, org: orgdir_core::OrgId) {
+    use orgdir_core::groups::{expected_members, DirectorySnapshot};
+    use orgdir_core::store::UserQuery;
+    use orgdir_core::users::{type_bucket_codes, UserStatus};
+    use orgdir_types::users::UserType;
+    assert_eq!(
+        store.user_counts(org).await.expect("counts"),
+        store.recount_users(org).await.expect("recount"),
+        "user buckets"
+    );
+    let territories = store
+        .territories(org, 0, 1_000_000)
+        .await
+        .expect("territories");
+    let mut maintained: Vec<_> = territories
+        .iter()
+        .map(|t| (t.territory.id, t.territory.member_count))
+        .collect();
+    maintained.sort();
+    assert_eq!(
+        maintained,
+        store.recount_territory_members(org).await.expect("recount"),
+        "territory members"
+    );
+    let users = store
+        .users(
+            org,
+            &UserQuery {
+                buckets: type_bucket_codes(UserType::AllUsers),
+                ids: None,
+                offset: 0,
+                limit: 10_000_000,
+            },
+        )
+        .await
+        .expect("users");
+    let snapshot = DirectorySnapshot {
+        users: users
+            .iter()
+            .map(|d| {
+                (
+                    d.user.id,
+                    d.user.role_id,
+                    d.user.status == UserStatus::Deleted,
+                )
+            })
+            .collect(),
+        roles: store
+            .roles(org)
+            .await
+            .expect("roles")
+            .iter()
+            .map(|r| (r.id, r.reporting_to))
+            .collect(),
+        territories: territories
+            .iter()
+            .map(|t| (t.territory.id, t.territory.reporting_to))
+            .collect(),
+        memberships: store.all_memberships(org).await.expect("memberships"),
+        sources: store.all_group_sources(org).await.expect("sources"),
+    };
+    let expected = expected_members(&snapshot);
+    for group in store.groups(org, None, 0, 1_000_000).await.expect("groups") {
+        let want = expected.get(&group.group.id).map_or(0, |m| m.len() as u64);
+        assert_eq!(
+            group.group.member_count, want,
+            "group {} ({})",
+            group.group.name, group.group.id
+        );
+    }
+}

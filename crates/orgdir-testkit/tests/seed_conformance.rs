@@ -151,12 +151,17 @@ async fn seed_004_user_licences_postgres() {
 
 /// Seed 001's `filters`, exactly as the seed's sample request encodes it.
 fn seed_001_filters() -> String {
-    std::fs::read_to_string(dir().join("seed-001/filters.txt")).expect("filters").trim().to_owned()
+    std::fs::read_to_string(dir().join("seed-001/filters.txt"))
+        .expect("filters")
+        .trim()
+        .to_owned()
 }
 
 #[tokio::test]
 async fn seed_001_filters_match_the_seed_request() {
-    let Ok(entries) = std::fs::read_dir(seeds_dir()) else { return };
+    let Ok(entries) = std::fs::read_dir(seeds_dir()) else {
+        return;
+    };
     let page = entries
         .filter_map(Result::ok)
         .find(|e| e.file_name().to_string_lossy().starts_with("001_"))
@@ -167,22 +172,52 @@ async fn seed_001_filters_match_the_seed_request() {
 
 #[tokio::test]
 async fn seed_000_sources_count_sqlite() {
-    reproduce(Backend::Sqlite, "user-groups/org.json", "/crm/v7/settings/user_groups/3652397000009952001/actions/sources_count", "seed-000/expected.json").await;
+    reproduce(
+        Backend::Sqlite,
+        "user-groups/org.json",
+        "/crm/v7/settings/user_groups/3652397000009952001/actions/sources_count",
+        "seed-000/expected.json",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn seed_000_sources_count_postgres() {
-    reproduce(Backend::Postgres, "user-groups/org.json", "/crm/v7/settings/user_groups/3652397000009952001/actions/sources_count", "seed-000/expected.json").await;
+    reproduce(
+        Backend::Postgres,
+        "user-groups/org.json",
+        "/crm/v7/settings/user_groups/3652397000009952001/actions/sources_count",
+        "seed-000/expected.json",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn seed_001_associated_users_count_sqlite() {
-    let path = format!("/crm/v7/settings/user_groups/actions/associated_users_count?filters={}", seed_001_filters());
-    reproduce(Backend::Sqlite, "user-groups/org.json", &path, "seed-001/expected.json").await;
+    let path = format!(
+        "/crm/v7/settings/user_groups/actions/associated_users_count?filters={}",
+        seed_001_filters()
+    );
+    reproduce(
+        Backend::Sqlite,
+        "user-groups/org.json",
+        &path,
+        "seed-001/expected.json",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn seed_001_associated_users_count_postgres() {
-    let path = format!("/crm/v7/settings/user_groups/actions/associated_users_count?filters={}", seed_001_filters());
-    reproduce(Backend::Postgres, "user-groups/org.json", &path, "seed-001/expected.json").await;
+    let path = format!(
+        "/crm/v7/settings/user_groups/actions/associated_users_count?filters={}",
+        seed_001_filters()
+    );
+    reproduce(
+        Backend::Postgres,
+        "user-groups/org.json",
+        &path,
+        "seed-001/expected.json",
+    )
+    .await;
 }

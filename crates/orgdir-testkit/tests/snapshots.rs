@@ -113,19 +113,41 @@ async fn error_shapes() {
 
 #[tokio::test]
 async fn directory_shapes() {
-    let app = TestApp::spawn_document(Backend::Sqlite, &orgdir_testkit::fixtures::document("seed-003/org.json"))
-        .await
-        .expect("app");
+    let app = TestApp::spawn_document(
+        Backend::Sqlite,
+        &orgdir_testkit::fixtures::document("seed-003/org.json"),
+    )
+    .await
+    .expect("app");
     let chennai = "431581000000744113";
     for (name, path) in [
         ("roles_list", "/crm/v8/settings/roles".to_owned()),
         ("profiles_list", "/crm/v8/settings/profiles".to_owned()),
-        ("territories_list", "/crm/v8/settings/territories?per_page=2".to_owned()),
-        ("territory_get", format!("/crm/v8/settings/territories/{chennai}")),
-        ("territory_children", format!("/crm/v8/settings/territories/{chennai}/__child_territories")),
-        ("territory_users", format!("/crm/v8/settings/territories/{chennai}/users?per_page=1")),
-        ("territory_count_page_2", "/crm/v8/settings/territories/actions/associated_users_count?page=2&per_page=3".to_owned()),
-        ("user_territories", "/crm/v8/users/431581000000272711/territories".to_owned()),
+        (
+            "territories_list",
+            "/crm/v8/settings/territories?per_page=2".to_owned(),
+        ),
+        (
+            "territory_get",
+            format!("/crm/v8/settings/territories/{chennai}"),
+        ),
+        (
+            "territory_children",
+            format!("/crm/v8/settings/territories/{chennai}/__child_territories"),
+        ),
+        (
+            "territory_users",
+            format!("/crm/v8/settings/territories/{chennai}/users?per_page=1"),
+        ),
+        (
+            "territory_count_page_2",
+            "/crm/v8/settings/territories/actions/associated_users_count?page=2&per_page=3"
+                .to_owned(),
+        ),
+        (
+            "user_territories",
+            "/crm/v8/users/431581000000272711/territories".to_owned(),
+        ),
         ("features", "/crm/v8/__features".to_owned()),
         ("org", "/crm/v8/org".to_owned()),
     ] {

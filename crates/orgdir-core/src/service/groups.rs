@@ -37,14 +37,20 @@ pub async fn apply_deltas(tx: &mut dyn OrgTx, deltas: Deltas) -> Result<()> {
             continue;
         }
         let users: Vec<ZohoId> = changes.keys().copied().collect();
-        let old: HashMap<ZohoId, i64> = tx.member_reasons(group, Some(&users)).await?.into_iter().collect();
+        let old: HashMap<ZohoId, i64> = tx
+            .member_reasons(group, Some(&users))
+            .await?
+            .into_iter()
+            .collect();
         let mut writes = Vec::with_capacity(changes.len());
         let (mut joined, mut left) = (Vec::new(), Vec::new());
         for (user, delta) in changes {
             let before = old.get(&user).copied().unwrap_or(0);
             let after = before + delta;
             if after < 0 {
-                return Err(Error::Internal(format!("group {group}: user {user} would have {after} reasons")));
+                return Err(Error::Internal(format!(
+                    "group {group}: user {user} would have {after} reasons"
+                )));
             }
             writes.push((user, after));
             match (before > 0, after > 0) {
@@ -99,7 +105,9 @@ async fn territory_ancestors(tx: &mut dyn OrgTx, territory: ZohoId) -> Result<Ve
             None => return Ok(chain),
         }
     }
-    Err(Error::Internal("territory tree deeper than allowed".to_owned()))
+    Err(Error::Internal(
+        "territory tree deeper than allowed".to_owned(),
+    ))
 }
 
 /// Whether `source` covers the node whose ancestors (itself first) are `chain`.
@@ -108,7 +116,11 @@ fn covers(source: &Source, chain: &[ZohoId]) -> bool {
 }
 
 /// Per group: how many of its `kind` sources cover the node with ancestors `chain`.
-async fn coverage(tx: &mut dyn OrgTx, kind: SourceKind, chain: &[ZohoId]) -> Result<HashMap<ZohoId, i64>> {
+async fn coverage(
+    tx: &mut dyn OrgTx,
+    kind: SourceKind,
+    chain: &[ZohoId],
+) -> Result<HashMap<ZohoId, i64>> {
     let mut out: HashMap<ZohoId, i64> = HashMap::new();
     for (group, source) in tx.groups_with_sources(kind, chain).await? {
         if covers(&source, chain) {
@@ -151,7 +163,12 @@ pub async fn on_users_role_changed(
 }
 
 /// A user was associated with (`+1`) or removed from (`-1`) a territory.
-pub async fn on_territory_membership(tx: &mut dyn OrgTx, territory: ZohoId, user: ZohoId, sign: i64) -> Result<()> {
+pub async fn on_territory_membership(
+    tx: &mut dyn OrgTx,
+    territory: ZohoId,
+    user: ZohoId,
+    sign: i64,
+) -> Result<()> {
     let chain = territory_ancestors(tx, territory).await?;
     let deltas = coverage(tx, SourceKind::Territories, &chain)
         .await?
@@ -178,18 +195,33 @@ async fn reasons(tx: &mut dyn OrgTx, sources: &[Source]) -> Result<HashMap<ZohoI
     if !role_sources.is_empty() {
         let tree = tx.role_parents().await?;
         let sets: Vec<HashSet<ZohoId>> = role_sources.iter().map(|s| expand(&tree, s)).collect();
-        let all: Vec<ZohoId> = sets.iter().flatten().copied().collect::<HashSet<_>>().into_iter().collect();
+        let all: Vec<ZohoId> = sets
+            .iter()
+            .flatten()
+            .copied()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
         for (user, role) in tx.live_users_with_roles(&all).await? {
-            *out.entry(user).or_default() += sets.iter().filter(|set| set.contains(&role)).count() as i64;
+            *out.entry(user).or_default() +=
+                sets.iter().filter(|set| set.contains(&role)).count() as i64;
         }
     }
     let territory_sources: Vec<&Source> = pick(SourceKind::Territories).collect();
     if !territory_sources.is_empty() {
         let tree = tx.territory_parents().await?;
-        let sets: Vec<HashSet<ZohoId>> = territory_sources.iter().map(|s| expand(&tree, s)).collect();
-        let all: Vec<ZohoId> = sets.iter().flatten().copied().collect::<HashSet<_>>().into_iter().collect();
+        let sets: Vec<HashSet<ZohoId>> =
+            territory_sources.iter().map(|s| expand(&tree, s)).collect();
+        let all: Vec<ZohoId> = sets
+            .iter()
+            .flatten()
+            .copied()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
         for (territory, user) in tx.memberships_in(&all).await? {
-            *out.entry(user).or_default() += sets.iter().filter(|set| set.contains(&territory)).count() as i64;
+            *out.entry(user).or_default() +=
+                sets.iter().filter(|set| set.contains(&territory)).count() as i64;
         }
     }
     for source in pick(SourceKind::Groups) {
@@ -224,7 +256,10 @@ pub async fn recompute(tx: &mut dyn OrgTx, group: ZohoId) -> Result<()> {
 }
 
 /// Recomputes several groups.
-pub async fn recompute_all(tx: &mut dyn OrgTx, groups: impl IntoIterator<Item = ZohoId>) -> Result<()> {
+pub async fn recompute_all(
+    tx: &mut dyn OrgTx,
+    groups: impl IntoIterator<Item = ZohoId>,
+) -> Result<()> {
     let unique: HashSet<ZohoId> = groups.into_iter().collect();
     for group in unique {
         recompute(tx, group).await?;
@@ -264,8 +299,17 @@ pub async fn territory_chain(tx: &mut dyn OrgTx, territory: ZohoId) -> Result<Ve
 
 /// Removes every source naming `id` of `kind` from the groups that have one;
 /// returns those groups (to recompute once the change is done).
-pub async fn drop_sources_naming(tx: &mut dyn OrgTx, kind: SourceKind, id: ZohoId) -> Result<Vec<ZohoId>> {
-    let groups: Vec<ZohoId> = tx.groups_with_sources(kind, &[id]).await?.into_iter().map(|(g, _)| g).collect();
+pub async fn drop_sources_naming(
+    tx: &mut dyn OrgTx,
+    kind: SourceKind,
+    id: ZohoId,
+) -> Result<Vec<ZohoId>> {
+    let groups: Vec<ZohoId> = tx
+        .groups_with_sources(kind, &[id])
+        .await?
+        .into_iter()
+        .map(|(g, _)| g)
+        .collect();
     for group in &groups {
         let kept: Vec<Source> = tx
             .sources_of(*group)
@@ -287,18 +331,29 @@ fn duplicate_name(path: &str) -> Error {
 
 /// Checks every source names something that exists (users: not deleted) and
 /// that no group source closes a cycle through `group`.
-async fn check_sources(tx: &mut dyn OrgTx, group: Option<ZohoId>, sources: &[Source], path: &str) -> Result<()> {
+async fn check_sources(
+    tx: &mut dyn OrgTx,
+    group: Option<ZohoId>,
+    sources: &[Source],
+    path: &str,
+) -> Result<()> {
     let mut edges: Option<Vec<(ZohoId, ZohoId)>> = None;
     for (i, source) in sources.iter().enumerate() {
         let at = format!("{path}.sources[{i}].source");
         let exists = match source.kind {
-            SourceKind::Users => tx.user(source.id).await?.is_some_and(|u| u.status != UserStatus::Deleted),
+            SourceKind::Users => tx
+                .user(source.id)
+                .await?
+                .is_some_and(|u| u.status != UserStatus::Deleted),
             SourceKind::Roles => tx.role(source.id).await?.is_some(),
             SourceKind::Territories => tx.territory(source.id).await?.is_some(),
             SourceKind::Groups => tx.group(source.id).await?.is_some(),
         };
         if !exists {
-            return Err(Error::invalid_field(at, format!("no {} with this id", source.kind.as_str())));
+            return Err(Error::invalid_field(
+                at,
+                format!("no {} with this id", source.kind.as_str()),
+            ));
         }
         if let (SourceKind::Groups, Some(me)) = (source.kind, group) {
             if edges.is_none() {
@@ -322,14 +377,24 @@ fn reaches(edges: &[(ZohoId, ZohoId)], from: ZohoId, target: ZohoId) -> bool {
             return true;
         }
         if seen.insert(node) {
-            stack.extend(edges.iter().filter(|(parent, _)| *parent == node).map(|(_, child)| *child));
+            stack.extend(
+                edges
+                    .iter()
+                    .filter(|(parent, _)| *parent == node)
+                    .map(|(_, child)| *child),
+            );
         }
     }
     false
 }
 
 /// `POST /settings/user_groups` (one item at `path`). Returns the new id.
-pub async fn create(store: &dyn Store, principal: &Principal, new: NewGroup, path: &str) -> Result<ZohoId> {
+pub async fn create(
+    store: &dyn Store,
+    principal: &Principal,
+    new: NewGroup,
+    path: &str,
+) -> Result<ZohoId> {
     principal.require_admin(MANAGE_GROUPS)?;
     let mut tx = store.begin(principal.org).await?;
     if tx.group_id_by_name(&new.name).await?.is_some() {
@@ -367,7 +432,11 @@ pub async fn update(
     let mut tx = store.begin(principal.org).await?;
     let mut group = tx.group(id).await?.ok_or_else(missing)?;
     if let Some(name) = patch.name {
-        if tx.group_id_by_name(&name).await?.is_some_and(|other| other != id) {
+        if tx
+            .group_id_by_name(&name)
+            .await?
+            .is_some_and(|other| other != id)
+        {
             return Err(duplicate_name(path));
         }
         group.name = name;
@@ -419,7 +488,11 @@ mod tests {
     fn coverage_rule() {
         let id = ZohoId;
         let chain = [id(5), id(4), id(1)];
-        let s = |source, subordinates| Source { kind: SourceKind::Roles, id: id(source), subordinates };
+        let s = |source, subordinates| Source {
+            kind: SourceKind::Roles,
+            id: id(source),
+            subordinates,
+        };
         assert!(covers(&s(5, false), &chain));
         assert!(covers(&s(1, true), &chain));
         assert!(!covers(&s(1, false), &chain));

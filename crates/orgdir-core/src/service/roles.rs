@@ -76,7 +76,10 @@ pub async fn update(
     let before = tx.role(id).await?.ok_or_else(missing)?;
     let mut after = before.clone();
     let mut moved_from: Option<Vec<ZohoId>> = None;
-    if let Some(parent) = patch.reporting_to.filter(|p| Some(*p) != before.reporting_to) {
+    if let Some(parent) = patch
+        .reporting_to
+        .filter(|p| Some(*p) != before.reporting_to)
+    {
         if before.reporting_to.is_none() {
             return Err(not_allowed(
                 "the root role cannot report to another role",
@@ -111,7 +114,9 @@ pub async fn update(
     tx.update_role(&after).await?;
     if let Some(old_chain) = moved_from {
         let new_chain = groups::role_chain(tx.as_mut(), id).await?;
-        let touched = groups::groups_touched_by_move(tx.as_mut(), SourceKind::Roles, &old_chain, &new_chain).await?;
+        let touched =
+            groups::groups_touched_by_move(tx.as_mut(), SourceKind::Roles, &old_chain, &new_chain)
+                .await?;
         groups::recompute_all(tx.as_mut(), touched).await?;
     }
     tx.commit().await
@@ -154,7 +159,8 @@ pub async fn delete(
         child.modified_at = now;
         tx.update_role(&child).await?;
     }
-    tx.reassign_role(id, transfer_to, now, principal.user_id).await?;
+    tx.reassign_role(id, transfer_to, now, principal.user_id)
+        .await?;
     tx.delete_role(id).await?;
     groups::recompute_all(tx.as_mut(), touched).await?;
     tx.commit().await

@@ -66,7 +66,11 @@ pub async fn add_member_counted(tx: &mut dyn OrgTx, territory: ZohoId, user: Zoh
 }
 
 /// Disassociates a user, keeping the territory's count and the groups exact.
-pub async fn remove_member_counted(tx: &mut dyn OrgTx, territory: ZohoId, user: ZohoId) -> Result<()> {
+pub async fn remove_member_counted(
+    tx: &mut dyn OrgTx,
+    territory: ZohoId,
+    user: ZohoId,
+) -> Result<()> {
     tx.remove_member(territory, user).await?;
     super::groups::on_territory_membership(tx, territory, user, -1).await
 }
@@ -134,7 +138,10 @@ pub async fn update(
     let before = tx.territory(id).await?.ok_or_else(missing)?;
     let mut after = before.clone();
     let mut moved_from: Option<Vec<ZohoId>> = None;
-    if let Some(parent) = patch.reporting_to.filter(|p| Some(*p) != before.reporting_to) {
+    if let Some(parent) = patch
+        .reporting_to
+        .filter(|p| Some(*p) != before.reporting_to)
+    {
         if before.is_root() {
             return Err(not_allowed("the root territory cannot be moved", id));
         }
@@ -178,7 +185,13 @@ pub async fn update(
     tx.update_territory(&after).await?;
     if let Some(old_chain) = moved_from {
         let new_chain = groups::territory_chain(tx.as_mut(), id).await?;
-        let touched = groups::groups_touched_by_move(tx.as_mut(), SourceKind::Territories, &old_chain, &new_chain).await?;
+        let touched = groups::groups_touched_by_move(
+            tx.as_mut(),
+            SourceKind::Territories,
+            &old_chain,
+            &new_chain,
+        )
+        .await?;
         groups::recompute_all(tx.as_mut(), touched).await?;
     }
     tx.commit().await

@@ -45,7 +45,13 @@ pub async fn update_counted(tx: &mut dyn OrgTx, before: &User, after: &User) -> 
     if was_live && !is_live {
         super::groups::on_user_deleted(tx, after.id).await?;
     } else if was_live && is_live && before.role_id != after.role_id {
-        super::groups::on_users_role_changed(tx, &[after.id], Some(before.role_id), Some(after.role_id)).await?;
+        super::groups::on_users_role_changed(
+            tx,
+            &[after.id],
+            Some(before.role_id),
+            Some(after.role_id),
+        )
+        .await?;
     }
     Ok(())
 }

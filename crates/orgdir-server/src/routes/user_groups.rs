@@ -3,7 +3,9 @@
 
 use super::{body_items, item_results, path_id, single_item};
 use crate::error::{json_response, no_content, ApiError};
-use crate::extract::{Authed, GroupsCreate, GroupsDelete, GroupsRead, GroupsUpdate, JsonBody, Params};
+use crate::extract::{
+    Authed, GroupsCreate, GroupsDelete, GroupsRead, GroupsUpdate, JsonBody, Params,
+};
 use crate::routes::users::id_in_item;
 use crate::{views, AppState};
 use axum::extract::{Path, State};
@@ -16,7 +18,9 @@ use orgdir_core::paging::Page;
 use orgdir_core::service::groups as service;
 use orgdir_core::users::UserStatus;
 use orgdir_core::{Error, OrgId, Result, ZohoId};
-use orgdir_types::groups::{GroupUsersCount, GroupUsersCountPage, SourcesCountBody, SourcesPage, UserGroupsPage};
+use orgdir_types::groups::{
+    GroupUsersCount, GroupUsersCountPage, SourcesCountBody, SourcesPage, UserGroupsPage,
+};
 use orgdir_types::Reference;
 use serde_json::json;
 
@@ -25,10 +29,19 @@ pub fn routes() -> Router<AppState> {
     let base = "/crm/{version}/settings/user_groups";
     Router::new()
         .route(base, get(list).post(create).put(update_in_body))
-        .route(&format!("{base}/actions/associated_users_count"), get(associated_users_count))
-        .route(&format!("{base}/{{id}}"), get(get_one).put(update_one).delete(delete_one))
+        .route(
+            &format!("{base}/actions/associated_users_count"),
+            get(associated_users_count),
+        )
+        .route(
+            &format!("{base}/{{id}}"),
+            get(get_one).put(update_one).delete(delete_one),
+        )
         .route(&format!("{base}/{{id}}/sources"), get(sources))
-        .route(&format!("{base}/{{id}}/actions/sources_count"), get(sources_count))
+        .route(
+            &format!("{base}/{{id}}/actions/sources_count"),
+            get(sources_count),
+        )
 }
 
 /// Segment of the group id in `settings/user_groups/{id}`.
@@ -43,13 +56,21 @@ fn filter(params: &Params) -> Result<Option<Filter>> {
 }
 
 /// The group named in the URL, or `INVALID_DATA` on its segment.
-async fn existing_group(state: &AppState, org: OrgId, id: &str) -> Result<orgdir_core::groups::GroupDetails> {
+async fn existing_group(
+    state: &AppState,
+    org: OrgId,
+    id: &str,
+) -> Result<orgdir_core::groups::GroupDetails> {
     let id = path_id(id, GROUP_SEGMENT)?;
     state.store.group(org, id).await?.ok_or_else(unknown_group)
 }
 
 /// `GET /settings/user_groups?include=sources_count&page=&per_page=&filters=`
-async fn list(auth: Authed<GroupsRead>, params: Params, State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn list(
+    auth: Authed<GroupsRead>,
+    params: Params,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
     let page = Page::parse(params.get("page"), params.get("per_page"), 200)?;
     let filter = filter(&params)?;
     let with_count = params
@@ -75,7 +96,10 @@ async fn list(auth: Authed<GroupsRead>, params: Params, State(state): State<AppS
         };
         user_groups.push(views::group(&org, details, sources, count));
     }
-    Ok(json_response(StatusCode::OK, &UserGroupsPage { user_groups, info }))
+    Ok(json_response(
+        StatusCode::OK,
+        &UserGroupsPage { user_groups, info },
+    ))
 }
 
 /// `GET /settings/user_groups/{id}`
@@ -90,7 +114,10 @@ async fn get_one(
     let sources = state.store.group_sources(org.id, group_id).await?;
     let count = state.store.sources_count(org.id, group_id).await?;
     let group = views::group(&org, details, sources, Some(count));
-    Ok(json_response(StatusCode::OK, &json!({ "user_groups": [group] })))
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "user_groups": [group] }),
+    ))
 }
 
 /// `GET /settings/user_groups/{id}/sources?type=&user_type=`
@@ -103,14 +130,24 @@ async fn sources(
     let page = Page::parse(params.get("page"), params.get("per_page"), 200)?;
     let kind = params
         .get("type")
-        .map(|t| SourceKind::parse(t).ok_or_else(|| Error::invalid_param("type", "type must be users, roles, territories or groups")))
+        .map(|t| {
+            SourceKind::parse(t).ok_or_else(|| {
+                Error::invalid_param("type", "type must be users, roles, territories or groups")
+            })
+        })
         .transpose()?;
     let user_type = match params.get("user_type") {
         None => None,
         Some("active") => Some(UserStatus::Active),
         Some("inactive") => Some(UserStatus::Disabled),
         Some("deleted") => Some(UserStatus::Deleted),
-        Some(_) => return Err(Error::invalid_param("user_type", "user_type must be active, inactive or deleted").into()),
+        Some(_) => {
+            return Err(Error::invalid_param(
+                "user_type",
+                "user_type must be active, inactive or deleted",
+            )
+            .into())
+        }
     };
     let org = auth.principal.org;
     let details = existing_group(&state, org, &id).await?;
@@ -118,14 +155,21 @@ async fn sources(
     let chosen: Vec<_> = all
         .into_iter()
         .filter(|s| kind.is_none_or(|k| s.source.kind == k))
-        .filter(|s| user_type.is_none_or(|status| s.source.kind == SourceKind::Users && s.user_status == Some(status)))
+        .filter(|s| {
+            user_type.is_none_or(|status| {
+                s.source.kind == SourceKind::Users && s.user_status == Some(status)
+            })
+        })
         .collect();
     let (rows, info) = page.slice(&chosen);
     if rows.is_empty() {
         return Ok(no_content());
     }
     let sources = rows.into_iter().map(views::group_source).collect();
-    Ok(json_response(StatusCode::OK, &SourcesPage { sources, info }))
+    Ok(json_response(
+        StatusCode::OK,
+        &SourcesPage { sources, info },
+    ))
 }
 
 /// `GET /settings/user_groups/{id}/actions/sources_count` (SPEC 4.2).
@@ -154,7 +198,12 @@ async fn associated_users_count(
     let filter = filter(&params)?;
     let rows = state
         .store
-        .groups(auth.principal.org, filter.as_ref(), page.offset(), page.fetch_limit())
+        .groups(
+            auth.principal.org,
+            filter.as_ref(),
+            page.offset(),
+            page.fetch_limit(),
+        )
         .await?;
     let (rows, info) = page.finish(rows);
     if rows.is_empty() {
@@ -195,7 +244,12 @@ async fn create(
         };
         results.push(result);
     }
-    item_results("user_groups", results, "User group added", StatusCode::CREATED)
+    item_results(
+        "user_groups",
+        results,
+        "User group added",
+        StatusCode::CREATED,
+    )
 }
 
 /// `PUT /settings/user_groups` with ids inside the items.
@@ -212,7 +266,15 @@ async fn update_in_body(
             let (id, id_path) = id_in_item(item, &path)?;
             let patch = GroupPatch::from_json(item, &path)?;
             let missing = move || Error::invalid_field(id_path, "the id given seems to be invalid");
-            service::update(state.store.as_ref(), &auth.principal, id, patch, &path, missing).await?;
+            service::update(
+                state.store.as_ref(),
+                &auth.principal,
+                id,
+                patch,
+                &path,
+                missing,
+            )
+            .await?;
             Ok::<ZohoId, Error>(id)
         }
         .await;
@@ -231,15 +293,33 @@ async fn update_one(
     let id = path_id(&id, GROUP_SEGMENT)?;
     let item = single_item(&body, "user_groups")?;
     let result = match GroupPatch::from_json(item, "$.user_groups[0]") {
-        Ok(patch) => service::update(state.store.as_ref(), &auth.principal, id, patch, "$.user_groups[0]", unknown_group)
-            .await
-            .map(|()| id),
+        Ok(patch) => service::update(
+            state.store.as_ref(),
+            &auth.principal,
+            id,
+            patch,
+            "$.user_groups[0]",
+            unknown_group,
+        )
+        .await
+        .map(|()| id),
         Err(e) => Err(e),
     };
-    if let Err(e @ Error::InvalidData { details: orgdir_core::Details::ResourcePathIndex(_), .. }) = result {
+    if let Err(
+        e @ Error::InvalidData {
+            details: orgdir_core::Details::ResourcePathIndex(_),
+            ..
+        },
+    ) = result
+    {
         return Err(e.into());
     }
-    item_results("user_groups", vec![result], "User group updated", StatusCode::OK)
+    item_results(
+        "user_groups",
+        vec![result],
+        "User group updated",
+        StatusCode::OK,
+    )
 }
 
 /// `DELETE /settings/user_groups/{id}`
@@ -250,5 +330,10 @@ async fn delete_one(
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, GROUP_SEGMENT)?;
     service::delete(state.store.as_ref(), &auth.principal, id, unknown_group).await?;
-    item_results("user_groups", vec![Ok(id)], "User group deleted", StatusCode::OK)
+    item_results(
+        "user_groups",
+        vec![Ok(id)],
+        "User group deleted",
+        StatusCode::OK,
+    )
 }

@@ -1,0 +1,301 @@
+//! Issue 4's story on SQLite and PostgreSQL: a group's associated users
+//! follow roles (with subordinates), territories, nesting, deactivation and
+//! deletion; cycles and malformed filters are refused.
+
+use orgdir_testkit::fixtures::UserBuilder;
+use orgdir_testkit::{assert_counts_exact, storage_test, TestApp};
+use orgdir_types::ErrorCode;
+use reqwest::Method;
+use serde_json::json;
+
+async fn count(app: &TestApp, group: &str) -> u64 {
+    app.client
+        .group_count(group)
+        .await
+        .expect("count")
+        .expect("group row")
+}
+
+async fn story(app: TestApp) {
+    let dir = app.directory().await;
+    let root = app
+        .client
+        .list_territories(None, None)
+        .await
+        .expect("t")
+        .expect("root")
+        .territories[0]
+        .id
+        .clone();
+    let sales = app
+        .client
+        .create_role(json!({"name":"Sales","reporting_to": dir.root_role}))
+        .await
+        .expect("role");
+    let reps = app
+        .client
+        .create_role(json!({"name":"Reps","reporting_to": sales}))
+        .await
+        .expect("role");
+    let west = app
+        .client
+        .create_territory(json!({"name":"West","reporting_to": root}))
+        .await
+        .expect("t");
+
+    let ana = UserBuilder::new("ana@example.com")
+        .role(&sales)
+        .create(&app)
+        .await;
+    let bo = UserBuilder::new("bo@example.com")
+        .role(&reps)
+        .create(&app)
+        .await;
+    let cy = UserBuilder::new("cy@example.com").create(&app).await; // root role: not in Sales
+    app.client
+        .associate_territory_users(&west, &[&bo, &cy])
+        .await
+        .expect("associate");
+
+    // Role with subordinates ∪ territory: ana, bo (both ways), cy — each once.
+    let group = app
+        .client
+        .create_group(json!({"name":"Team","sources":[
+            {"type":"roles","source":{"id": sales},"subordinates":true},
+            {"type":"territories","source":{"id": west},"sub_territories":false}]}))
+        .await
+        .expect("group");
+    assert_eq!(count(&app, &group).await, 3);
+
+    // Moving bo out of the role keeps them (the territory still holds them); ana leaves.
+    app.client
+        .update_user(&bo, json!({"role": dir.root_role}))
+        .await
+        .expect("move bo");
+    assert_eq!(count(&app, &group).await, 3);
+    app.client
+        .update_user(&ana, json!({"role": dir.root_role}))
+        .await
+        .expect("move ana");
+    assert_eq!(count(&app, &group).await, 2);
+    app.client
+        .update_user(&ana, json!({"role": {"id": reps}}))
+        .await
+        .expect("ana back, below Sales");
+    assert_eq!(count(&app, &group).await, 3);
+
+    // A group nesting it counts the same users.
+    let outer = app
+        .client
+        .create_group(json!({"name":"Outer","sources":[{"type":"groups","source": group}]}))
+        .await
+        .expect("outer");
+    assert_eq!(count(&app, &outer).await, 3);
+
+    // Deactivating keeps the count, deleting lowers it (in both groups).
+    app.client
+        .set_user_status(&cy, "inactive")
+        .await
+        .expect("deactivate");
+    assert_eq!(
+        (count(&app, &group).await, count(&app, &outer).await),
+        (3, 3)
+    );
+    app.client.delete_user(&cy).await.expect("delete");
+    assert_eq!(
+        (count(&app, &group).await, count(&app, &outer).await),
+        (2, 2)
+    );
+
+    // A cycle is refused and changes nothing.
+    let cycle = app
+        .client
+        .update_group(
+            &group,
+            json!({"sources":[{"type":"groups","source": outer}]}),
+        )
+        .await
+        .expect_err("cycle");
+    assert_eq!(cycle.code(), Some(ErrorCode::InvalidData));
+    match &cycle {
+        orgdir_client::ClientError::Api { body, .. } => {
+            assert_eq!(
+                body.details["json_path"],
+                "$.user_groups[0].sources[0].source"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    let self_cycle = app
+        .client
+        .update_group(
+            &group,
+            json!({"sources":[{"type":"groups","source": group}]}),
+        )
+        .await
+        .expect_err("self");
+    assert_eq!(self_cycle.code(), Some(ErrorCode::InvalidData));
+    assert_eq!(count(&app, &group).await, 2);
+
+    // Moving a role in the tree moves its users in and out of groups.
+    let only_sales = app
+        .client
+        .create_group(json!({"name":"Sales tree","sources":[{"type":"roles","source": sales,"subordinates":true}]}))
+        .await
+        .expect("group");
+    assert_eq!(count(&app, &only_sales).await, 1, "ana (Reps)");
+    let ops = app
+        .client
+        .create_role(json!({"name":"Ops","reporting_to": dir.root_role}))
+        .await
+        .expect("role");
+    app.client
+        .update_role(&reps, json!({"reporting_to": ops}))
+        .await
+        .expect("move Reps under Ops");
+    assert_eq!(count(&app, &only_sales).await, 0);
+    assert_eq!(count(&app, &group).await, 1, "bo stays through West");
+    app.client
+        .update_role(&reps, json!({"reporting_to": sales}))
+        .await
+        .expect("back");
+    assert_eq!(count(&app, &only_sales).await, 1);
+
+    // Sources count: one element, every key, users split by status.
+    let dee = UserBuilder::new("dee@example.com").create(&app).await;
+    let eve = UserBuilder::new("eve@example.com").create(&app).await;
+    let direct = app
+        .client
+        .create_group(json!({"name":"Direct","sources":[
+            {"type":"users","source": dee},{"type":"users","source": eve},{"type":"roles","source": ops}]}))
+        .await
+        .expect("group");
+    app.client
+        .set_user_status(&dee, "inactive")
+        .await
+        .expect("deactivate");
+    app.client.delete_user(&eve).await.expect("delete");
+    let sc = app
+        .client
+        .sources_count(&direct)
+        .await
+        .expect("sources count");
+    assert_eq!((sc.roles, sc.territories, sc.groups), (1, 0, 0));
+    assert_eq!(
+        (sc.users.active, sc.users.inactive, sc.users.deleted),
+        (0, 1, 1)
+    );
+    assert_eq!(
+        count(&app, &direct).await,
+        1,
+        "dee (disabled) counts, eve (deleted) does not"
+    );
+    let deleted_source = app
+        .client
+        .create_group(json!({"name":"Ghosts","sources":[{"type":"users","source": eve}]}))
+        .await
+        .expect_err("deleted users cannot be added");
+    assert_eq!(deleted_source.code(), Some(ErrorCode::InvalidData));
+
+    // Bad group ids on the sources count.
+    for bad in ["123", "abc"] {
+        let raw = app
+            .client
+            .raw(
+                Method::GET,
+                &format!("/crm/v8/settings/user_groups/{bad}/actions/sources_count"),
+                None,
+            )
+            .await
+            .expect("response");
+        assert_eq!(raw.status.as_u16(), 400);
+        assert_eq!(
+            raw.json(),
+            json!({"code":"INVALID_DATA","details":{"resource_path_index":2},
+            "message":"the id given seems to be invalid","status":"error"})
+        );
+    }
+
+    // Filters: matches, 204 on no match, 400 on malformed.
+    let hit = app
+        .client
+        .group_users_count(
+            Some(&json!({"field":{"api_name":"name"},"comparator":"starts_with","value":"team"})),
+            None,
+            None,
+        )
+        .await
+        .expect("filter")
+        .expect("a match");
+    assert_eq!(hit.associated_users_count.len(), 1);
+    assert_eq!(hit.associated_users_count[0].user_group.id, group);
+    let none = app
+        .client
+        .group_users_count(
+            Some(&json!({"field":{"api_name":"description"},"comparator":"equal","value":"zzz"})),
+            None,
+            None,
+        )
+        .await
+        .expect("filter");
+    assert!(none.is_none(), "204");
+    for bad in ["%7Bnot-json", "%7B%7D", "%5B%5D"] {
+        let raw = app
+            .client
+            .raw(
+                Method::GET,
+                &format!(
+                    "/crm/v8/settings/user_groups/actions/associated_users_count?filters={bad}"
+                ),
+                None,
+            )
+            .await
+            .expect("response");
+        assert_eq!(raw.status.as_u16(), 400);
+        assert_eq!(raw.json()["details"], json!({"param_name":"filters"}));
+    }
+
+    // Deleting a group drops it from the groups nesting it.
+    app.client.delete_group(&group).await.expect("delete");
+    assert_eq!(count(&app, &outer).await, 0);
+    assert_counts_exact(app.store.as_ref(), app.org.org.id).await;
+}
+storage_test!(group_membership_follows_writes, story);
+
+async fn paging(app: TestApp) {
+    for i in 0..5 {
+        app.client
+            .create_group(json!({"name": format!("G{i}"),"sources":[{"type":"users","source": app.org.admin_user_id.to_string()}]}))
+            .await
+            .expect("group");
+    }
+    let page = app
+        .client
+        .group_users_count(None, Some(2), Some(2))
+        .await
+        .expect("page")
+        .expect("rows");
+    let names: Vec<&str> = page
+        .associated_users_count
+        .iter()
+        .map(|r| r.user_group.name.as_str())
+        .collect();
+    assert_eq!(names, ["G2", "G3"], "by creation");
+    assert!(page.info.more_records);
+    assert!(page.associated_users_count.iter().all(|r| r.count == 1));
+    assert!(
+        app.client
+            .group_users_count(None, Some(4), Some(2))
+            .await
+            .expect("page")
+            .is_none(),
+        "past the end: 204"
+    );
+    let dup = app
+        .client
+        .create_group(json!({"name":"g0","sources":[{"type":"users","source": app.org.admin_user_id.to_string()}]}))
+        .await
+        .expect_err("name taken, case-insensitive");
+    assert_eq!(dup.code(), Some(ErrorCode::DuplicateData));
+}
+storage_test!(group_paging_and_names, paging);
