@@ -1044,7 +1044,7 @@ macro_rules! sql_store {
             async fn territory_id_by_name(&mut self, name: &str) -> Result<Option<ZohoId>> {
                 let id: Option<i64> = sqlx::query_scalar("SELECT id FROM territories WHERE org_id = $1 AND name_key = $2")
                     .bind(self.org.id.0)
-                    .bind(name.trim().to_lowercase())
+                    .bind(name.to_lowercase())
                     .fetch_optional(&mut *self.tx)
                     .await
                     .map_err(db_error)?;
@@ -1070,7 +1070,7 @@ macro_rules! sql_store {
                 .bind(self.org.id.0)
                 .bind(t.id.0)
                 .bind(&t.name)
-                .bind(t.name.trim().to_lowercase())
+                .bind(t.name.to_lowercase())
                 .bind(&t.api_name)
                 .bind(&t.description)
                 .bind(t.manager.map(|id| id.0))
@@ -1101,7 +1101,7 @@ macro_rules! sql_store {
                 .bind(self.org.id.0)
                 .bind(t.id.0)
                 .bind(&t.name)
-                .bind(t.name.trim().to_lowercase())
+                .bind(t.name.to_lowercase())
                 .bind(&t.api_name)
                 .bind(&t.description)
                 .bind(t.manager.map(|id| id.0))
@@ -1316,7 +1316,7 @@ macro_rules! sql_store {
             async fn group_id_by_name(&mut self, name: &str) -> Result<Option<ZohoId>> {
                 let id: Option<i64> = sqlx::query_scalar("SELECT id FROM user_groups WHERE org_id = $1 AND name_key = $2")
                     .bind(self.org.id.0)
-                    .bind(name.trim().to_lowercase())
+                    .bind(name.to_lowercase())
                     .fetch_optional(&mut *self.tx)
                     .await
                     .map_err(db_error)?;
@@ -1331,7 +1331,7 @@ macro_rules! sql_store {
                 .bind(self.org.id.0)
                 .bind(g.id.0)
                 .bind(&g.name)
-                .bind(g.name.trim().to_lowercase())
+                .bind(g.name.to_lowercase())
                 .bind(&g.description)
                 .bind(g.description.as_deref().unwrap_or_default().to_lowercase())
                 .bind(g.created_at)
@@ -1357,7 +1357,7 @@ macro_rules! sql_store {
                 .bind(self.org.id.0)
                 .bind(g.id.0)
                 .bind(&g.name)
-                .bind(g.name.trim().to_lowercase())
+                .bind(g.name.to_lowercase())
                 .bind(&g.description)
                 .bind(g.description.as_deref().unwrap_or_default().to_lowercase())
                 .bind(g.modified_at)

@@ -200,6 +200,11 @@ fn endpoints() -> Vec<Endpoint> {
         // Deletions last: they remove what the others use.
         e(
             Method::DELETE,
+            "/crm/v8/settings/user_groups/{group}",
+            &["ZohoCRM.settings.user_groups.DELETE"],
+        ),
+        e(
+            Method::DELETE,
             "/crm/v8/settings/roles/{role}?transfer_to_id={root_role}",
             &["ZohoCRM.settings.roles.DELETE"],
         ),
@@ -222,6 +227,7 @@ fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
+const GROUPS_READ: &[&str] = &["ZohoCRM.settings.user_groups.READ"];
 const TERRITORY_USERS_READ: &[&str] = &["ZohoCRM.settings.territories.READ", "ZohoCRM.users.READ"];
 const TERRITORY_USERS_UPDATE: &[&str] = &[
     "ZohoCRM.settings.territories.UPDATE",
@@ -267,6 +273,11 @@ async fn every_endpoint_checks_its_scopes() {
         .create_role(json!({"name":"Victim","reporting_to": dir.root_role}))
         .await
         .expect("role");
+    let group = app
+        .client
+        .create_group(json!({"name":"Victim","sources":[{"type":"users","source": user}]}))
+        .await
+        .expect("group");
     let unrelated = app.token(UNRELATED).await;
     let mut checked = 0;
     for endpoint in endpoints() {
@@ -274,6 +285,7 @@ async fn every_endpoint_checks_its_scopes() {
             .path
             .replace("{user}", &user)
             .replace("{territory}", &territory)
+            .replace("{group}", &group)
             .replace("{root_role}", &dir.root_role)
             .replace("{role}", &role)
             .replace("{profile}", &dir.standard_profile);

@@ -162,3 +162,38 @@ async fn directory_shapes() {
     .await;
     assert_json_snapshot!("territory_associate_partial", write);
 }
+
+#[tokio::test]
+async fn user_group_shapes() {
+    let app = TestApp::spawn_document(
+        Backend::Sqlite,
+        &orgdir_testkit::fixtures::document("user-groups/org.json"),
+    )
+    .await
+    .expect("app");
+    let support = "3652397000009952001";
+    for (name, path) in [
+        (
+            "groups_list",
+            "/crm/v8/settings/user_groups?include=sources_count&per_page=1".to_owned(),
+        ),
+        (
+            "group_get",
+            format!("/crm/v8/settings/user_groups/{support}"),
+        ),
+        (
+            "group_sources_users",
+            format!("/crm/v8/settings/user_groups/{support}/sources?type=users&user_type=active"),
+        ),
+        (
+            "group_users_count",
+            "/crm/v8/settings/user_groups/actions/associated_users_count".to_owned(),
+        ),
+        (
+            "group_filter_error",
+            "/crm/v8/settings/user_groups/actions/associated_users_count?filters=%7B".to_owned(),
+        ),
+    ] {
+        assert_json_snapshot!(name, call(&app, Method::GET, &path, None).await);
+    }
+}

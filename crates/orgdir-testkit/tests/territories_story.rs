@@ -323,6 +323,8 @@ async fn snapshot(
         "/crm/v8/__features",
         "/crm/v8/__features/user_licenses",
         "/crm/v8/org",
+        "/crm/v8/settings/user_groups?include=sources_count",
+        "/crm/v8/settings/user_groups/actions/associated_users_count",
     ]
     .iter()
     .map(|s| s.to_string())
