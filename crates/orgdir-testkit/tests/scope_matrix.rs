@@ -197,6 +197,45 @@ fn endpoints() -> Vec<Endpoint> {
             &["ZohoCRM.features.READ"],
         ),
         e(Method::GET, "/crm/v8/org", &["ZohoCRM.org.READ"]),
+        e(Method::GET, "/crm/v8/settings/user_groups", GROUPS_READ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/user_groups/{group}",
+            GROUPS_READ,
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/user_groups/{group}/sources",
+            GROUPS_READ,
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/user_groups/{group}/actions/sources_count",
+            GROUPS_READ,
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/user_groups/actions/associated_users_count",
+            GROUPS_READ,
+        ),
+        Endpoint {
+            method: Method::POST,
+            path: "/crm/v8/settings/user_groups",
+            scopes: &["ZohoCRM.settings.user_groups.CREATE"],
+            body: Some(|| json!({"user_groups":[{"name":"x"}]})),
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/settings/user_groups",
+            scopes: &["ZohoCRM.settings.user_groups.UPDATE"],
+            body: Some(|| json!({"user_groups":[{"name":"x"}]})),
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/settings/user_groups/{group}",
+            scopes: &["ZohoCRM.settings.user_groups.UPDATE"],
+            body: Some(|| json!({"user_groups":[{"description":"x"}]})),
+        },
         // Deletions last: they remove what the others use.
         e(
             Method::DELETE,
