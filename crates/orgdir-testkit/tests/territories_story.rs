@@ -352,7 +352,13 @@ async fn snapshot(
 }
 
 async fn export_import(app: TestApp) {
-    let doc = document("seed-003/org.json");
+    for fixture in ["seed-003/org.json", "user-groups/org.json"] {
+        round_trip(&app, fixture).await;
+    }
+}
+
+async fn round_trip(app: &TestApp, fixture: &str) {
+    let doc = document(fixture);
     let source = TestApp::spawn_document(app.db.backend, &doc)
         .await
         .expect("source");
