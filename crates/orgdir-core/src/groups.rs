@@ -386,22 +386,40 @@ pub struct DirectorySnapshot {
     pub sources: Vec<(ZohoId, Source)>,
 }
 
+/// A tree (roles or territories) indexed by parent, for subtree queries.
+#[derive(Debug, Clone, Default)]
+pub struct Forest {
+    children: HashMap<ZohoId, Vec<ZohoId>>,
+}
+
+impl Forest {
+    /// Indexes (node, parent) pairs.
+    pub fn new(edges: &[(ZohoId, Option<ZohoId>)]) -> Self {
+        let mut children: HashMap<ZohoId, Vec<ZohoId>> = HashMap::new();
+        for (node, parent) in edges {
+            if let Some(p) = parent {
+                children.entry(*p).or_default().push(*node);
+            }
+        }
+        Self { children }
+    }
+
+    /// `root` and every node below it.
+    pub fn subtree(&self, root: ZohoId) -> HashSet<ZohoId> {
+        let mut out = HashSet::new();
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            if out.insert(node) {
+                stack.extend(self.children.get(&node).into_iter().flatten().copied());
+            }
+        }
+        out
+    }
+}
+
 /// `root` and every node below it in a forest given as (node, parent).
 pub fn subtree(edges: &[(ZohoId, Option<ZohoId>)], root: ZohoId) -> HashSet<ZohoId> {
-    let mut children: HashMap<ZohoId, Vec<ZohoId>> = HashMap::new();
-    for (node, parent) in edges {
-        if let Some(p) = parent {
-            children.entry(*p).or_default().push(*node);
-        }
-    }
-    let mut out = HashSet::new();
-    let mut stack = vec![root];
-    while let Some(node) = stack.pop() {
-        if out.insert(node) {
-            stack.extend(children.get(&node).into_iter().flatten().copied());
-        }
-    }
-    out
+    Forest::new(edges).subtree(root)
 }
 
 /// The associated users of every group, computed from the definition alone

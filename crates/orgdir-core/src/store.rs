@@ -227,19 +227,16 @@ pub trait OrgTx: Send {
     ) -> Result<Vec<(ZohoId, Source)>>;
     /// Every (group, nested group) pair.
     async fn group_edges(&mut self) -> Result<Vec<(ZohoId, ZohoId)>>;
-    /// A group's reason counts per member, for `users` (or all members).
-    async fn member_reasons(
+    /// A group's members with their reason counts.
+    async fn member_reasons(&mut self, group: ZohoId) -> Result<Vec<(ZohoId, i64)>>;
+    /// Adds reason deltas to members (new members start at 0), removes those
+    /// left with none, moves the group's member count, and returns each
+    /// user's count after the change.
+    async fn add_member_reasons(
         &mut self,
         group: ZohoId,
-        users: Option<&[ZohoId]>,
+        deltas: &[(ZohoId, i64)],
     ) -> Result<Vec<(ZohoId, i64)>>;
-    /// Writes reason counts (0 removes the member) and moves the group's member count by `delta`.
-    async fn write_member_reasons(
-        &mut self,
-        group: ZohoId,
-        reasons: &[(ZohoId, i64)],
-        delta: i64,
-    ) -> Result<()>;
     /// Removes a user from every group; returns the groups it was in.
     async fn remove_user_from_groups(&mut self, user: ZohoId) -> Result<Vec<ZohoId>>;
 

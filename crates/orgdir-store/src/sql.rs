@@ -107,6 +107,7 @@ macro_rules! sql_store {
         use orgdir_core::users::{User, UserBucket, UserCounts, UserDetails, UserStatus};
         use orgdir_core::{Details, Error, OrgId, Result, ZohoId};
         use sqlx::{QueryBuilder, Row, Transaction};
+        use std::collections::HashMap;
         use $crate::sql::*;
         use $crate::{db_error, is_unique_violation};
 
@@ -1470,46 +1471,55 @@ macro_rules! sql_store {
                     .collect()
             }
 
-            async fn member_reasons(&mut self, group: ZohoId, users: Option<&[ZohoId]>) -> Result<Vec<(ZohoId, i64)>> {
-                let read = |rows: &[DbRow]| -> Result<Vec<(ZohoId, i64)>> {
-                    rows.iter()
-                        .map(|row| {
-                            Ok((
-                                ZohoId(row.try_get("user_id").map_err(db_error)?),
-                                row.try_get("reasons").map_err(db_error)?,
-                            ))
-                        })
-                        .collect()
-                };
-                let Some(users) = users else {
-                    let rows = sqlx::query("SELECT user_id, reasons FROM group_members WHERE org_id = $1 AND group_id = $2")
-                        .bind(self.org.id.0)
-                        .bind(group.0)
-                        .fetch_all(&mut *self.tx)
-                        .await
-                        .map_err(db_error)?;
-                    return read(&rows);
-                };
-                let mut out = Vec::new();
-                for chunk in users.chunks(CHUNK) {
-                    let mut sql = QueryBuilder::<$db>::new("SELECT user_id, reasons FROM group_members WHERE org_id = ");
-                    sql.push_bind(self.org.id.0)
-                        .push(" AND group_id = ")
-                        .push_bind(group.0)
-                        .push(" AND user_id IN (");
-                    let mut list = sql.separated(", ");
-                    for id in chunk {
-                        list.push_bind(id.0);
-                    }
-                    sql.push(")");
-                    let rows = sql.build().fetch_all(&mut *self.tx).await.map_err(db_error)?;
-                    out.extend(read(&rows)?);
-                }
-                Ok(out)
+            async fn member_reasons(&mut self, group: ZohoId) -> Result<Vec<(ZohoId, i64)>> {
+                let rows = sqlx::query("SELECT user_id, reasons FROM group_members WHERE org_id = $1 AND group_id = $2")
+                    .bind(self.org.id.0)
+                    .bind(group.0)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                rows.iter()
+                    .map(|row| {
+                        Ok((
+                            ZohoId(row.try_get("user_id").map_err(db_error)?),
+                            row.try_get("reasons").map_err(db_error)?,
+                        ))
+                    })
+                    .collect()
             }
 
-            async fn write_member_reasons(&mut self, group: ZohoId, reasons: &[(ZohoId, i64)], delta: i64) -> Result<()> {
-                let (gone, kept): (Vec<_>, Vec<_>) = reasons.iter().partition(|(_, n)| *n <= 0);
+            async fn add_member_reasons(&mut self, group: ZohoId, deltas: &[(ZohoId, i64)]) -> Result<Vec<(ZohoId, i64)>> {
+                let mut after: HashMap<i64, i64> = HashMap::with_capacity(deltas.len());
+                for chunk in deltas.chunks(CHUNK) {
+                    let mut sql =
+                        QueryBuilder::<$db>::new("INSERT INTO group_members (org_id, group_id, user_id, reasons) ");
+                    sql.push_values(chunk, |mut row, (user, n)| {
+                        row.push_bind(self.org.id.0).push_bind(group.0).push_bind(user.0).push_bind(*n);
+                    });
+                    sql.push(
+                        " ON CONFLICT (org_id, group_id, user_id) DO UPDATE \
+                         SET reasons = group_members.reasons + excluded.reasons RETURNING user_id, reasons",
+                    );
+                    let rows = sql.build().fetch_all(&mut *self.tx).await.map_err(db_error)?;
+                    for row in &rows {
+                        let user: i64 = row.try_get("user_id").map_err(db_error)?;
+                        let now: i64 = row.try_get("reasons").map_err(db_error)?;
+                        after.insert(user, now);
+                    }
+                }
+                let mut gone = Vec::new();
+                let mut joined: i64 = 0;
+                let out = deltas
+                    .iter()
+                    .map(|(user, delta)| {
+                        let now = after.get(&user.0).copied().unwrap_or(i64::MIN);
+                        if now <= 0 {
+                            gone.push(*user);
+                        }
+                        joined += i64::from(now > 0) - i64::from(now - delta > 0);
+                        (*user, now)
+                    })
+                    .collect();
                 for chunk in gone.chunks(CHUNK) {
                     let mut sql = QueryBuilder::<$db>::new("DELETE FROM group_members WHERE org_id = ");
                     sql.push_bind(self.org.id.0)
@@ -1517,31 +1527,22 @@ macro_rules! sql_store {
                         .push_bind(group.0)
                         .push(" AND user_id IN (");
                     let mut list = sql.separated(", ");
-                    for (user, _) in chunk {
+                    for user in chunk {
                         list.push_bind(user.0);
                     }
                     sql.push(")");
                     sql.build().execute(&mut *self.tx).await.map_err(db_error)?;
                 }
-                for chunk in kept.chunks(CHUNK) {
-                    let mut sql =
-                        QueryBuilder::<$db>::new("INSERT INTO group_members (org_id, group_id, user_id, reasons) ");
-                    sql.push_values(chunk, |mut row, (user, n)| {
-                        row.push_bind(self.org.id.0).push_bind(group.0).push_bind(user.0).push_bind(*n);
-                    });
-                    sql.push(" ON CONFLICT (org_id, group_id, user_id) DO UPDATE SET reasons = excluded.reasons");
-                    sql.build().execute(&mut *self.tx).await.map_err(db_error)?;
-                }
-                if delta != 0 {
+                if joined != 0 {
                     sqlx::query("UPDATE user_groups SET member_count = member_count + $3 WHERE org_id = $1 AND id = $2")
                         .bind(self.org.id.0)
                         .bind(group.0)
-                        .bind(delta)
+                        .bind(joined)
                         .execute(&mut *self.tx)
                         .await
                         .map_err(db_error)?;
                 }
-                Ok(())
+                Ok(out)
             }
 
             async fn remove_user_from_groups(&mut self, user: ZohoId) -> Result<Vec<ZohoId>> {

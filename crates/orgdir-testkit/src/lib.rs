@@ -7,6 +7,7 @@
 //! unless `CI=true`, where they fail.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod bench;
 pub mod fixtures;
 
 use orgdir_client::Client;

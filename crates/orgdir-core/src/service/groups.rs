@@ -14,7 +14,7 @@
 //! every affected group is exact when the write commits.
 
 use crate::auth::Principal;
-use crate::groups::{Group, GroupPatch, NewGroup, Source, SourceKind};
+use crate::groups::{Forest, Group, GroupPatch, NewGroup, Source, SourceKind};
 use crate::store::{OrgTx, Store};
 use crate::users::UserStatus;
 use crate::{Details, Error, Result, ZohoId};
@@ -36,31 +36,21 @@ pub async fn apply_deltas(tx: &mut dyn OrgTx, deltas: Deltas) -> Result<()> {
         if changes.is_empty() {
             continue;
         }
-        let users: Vec<ZohoId> = changes.keys().copied().collect();
-        let old: HashMap<ZohoId, i64> = tx
-            .member_reasons(group, Some(&users))
-            .await?
-            .into_iter()
-            .collect();
-        let mut writes = Vec::with_capacity(changes.len());
+        let deltas: Vec<(ZohoId, i64)> = changes.into_iter().collect();
+        let after = tx.add_member_reasons(group, &deltas).await?;
         let (mut joined, mut left) = (Vec::new(), Vec::new());
-        for (user, delta) in changes {
-            let before = old.get(&user).copied().unwrap_or(0);
-            let after = before + delta;
-            if after < 0 {
+        for ((user, delta), (same_user, now)) in deltas.iter().zip(&after) {
+            if user != same_user || *now < 0 {
                 return Err(Error::Internal(format!(
-                    "group {group}: user {user} would have {after} reasons"
+                    "group {group}: bad reason count {now} for {same_user}"
                 )));
             }
-            writes.push((user, after));
-            match (before > 0, after > 0) {
-                (false, true) => joined.push(user),
-                (true, false) => left.push(user),
+            match (now - delta > 0, *now > 0) {
+                (false, true) => joined.push(*user),
+                (true, false) => left.push(*user),
                 _ => {}
             }
         }
-        let delta = joined.len() as i64 - left.len() as i64;
-        tx.write_member_reasons(group, &writes, delta).await?;
         if joined.is_empty() && left.is_empty() {
             continue;
         }
@@ -183,8 +173,35 @@ pub async fn on_user_deleted(tx: &mut dyn OrgTx, user: ZohoId) -> Result<()> {
     tx.remove_user_from_groups(user).await.map(|_| ())
 }
 
+/// The role and territory trees, loaded once for a batch of recomputations.
+#[derive(Default)]
+struct Trees {
+    roles: Option<Forest>,
+    territories: Option<Forest>,
+}
+
+impl Trees {
+    async fn roles(&mut self, tx: &mut dyn OrgTx) -> Result<&Forest> {
+        if self.roles.is_none() {
+            self.roles = Some(Forest::new(&tx.role_parents().await?));
+        }
+        Ok(self.roles.get_or_insert_with(Forest::default))
+    }
+
+    async fn territories(&mut self, tx: &mut dyn OrgTx) -> Result<&Forest> {
+        if self.territories.is_none() {
+            self.territories = Some(Forest::new(&tx.territory_parents().await?));
+        }
+        Ok(self.territories.get_or_insert_with(Forest::default))
+    }
+}
+
 /// Every reason each user has to be in a group with `sources`, from scratch.
-async fn reasons(tx: &mut dyn OrgTx, sources: &[Source]) -> Result<HashMap<ZohoId, i64>> {
+async fn reasons(
+    tx: &mut dyn OrgTx,
+    trees: &mut Trees,
+    sources: &[Source],
+) -> Result<HashMap<ZohoId, i64>> {
     let mut out: HashMap<ZohoId, i64> = HashMap::new();
     let pick = |kind: SourceKind| sources.iter().filter(move |s| s.kind == kind);
     let users: Vec<ZohoId> = pick(SourceKind::Users).map(|s| s.id).collect();
@@ -193,8 +210,8 @@ async fn reasons(tx: &mut dyn OrgTx, sources: &[Source]) -> Result<HashMap<ZohoI
     }
     let role_sources: Vec<&Source> = pick(SourceKind::Roles).collect();
     if !role_sources.is_empty() {
-        let tree = tx.role_parents().await?;
-        let sets: Vec<HashSet<ZohoId>> = role_sources.iter().map(|s| expand(&tree, s)).collect();
+        let tree = trees.roles(tx).await?;
+        let sets: Vec<HashSet<ZohoId>> = role_sources.iter().map(|s| expand(tree, s)).collect();
         let all: Vec<ZohoId> = sets
             .iter()
             .flatten()
@@ -209,9 +226,9 @@ async fn reasons(tx: &mut dyn OrgTx, sources: &[Source]) -> Result<HashMap<ZohoI
     }
     let territory_sources: Vec<&Source> = pick(SourceKind::Territories).collect();
     if !territory_sources.is_empty() {
-        let tree = tx.territory_parents().await?;
+        let tree = trees.territories(tx).await?;
         let sets: Vec<HashSet<ZohoId>> =
-            territory_sources.iter().map(|s| expand(&tree, s)).collect();
+            territory_sources.iter().map(|s| expand(tree, s)).collect();
         let all: Vec<ZohoId> = sets
             .iter()
             .flatten()
@@ -225,7 +242,7 @@ async fn reasons(tx: &mut dyn OrgTx, sources: &[Source]) -> Result<HashMap<ZohoI
         }
     }
     for source in pick(SourceKind::Groups) {
-        for (user, n) in tx.member_reasons(source.id, None).await? {
+        for (user, n) in tx.member_reasons(source.id).await? {
             if n > 0 {
                 *out.entry(user).or_default() += 1;
             }
@@ -234,9 +251,9 @@ async fn reasons(tx: &mut dyn OrgTx, sources: &[Source]) -> Result<HashMap<ZohoI
     Ok(out)
 }
 
-fn expand(tree: &[(ZohoId, Option<ZohoId>)], source: &Source) -> HashSet<ZohoId> {
+fn expand(tree: &Forest, source: &Source) -> HashSet<ZohoId> {
     if source.subordinates {
-        crate::groups::subtree(tree, source.id)
+        tree.subtree(source.id)
     } else {
         HashSet::from([source.id])
     }
@@ -244,10 +261,14 @@ fn expand(tree: &[(ZohoId, Option<ZohoId>)], source: &Source) -> HashSet<ZohoId>
 
 /// Recomputes a group's members from its sources and passes the difference on.
 pub async fn recompute(tx: &mut dyn OrgTx, group: ZohoId) -> Result<()> {
+    recompute_with(tx, &mut Trees::default(), group).await
+}
+
+async fn recompute_with(tx: &mut dyn OrgTx, trees: &mut Trees, group: ZohoId) -> Result<()> {
     let sources = tx.sources_of(group).await?;
-    let mut target = reasons(tx, &sources).await?;
+    let mut target = reasons(tx, trees, &sources).await?;
     let mut changes: HashMap<ZohoId, i64> = HashMap::new();
-    for (user, old) in tx.member_reasons(group, None).await? {
+    for (user, old) in tx.member_reasons(group).await? {
         let new = target.remove(&user).unwrap_or(0);
         changes.insert(user, new - old);
     }
@@ -261,33 +282,85 @@ pub async fn recompute_all(
     groups: impl IntoIterator<Item = ZohoId>,
 ) -> Result<()> {
     let unique: HashSet<ZohoId> = groups.into_iter().collect();
+    let mut trees = Trees::default();
     for group in unique {
-        recompute(tx, group).await?;
+        recompute_with(tx, &mut trees, group).await?;
     }
     Ok(())
 }
 
-/// Groups with a `kind` source (with subordinates) whose coverage of a node
-/// differs between two ancestor chains: those a move of that node touches.
-pub async fn groups_touched_by_move(
+/// Per group: how the number of its `kind` sources covering a moved node's
+/// subtree changes between the node's old and new ancestor chains (itself first).
+async fn move_coverage(
     tx: &mut dyn OrgTx,
     kind: SourceKind,
     old_chain: &[ZohoId],
     new_chain: &[ZohoId],
-) -> Result<Vec<ZohoId>> {
+) -> Result<HashMap<ZohoId, i64>> {
     let all: Vec<ZohoId> = old_chain.iter().chain(new_chain).copied().collect();
-    let mut out = Vec::new();
+    let mut out: HashMap<ZohoId, i64> = HashMap::new();
     for (group, source) in tx.groups_with_sources(kind, &all).await? {
         let before = source.subordinates && old_chain[1..].contains(&source.id);
         let after = source.subordinates && new_chain[1..].contains(&source.id);
-        if before != after {
-            out.push(group);
-        }
+        *out.entry(group).or_default() += i64::from(after) - i64::from(before);
     }
+    out.retain(|_, n| *n != 0);
     Ok(out)
 }
 
-/// The ancestor chain of a role (itself first), for [`groups_touched_by_move`].
+/// A role moved in the tree (its chains before and after, itself first): the
+/// live users of its subtree enter or leave the groups whose coverage changed.
+pub async fn on_role_moved(
+    tx: &mut dyn OrgTx,
+    old_chain: &[ZohoId],
+    new_chain: &[ZohoId],
+) -> Result<()> {
+    let per_group = move_coverage(tx, SourceKind::Roles, old_chain, new_chain).await?;
+    let Some(role) = old_chain.first().copied().filter(|_| !per_group.is_empty()) else {
+        return Ok(());
+    };
+    let tree = tx.role_parents().await?;
+    let roles: Vec<ZohoId> = crate::groups::subtree(&tree, role).into_iter().collect();
+    let users: Vec<ZohoId> = tx
+        .live_users_with_roles(&roles)
+        .await?
+        .into_iter()
+        .map(|(u, _)| u)
+        .collect();
+    let deltas = per_group
+        .into_iter()
+        .map(|(group, n)| (group, users.iter().map(|u| (*u, n)).collect()))
+        .collect();
+    apply_deltas(tx, deltas).await
+}
+
+/// A territory moved in the tree: users associated with its subtree enter or
+/// leave the groups whose coverage changed (once per association).
+pub async fn on_territory_moved(
+    tx: &mut dyn OrgTx,
+    old_chain: &[ZohoId],
+    new_chain: &[ZohoId],
+) -> Result<()> {
+    let per_group = move_coverage(tx, SourceKind::Territories, old_chain, new_chain).await?;
+    let Some(territory) = old_chain.first().copied().filter(|_| !per_group.is_empty()) else {
+        return Ok(());
+    };
+    let tree = tx.territory_parents().await?;
+    let territories: Vec<ZohoId> = crate::groups::subtree(&tree, territory)
+        .into_iter()
+        .collect();
+    let mut per_user: HashMap<ZohoId, i64> = HashMap::new();
+    for (_, user) in tx.memberships_in(&territories).await? {
+        *per_user.entry(user).or_default() += 1;
+    }
+    let deltas = per_group
+        .into_iter()
+        .map(|(group, n)| (group, per_user.iter().map(|(u, k)| (*u, n * k)).collect()))
+        .collect();
+    apply_deltas(tx, deltas).await
+}
+
+/// The ancestor chain of a role (itself first), for [`on_role_moved`].
 pub async fn role_chain(tx: &mut dyn OrgTx, role: ZohoId) -> Result<Vec<ZohoId>> {
     role_ancestors(tx, role).await
 }

@@ -114,10 +114,7 @@ pub async fn update(
     tx.update_role(&after).await?;
     if let Some(old_chain) = moved_from {
         let new_chain = groups::role_chain(tx.as_mut(), id).await?;
-        let touched =
-            groups::groups_touched_by_move(tx.as_mut(), SourceKind::Roles, &old_chain, &new_chain)
-                .await?;
-        groups::recompute_all(tx.as_mut(), touched).await?;
+        groups::on_role_moved(tx.as_mut(), &old_chain, &new_chain).await?;
     }
     tx.commit().await
 }

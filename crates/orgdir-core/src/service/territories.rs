@@ -185,14 +185,7 @@ pub async fn update(
     tx.update_territory(&after).await?;
     if let Some(old_chain) = moved_from {
         let new_chain = groups::territory_chain(tx.as_mut(), id).await?;
-        let touched = groups::groups_touched_by_move(
-            tx.as_mut(),
-            SourceKind::Territories,
-            &old_chain,
-            &new_chain,
-        )
-        .await?;
-        groups::recompute_all(tx.as_mut(), touched).await?;
+        groups::on_territory_moved(tx.as_mut(), &old_chain, &new_chain).await?;
     }
     tx.commit().await
 }
