@@ -73,6 +73,8 @@ pub struct TokenRecord {
     pub expires_at: Option<i64>,
     /// The refresh token an access token was issued from.
     pub parent: Option<TokenHash>,
+    /// The OAuth client it was issued to (none for tokens minted by hand).
+    pub client_id: Option<String>,
     pub created_at: i64,
 }
 
@@ -195,6 +197,7 @@ mod tests {
                 scopes: ScopeSet::default(),
                 expires_at,
                 parent: None,
+                client_id: None,
                 created_at: 0,
             },
             user_status: status,

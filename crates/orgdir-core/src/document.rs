@@ -714,10 +714,38 @@ pub enum ImportError {
     Store(#[from] Error),
 }
 
-/// Writes a checked document as a new org, in one transaction.
+/// Writes a checked document as a new org, in one transaction, and keeps it
+/// as the org's baseline (what a reset returns to).
 pub async fn import(store: &dyn Store, doc: &OrgDocument) -> Result<Org, ImportError> {
     let checked = check(doc)?;
     let mut tx = store.begin_new_org(&checked.org).await?;
+    write_rows(tx.as_mut(), &checked).await?;
+    tx.set_baseline(&serde_json::to_string(doc).map_err(Error::internal)?).await?;
+    let org = tx.org().clone();
+    tx.commit().await?;
+    Ok(org)
+}
+
+/// Puts an org back to its baseline in one transaction: every user, role,
+/// profile, territory and group is replaced; tokens of baseline users and
+/// OAuth clients keep working.
+pub async fn reset(store: &dyn Store, org: OrgId) -> Result<Org, ImportError> {
+    let text = store
+        .baseline(org)
+        .await?
+        .ok_or_else(|| Error::invalid_param("org", "no such org"))?;
+    let doc = parse(&text)?;
+    let checked = check(&doc)?;
+    let mut tx = store.begin_reset(org).await?;
+    tx.replace_org(&checked.org).await?;
+    write_rows(tx.as_mut(), &checked).await?;
+    let org = tx.org().clone();
+    tx.commit().await?;
+    Ok(org)
+}
+
+/// Inserts every row of a checked document and computes the maintained counts.
+async fn write_rows(tx: &mut dyn crate::store::OrgTx, checked: &Checked) -> Result<()> {
     for profile in &checked.profiles {
         tx.insert_profile(profile).await?;
     }
@@ -725,7 +753,7 @@ pub async fn import(store: &dyn Store, doc: &OrgDocument) -> Result<Org, ImportE
         tx.insert_role(role).await?;
     }
     for user in &checked.users {
-        crate::service::users::insert_row_counted(tx.as_mut(), user).await?;
+        crate::service::users::insert_row_counted(tx, user).await?;
     }
     for territory in &checked.territories {
         tx.insert_territory(territory).await?;
@@ -737,11 +765,7 @@ pub async fn import(store: &dyn Store, doc: &OrgDocument) -> Result<Org, ImportE
         tx.insert_group(group).await?;
         tx.set_sources(group.id, sources).await?;
     }
-    crate::service::groups::recompute_all(tx.as_mut(), checked.groups.iter().map(|(g, _)| g.id))
-        .await?;
-    let org = tx.org().clone();
-    tx.commit().await?;
-    Ok(org)
+    crate::service::groups::recompute_all(tx, checked.groups.iter().map(|(g, _)| g.id)).await
 }
 
 /// Reads a whole org as a document.

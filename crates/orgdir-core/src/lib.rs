@@ -9,6 +9,7 @@ pub mod error;
 pub mod groups;
 pub mod ids;
 pub mod input;
+pub mod oauth;
 pub mod org;
 pub mod paging;
 pub mod scopes;

@@ -9,6 +9,7 @@
 //! transaction as the rows they count.
 
 use crate::auth::{TokenGrant, TokenHash, TokenRecord};
+use crate::oauth::{AuthCode, OAuthClient};
 use crate::groups::{Filter, Group, GroupDetails, Source, SourceDetails, SourceKind, SourcesCount};
 use crate::org::{Org, Profile, Role};
 use crate::territories::{Membership, Territory, TerritoryDetails};
@@ -52,6 +53,23 @@ pub trait Store: Send + Sync + 'static {
 
     /// The token with this hash, with its user's state.
     async fn token(&self, hash: &TokenHash) -> Result<Option<TokenGrant>>;
+    /// Deletes a refresh token and every access token issued from it; false if unknown.
+    async fn revoke_refresh_token(&self, hash: &TokenHash) -> Result<bool>;
+    /// The OAuth client with this id.
+    async fn oauth_client(&self, client_id: &str) -> Result<Option<OAuthClient>>;
+    /// An org's OAuth clients.
+    async fn oauth_clients(&self, org: OrgId) -> Result<Vec<OAuthClient>>;
+    /// Takes an authorization code out of the store (single use): the code
+    /// is deleted whether or not it has expired.
+    async fn take_code(&self, hash: &TokenHash) -> Result<Option<AuthCode>>;
+    /// The org document an org was created from (for reset).
+    async fn baseline(&self, org: OrgId) -> Result<Option<String>>;
+    /// Deletes an org and everything in it; false if unknown.
+    async fn delete_org(&self, org: OrgId) -> Result<bool>;
+    /// Starts a write transaction that first empties the org of every user,
+    /// role, profile, territory and group (tokens, clients and the org row
+    /// stay), to be filled again from its baseline.
+    async fn begin_reset(&self, org: OrgId) -> Result<Box<dyn OrgTx>>;
 
     /// The maintained user counts: a read of at most twelve rows.
     async fn user_counts(&self, org: OrgId) -> Result<UserCounts>;
@@ -239,6 +257,15 @@ pub trait OrgTx: Send {
     ) -> Result<Vec<(ZohoId, i64)>>;
     /// Removes a user from every group; returns the groups it was in.
     async fn remove_user_from_groups(&mut self, user: ZohoId) -> Result<Vec<ZohoId>>;
+
+    /// Registers an OAuth client.
+    async fn insert_oauth_client(&mut self, client: &OAuthClient) -> Result<()>;
+    /// Stores an authorization code (only its hash).
+    async fn insert_code(&mut self, code: &AuthCode) -> Result<()>;
+    /// Records the org document the org starts from.
+    async fn set_baseline(&mut self, document: &str) -> Result<()>;
+    /// Rewrites the org row (name, time zone, edition, licences, sequence).
+    async fn replace_org(&mut self, org: &Org) -> Result<()>;
 
     /// Stores a token (only its hash).
     async fn insert_token(&mut self, token: &TokenRecord) -> Result<()>;

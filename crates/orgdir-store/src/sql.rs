@@ -32,9 +32,8 @@ pub(crate) const PROFILE_SELECT: &str =
     "SELECT id, name, display_label, description, is_default, custom, is_admin, \
      created_at, modified_at FROM profiles ";
 
-pub(crate) const TOKEN_SELECT: &str =
-    "SELECT t.hash, t.org_id, t.user_id, t.kind, t.scopes, t.expires_at, t.parent, \
-     t.created_at, u.status AS user_status, u.is_admin AS user_admin \
+pub(crate) const TOKEN_SELECT: &str = "SELECT t.hash, t.org_id, t.user_id, t.kind, t.scopes, t.expires_at, t.parent, \
+     t.created_at, t.client_id, u.status AS user_status, u.is_admin AS user_admin \
      FROM tokens t JOIN users u ON u.org_id = t.org_id AND u.id = t.user_id ";
 
 pub(crate) const TERRITORY_DETAILS_SELECT: &str = "SELECT t.id, t.name, t.api_name, t.description, t.manager_id, \
@@ -96,6 +95,7 @@ pub(crate) fn full_name(first: Option<String>, last: Option<String>) -> Option<S
 macro_rules! sql_store {
     ($store:ident, $tx:ident, $db:ty, $backend:expr) => {
         use orgdir_core::auth::{TokenGrant, TokenHash, TokenKind, TokenRecord};
+        use orgdir_core::oauth::{AuthCode, OAuthClient};
         use orgdir_core::org::{Edition, Org, Profile, Role};
         use orgdir_core::scopes::ScopeSet;
         use orgdir_core::groups::{
@@ -352,6 +352,7 @@ macro_rules! sql_store {
                     scopes: ScopeSet::parse(&scopes).map_err(Error::internal)?,
                     expires_at: row.try_get("expires_at").map_err(db_error)?,
                     parent: row.try_get::<Option<String>, _>("parent").map_err(db_error)?.map(TokenHash),
+                    client_id: row.try_get("client_id").map_err(db_error)?,
                     created_at: row.try_get("created_at").map_err(db_error)?,
                 },
                 user_status: UserStatus::parse(&status)
@@ -359,6 +360,35 @@ macro_rules! sql_store {
                 user_admin: row.try_get("user_admin").map_err(db_error)?,
             })
         }
+
+        fn client_from_row(row: &DbRow) -> Result<OAuthClient> {
+            let uris: String = row.try_get("redirect_uris").map_err(db_error)?;
+            let scopes: String = row.try_get("scopes").map_err(db_error)?;
+            Ok(OAuthClient {
+                client_id: row.try_get("client_id").map_err(db_error)?,
+                org: OrgId(row.try_get("org_id").map_err(db_error)?),
+                secret_hash: TokenHash(row.try_get("secret_hash").map_err(db_error)?),
+                name: row.try_get("name").map_err(db_error)?,
+                redirect_uris: serde_json::from_str(&uris).map_err(Error::internal)?,
+                self_client: row.try_get("self_client").map_err(db_error)?,
+                scopes: ScopeSet::parse(&scopes).map_err(Error::internal)?,
+                owner: ZohoId(row.try_get("owner_id").map_err(db_error)?),
+                created_at: row.try_get("created_at").map_err(db_error)?,
+            })
+        }
+
+        /// Tables holding an org's directory: emptied by a reset.
+        const DIRECTORY_TABLES: [&str; 9] = [
+            "group_members",
+            "group_sources",
+            "user_groups",
+            "territory_users",
+            "territories",
+            "user_counts",
+            "users",
+            "roles",
+            "profiles",
+        ];
 
         fn counts_from_rows(rows: &[DbRow]) -> Result<UserCounts> {
             let mut counts = UserCounts::default();
@@ -380,6 +410,18 @@ macro_rules! sql_store {
         }
 
         impl $tx {
+            /// Deletes every directory row of the org (see [`DIRECTORY_TABLES`]).
+            async fn empty_directory(&mut self) -> Result<()> {
+                for table in DIRECTORY_TABLES {
+                    sqlx::query(&format!("DELETE FROM {table} WHERE org_id = $1"))
+                        .bind(self.org.id.0)
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err(db_error)?;
+                }
+                Ok(())
+            }
+
             async fn move_member_count(&mut self, territory: ZohoId, delta: i64) -> Result<()> {
                 sqlx::query("UPDATE territories SET member_count = member_count + $3 WHERE org_id = $1 AND id = $2")
                     .bind(self.org.id.0)
@@ -393,7 +435,12 @@ macro_rules! sql_store {
         }
 
         impl $store {
-            async fn lock_org(mut tx: Transaction<'static, $db>, org: OrgId) -> Result<Box<dyn OrgTx>> {
+            async fn lock_org(tx: Transaction<'static, $db>, org: OrgId) -> Result<Box<dyn OrgTx>> {
+                Ok(Box::new(Self::lock(tx, org).await?))
+            }
+
+            /// Locks the org's row for the life of `tx` (the first statement is a write).
+            async fn lock(mut tx: Transaction<'static, $db>, org: OrgId) -> Result<$tx> {
                 let sql = format!(
                     "UPDATE orgs SET lock_version = lock_version + 1 WHERE id = $1 RETURNING {ORG_COLUMNS}"
                 );
@@ -404,7 +451,7 @@ macro_rules! sql_store {
                     .map_err(db_error)?
                     .ok_or_else(|| Error::invalid_param("org", "no such org"))?;
                 let org = org_from_row(&row)?;
-                Ok(Box::new($tx { first_seq: org.next_seq, tx, org }))
+                Ok($tx { first_seq: org.next_seq, tx, org })
             }
         }
 
@@ -462,6 +509,90 @@ macro_rules! sql_store {
                 let sql = format!("{TOKEN_SELECT} WHERE t.hash = $1");
                 let row = sqlx::query(&sql).bind(&hash.0).fetch_optional(&self.read).await.map_err(db_error)?;
                 row.as_ref().map(token_from_row).transpose()
+            }
+
+            async fn revoke_refresh_token(&self, hash: &TokenHash) -> Result<bool> {
+                let mut tx = self.begin_write().await.map_err(db_error)?;
+                let done = sqlx::query("DELETE FROM tokens WHERE hash = $1 AND kind = 'refresh'")
+                    .bind(&hash.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                sqlx::query("DELETE FROM tokens WHERE parent = $1")
+                    .bind(&hash.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                tx.commit().await.map_err(db_error)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn oauth_client(&self, client_id: &str) -> Result<Option<OAuthClient>> {
+                let row = sqlx::query("SELECT * FROM oauth_clients WHERE client_id = $1")
+                    .bind(client_id)
+                    .fetch_optional(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                row.as_ref().map(client_from_row).transpose()
+            }
+
+            async fn oauth_clients(&self, org: OrgId) -> Result<Vec<OAuthClient>> {
+                let rows = sqlx::query("SELECT * FROM oauth_clients WHERE org_id = $1 ORDER BY created_at, client_id")
+                    .bind(org.0)
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                rows.iter().map(client_from_row).collect()
+            }
+
+            async fn take_code(&self, hash: &TokenHash) -> Result<Option<AuthCode>> {
+                let mut tx = self.begin_write().await.map_err(db_error)?;
+                let row = sqlx::query(
+                    "DELETE FROM oauth_codes WHERE hash = $1 \
+                     RETURNING hash, org_id, client_id, user_id, scopes, redirect_uri, expires_at",
+                )
+                .bind(&hash.0)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_error)?;
+                tx.commit().await.map_err(db_error)?;
+                let Some(row) = row else { return Ok(None) };
+                let scopes: String = row.try_get("scopes").map_err(db_error)?;
+                Ok(Some(AuthCode {
+                    hash: TokenHash(row.try_get("hash").map_err(db_error)?),
+                    org: OrgId(row.try_get("org_id").map_err(db_error)?),
+                    client_id: row.try_get("client_id").map_err(db_error)?,
+                    user_id: ZohoId(row.try_get("user_id").map_err(db_error)?),
+                    scopes: ScopeSet::parse(&scopes).map_err(Error::internal)?,
+                    redirect_uri: row.try_get("redirect_uri").map_err(db_error)?,
+                    expires_at: row.try_get("expires_at").map_err(db_error)?,
+                }))
+            }
+
+            async fn baseline(&self, org: OrgId) -> Result<Option<String>> {
+                sqlx::query_scalar("SELECT document FROM org_baselines WHERE org_id = $1")
+                    .bind(org.0)
+                    .fetch_optional(&self.read)
+                    .await
+                    .map_err(db_error)
+            }
+
+            async fn delete_org(&self, org: OrgId) -> Result<bool> {
+                let mut tx = self.begin_write().await.map_err(db_error)?;
+                let done = sqlx::query("DELETE FROM orgs WHERE id = $1")
+                    .bind(org.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_error)?;
+                tx.commit().await.map_err(db_error)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn begin_reset(&self, org: OrgId) -> Result<Box<dyn OrgTx>> {
+                let tx = self.begin_write().await.map_err(db_error)?;
+                let mut locked = Self::lock(tx, org).await?;
+                locked.empty_directory().await?;
+                Ok(Box::new(locked))
             }
 
             async fn user_counts(&self, org: OrgId) -> Result<UserCounts> {
@@ -1564,10 +1695,81 @@ macro_rules! sql_store {
                 Ok(groups)
             }
 
+            async fn insert_oauth_client(&mut self, client: &OAuthClient) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO oauth_clients (client_id, org_id, secret_hash, name, redirect_uris, self_client, \
+                     scopes, owner_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(&client.client_id)
+                .bind(client.org.0)
+                .bind(&client.secret_hash.0)
+                .bind(&client.name)
+                .bind(serde_json::to_string(&client.redirect_uris).map_err(Error::internal)?)
+                .bind(client.self_client)
+                .bind(client.scopes.to_string())
+                .bind(client.owner.0)
+                .bind(client.created_at)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_error)?;
+                Ok(())
+            }
+
+            async fn insert_code(&mut self, code: &AuthCode) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO oauth_codes (hash, org_id, client_id, user_id, scopes, redirect_uri, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&code.hash.0)
+                .bind(code.org.0)
+                .bind(&code.client_id)
+                .bind(code.user_id.0)
+                .bind(code.scopes.to_string())
+                .bind(&code.redirect_uri)
+                .bind(code.expires_at)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_error)?;
+                Ok(())
+            }
+
+            async fn set_baseline(&mut self, document: &str) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO org_baselines (org_id, document) VALUES ($1, $2) \
+                     ON CONFLICT (org_id) DO UPDATE SET document = excluded.document",
+                )
+                .bind(self.org.id.0)
+                .bind(document)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_error)?;
+                Ok(())
+            }
+
+            async fn replace_org(&mut self, org: &Org) -> Result<()> {
+                sqlx::query(
+                    "UPDATE orgs SET name = $2, time_zone = $3, edition = $4, licenses = $5, next_seq = $6, \
+                     created_at = $7 WHERE id = $1",
+                )
+                .bind(self.org.id.0)
+                .bind(&org.name)
+                .bind(&org.time_zone)
+                .bind(org.edition.as_str())
+                .bind(i64::from(org.licenses))
+                .bind(org.next_seq)
+                .bind(org.created_at)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_error)?;
+                self.org = Org { id: self.org.id, ..org.clone() };
+                self.first_seq = self.org.next_seq;
+                Ok(())
+            }
+
             async fn insert_token(&mut self, token: &TokenRecord) -> Result<()> {
                 sqlx::query(
-                    "INSERT INTO tokens (hash, org_id, user_id, kind, scopes, expires_at, parent, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    "INSERT INTO tokens (hash, org_id, user_id, kind, scopes, expires_at, parent, created_at, client_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(&token.hash.0)
                 .bind(token.org.0)
@@ -1577,6 +1779,7 @@ macro_rules! sql_store {
                 .bind(token.expires_at)
                 .bind(token.parent.as_ref().map(|p| p.0.clone()))
                 .bind(token.created_at)
+                .bind(&token.client_id)
                 .execute(&mut *self.tx)
                 .await
                 .map_err(db_error)?;

@@ -1,14 +1,14 @@
 //! Creating an org with everything SPEC 3 says it always has: the profiles
 //! Administrator and Standard, a root role, a root territory named after the
-//! org, and a confirmed primary admin.
+//! org, and a confirmed primary admin. The new org is written as an org
+//! document, which also becomes its baseline for resets.
 
-use crate::org::{Edition, Org, Profile, Role, ADMIN_PROFILE, STANDARD_PROFILE};
+use crate::document::{DocOrg, DocProfile, DocRole, DocTerritory, DocUser, OrgDocument, FORMAT};
+use crate::org::{Edition, Org, ADMIN_PROFILE, STANDARD_PROFILE};
 use crate::scopes::{ScopeSet, ALL_SCOPES};
 use crate::store::Store;
-use crate::territories::{api_name_from, PermissionType, Territory};
-use crate::users::{normalize_email, User, UserStatus};
+use crate::users::normalize_email;
 use crate::{Error, OrgId, Result, ZohoId};
-use serde_json::Map;
 
 /// What to create.
 #[derive(Debug, Clone)]
@@ -39,6 +39,92 @@ impl NewOrg {
             admin_email: "admin@demo.orgdir.local".to_owned(),
         }
     }
+
+    /// The org as a document: its built-ins and primary admin, created now.
+    pub fn document(&self) -> Result<OrgDocument> {
+        let org = Org {
+            id: self.id,
+            name: self.name.trim().to_owned(),
+            time_zone: self.time_zone.clone(),
+            edition: self.edition,
+            licenses: self.licenses,
+            next_seq: FIRST_SEQUENCE,
+            created_at: crate::time::now(),
+        };
+        org.validate()?;
+        if self.licenses == 0 {
+            return Err(Error::invalid_field("$.licenses", "an org needs at least one licence"));
+        }
+        let email = normalize_email(&self.admin_email, "$.admin.email")?;
+        let now = org.format_time(org.created_at);
+        let id = |n: i64| ZohoId::compose(org.id, FIRST_SEQUENCE + n).to_string();
+        let profile = |n: i64, name: &str, admin: bool| DocProfile {
+            id: id(n),
+            name: name.to_owned(),
+            display_label: None,
+            description: None,
+            default: !admin,
+            custom: false,
+            admin,
+            created_time: now.clone(),
+            modified_time: now.clone(),
+        };
+        Ok(OrgDocument {
+            orgdir_document: FORMAT,
+            org: DocOrg {
+                id: org.id.to_string(),
+                name: org.name.clone(),
+                time_zone: org.time_zone.clone(),
+                edition: org.edition.as_str().to_owned(),
+                licenses: org.licenses,
+                created_time: now.clone(),
+                next_sequence: Some(FIRST_SEQUENCE + 5),
+            },
+            profiles: vec![profile(0, ADMIN_PROFILE, true), profile(1, STANDARD_PROFILE, false)],
+            roles: vec![DocRole {
+                id: id(2),
+                name: self.root_role.clone(),
+                display_label: None,
+                reporting_to: None,
+                share_with_peers: true,
+                description: None,
+                created_time: now.clone(),
+                modified_time: now.clone(),
+            }],
+            users: vec![DocUser {
+                id: id(3),
+                email,
+                first_name: Some(self.admin_first_name.clone()),
+                last_name: self.admin_last_name.clone(),
+                status: "active".to_owned(),
+                confirm: true,
+                zuid: Some(id(3)),
+                role: id(2),
+                profile: id(0),
+                primary: true,
+                extra: Default::default(),
+                created_time: now.clone(),
+                modified_time: now.clone(),
+                created_by: None,
+                modified_by: None,
+            }],
+            territories: vec![DocTerritory {
+                id: id(4),
+                name: org.name.clone(),
+                api_name: None,
+                description: None,
+                manager: None,
+                reporting_to: None,
+                permission_type: crate::territories::PermissionType::ReadWriteDelete.as_str().to_owned(),
+                created_time: now.clone(),
+                modified_time: now,
+                created_by: Some(id(3)),
+                modified_by: Some(id(3)),
+                users: Vec::new(),
+            }],
+            user_groups: Vec::new(),
+        })
+    }
 }
 
 /// An org just created.
@@ -56,94 +142,17 @@ pub const FIRST_SEQUENCE: i64 = 1000;
 /// Creates an org, its built-ins and its primary admin, and mints the admin an
 /// all-scopes token.
 pub async fn create_org(store: &dyn Store, new: &NewOrg) -> Result<CreatedOrg> {
-    let now = crate::time::now();
-    let org = Org {
-        id: new.id,
-        name: new.name.trim().to_owned(),
-        time_zone: new.time_zone.clone(),
-        edition: new.edition,
-        licenses: new.licenses,
-        next_seq: FIRST_SEQUENCE,
-        created_at: now,
-    };
-    org.validate()?;
-    if new.licenses == 0 {
-        return Err(Error::invalid_field(
-            "$.licenses",
-            "an org needs at least one licence",
-        ));
-    }
-    let email = normalize_email(&new.admin_email, "$.admin.email")?;
-    let mut tx = store.begin_new_org(&org).await?;
-    let profile = |tx: &mut dyn crate::store::OrgTx, name: &str, admin: bool| Profile {
-        id: tx.next_id(),
-        name: name.to_owned(),
-        display_label: name.to_owned(),
-        description: None,
-        default: !admin,
-        custom: false,
-        admin,
-        created_at: now,
-        modified_at: now,
-    };
-    let admin_profile = profile(tx.as_mut(), ADMIN_PROFILE, true);
-    let standard_profile = profile(tx.as_mut(), STANDARD_PROFILE, false);
-    tx.insert_profile(&admin_profile).await?;
-    tx.insert_profile(&standard_profile).await?;
-    let role = Role {
-        id: tx.next_id(),
-        name: new.root_role.clone(),
-        display_label: new.root_role.clone(),
-        reporting_to: None,
-        share_with_peers: true,
-        description: None,
-        created_at: now,
-        modified_at: now,
-    };
-    tx.insert_role(&role).await?;
-    let admin_id = tx.next_id();
-    let admin = User {
-        id: admin_id,
-        email,
-        first_name: Some(new.admin_first_name.clone()),
-        last_name: new.admin_last_name.clone(),
-        status: UserStatus::Active,
-        confirmed: true,
-        zuid: Some(admin_id.0.to_string()),
-        role_id: role.id,
-        profile_id: admin_profile.id,
-        admin: true,
-        primary: true,
-        extra: Map::new(),
-        created_at: now,
-        modified_at: now,
-        created_by: None,
-        modified_by: None,
-    };
-    super::users::insert_counted(tx.as_mut(), &admin).await?;
-    let root = Territory {
-        id: tx.next_id(),
-        name: org.name.clone(),
-        api_name: api_name_from(&org.name),
-        description: None,
-        manager: None,
-        reporting_to: None,
-        permission_type: PermissionType::ReadWriteDelete,
-        member_count: 0,
-        created_at: now,
-        modified_at: now,
-        created_by: Some(admin_id),
-        modified_by: Some(admin_id),
-    };
-    tx.insert_territory(&root).await?;
+    let doc = new.document()?;
+    let org = crate::document::import(store, &doc).await.map_err(|e| match e {
+        crate::document::ImportError::Store(e) => e,
+        crate::document::ImportError::Invalid(problems) => Error::Internal(problems.to_string()),
+    })?;
+    let admin_user_id = ZohoId::compose(org.id, FIRST_SEQUENCE + 3);
     let scopes = ScopeSet::parse(ALL_SCOPES).map_err(Error::internal)?;
-    let admin_token =
-        super::tokens::issue_access_token(tx.as_mut(), admin_id, scopes, None).await?;
-    let org = tx.org().clone();
-    tx.commit().await?;
+    let admin_token = super::tokens::mint_access_token(store, org.id, admin_user_id, scopes, None).await?;
     Ok(CreatedOrg {
         org,
-        admin_user_id: admin_id,
+        admin_user_id,
         admin_token,
     })
 }

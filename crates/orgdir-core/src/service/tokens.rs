@@ -36,6 +36,7 @@ pub async fn issue_access_token(
         scopes,
         expires_at: ttl.map(|t| now + t),
         parent: None,
+        client_id: None,
         created_at: now,
     })
     .await?;
