@@ -3,6 +3,7 @@
 //! match on [`ErrorCode`]s rather than on strings.
 
 pub mod groups;
+pub mod oauth;
 pub mod settings;
 pub mod territories;
 pub mod users;

@@ -720,7 +720,8 @@ pub async fn import(store: &dyn Store, doc: &OrgDocument) -> Result<Org, ImportE
     let checked = check(doc)?;
     let mut tx = store.begin_new_org(&checked.org).await?;
     write_rows(tx.as_mut(), &checked).await?;
-    tx.set_baseline(&serde_json::to_string(doc).map_err(Error::internal)?).await?;
+    tx.set_baseline(&serde_json::to_string(doc).map_err(Error::internal)?)
+        .await?;
     let org = tx.org().clone();
     tx.commit().await?;
     Ok(org)

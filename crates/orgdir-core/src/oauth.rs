@@ -69,7 +69,11 @@ impl OAuthError {
 /// The scopes a client may grant of those asked for: each asked scope the
 /// client's own scopes grant. `None` when nothing is left.
 pub fn grantable(asked: &ScopeSet, allowed: &ScopeSet) -> Option<ScopeSet> {
-    let kept: Vec<String> = asked.iter().filter(|s| allowed.grants(s)).map(|s| s.to_string()).collect();
+    let kept: Vec<String> = asked
+        .iter()
+        .filter(|s| allowed.grants(s))
+        .map(|s| s.to_string())
+        .collect();
     if kept.is_empty() {
         return None;
     }
@@ -81,7 +85,9 @@ pub fn new_client_id() -> String {
     use rand::Rng;
     const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     let mut rng = rand::thread_rng();
-    let id: String = (0..30).map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char).collect();
+    let id: String = (0..30)
+        .map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char)
+        .collect();
     format!("1000.{id}")
 }
 
@@ -92,9 +98,15 @@ mod tests {
     #[test]
     fn grantable_is_the_intersection() {
         let allowed = ScopeSet::parse("ZohoCRM.users.READ,ZohoCRM.settings.ALL").expect("valid");
-        let asked = ScopeSet::parse("ZohoCRM.users.ALL,ZohoCRM.users.READ,ZohoCRM.settings.territories.READ").expect("valid");
+        let asked = ScopeSet::parse(
+            "ZohoCRM.users.ALL,ZohoCRM.users.READ,ZohoCRM.settings.territories.READ",
+        )
+        .expect("valid");
         let granted = grantable(&asked, &allowed).expect("some");
-        assert_eq!(granted.to_string(), "ZohoCRM.users.READ,ZohoCRM.settings.territories.READ");
+        assert_eq!(
+            granted.to_string(),
+            "ZohoCRM.users.READ,ZohoCRM.settings.territories.READ"
+        );
         let none = ScopeSet::parse("ZohoCRM.org.READ").expect("valid");
         assert!(grantable(&none, &allowed).is_none());
     }

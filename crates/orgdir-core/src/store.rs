@@ -9,8 +9,8 @@
 //! transaction as the rows they count.
 
 use crate::auth::{TokenGrant, TokenHash, TokenRecord};
-use crate::oauth::{AuthCode, OAuthClient};
 use crate::groups::{Filter, Group, GroupDetails, Source, SourceDetails, SourceKind, SourcesCount};
+use crate::oauth::{AuthCode, OAuthClient};
 use crate::org::{Org, Profile, Role};
 use crate::territories::{Membership, Territory, TerritoryDetails};
 use crate::users::{User, UserBucket, UserCounts, UserDetails};

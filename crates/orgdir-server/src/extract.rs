@@ -204,3 +204,43 @@ mod tests {
         assert!(UsersRead::scopes().is_ok());
     }
 }
+
+/// A control-plane caller holding the admin key (`Authorization: Bearer <key>`
+/// or `X-Orgdir-Admin-Key: <key>`); anything else is 401 `AUTHENTICATION_FAILURE`.
+pub struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        use secrecy::ExposeSecret;
+        let presented = parts
+            .headers
+            .get("x-orgdir-admin-key")
+            .and_then(|v| v.to_str().ok())
+            .or_else(|| {
+                parts
+                    .headers
+                    .get(AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.strip_prefix("Bearer "))
+            })
+            .unwrap_or_default()
+            .trim();
+        let expected = state.settings.admin_key.expose_secret();
+        let equal = presented.len() == expected.len()
+            && presented
+                .bytes()
+                .zip(expected.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        if equal && !expected.is_empty() {
+            Ok(Admin)
+        } else {
+            Err(ApiError(Error::AuthenticationFailure))
+        }
+    }
+}

@@ -16,8 +16,10 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::Request;
 use axum::Router;
 use orgdir_core::org::Org;
+use orgdir_core::service::oauth::OAuthConfig;
 use orgdir_core::store::Store;
 use orgdir_core::{Error, OrgId};
+use secrecy::SecretString;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,10 +31,54 @@ use tracing::Level;
 /// Largest request body the Zoho API accepts (bigger is 413).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// How a server is set up.
+#[derive(Clone)]
+pub struct ServerConfig {
+    /// Address to bind (port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// The public base URL (`api_domain`); default `http://<bound address>`.
+    pub public_url: Option<String>,
+    /// The key the control plane (`/_orgdir/…`) requires.
+    pub admin_key: SecretString,
+    /// Token and code lifetimes.
+    pub oauth: OAuthConfig,
+}
+
+impl ServerConfig {
+    /// A config for `listen` with a random admin key and default lifetimes.
+    pub fn new(listen: SocketAddr) -> Self {
+        Self {
+            listen,
+            public_url: None,
+            admin_key: SecretString::from(random_key()),
+            oauth: OAuthConfig::default(),
+        }
+    }
+}
+
+/// A random key: 32 bytes, hex.
+pub fn random_key() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    pub settings: Arc<Settings>,
+}
+
+/// The settings handlers read.
+pub struct Settings {
+    /// This server's public base URL, as `api_domain` and `accounts-server`.
+    pub api_domain: String,
+    /// The control plane's key.
+    pub admin_key: SecretString,
+    /// Token and code lifetimes.
+    pub oauth: OAuthConfig,
 }
 
 impl AppState {
@@ -50,6 +96,8 @@ pub fn router(state: AppState) -> Router {
     let zoho = routes::zoho_routes().route_layer(axum::middleware::from_fn(versions::guard));
     Router::new()
         .merge(zoho)
+        .merge(routes::oauth::routes())
+        .merge(routes::control::routes())
         .fallback(routes::unknown_path)
         .method_not_allowed_fallback(routes::unknown_method)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -72,13 +120,34 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds `listen` (port 0 picks a free port) and builds the router over `store`.
-    pub async fn build(store: Arc<dyn Store>, listen: SocketAddr) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(listen).await?;
+    /// Binds `config.listen` (port 0 picks a free port) and builds the router over `store`.
+    pub async fn build(store: Arc<dyn Store>, config: ServerConfig) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(config.listen).await?;
+        let bound = listener.local_addr()?;
+        let host = if bound.ip().is_unspecified() {
+            format!("127.0.0.1:{}", bound.port())
+        } else {
+            bound.to_string()
+        };
+        let api_domain = config
+            .public_url
+            .map(|u| u.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://{host}"));
+        let settings = Arc::new(Settings {
+            api_domain,
+            admin_key: config.admin_key,
+            oauth: config.oauth,
+        });
         Ok(Self {
             listener,
-            router: router(AppState { store }),
+            router: router(AppState { store, settings }),
         })
+    }
+
+    /// The public base URL clients reach this server at.
+    pub fn api_domain(&self) -> String {
+        let host = self.local_addr().map(|a| a.to_string()).unwrap_or_default();
+        format!("http://{host}")
     }
 
     /// The port actually bound.

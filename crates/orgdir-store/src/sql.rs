@@ -32,7 +32,8 @@ pub(crate) const PROFILE_SELECT: &str =
     "SELECT id, name, display_label, description, is_default, custom, is_admin, \
      created_at, modified_at FROM profiles ";
 
-pub(crate) const TOKEN_SELECT: &str = "SELECT t.hash, t.org_id, t.user_id, t.kind, t.scopes, t.expires_at, t.parent, \
+pub(crate) const TOKEN_SELECT: &str =
+    "SELECT t.hash, t.org_id, t.user_id, t.kind, t.scopes, t.expires_at, t.parent, \
      t.created_at, t.client_id, u.status AS user_status, u.is_admin AS user_admin \
      FROM tokens t JOIN users u ON u.org_id = t.org_id AND u.id = t.user_id ";
 

@@ -122,10 +122,12 @@ async fn main() {
         start.elapsed().as_secs_f64()
     );
 
-    let app =
-        orgdir_server::Application::build(store.clone(), "127.0.0.1:0".parse().expect("addr"))
-            .await
-            .expect("bind");
+    let app = orgdir_server::Application::build(
+        store.clone(),
+        orgdir_server::ServerConfig::new("127.0.0.1:0".parse().expect("addr")),
+    )
+    .await
+    .expect("bind");
     let addr = app.local_addr().expect("addr");
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     let admin_id = zid(&id(USER_BASE));

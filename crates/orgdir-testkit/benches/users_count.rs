@@ -36,10 +36,12 @@ async fn main() {
         .expect("import");
     println!("imported in {:.1} s", start.elapsed().as_secs_f64());
 
-    let app =
-        orgdir_server::Application::build(store.clone(), "127.0.0.1:0".parse().expect("addr"))
-            .await
-            .expect("bind");
+    let app = orgdir_server::Application::build(
+        store.clone(),
+        orgdir_server::ServerConfig::new("127.0.0.1:0".parse().expect("addr")),
+    )
+    .await
+    .expect("bind");
     let addr = app.local_addr().expect("addr");
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     let admin = orgdir_core::ZohoId::parse(&id(USER_BASE)).expect("id");

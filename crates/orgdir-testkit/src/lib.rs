@@ -8,11 +8,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod bench;
+pub mod endpoints;
 pub mod fixtures;
 
 use orgdir_client::Client;
 use orgdir_core::service::orgs::{create_org, CreatedOrg, NewOrg};
 use orgdir_core::store::Store;
+use orgdir_server::ServerConfig;
+use secrecy::SecretString;
 use sqlx::Connection;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -20,6 +23,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::oneshot;
+
+/// The admin key of every [`TestApp`].
+pub const ADMIN_KEY: &str = "test-admin-key";
 
 /// The database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,10 +226,34 @@ impl TestApp {
     }
 
     async fn serve(db: TestDb, store: Arc<dyn Store>, org: CreatedOrg) -> Self {
-        let app =
-            orgdir_server::Application::build(store.clone(), "127.0.0.1:0".parse().expect("addr"))
-                .await
-                .expect("bind");
+        Self::serve_with(db, store, org, |_| {}).await
+    }
+
+    /// A server on a fresh database with a demo org, its config adjusted by `tweak`.
+    pub async fn spawn_with(
+        backend: Backend,
+        tweak: impl FnOnce(&mut ServerConfig),
+    ) -> Option<Self> {
+        let db = TestDb::new(backend).await?;
+        let store = db.store().await;
+        let org = create_org(store.as_ref(), &NewOrg::demo(7))
+            .await
+            .expect("demo org");
+        Some(Self::serve_with(db, store, org, tweak).await)
+    }
+
+    async fn serve_with(
+        db: TestDb,
+        store: Arc<dyn Store>,
+        org: CreatedOrg,
+        tweak: impl FnOnce(&mut ServerConfig),
+    ) -> Self {
+        let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"));
+        config.admin_key = SecretString::from(ADMIN_KEY);
+        tweak(&mut config);
+        let app = orgdir_server::Application::build(store.clone(), config)
+            .await
+            .expect("bind");
         let addr = app.local_addr().expect("addr");
         let (stop, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {

@@ -27,7 +27,14 @@ async fn harness() -> Harness {
         .expect("org");
     Harness {
         _db: db,
-        router: router(AppState { store }),
+        router: router(AppState {
+            store,
+            settings: std::sync::Arc::new(orgdir_server::Settings {
+                api_domain: "http://orgdir.test".to_owned(),
+                admin_key: secrecy::SecretString::from("router-test-key"),
+                oauth: Default::default(),
+            }),
+        }),
         token: created.admin_token,
         org: created.org.id.0,
     }

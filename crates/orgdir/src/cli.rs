@@ -8,6 +8,7 @@ use orgdir_core::scopes::ScopeSet;
 use orgdir_core::service::{orgs, tokens, users};
 use orgdir_core::store::Store;
 use orgdir_core::OrgId;
+use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -31,6 +32,33 @@ enum Command {
     Export(OrgArgs),
     /// Create an org from a JSON document; nothing is written if it has any problem.
     Import(ImportArgs),
+    /// OAuth clients.
+    #[command(subcommand)]
+    Client(ClientCommand),
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Register an OAuth client; prints its id and secret (shown once).
+    Create(ClientArgs),
+}
+
+#[derive(Args)]
+struct ClientArgs {
+    #[command(flatten)]
+    target: OrgArgs,
+    /// A name shown on the consent page.
+    #[arg(long)]
+    name: String,
+    /// Allowed redirect URIs (repeat the flag for several).
+    #[arg(long = "redirect-uri")]
+    redirect_uris: Vec<String>,
+    /// A self client, for `grant_type=client_credentials`.
+    #[arg(long)]
+    self_client: bool,
+    /// The scopes its tokens may carry (default: every scope orgdir serves).
+    #[arg(long)]
+    scopes: Option<String>,
 }
 
 #[derive(Args)]
@@ -68,6 +96,18 @@ struct ServeArgs {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "ORGDIR_LOG_JSON")]
     log_json: bool,
+    /// The control plane's key (`/_orgdir/…`); generated and printed when unset.
+    #[arg(long, env = "ORGDIR_ADMIN_KEY", hide_env_values = true)]
+    admin_key: Option<SecretString>,
+    /// Public base URL, sent as `api_domain` (default: http://<listen address>).
+    #[arg(long, env = "ORGDIR_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Lifetime of OAuth access tokens, in seconds.
+    #[arg(long, env = "ORGDIR_ACCESS_TOKEN_TTL", default_value_t = tokens::ACCESS_TOKEN_TTL)]
+    access_token_ttl: i64,
+    /// Lifetime of OAuth authorization codes, in seconds.
+    #[arg(long, env = "ORGDIR_CODE_TTL", default_value_t = 120)]
+    code_ttl: i64,
 }
 
 #[derive(Args)]
@@ -112,6 +152,7 @@ impl Cli {
             Command::ConfirmUser(args) => confirm_user(args).await,
             Command::Export(args) => export(args).await,
             Command::Import(args) => import(args).await,
+            Command::Client(ClientCommand::Create(args)) => create_client(args).await,
         }
     }
 }
@@ -153,7 +194,26 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     init_tracing(args.log_json);
     let store = open(&args.db).await?;
     tracing::info!(database = %orgdir_store::redact_url(&args.db.database_url), "database ready");
-    let app = orgdir_server::Application::build(store.clone(), args.listen)
+    let generated = args.admin_key.is_none();
+    let admin_key = args
+        .admin_key
+        .unwrap_or_else(|| SecretString::from(orgdir_server::random_key()));
+    if generated {
+        println!(
+            "orgdir: control plane admin key (generated; set ORGDIR_ADMIN_KEY to choose one): {}",
+            admin_key.expose_secret()
+        );
+    }
+    let config = orgdir_server::ServerConfig {
+        listen: args.listen,
+        public_url: args.public_url,
+        admin_key,
+        oauth: orgdir_core::service::oauth::OAuthConfig {
+            access_ttl: args.access_token_ttl.max(1),
+            code_ttl: args.code_ttl.max(1),
+        },
+    };
+    let app = orgdir_server::Application::build(store.clone(), config)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
     let addr = app.local_addr()?;
@@ -267,5 +327,28 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let store = open(&args.db).await?;
     let org = document::import(store.as_ref(), &doc).await?;
     println!("imported org {} ({})", org.id, org.name);
+    Ok(())
+}
+
+async fn create_client(args: ClientArgs) -> anyhow::Result<()> {
+    let store = open(&args.target.db).await?;
+    let org = pick_org(store.as_ref(), args.target.org).await?;
+    let scopes = ScopeSet::parse(
+        args.scopes
+            .as_deref()
+            .unwrap_or(orgdir_core::scopes::ALL_SCOPES),
+    )?;
+    let made = orgdir_core::service::oauth::create_client(
+        store.as_ref(),
+        org,
+        &args.name,
+        args.redirect_uris,
+        args.self_client,
+        scopes,
+        None,
+    )
+    .await?;
+    println!("client_id={}", made.client.client_id);
+    println!("client_secret={}", made.secret);
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! maintained counts, and commits — or returns an error and writes nothing.
 
 pub mod groups;
+pub mod oauth;
 pub mod orgs;
 pub mod roles;
 pub mod territories;

@@ -53,7 +53,10 @@ impl NewOrg {
         };
         org.validate()?;
         if self.licenses == 0 {
-            return Err(Error::invalid_field("$.licenses", "an org needs at least one licence"));
+            return Err(Error::invalid_field(
+                "$.licenses",
+                "an org needs at least one licence",
+            ));
         }
         let email = normalize_email(&self.admin_email, "$.admin.email")?;
         let now = org.format_time(org.created_at);
@@ -80,7 +83,10 @@ impl NewOrg {
                 created_time: now.clone(),
                 next_sequence: Some(FIRST_SEQUENCE + 5),
             },
-            profiles: vec![profile(0, ADMIN_PROFILE, true), profile(1, STANDARD_PROFILE, false)],
+            profiles: vec![
+                profile(0, ADMIN_PROFILE, true),
+                profile(1, STANDARD_PROFILE, false),
+            ],
             roles: vec![DocRole {
                 id: id(2),
                 name: self.root_role.clone(),
@@ -115,7 +121,9 @@ impl NewOrg {
                 description: None,
                 manager: None,
                 reporting_to: None,
-                permission_type: crate::territories::PermissionType::ReadWriteDelete.as_str().to_owned(),
+                permission_type: crate::territories::PermissionType::ReadWriteDelete
+                    .as_str()
+                    .to_owned(),
                 created_time: now.clone(),
                 modified_time: now,
                 created_by: Some(id(3)),
@@ -143,13 +151,18 @@ pub const FIRST_SEQUENCE: i64 = 1000;
 /// all-scopes token.
 pub async fn create_org(store: &dyn Store, new: &NewOrg) -> Result<CreatedOrg> {
     let doc = new.document()?;
-    let org = crate::document::import(store, &doc).await.map_err(|e| match e {
-        crate::document::ImportError::Store(e) => e,
-        crate::document::ImportError::Invalid(problems) => Error::Internal(problems.to_string()),
-    })?;
+    let org = crate::document::import(store, &doc)
+        .await
+        .map_err(|e| match e {
+            crate::document::ImportError::Store(e) => e,
+            crate::document::ImportError::Invalid(problems) => {
+                Error::Internal(problems.to_string())
+            }
+        })?;
     let admin_user_id = ZohoId::compose(org.id, FIRST_SEQUENCE + 3);
     let scopes = ScopeSet::parse(ALL_SCOPES).map_err(Error::internal)?;
-    let admin_token = super::tokens::mint_access_token(store, org.id, admin_user_id, scopes, None).await?;
+    let admin_token =
+        super::tokens::mint_access_token(store, org.id, admin_user_id, scopes, None).await?;
     Ok(CreatedOrg {
         org,
         admin_user_id,

@@ -1,7 +1,9 @@
 //! The Zoho API routes, one module per area, the helpers they share, and
 //! the fallbacks that answer unknown paths and methods in Zoho's envelope.
 
+pub mod control;
 pub mod features;
+pub mod oauth;
 pub mod org;
 pub mod profiles;
 pub mod roles;

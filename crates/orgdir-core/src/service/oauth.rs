@@ -1,0 +1,346 @@
+//! Zoho Accounts' OAuth flows (SPEC 6): clients, the consent step that makes
+//! an authorization code, and the three grants of `/oauth/v2/token`, plus
+//! revocation. Codes are single use and short-lived; refresh tokens live
+//! until revoked and revoking one kills its access tokens.
+
+use crate::auth::{hash_token, new_token, TokenHash, TokenKind, TokenRecord};
+use crate::oauth::{grantable, new_client_id, AuthCode, OAuthClient, OAuthError};
+use crate::scopes::ScopeSet;
+use crate::store::Store;
+use crate::users::UserStatus;
+use crate::{Error, OrgId, Result, ZohoId};
+
+/// Token lifetimes.
+#[derive(Debug, Clone, Copy)]
+pub struct OAuthConfig {
+    /// Seconds an access token lives.
+    pub access_ttl: i64,
+    /// Seconds an authorization code lives.
+    pub code_ttl: i64,
+}
+
+impl Default for OAuthConfig {
+    fn default() -> Self {
+        Self {
+            access_ttl: super::tokens::ACCESS_TOKEN_TTL,
+            code_ttl: 120,
+        }
+    }
+}
+
+/// Why a flow failed: an OAuth error for the client, or a fault.
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthFailure {
+    #[error("{0}")]
+    OAuth(#[from] OAuthError),
+    #[error(transparent)]
+    Internal(#[from] Error),
+}
+
+/// Tokens issued by a grant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Issued {
+    pub access_token: String,
+    /// Only from `authorization_code`.
+    pub refresh_token: Option<String>,
+    pub scopes: ScopeSet,
+    pub expires_in: i64,
+}
+
+/// A new client and its secret (shown once).
+#[derive(Debug, Clone)]
+pub struct NewClient {
+    pub client: OAuthClient,
+    pub secret: String,
+}
+
+/// Registers a client for `org`. `owner` (default: the primary admin) is the
+/// user a self client acts as; `scopes` bounds what its tokens may carry.
+pub async fn create_client(
+    store: &dyn Store,
+    org: OrgId,
+    name: &str,
+    redirect_uris: Vec<String>,
+    self_client: bool,
+    scopes: ScopeSet,
+    owner: Option<ZohoId>,
+) -> Result<NewClient> {
+    if name.trim().is_empty() || name.len() > 100 {
+        return Err(Error::invalid_field(
+            "$.name",
+            "name must be 1 to 100 characters",
+        ));
+    }
+    for (i, uri) in redirect_uris.iter().enumerate() {
+        if url_ok(uri).is_none() {
+            return Err(Error::invalid_field(
+                format!("$.redirect_uris[{i}]"),
+                "not an absolute http(s) URL",
+            ));
+        }
+    }
+    if scopes.is_empty() {
+        return Err(Error::invalid_field("$.scopes", "at least one scope"));
+    }
+    let owner = match owner {
+        Some(id) => id,
+        None => store
+            .primary_user(org)
+            .await?
+            .map(|u| u.user.id)
+            .ok_or_else(|| Error::invalid_param("org", "no such org"))?,
+    };
+    let mut tx = store.begin(org).await?;
+    tx.user(owner)
+        .await?
+        .ok_or_else(|| Error::invalid_field("$.owner", "no such user"))?;
+    let (secret, secret_hash) = new_token();
+    let client = OAuthClient {
+        client_id: new_client_id(),
+        org,
+        secret_hash,
+        name: name.trim().to_owned(),
+        redirect_uris,
+        self_client,
+        scopes,
+        owner,
+        created_at: crate::time::now(),
+    };
+    tx.insert_oauth_client(&client).await?;
+    tx.commit().await?;
+    Ok(NewClient { client, secret })
+}
+
+fn url_ok(uri: &str) -> Option<()> {
+    (uri.starts_with("http://") || uri.starts_with("https://")).then_some(())?;
+    (uri.len() > "https://".len() && !uri.contains(char::is_whitespace)).then_some(())
+}
+
+fn same(a: &TokenHash, b: &TokenHash) -> bool {
+    // Constant-time: a timing difference must not reveal how much matched.
+    a.0.len() == b.0.len()
+        && a.0
+            .bytes()
+            .zip(b.0.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The client named by `client_id`, if `secret` is its secret.
+async fn authenticate(
+    store: &dyn Store,
+    client_id: &str,
+    secret: &str,
+) -> Result<OAuthClient, OAuthFailure> {
+    let client = store
+        .oauth_client(client_id)
+        .await?
+        .ok_or(OAuthError::InvalidClient)?;
+    if same(&client.secret_hash, &hash_token(secret)) {
+        Ok(client)
+    } else {
+        Err(OAuthError::InvalidClient.into())
+    }
+}
+
+/// The client and the scopes it may grant for a consent request.
+pub async fn consent_request(
+    store: &dyn Store,
+    client_id: &str,
+    redirect_uri: &str,
+    scope: &str,
+) -> Result<(OAuthClient, ScopeSet), OAuthFailure> {
+    let client = store
+        .oauth_client(client_id)
+        .await?
+        .ok_or(OAuthError::InvalidClient)?;
+    if !client.redirect_uris.iter().any(|u| u == redirect_uri) {
+        return Err(OAuthError::InvalidRedirectUri.into());
+    }
+    let asked = ScopeSet::parse(scope).map_err(|_| OAuthError::InvalidScope)?;
+    let scopes = grantable(&asked, &client.scopes).ok_or(OAuthError::InvalidScope)?;
+    Ok((client, scopes))
+}
+
+/// The user approved: makes an authorization code for them.
+pub async fn approve(
+    store: &dyn Store,
+    client_id: &str,
+    redirect_uri: &str,
+    scope: &str,
+    user: ZohoId,
+    config: OAuthConfig,
+) -> Result<String, OAuthFailure> {
+    let (client, scopes) = consent_request(store, client_id, redirect_uri, scope).await?;
+    let mut tx = store.begin(client.org).await?;
+    match tx.user(user).await? {
+        Some(u) if u.status == UserStatus::Active => {}
+        _ => return Err(OAuthError::InvalidCode.into()),
+    }
+    let (code, hash) = new_token();
+    tx.insert_code(&AuthCode {
+        hash,
+        org: client.org,
+        client_id: client.client_id,
+        user_id: user,
+        scopes,
+        redirect_uri: redirect_uri.to_owned(),
+        expires_at: crate::time::now() + config.code_ttl,
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(code)
+}
+
+/// Issues an access token (and, with `refresh`, a refresh token it hangs from).
+async fn issue(
+    store: &dyn Store,
+    client: &OAuthClient,
+    user: ZohoId,
+    scopes: ScopeSet,
+    refresh: Refresh,
+    config: OAuthConfig,
+) -> Result<Issued, OAuthFailure> {
+    let mut tx = store.begin(client.org).await?;
+    match tx.user(user).await? {
+        Some(u) if u.status == UserStatus::Active => {}
+        _ => return Err(OAuthError::InvalidCode.into()),
+    }
+    let now = crate::time::now();
+    let record = |hash: TokenHash, kind, expires_at, parent| TokenRecord {
+        hash,
+        org: client.org,
+        user_id: user,
+        kind,
+        scopes: scopes.clone(),
+        expires_at,
+        parent,
+        client_id: Some(client.client_id.clone()),
+        created_at: now,
+    };
+    let (refresh_token, parent) = match refresh {
+        Refresh::New => {
+            let (token, hash) = new_token();
+            tx.insert_token(&record(hash.clone(), TokenKind::Refresh, None, None))
+                .await?;
+            (Some(token), Some(hash))
+        }
+        Refresh::From(hash) => (None, Some(hash)),
+        Refresh::None => (None, None),
+    };
+    let (access_token, hash) = new_token();
+    tx.insert_token(&record(
+        hash,
+        TokenKind::Access,
+        Some(now + config.access_ttl),
+        parent,
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(Issued {
+        access_token,
+        refresh_token,
+        scopes,
+        expires_in: config.access_ttl,
+    })
+}
+
+enum Refresh {
+    New,
+    From(TokenHash),
+    None,
+}
+
+/// `grant_type=authorization_code`.
+pub async fn exchange_code(
+    store: &dyn Store,
+    client_id: &str,
+    client_secret: &str,
+    redirect_uri: &str,
+    code: &str,
+    config: OAuthConfig,
+) -> Result<Issued, OAuthFailure> {
+    let client = authenticate(store, client_id, client_secret).await?;
+    let code = store
+        .take_code(&hash_token(code))
+        .await?
+        .ok_or(OAuthError::InvalidCode)?;
+    if code.client_id != client.client_id
+        || code.redirect_uri != redirect_uri
+        || code.expires_at <= crate::time::now()
+    {
+        return Err(OAuthError::InvalidCode.into());
+    }
+    issue(
+        store,
+        &client,
+        code.user_id,
+        code.scopes,
+        Refresh::New,
+        config,
+    )
+    .await
+}
+
+/// `grant_type=refresh_token`: a new access token with the same scopes.
+pub async fn refresh(
+    store: &dyn Store,
+    client_id: &str,
+    client_secret: &str,
+    refresh_token: &str,
+    config: OAuthConfig,
+) -> Result<Issued, OAuthFailure> {
+    let client = authenticate(store, client_id, client_secret).await?;
+    let grant = store
+        .token(&hash_token(refresh_token))
+        .await?
+        .ok_or(OAuthError::InvalidCode)?;
+    let record = grant.record;
+    if record.kind != TokenKind::Refresh
+        || record.client_id.as_deref() != Some(client.client_id.as_str())
+    {
+        return Err(OAuthError::InvalidCode.into());
+    }
+    issue(
+        store,
+        &client,
+        record.user_id,
+        record.scopes,
+        Refresh::From(record.hash),
+        config,
+    )
+    .await
+}
+
+/// `grant_type=client_credentials` with `soid=ZohoCRM.<org id>`: a self
+/// client gets an access token acting as its owner.
+pub async fn client_credentials(
+    store: &dyn Store,
+    client_id: &str,
+    client_secret: &str,
+    scope: &str,
+    soid: &str,
+    config: OAuthConfig,
+) -> Result<Issued, OAuthFailure> {
+    let client = authenticate(store, client_id, client_secret).await?;
+    let org = soid
+        .strip_prefix("ZohoCRM.")
+        .and_then(OrgId::parse)
+        .ok_or(OAuthError::InvalidClient)?;
+    if !client.self_client || org != client.org {
+        return Err(OAuthError::InvalidClient.into());
+    }
+    let asked = ScopeSet::parse(scope).map_err(|_| OAuthError::InvalidScope)?;
+    let scopes = grantable(&asked, &client.scopes).ok_or(OAuthError::InvalidScope)?;
+    issue(store, &client, client.owner, scopes, Refresh::None, config).await
+}
+
+/// `POST /oauth/v2/token/revoke?token=`: revokes a refresh token and every
+/// access token issued from it.
+pub async fn revoke(store: &dyn Store, token: &str) -> Result<(), OAuthFailure> {
+    if store.revoke_refresh_token(&hash_token(token)).await? {
+        Ok(())
+    } else {
+        Err(OAuthError::InvalidToken.into())
+    }
+}

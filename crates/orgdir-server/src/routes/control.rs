@@ -1,0 +1,392 @@
+//! The control plane under `/_orgdir/` (SPEC 7; not part of Zoho's API):
+//! orgs (create, list, get, delete, reset, import, export), tokens, OAuth
+//! clients, confirming users, health and readiness. Every call needs the
+//! admin key, and every change is logged with what it changed.
+
+use crate::error::{json_response, ApiError};
+use crate::extract::{Admin, JsonBody};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+use orgdir_core::document::{self, ImportError, OrgDocument};
+use orgdir_core::input::Fields;
+use orgdir_core::org::{Edition, Org};
+use orgdir_core::scopes::{ScopeSet, ALL_SCOPES};
+use orgdir_core::service::{oauth, orgs, tokens, users};
+use orgdir_core::{Details, Error, OrgId, ZohoId};
+use serde_json::{json, Value};
+use std::time::Instant;
+
+/// The control-plane routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/_orgdir/health", get(health))
+        .route("/_orgdir/ready", get(ready))
+        .route("/_orgdir/orgs", get(list_orgs).post(create_org))
+        .route("/_orgdir/orgs/import", post(import_org))
+        .route("/_orgdir/orgs/{org}", get(get_org).delete(delete_org))
+        .route("/_orgdir/orgs/{org}/reset", post(reset_org))
+        .route("/_orgdir/orgs/{org}/export", get(export_org))
+        .route("/_orgdir/orgs/{org}/tokens", post(mint_token))
+        .route(
+            "/_orgdir/orgs/{org}/clients",
+            get(list_clients).post(create_client),
+        )
+        .route(
+            "/_orgdir/orgs/{org}/users/{user}/confirm",
+            post(confirm_user),
+        )
+}
+
+fn org_view(org: &Org) -> Value {
+    json!({
+        "id": org.id.to_string(),
+        "name": org.name,
+        "time_zone": org.time_zone,
+        "edition": org.edition.as_str(),
+        "licenses": org.licenses,
+        "created_time": org.format_time(org.created_at),
+    })
+}
+
+fn org_id(text: &str) -> Result<OrgId, Error> {
+    OrgId::parse(text).ok_or_else(|| Error::invalid_path(2, "not an org id"))
+}
+
+async fn existing(state: &AppState, text: &str) -> Result<Org, Error> {
+    let id = org_id(text)?;
+    state
+        .store
+        .org(id)
+        .await?
+        .ok_or_else(|| Error::invalid_path(2, "no such org"))
+}
+
+/// `GET /_orgdir/health`: the process answers.
+async fn health(_: Admin) -> Response {
+    json_response(StatusCode::OK, &json!({ "status": "ok" }))
+}
+
+/// `GET /_orgdir/ready`: the database answers.
+async fn ready(_: Admin, State(state): State<AppState>) -> Response {
+    match state.store.orgs().await {
+        Ok(orgs) => json_response(
+            StatusCode::OK,
+            &json!({ "status": "ready", "orgs": orgs.len() }),
+        ),
+        Err(e) => {
+            tracing::error!(cause = %e, "not ready");
+            json_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &json!({ "status": "unavailable" }),
+            )
+        }
+    }
+}
+
+/// `GET /_orgdir/orgs`
+async fn list_orgs(_: Admin, State(state): State<AppState>) -> Result<Response, ApiError> {
+    let orgs: Vec<Value> = state.store.orgs().await?.iter().map(org_view).collect();
+    Ok(json_response(StatusCode::OK, &json!({ "orgs": orgs })))
+}
+
+/// `GET /_orgdir/orgs/{org}`
+async fn get_org(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+) -> Result<Response, ApiError> {
+    let org = existing(&state, &org).await?;
+    let counts = state.store.user_counts(org.id).await?;
+    let mut view = org_view(&org);
+    view["users"] = json!({
+        "all": counts.count(orgdir_types::users::UserType::AllUsers),
+        "active": counts.licensed(),
+    });
+    Ok(json_response(StatusCode::OK, &json!({ "org": view })))
+}
+
+/// `POST /_orgdir/orgs` with `{name, edition?, licenses?, time_zone?, id?, admin_email?}`:
+/// creates an org with its built-ins and returns an all-scopes token for its admin.
+async fn create_org(
+    _: Admin,
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let f = Fields::new(&body, "$")?;
+    let mut new = orgs::NewOrg::demo(rand::random());
+    new.name = f.req_str("name", 100)?;
+    if let Some(edition) = f.opt_str("edition", 20)? {
+        new.edition = Edition::parse(&edition)
+            .ok_or_else(|| Error::invalid_field("$.edition", "unknown edition"))?;
+    }
+    if let Some(tz) = f.opt_str("time_zone", 64)? {
+        new.time_zone = tz;
+    }
+    if let Some(email) = f.opt_str("admin_email", 100)? {
+        new.admin_email = email;
+    }
+    match f.map.get("licenses") {
+        None | Some(Value::Null) => {}
+        Some(v) => {
+            new.licenses = v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or_else(|| {
+                    Error::invalid_field("$.licenses", "licenses must be a whole number")
+                })?;
+        }
+    }
+    if let Some(id) = f.opt_str("id", 19)? {
+        new.id = OrgId::parse(&id).ok_or_else(|| Error::invalid_field("$.id", "not an org id"))?;
+    }
+    let created = orgs::create_org(state.store.as_ref(), &new).await?;
+    tracing::info!(action = "create_org", org = %created.org.id, name = %created.org.name, "control plane");
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({
+            "org": org_view(&created.org),
+            "admin_user_id": created.admin_user_id.to_string(),
+            "access_token": created.admin_token,
+        }),
+    ))
+}
+
+/// `DELETE /_orgdir/orgs/{org}`
+async fn delete_org(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = org_id(&org)?;
+    if !state.store.delete_org(id).await? {
+        return Err(Error::invalid_path(2, "no such org").into());
+    }
+    tracing::info!(action = "delete_org", org = %id, "control plane");
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "status": "success" }),
+    ))
+}
+
+fn problems(e: ImportError) -> ApiError {
+    match e {
+        ImportError::Store(e) => ApiError(e),
+        ImportError::Invalid(problems) => {
+            let list: Vec<Value> = problems
+                .0
+                .iter()
+                .map(|p| json!({ "json_path": p.path, "message": p.message }))
+                .collect();
+            tracing::info!(problems = list.len(), "org document refused");
+            ApiError(Error::InvalidData {
+                message: problems.to_string(),
+                details: Details::Field {
+                    api_name: "document".to_owned(),
+                    json_path: problems
+                        .0
+                        .first()
+                        .map(|p| p.path.clone())
+                        .unwrap_or_else(|| "$".to_owned()),
+                },
+            })
+        }
+    }
+}
+
+/// `POST /_orgdir/orgs/{org}/reset`: back to the org's initial state.
+async fn reset_org(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = org_id(&org)?;
+    let start = Instant::now();
+    let org = document::reset(state.store.as_ref(), id)
+        .await
+        .map_err(problems)?;
+    let took = start.elapsed();
+    tracing::info!(action = "reset_org", org = %org.id, took_ms = took.as_secs_f64() * 1000.0, "control plane");
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "org": org_view(&org), "took_ms": took.as_secs_f64() * 1000.0 }),
+    ))
+}
+
+/// `POST /_orgdir/orgs/import` with an org document.
+async fn import_org(
+    _: Admin,
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let text = body.to_string();
+    let doc: OrgDocument = document::parse(&text).map_err(|p| problems(ImportError::Invalid(p)))?;
+    let org = document::import(state.store.as_ref(), &doc)
+        .await
+        .map_err(problems)?;
+    tracing::info!(action = "import_org", org = %org.id, users = doc.users.len(), "control plane");
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({ "org": org_view(&org) }),
+    ))
+}
+
+/// `GET /_orgdir/orgs/{org}/export`
+async fn export_org(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+) -> Result<Response, ApiError> {
+    let org = existing(&state, &org).await?;
+    let doc = document::export(state.store.as_ref(), org.id).await?;
+    Ok(json_response(StatusCode::OK, &doc))
+}
+
+/// `POST /_orgdir/orgs/{org}/tokens` with `{scopes, user_id?, email?, expires_in?}`.
+async fn mint_token(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let org = existing(&state, &org).await?;
+    let f = Fields::new(&body, "$")?;
+    let scopes_text = f
+        .opt_str("scopes", 2000)?
+        .unwrap_or_else(|| ALL_SCOPES.to_owned());
+    let scopes = ScopeSet::parse(&scopes_text)
+        .map_err(|e| Error::invalid_field("$.scopes", e.to_string()))?;
+    let user = match (f.opt_ref("user_id")?, f.opt_str("email", 100)?) {
+        (Some(id), _) => id,
+        (None, Some(email)) => state
+            .store
+            .user_by_email(org.id, &email)
+            .await?
+            .map(|u| u.user.id)
+            .ok_or_else(|| Error::invalid_field("$.email", "no such user"))?,
+        (None, None) => state
+            .store
+            .primary_user(org.id)
+            .await?
+            .map(|u| u.user.id)
+            .ok_or_else(|| Error::internal("org without a primary user"))?,
+    };
+    let expires_in = match f.map.get("expires_in") {
+        None | Some(Value::Null) => Some(state.settings.oauth.access_ttl),
+        Some(v) => match v.as_i64() {
+            Some(0) => None,
+            Some(n) if n > 0 => Some(n),
+            _ => {
+                return Err(Error::invalid_field(
+                    "$.expires_in",
+                    "expires_in must be a positive number or 0",
+                )
+                .into())
+            }
+        },
+    };
+    let token =
+        tokens::mint_access_token(state.store.as_ref(), org.id, user, scopes, expires_in).await?;
+    tracing::info!(action = "mint_token", org = %org.id, user = %user, "control plane");
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({ "access_token": token, "expires_in": expires_in, "user_id": user.to_string() }),
+    ))
+}
+
+fn client_view(client: &orgdir_core::oauth::OAuthClient) -> Value {
+    json!({
+        "client_id": client.client_id,
+        "name": client.name,
+        "redirect_uris": client.redirect_uris,
+        "self_client": client.self_client,
+        "scopes": client.scopes.to_string(),
+        "owner_id": client.owner.to_string(),
+    })
+}
+
+/// `GET /_orgdir/orgs/{org}/clients`
+async fn list_clients(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+) -> Result<Response, ApiError> {
+    let org = existing(&state, &org).await?;
+    let clients: Vec<Value> = state
+        .store
+        .oauth_clients(org.id)
+        .await?
+        .iter()
+        .map(client_view)
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "clients": clients }),
+    ))
+}
+
+/// `POST /_orgdir/orgs/{org}/clients` with `{name, redirect_uris, self_client?, scopes?, owner_id?}`:
+/// the secret is in this answer only.
+async fn create_client(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let org = existing(&state, &org).await?;
+    let f = Fields::new(&body, "$")?;
+    let name = f.req_str("name", 100)?;
+    let redirect_uris = match f.map.get("redirect_uris") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                v.as_str().map(str::to_owned).ok_or_else(|| {
+                    Error::invalid_field(format!("$.redirect_uris[{i}]"), "must be a string")
+                })
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => return Err(Error::invalid_field("$.redirect_uris", "must be an array").into()),
+    };
+    let scopes_text = f
+        .opt_str("scopes", 2000)?
+        .unwrap_or_else(|| ALL_SCOPES.to_owned());
+    let scopes = ScopeSet::parse(&scopes_text)
+        .map_err(|e| Error::invalid_field("$.scopes", e.to_string()))?;
+    let self_client = f.opt_bool("self_client")?.unwrap_or(false);
+    let owner: Option<ZohoId> = f.opt_ref("owner_id")?;
+    let made = oauth::create_client(
+        state.store.as_ref(),
+        org.id,
+        &name,
+        redirect_uris,
+        self_client,
+        scopes,
+        owner,
+    )
+    .await?;
+    tracing::info!(action = "create_client", org = %org.id, client_id = %made.client.client_id, "control plane");
+    let mut view = client_view(&made.client);
+    view["client_secret"] = json!(made.secret);
+    Ok(json_response(StatusCode::CREATED, &view))
+}
+
+/// `POST /_orgdir/orgs/{org}/users/{user}/confirm`: the user accepted the invitation.
+async fn confirm_user(
+    _: Admin,
+    State(state): State<AppState>,
+    Path((org, user)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let org = existing(&state, &org).await?;
+    let user = ZohoId::parse(&user).ok_or_else(|| Error::invalid_path(4, "not a user id"))?;
+    users::confirm(state.store.as_ref(), org.id, user).await?;
+    tracing::info!(action = "confirm_user", org = %org.id, user = %user, "control plane");
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "status": "success" }),
+    ))
+}

@@ -1,0 +1,347 @@
+//! Every Zoho endpoint orgdir serves, with its required scopes and a body to
+//! send: the table the scope matrix and the org-isolation matrix walk.
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+/// One endpoint.
+pub struct Endpoint {
+    pub method: Method,
+    /// `{user}`, `{territory}`, `{role}`, `{root_role}` and `{profile}` are replaced by real ids.
+    pub path: &'static str,
+    pub scopes: &'static [&'static str],
+    pub body: Option<fn() -> Value>,
+}
+
+/// The table.
+pub fn endpoints() -> Vec<Endpoint> {
+    vec![
+        Endpoint {
+            method: Method::GET,
+            path: "/crm/v8/users",
+            scopes: &["ZohoCRM.users.READ"],
+            body: None,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/crm/v8/users/{user}",
+            scopes: &["ZohoCRM.users.READ"],
+            body: None,
+        },
+        Endpoint {
+            method: Method::GET,
+            path: "/crm/v8/users/actions/count",
+            scopes: &["ZohoCRM.users.READ"],
+            body: None,
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/crm/v8/users",
+            scopes: &["ZohoCRM.users.CREATE"],
+            body: Some(|| json!({"users":[{"last_name":"x"}]})),
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/users/{user}",
+            scopes: &["ZohoCRM.users.UPDATE"],
+            body: Some(|| json!({"users":[{"first_name":"x"}]})),
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/users",
+            scopes: &["ZohoCRM.users.UPDATE"],
+            body: Some(|| json!({"users":[{"first_name":"x"}]})),
+        },
+        e(
+            Method::GET,
+            "/crm/v8/settings/roles",
+            &["ZohoCRM.settings.roles.READ"],
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/roles/{role}",
+            &["ZohoCRM.settings.roles.READ"],
+        ),
+        Endpoint {
+            method: Method::POST,
+            path: "/crm/v8/settings/roles",
+            scopes: &["ZohoCRM.settings.roles.CREATE"],
+            body: Some(|| json!({"roles":[{"name":"x"}]})),
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/settings/roles",
+            scopes: &["ZohoCRM.settings.roles.UPDATE"],
+            body: Some(|| json!({"roles":[{"name":"x"}]})),
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/settings/roles/{role}",
+            scopes: &["ZohoCRM.settings.roles.UPDATE"],
+            body: Some(|| json!({"roles":[{"description":"x"}]})),
+        },
+        e(
+            Method::GET,
+            "/crm/v8/settings/profiles",
+            &["ZohoCRM.settings.profiles.READ"],
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/profiles/{profile}",
+            &["ZohoCRM.settings.profiles.READ"],
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/territories",
+            &["ZohoCRM.settings.territories.READ"],
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/territories/{territory}",
+            &["ZohoCRM.settings.territories.READ"],
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/territories/{territory}/__child_territories",
+            &["ZohoCRM.settings.territories.READ"],
+        ),
+        Endpoint {
+            method: Method::POST,
+            path: "/crm/v8/settings/territories",
+            scopes: &["ZohoCRM.settings.territories.CREATE"],
+            body: Some(|| json!({"territories":[{"name":"x"}]})),
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/settings/territories",
+            scopes: &["ZohoCRM.settings.territories.UPDATE"],
+            body: Some(|| json!({"territories":[{"name":"x"}]})),
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/settings/territories/{territory}",
+            scopes: &["ZohoCRM.settings.territories.UPDATE"],
+            body: Some(|| json!({"territories":[{"description":"x"}]})),
+        },
+        e(
+            Method::GET,
+            "/crm/v8/settings/territories/actions/associated_users_count",
+            TERRITORY_USERS_READ,
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/territories/{territory}/users",
+            TERRITORY_USERS_READ,
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/territories/{territory}/users/{user}",
+            TERRITORY_USERS_READ,
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/users/{user}/territories",
+            TERRITORY_USERS_READ,
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/users/{user}/territories/{territory}",
+            TERRITORY_USERS_READ,
+        ),
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/settings/territories/{territory}/users",
+            scopes: TERRITORY_USERS_UPDATE,
+            body: Some(|| json!({"users":[{"id":"1"}]})),
+        },
+        e(
+            Method::PUT,
+            "/crm/v8/settings/territories/{territory}/users/{user}",
+            TERRITORY_USERS_UPDATE,
+        ),
+        e(
+            Method::DELETE,
+            "/crm/v8/settings/territories/{territory}/users?ids={user}",
+            TERRITORY_USERS_UPDATE,
+        ),
+        e(
+            Method::DELETE,
+            "/crm/v8/settings/territories/{territory}/users/{user}",
+            TERRITORY_USERS_UPDATE,
+        ),
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/users/{user}/territories",
+            scopes: TERRITORY_USERS_UPDATE,
+            body: Some(|| json!({"territories":[{"id":"1"}]})),
+        },
+        e(
+            Method::DELETE,
+            "/crm/v8/users/{user}/territories?ids={territory}",
+            TERRITORY_USERS_UPDATE,
+        ),
+        e(
+            Method::DELETE,
+            "/crm/v8/users/{user}/territories/{territory}",
+            TERRITORY_USERS_UPDATE,
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/__features",
+            &["ZohoCRM.features.READ"],
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/__features/user_licenses",
+            &["ZohoCRM.features.READ"],
+        ),
+        e(Method::GET, "/crm/v8/org", &["ZohoCRM.org.READ"]),
+        e(Method::GET, "/crm/v8/settings/user_groups", GROUPS_READ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/user_groups/{group}",
+            GROUPS_READ,
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/user_groups/{group}/sources",
+            GROUPS_READ,
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/user_groups/{group}/actions/sources_count",
+            GROUPS_READ,
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/user_groups/actions/associated_users_count",
+            GROUPS_READ,
+        ),
+        Endpoint {
+            method: Method::POST,
+            path: "/crm/v8/settings/user_groups",
+            scopes: &["ZohoCRM.settings.user_groups.CREATE"],
+            body: Some(|| json!({"user_groups":[{"name":"x"}]})),
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/settings/user_groups",
+            scopes: &["ZohoCRM.settings.user_groups.UPDATE"],
+            body: Some(|| json!({"user_groups":[{"name":"x"}]})),
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/settings/user_groups/{group}",
+            scopes: &["ZohoCRM.settings.user_groups.UPDATE"],
+            body: Some(|| json!({"user_groups":[{"description":"x"}]})),
+        },
+        // Deletions last: they remove what the others use.
+        e(
+            Method::DELETE,
+            "/crm/v8/settings/user_groups/{group}",
+            &["ZohoCRM.settings.user_groups.DELETE"],
+        ),
+        e(
+            Method::DELETE,
+            "/crm/v8/settings/roles/{role}?transfer_to_id={root_role}",
+            &["ZohoCRM.settings.roles.DELETE"],
+        ),
+        e(
+            Method::DELETE,
+            "/crm/v8/settings/territories?ids={territory}",
+            &["ZohoCRM.settings.territories.DELETE"],
+        ),
+        e(
+            Method::DELETE,
+            "/crm/v8/settings/territories/{territory}",
+            &["ZohoCRM.settings.territories.DELETE"],
+        ),
+        Endpoint {
+            method: Method::DELETE,
+            path: "/crm/v8/users/{user}",
+            scopes: &["ZohoCRM.users.DELETE"],
+            body: None,
+        },
+    ]
+}
+
+pub const GROUPS_READ: &[&str] = &["ZohoCRM.settings.user_groups.READ"];
+pub const TERRITORY_USERS_READ: &[&str] =
+    &["ZohoCRM.settings.territories.READ", "ZohoCRM.users.READ"];
+pub const TERRITORY_USERS_UPDATE: &[&str] = &[
+    "ZohoCRM.settings.territories.UPDATE",
+    "ZohoCRM.users.UPDATE",
+];
+
+/// An endpoint without a body.
+pub fn e(method: Method, path: &'static str, scopes: &'static [&'static str]) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        scopes,
+        body: None,
+    }
+}
+
+/// Ids to put into the paths' placeholders.
+#[derive(Debug, Clone)]
+pub struct Ids {
+    pub user: String,
+    pub territory: String,
+    pub group: String,
+    pub role: String,
+    pub root_role: String,
+    pub profile: String,
+}
+
+impl Ids {
+    /// `path` with its placeholders filled.
+    pub fn fill(&self, path: &str) -> String {
+        path.replace("{user}", &self.user)
+            .replace("{territory}", &self.territory)
+            .replace("{group}", &self.group)
+            .replace("{root_role}", &self.root_role)
+            .replace("{role}", &self.role)
+            .replace("{profile}", &self.profile)
+    }
+}
+
+/// Creates a user, a territory, a role and a group in `app`'s org to aim the table at.
+pub async fn victims(app: &crate::TestApp) -> Ids {
+    let user = crate::fixtures::UserBuilder::new("victim@example.com")
+        .create(app)
+        .await;
+    let dir = app.directory().await;
+    let root = app
+        .client
+        .list_territories(None, None)
+        .await
+        .expect("list")
+        .expect("root")
+        .territories[0]
+        .id
+        .clone();
+    let territory = app
+        .client
+        .create_territory(json!({"name":"Victim","reporting_to": root}))
+        .await
+        .expect("territory");
+    let role = app
+        .client
+        .create_role(json!({"name":"Victim","reporting_to": dir.root_role}))
+        .await
+        .expect("role");
+    let group = app
+        .client
+        .create_group(json!({"name":"Victim","sources":[{"type":"users","source": user}]}))
+        .await
+        .expect("group");
+    Ids {
+        user,
+        territory,
+        group,
+        role,
+        root_role: dir.root_role,
+        profile: dir.standard_profile,
+    }
+}
