@@ -312,6 +312,36 @@ impl TestApp {
         }
     }
 
+    /// The server's base URL.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Calls the control plane with the admin key (or `key`, if given).
+    pub async fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        key: Option<&str>,
+    ) -> (u16, serde_json::Value) {
+        let mut request =
+            reqwest::Client::new().request(method, format!("{}{path}", self.base_url()));
+        if let Some(key) = Some(key.unwrap_or(ADMIN_KEY)).filter(|k| !k.is_empty()) {
+            request = request.header("X-Orgdir-Admin-Key", key);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("control plane");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
     /// Mints a token for the primary admin with `scopes`.
     pub async fn token(&self, scopes: &str) -> String {
         let scopes = orgdir_core::scopes::ScopeSet::parse(scopes).expect("scopes");
