@@ -190,21 +190,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_requirement_parses() {
-        for (name, scopes) in ALL_REQUIREMENTS {
-            for scope in *scopes {
-                assert!(Scope::parse(scope).is_ok(), "{name}: {scope}");
-            }
-        }
-        assert!(UsersRead::scopes().is_ok());
-    }
-}
-
 /// A control-plane caller holding the admin key (`Authorization: Bearer <key>`
 /// or `X-Orgdir-Admin-Key: <key>`); anything else is 401 `AUTHENTICATION_FAILURE`.
 pub struct Admin;
@@ -242,5 +227,20 @@ impl FromRequestParts<AppState> for Admin {
         } else {
             Err(ApiError(Error::AuthenticationFailure))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_requirement_parses() {
+        for (name, scopes) in ALL_REQUIREMENTS {
+            for scope in *scopes {
+                assert!(Scope::parse(scope).is_ok(), "{name}: {scope}");
+            }
+        }
+        assert!(UsersRead::scopes().is_ok());
     }
 }
