@@ -31,7 +31,7 @@ pub struct OrgDocument {
     pub profiles: Vec<DocProfile>,
     pub roles: Vec<DocRole>,
     pub users: Vec<DocUser>,
-    #[serde(default)]
+    /// At least the root territory.
     pub territories: Vec<DocTerritory>,
     #[serde(default)]
     pub user_groups: Vec<DocGroup>,

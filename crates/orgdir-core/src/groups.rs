@@ -144,13 +144,16 @@ fn read_sources(f: &Fields<'_>) -> Result<Option<Vec<Source>>> {
             None | Some(Value::Null) => return Err(Error::mandatory(s.path_of("source"))),
             Some(value) => reference(value, &s.path_of("source"))?,
         };
-        let subordinates = s.opt_bool("subordinates")?.unwrap_or(false)
-            || s.opt_bool("sub_territories")?.unwrap_or(false);
+        let subordinates = s.opt_bool("subordinates")?.unwrap_or(false);
+        let sub_territories = s.opt_bool("sub_territories")?.unwrap_or(false);
         let source = Source {
             kind,
             id,
-            subordinates: subordinates
-                && matches!(kind, SourceKind::Roles | SourceKind::Territories),
+            subordinates: match kind {
+                SourceKind::Roles => subordinates,
+                SourceKind::Territories => subordinates || sub_territories,
+                SourceKind::Users | SourceKind::Groups => false,
+            },
         };
         if sources
             .iter()
@@ -580,6 +583,13 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        let role_sub_territories =
+            json!({"name":"G","sources":[{"type":"roles","source":"1","sub_territories":true}]});
+        let g = NewGroup::from_json(&role_sub_territories, "$").expect("valid");
+        assert!(
+            !g.sources[0].subordinates,
+            "sub_territories means nothing on a role"
+        );
         let twice = json!({"name":"G","sources":[{"type":"users","source":"1"},{"type":"users","source":"1"}]});
         assert!(NewGroup::from_json(&twice, "$").is_err());
         assert!(NewGroup::from_json(&json!({"name":"G","sources":[]}), "$").is_err());

@@ -3,6 +3,9 @@
 use crate::{Error, Result};
 use orgdir_types::Info;
 
+/// `per_page` when none is given.
+pub const DEFAULT_PER_PAGE: u32 = 200;
+
 /// A validated page request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
@@ -11,7 +14,8 @@ pub struct Page {
 }
 
 impl Page {
-    /// Parses `page` (≥ 1, default 1) and `per_page` (1..=`max`, default `max`).
+    /// Parses `page` (≥ 1, default 1) and `per_page` (1..=`max`, default the
+    /// smaller of 200 and `max`, SPEC 1).
     pub fn parse(page: Option<&str>, per_page: Option<&str>, max: u32) -> Result<Self> {
         let number = |name: &str, text: Option<&str>, default: u32, max: u32| -> Result<u32> {
             match text {
@@ -27,7 +31,7 @@ impl Page {
         };
         Ok(Self {
             page: number("page", page, 1, u32::MAX / max.max(1))?,
-            per_page: number("per_page", per_page, max, max)?,
+            per_page: number("per_page", per_page, max.min(DEFAULT_PER_PAGE), max)?,
         })
     }
 
@@ -90,6 +94,7 @@ mod tests {
                 .offset(),
             4000
         );
+        assert_eq!(Page::parse(None, None, 2000).expect("ok").per_page, 200);
     }
 
     #[test]

@@ -110,6 +110,7 @@ pub struct NewTerritory {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TerritoryPatch {
     pub name: Option<String>,
+    pub api_name: Option<String>,
     pub description: Option<Option<String>>,
     pub manager: Option<Option<ZohoId>>,
     pub reporting_to: Option<ZohoId>,
@@ -153,6 +154,7 @@ impl TerritoryPatch {
         };
         Ok(Self {
             name,
+            api_name: f.opt_str("api_name", MAX_NAME)?,
             description: if f.has("description") {
                 Some(f.opt_str("description", MAX_DESCRIPTION)?)
             } else {

@@ -12,7 +12,26 @@ pub const LATEST: u32 = 8;
 
 /// Endpoints that appeared after v2, by route pattern, with their first
 /// version. Every other route exists from v2.
-pub const INTRODUCED_IN: &[(&str, u32)] = &[("/crm/{version}/users/actions/count", 6)];
+pub const INTRODUCED_IN: &[(&str, u32)] = &[
+    ("/crm/{version}/users/actions/count", 6),
+    ("/crm/{version}/__features", 6),
+    ("/crm/{version}/__features/{api_name}", 6),
+    (
+        "/crm/{version}/settings/territories/actions/associated_users_count",
+        6,
+    ),
+    ("/crm/{version}/settings/user_groups", 4),
+    (
+        "/crm/{version}/settings/user_groups/actions/associated_users_count",
+        4,
+    ),
+    ("/crm/{version}/settings/user_groups/{id}", 4),
+    ("/crm/{version}/settings/user_groups/{id}/sources", 4),
+    (
+        "/crm/{version}/settings/user_groups/{id}/actions/sources_count",
+        4,
+    ),
+];
 
 /// The first version of the route `pattern`.
 pub fn first_version(pattern: &str) -> u32 {

@@ -176,6 +176,11 @@ pub fn endpoints() -> Vec<Endpoint> {
             body: Some(|| json!({"territories":[{"id":"1"}]})),
         },
         e(
+            Method::PUT,
+            "/crm/v8/users/{user}/territories/{territory}",
+            TERRITORY_USERS_UPDATE,
+        ),
+        e(
             Method::DELETE,
             "/crm/v8/users/{user}/territories?ids={territory}",
             TERRITORY_USERS_UPDATE,

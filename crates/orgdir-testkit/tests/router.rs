@@ -162,6 +162,21 @@ async fn versions_follow_the_table() {
     h.get("/crm/v9/users")
         .await
         .error(404, "INVALID_URL_PATTERN");
+    for (pattern, first) in orgdir_server::versions::INTRODUCED_IN {
+        let path = pattern
+            .replace("{id}", "1")
+            .replace("{api_name}", "user_licenses");
+        let older = path.replace("{version}", &format!("v{}", first - 1));
+        let details = h.get(&older).await.error(400, "API_NOT_SUPPORTED");
+        assert_eq!(details, json!({"supported_version": first}), "{older}");
+        let current = path.replace("{version}", &format!("v{first}"));
+        let reply = h.get(&current).await;
+        assert_ne!(reply.status, StatusCode::NOT_FOUND, "{current} exists");
+        assert!(
+            reply.body.is_empty() || reply.json()["code"] != "API_NOT_SUPPORTED",
+            "{current}"
+        );
+    }
     h.get("/crm/latest/users")
         .await
         .error(404, "INVALID_URL_PATTERN");

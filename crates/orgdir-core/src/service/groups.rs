@@ -7,9 +7,11 @@
 //! user is in). A user is a member while the count is above zero, and the
 //! group's `member_count` is the number of members. Frequent, small events
 //! (a user's role or territories change, a user is created or deleted) move
-//! counts by ±1 ([`apply_deltas`]); rare structural events (a role or
-//! territory moves or is deleted, a group's sources change) recompute the
-//! groups they touch from scratch ([`recompute`]). Either way, a group whose
+//! counts by ±1 ([`apply_deltas`]); a role or territory moving in its tree
+//! moves the users of its subtree in or out of the groups whose coverage
+//! changed ([`on_role_moved`], [`on_territory_moved`]); rare structural events
+//! (a role or territory is deleted, a group's sources change, an import)
+//! recompute the groups they touch from scratch ([`recompute`]). Either way, a group whose
 //! membership changed passes the change on to the groups that nest it, so
 //! every affected group is exact when the write commits.
 
@@ -410,14 +412,20 @@ async fn check_sources(
     sources: &[Source],
     path: &str,
 ) -> Result<()> {
+    // A user source that was deleted after it was added may stay (and be sent back as given by GET).
+    let current = match group {
+        Some(id) => tx.sources_of(id).await?,
+        None => Vec::new(),
+    };
     let mut edges: Option<Vec<(ZohoId, ZohoId)>> = None;
     for (i, source) in sources.iter().enumerate() {
         let at = format!("{path}.sources[{i}].source");
         let exists = match source.kind {
-            SourceKind::Users => tx
-                .user(source.id)
-                .await?
-                .is_some_and(|u| u.status != UserStatus::Deleted),
+            SourceKind::Users => match tx.user(source.id).await? {
+                Some(u) if u.status == UserStatus::Deleted => current.contains(source),
+                Some(_) => true,
+                None => false,
+            },
             SourceKind::Roles => tx.role(source.id).await?.is_some(),
             SourceKind::Territories => tx.territory(source.id).await?.is_some(),
             SourceKind::Groups => tx.group(source.id).await?.is_some(),

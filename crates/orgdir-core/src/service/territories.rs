@@ -52,6 +52,9 @@ fn duplicate_name(path: &str) -> Error {
 async fn associable_user(tx: &mut dyn OrgTx, user: ZohoId, path: &str) -> Result<()> {
     match tx.user(user).await? {
         None => Err(Error::invalid_field(path, "invalid user")),
+        Some(u) if u.status == UserStatus::Deleted => {
+            Err(Error::invalid_field(path, "invalid user"))
+        }
         Some(u) if u.status != UserStatus::Active => {
             Err(Error::invalid_field(path, "inactive user"))
         }
@@ -166,6 +169,9 @@ pub async fn update(
             return Err(duplicate_name(path));
         }
         after.name = name;
+    }
+    if let Some(api_name) = patch.api_name {
+        after.api_name = api_name;
     }
     if let Some(description) = patch.description {
         after.description = description;
@@ -293,7 +299,7 @@ pub async fn disassociate(
 
 /// What deleting a user does to territories: it leaves every one, and stops
 /// managing any. (Deactivating keeps both.)
-pub async fn on_user_deleted(tx: &mut dyn OrgTx, user: ZohoId, now: i64) -> Result<()> {
+pub async fn on_user_deleted(tx: &mut dyn OrgTx, user: ZohoId, now: i64, by: ZohoId) -> Result<()> {
     for territory in tx.territories_of(user).await? {
         remove_member_counted(tx, territory, user).await?;
     }
@@ -301,6 +307,7 @@ pub async fn on_user_deleted(tx: &mut dyn OrgTx, user: ZohoId, now: i64) -> Resu
         if let Some(mut territory) = tx.territory(id).await? {
             territory.manager = None;
             territory.modified_at = now;
+            territory.modified_by = Some(by);
             tx.update_territory(&territory).await?;
         }
     }

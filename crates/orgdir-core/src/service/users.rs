@@ -277,7 +277,8 @@ pub async fn delete(
     after.status = UserStatus::Deleted;
     after.modified_at = crate::time::now();
     after.modified_by = Some(principal.user_id);
-    super::territories::on_user_deleted(tx.as_mut(), id, after.modified_at).await?;
+    super::territories::on_user_deleted(tx.as_mut(), id, after.modified_at, principal.user_id)
+        .await?;
     update_counted(tx.as_mut(), &before, &after).await?;
     tx.commit().await
 }

@@ -96,6 +96,14 @@ pub fn single_item<'a>(body: &'a Value, key: &str) -> Result<&'a Value, Error> {
     }
 }
 
+/// The answer to a successful write of one record: `{"<resource>":[success]}`.
+pub fn written(resource: &str, id: ZohoId, message: &str, status: StatusCode) -> Response {
+    json_response(
+        status,
+        &json!({ resource: [ActionResult::success(id.to_string(), message)] }),
+    )
+}
+
 /// The per-item answer of a write: `{"<resource>":[result, …]}`. All
 /// succeeded: `success`; all failed: 400; a mix: 200 (SPEC 1). A fault
 /// aborts with 500.

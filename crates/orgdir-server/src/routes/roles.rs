@@ -1,6 +1,6 @@
 //! `/crm/{v}/settings/roles…` and its deletion with `transfer_to_id`.
 
-use super::{body_items, item_results, path_id, single_item};
+use super::{body_items, item_results, path_id, single_item, written};
 use crate::error::{item_error, json_response, ApiError, ItemError};
 use crate::extract::{Authed, JsonBody, Params, RolesCreate, RolesDelete, RolesRead, RolesUpdate};
 use crate::routes::users::id_in_item;
@@ -14,7 +14,6 @@ use orgdir_core::org::{NewRole, RolePatch};
 use orgdir_core::service::roles as service;
 use orgdir_core::{Error, ZohoId};
 use orgdir_types::roles::RolesBody;
-use orgdir_types::ActionResult;
 
 /// The roles routes.
 pub fn routes() -> Router<AppState> {
@@ -135,10 +134,7 @@ async fn update_one(
     )
     .await
     .map_err(&to_item)?;
-    Ok(json_response(
-        StatusCode::OK,
-        &serde_json::json!({ "roles": [ActionResult::success(id.to_string(), "Role updated")] }),
-    ))
+    Ok(written("roles", id, "Role updated", StatusCode::OK))
 }
 
 /// `DELETE /settings/roles/{id}?transfer_to_id=`
@@ -167,8 +163,5 @@ async fn delete_one(
     )
     .await
     .map_err(&to_item)?;
-    Ok(json_response(
-        StatusCode::OK,
-        &serde_json::json!({ "roles": [ActionResult::success(id.to_string(), "Role deleted")] }),
-    ))
+    Ok(written("roles", id, "Role deleted", StatusCode::OK))
 }

@@ -1,8 +1,8 @@
 //! `/crm/{v}/settings/territories…`: territories (single and bulk), their
 //! children, their users (from both sides) and the associated users count.
 
-use super::{body_items, item_results, path_id, query_ids, single_item};
-use crate::error::{json_response, no_content, ApiError};
+use super::{body_items, item_results, path_id, query_ids, single_item, written};
+use crate::error::{item_error, json_response, no_content, ApiError, ItemError};
 use crate::extract::{
     Authed, JsonBody, Params, TerritoriesCreate, TerritoriesDelete, TerritoriesRead,
     TerritoriesUpdate, TerritoryUsersRead, TerritoryUsersUpdate,
@@ -62,7 +62,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/crm/{version}/users/{user}/territories/{id}",
-            get(user_territory).delete(user_disassociate_one),
+            get(user_territory)
+                .put(user_associate_one)
+                .delete(user_disassociate_one),
         )
 }
 
@@ -266,24 +268,28 @@ async fn update_one(
     State(state): State<AppState>,
     Path((_version, id)): Path<(String, String)>,
     JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id, TERRITORY_SEGMENT)?;
-    let result = async {
-        let item = single_item(&body, "territories")?;
-        let patch = TerritoryPatch::from_json(item, "$.territories[0]")?;
-        service::update(
-            state.store.as_ref(),
-            &auth.principal,
-            id,
-            patch,
-            "$.territories[0]",
-            unknown_territory,
-        )
-        .await?;
-        Ok(id)
-    }
-    .await;
-    single_result("territories", result, "Territory updated")
+) -> Result<Response, ItemError> {
+    let to_item = item_error("territories");
+    let id = path_id(&id, TERRITORY_SEGMENT).map_err(&to_item)?;
+    let item = single_item(&body, "territories").map_err(&to_item)?;
+    let patch = TerritoryPatch::from_json(item, "$.territories[0]").map_err(&to_item)?;
+    let store = state.store.as_ref();
+    service::update(
+        store,
+        &auth.principal,
+        id,
+        patch,
+        "$.territories[0]",
+        unknown_territory,
+    )
+    .await
+    .map_err(&to_item)?;
+    Ok(written(
+        "territories",
+        id,
+        "Territory updated",
+        StatusCode::OK,
+    ))
 }
 
 /// `DELETE /settings/territories?ids=` (one result per territory).
@@ -313,29 +319,18 @@ async fn delete_one(
     auth: Authed<TerritoriesDelete>,
     State(state): State<AppState>,
     Path((_version, id)): Path<(String, String)>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id, TERRITORY_SEGMENT)?;
-    let result =
-        service::delete(state.store.as_ref(), &auth.principal, id, unknown_territory).await;
-    single_result("territories", result.map(|()| id), "Territory deleted")
-}
-
-/// One write's answer: the item result, or a bare error for URL and auth problems.
-fn single_result(
-    resource: &str,
-    result: Result<ZohoId>,
-    message: &str,
-) -> Result<Response, ApiError> {
-    match result {
-        Err(
-            e @ Error::InvalidData {
-                details: orgdir_core::Details::ResourcePathIndex(_),
-                ..
-            },
-        ) => Err(e.into()),
-        Err(e @ (Error::NoPermission { .. } | Error::Internal(_))) => Err(e.into()),
-        other => item_results(resource, vec![other], message, StatusCode::OK),
-    }
+) -> Result<Response, ItemError> {
+    let to_item = item_error("territories");
+    let id = path_id(&id, TERRITORY_SEGMENT).map_err(&to_item)?;
+    service::delete(state.store.as_ref(), &auth.principal, id, unknown_territory)
+        .await
+        .map_err(&to_item)?;
+    Ok(written(
+        "territories",
+        id,
+        "Territory deleted",
+        StatusCode::OK,
+    ))
 }
 
 /// Checks the territory exists and returns it (`INVALID_DATA` on the URL otherwise).
@@ -680,6 +675,28 @@ async fn user_disassociate_many(
     })
     .await?;
     item_results("territories", results, "User removed", StatusCode::OK)
+}
+
+/// `PUT /users/{user}/territories/{id}`.
+async fn user_associate_one(
+    auth: Authed<TerritoryUsersUpdate>,
+    State(state): State<AppState>,
+    Path((_version, user, id)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let user = path_id(&user, USER_SEGMENT)?;
+    let id = path_id(&id, USER_TERRITORY_SEGMENT)?;
+    existing_user(&state, auth.principal.org, user).await?;
+    let missing =
+        || Error::invalid_path(USER_TERRITORY_SEGMENT, "the id given seems to be invalid");
+    let users = vec![(user, "$.territories[0].id".to_owned())];
+    let results =
+        service::associate(state.store.as_ref(), &auth.principal, id, users, missing).await?;
+    item_results(
+        "territories",
+        results.into_iter().map(|r| r.map(|_| id)).collect(),
+        "User associated",
+        StatusCode::OK,
+    )
 }
 
 /// `DELETE /users/{user}/territories/{id}`.

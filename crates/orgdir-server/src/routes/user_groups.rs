@@ -1,8 +1,8 @@
 //! `/crm/{v}/settings/user_groups…`: groups (single and bulk), their sources,
 //! the sources count (SPEC 4.2) and the associated users count (SPEC 4.3).
 
-use super::{body_items, item_results, path_id, single_item};
-use crate::error::{json_response, no_content, ApiError};
+use super::{body_items, item_results, path_id, single_item, written};
+use crate::error::{item_error, json_response, no_content, ApiError, ItemError};
 use crate::extract::{
     Authed, GroupsCreate, GroupsDelete, GroupsRead, GroupsUpdate, JsonBody, Params,
 };
@@ -289,37 +289,28 @@ async fn update_one(
     State(state): State<AppState>,
     Path((_version, id)): Path<(String, String)>,
     JsonBody(body): JsonBody,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id, GROUP_SEGMENT)?;
-    let item = single_item(&body, "user_groups")?;
-    let result = match GroupPatch::from_json(item, "$.user_groups[0]") {
-        Ok(patch) => service::update(
-            state.store.as_ref(),
-            &auth.principal,
-            id,
-            patch,
-            "$.user_groups[0]",
-            unknown_group,
-        )
-        .await
-        .map(|()| id),
-        Err(e) => Err(e),
-    };
-    if let Err(
-        e @ Error::InvalidData {
-            details: orgdir_core::Details::ResourcePathIndex(_),
-            ..
-        },
-    ) = result
-    {
-        return Err(e.into());
-    }
-    item_results(
+) -> Result<Response, ItemError> {
+    let to_item = item_error("user_groups");
+    let id = path_id(&id, GROUP_SEGMENT).map_err(&to_item)?;
+    let item = single_item(&body, "user_groups").map_err(&to_item)?;
+    let patch = GroupPatch::from_json(item, "$.user_groups[0]").map_err(&to_item)?;
+    let store = state.store.as_ref();
+    service::update(
+        store,
+        &auth.principal,
+        id,
+        patch,
+        "$.user_groups[0]",
+        unknown_group,
+    )
+    .await
+    .map_err(&to_item)?;
+    Ok(written(
         "user_groups",
-        vec![result],
+        id,
         "User group updated",
         StatusCode::OK,
-    )
+    ))
 }
 
 /// `DELETE /settings/user_groups/{id}`
@@ -327,13 +318,16 @@ async fn delete_one(
     auth: Authed<GroupsDelete>,
     State(state): State<AppState>,
     Path((_version, id)): Path<(String, String)>,
-) -> Result<Response, ApiError> {
-    let id = path_id(&id, GROUP_SEGMENT)?;
-    service::delete(state.store.as_ref(), &auth.principal, id, unknown_group).await?;
-    item_results(
+) -> Result<Response, ItemError> {
+    let to_item = item_error("user_groups");
+    let id = path_id(&id, GROUP_SEGMENT).map_err(&to_item)?;
+    service::delete(state.store.as_ref(), &auth.principal, id, unknown_group)
+        .await
+        .map_err(&to_item)?;
+    Ok(written(
         "user_groups",
-        vec![Ok(id)],
+        id,
         "User group deleted",
         StatusCode::OK,
-    )
+    ))
 }

@@ -1,6 +1,6 @@
 //! `/crm/{v}/users…`: list, get, create, update, delete, and the users count.
 
-use super::{path_id, query_ids, single_item};
+use super::{path_id, query_ids, single_item, written};
 use crate::error::{item_error, json_response, no_content, ApiError, ItemError};
 use crate::extract::{Authed, JsonBody, Params, UsersCreate, UsersDelete, UsersRead, UsersUpdate};
 use crate::{views, AppState};
@@ -15,8 +15,7 @@ use orgdir_core::paging::Page;
 use orgdir_core::service::users as service;
 use orgdir_core::users::{NewUser, UserDetails, UserPatch};
 use orgdir_core::{Error, ZohoId};
-use orgdir_types::users::{User, UserType, UsersBody, UsersCount, UsersPage, UsersWriteResult};
-use orgdir_types::ActionResult;
+use orgdir_types::users::{User, UserType, UsersBody, UsersCount, UsersPage};
 
 /// The users routes.
 pub fn routes() -> Router<AppState> {
@@ -114,11 +113,6 @@ async fn get_one(
     Ok(json_response(StatusCode::OK, &UsersBody { users }))
 }
 
-fn written(id: ZohoId, message: &str, status: StatusCode) -> Response {
-    let users = vec![ActionResult::success(id.to_string(), message)];
-    json_response(status, &UsersWriteResult { users })
-}
-
 /// `POST /users` (one user per request).
 async fn create(
     auth: Authed<UsersCreate>,
@@ -131,7 +125,7 @@ async fn create(
     let id = service::create(state.store.as_ref(), &auth.principal, new, "$.users[0]")
         .await
         .map_err(&to_item)?;
-    Ok(written(id, "User added", StatusCode::CREATED))
+    Ok(written("users", id, "User added", StatusCode::CREATED))
 }
 
 /// `PUT /users/{id}`
@@ -154,7 +148,7 @@ async fn update_one(
     )
     .await
     .map_err(&to_item)?;
-    Ok(written(id, "User updated", StatusCode::OK))
+    Ok(written("users", id, "User updated", StatusCode::OK))
 }
 
 /// `PUT /users` with the id inside the item.
@@ -171,7 +165,7 @@ async fn update_in_body(
     service::update(state.store.as_ref(), &auth.principal, id, patch, missing)
         .await
         .map_err(&to_item)?;
-    Ok(written(id, "User updated", StatusCode::OK))
+    Ok(written("users", id, "User updated", StatusCode::OK))
 }
 
 /// The `id` of an item of a bulk update, and its JSON path.
@@ -196,5 +190,5 @@ async fn delete_one(
     service::delete(state.store.as_ref(), &auth.principal, id, unknown_user)
         .await
         .map_err(&to_item)?;
-    Ok(written(id, "User deleted", StatusCode::OK))
+    Ok(written("users", id, "User deleted", StatusCode::OK))
 }

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# The README's walkthrough, run for real with nothing but curl (and python3 to
+# read JSON): a fresh server, the users count story of issue 2, and the OAuth
+# story of issue 5. Exits non-zero on the first surprise.
+#
+#   scripts/walkthrough.sh [DATABASE_URL]     (default: a fresh SQLite file)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${ORGDIR_BIN:-target/debug/orgdir}
+[ -x "$BIN" ] || cargo build -q -p orgdir
+WORK=$(mktemp -d)
+DB=${1:-sqlite://$WORK/orgdir.db}
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+BASE="http://127.0.0.1:$PORT"
+KEY=walkthrough-admin-key
+ORGDIR_ADMIN_KEY=$KEY "$BIN" serve --database-url "$DB" --listen "127.0.0.1:$PORT" >"$WORK/out" 2>"$WORK/log" &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+for _ in $(seq 1 100); do grep -q "try:" "$WORK/out" 2>/dev/null && break; sleep 0.1; done
+
+json() { python3 -c "import sys, json; d = json.load(sys.stdin); print(eval(sys.argv[1], {}, {'d': d}))" "$1"; }
+expect() { # expect LABEL WANT GOT
+  if [ "$2" != "$3" ]; then echo "FAIL: $1: wanted $2, got $3" >&2; exit 1; fi
+  echo "ok: $1 = $3"; passed=$((passed + 1))
+}
+passed=0
+
+# The curl line the server printed works as printed.
+CURL_LINE=$(grep "curl -s" "$WORK/out" | sed 's/^ *//')
+expect "printed curl line" '{"count":1}' "$(eval "$CURL_LINE")"
+TOKEN=$(grep "access token" "$WORK/out" | awk '{print $NF}')
+AUTH="Authorization: Zoho-oauthtoken $TOKEN"
+
+# Issue 2: ten users, a deactivation, a deletion.
+ROLE=$(curl -s "$BASE/crm/v8/users" -H "$AUTH" | json 'd["users"][0]["role"]["id"]')
+PROFILE=$(curl -s "$BASE/crm/v8/settings/profiles" -H "$AUTH" | json '[p["id"] for p in d["profiles"] if p["name"]=="Standard"][0]')
+IDS=()
+for i in $(seq 1 10); do
+  IDS+=("$(curl -s -X POST "$BASE/crm/v7/users" -H "$AUTH" \
+    -d "{\"users\":[{\"last_name\":\"User $i\",\"email\":\"user$i@example.com\",\"role\":\"$ROLE\",\"profile\":\"$PROFILE\"}]}" \
+    | json 'd["users"][0]["details"]["id"]')")
+done
+count() { curl -s "$BASE/crm/v7/users/actions/count?type=$1" -H "$AUTH"; }
+expect "ActiveUsers after ten" '{"count":11}' "$(count ActiveUsers)"
+curl -s -X PUT "$BASE/crm/v7/users/${IDS[0]}" -H "$AUTH" -d '{"users":[{"status":"inactive"}]}' >/dev/null
+expect "DeactiveUsers" '{"count":1}' "$(count DeactiveUsers)"
+expect "ActiveUsers" '{"count":10}' "$(count ActiveUsers)"
+curl -s -X DELETE "$BASE/crm/v7/users/${IDS[1]}" -H "$AUTH" >/dev/null
+expect "AllUsers keeps the deleted" '{"count":11}' "$(count AllUsers)"
+expect "DeletedUsers" '{"count":1}' "$(count DeletedUsers)"
+expect "no Authorization" "401 AUTHENTICATION_FAILURE" \
+  "$(curl -s -o "$WORK/b" -w '%{http_code}' "$BASE/crm/v7/users/actions/count") $(json 'd["code"]' <"$WORK/b")"
+expect "unknown path" "404 INVALID_URL_PATTERN" \
+  "$(curl -s -o "$WORK/b" -w '%{http_code}' "$BASE/crm/v7/nope" -H "$AUTH") $(json 'd["code"]' <"$WORK/b")"
+expect "POST on the count" "400 INVALID_REQUEST_METHOD" \
+  "$(curl -s -o "$WORK/b" -w '%{http_code}' -X POST "$BASE/crm/v7/users/actions/count" -H "$AUTH") $(json 'd["code"]' <"$WORK/b")"
+SETTINGS_ONLY=$("$BIN" token --database-url "$DB" --scopes ZohoCRM.settings.ALL)
+expect "settings-only token on the users count" "401 OAUTH_SCOPE_MISMATCH" \
+  "$(curl -s -o "$WORK/b" -w '%{http_code}' "$BASE/crm/v7/users/actions/count" -H "Authorization: Zoho-oauthtoken $SETTINGS_ONLY") $(json 'd["code"]' <"$WORK/b")"
+
+# Issue 5: a client, the consent page, a code, tokens, refresh, revoke.
+ORG=$(curl -s "$BASE/_orgdir/orgs" -H "X-Orgdir-Admin-Key: $KEY" | json 'd["orgs"][0]["id"]')
+expect "control plane without the key" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/_orgdir/orgs")"
+CLIENT=$(curl -s -X POST "$BASE/_orgdir/orgs/$ORG/clients" -H "X-Orgdir-Admin-Key: $KEY" \
+  -d '{"name":"Walkthrough","redirect_uris":["http://localhost:9/cb"]}')
+CID=$(echo "$CLIENT" | json 'd["client_id"]'); SECRET=$(echo "$CLIENT" | json 'd["client_secret"]')
+SCOPE="ZohoCRM.users.READ"
+expect "consent page" 200 "$(curl -s -o "$WORK/page" -w '%{http_code}' -G "$BASE/oauth/v2/auth" \
+  --data-urlencode "scope=$SCOPE" --data-urlencode "client_id=$CID" --data-urlencode response_type=code \
+  --data-urlencode access_type=offline --data-urlencode "redirect_uri=http://localhost:9/cb" --data-urlencode state=s1)"
+USER=$(python3 -c "import re,sys; print(re.search(r'option value=\"(\d+)\"', open(sys.argv[1]).read()).group(1))" "$WORK/page")
+LOCATION=$(curl -s -o /dev/null -w '%{redirect_url}' -X POST "$BASE/oauth/v2/auth" \
+  --data-urlencode "client_id=$CID" --data-urlencode "redirect_uri=http://localhost:9/cb" \
+  --data-urlencode "scope=$SCOPE" --data-urlencode state=s1 --data-urlencode "user=$USER" --data-urlencode action=approve)
+CODE=$(python3 -c "import sys, urllib.parse as u; print(u.parse_qs(u.urlparse(sys.argv[1]).query)['code'][0])" "$LOCATION")
+TOKENS=$(curl -s -X POST "$BASE/oauth/v2/token" -d grant_type=authorization_code -d "client_id=$CID" \
+  -d "client_secret=$SECRET" -d "redirect_uri=http://localhost:9/cb" -d "code=$CODE")
+ACCESS=$(echo "$TOKENS" | json 'd["access_token"]'); REFRESH=$(echo "$TOKENS" | json 'd["refresh_token"]')
+expect "users count with the OAuth token" '{"count":11}' \
+  "$(curl -s "$BASE/crm/v7/users/actions/count" -H "Authorization: Zoho-oauthtoken $ACCESS")"
+expect "second exchange of the same code" '{"error":"invalid_code"}' "$(curl -s -X POST "$BASE/oauth/v2/token" \
+  -d grant_type=authorization_code -d "client_id=$CID" -d "client_secret=$SECRET" -d "redirect_uri=http://localhost:9/cb" -d "code=$CODE")"
+NEW_ACCESS=$(curl -s -X POST "$BASE/oauth/v2/token" -d grant_type=refresh_token -d "client_id=$CID" \
+  -d "client_secret=$SECRET" -d "refresh_token=$REFRESH" | json 'd["access_token"]')
+expect "refreshed token works" '{"count":11}' \
+  "$(curl -s "$BASE/crm/v7/users/actions/count" -H "Authorization: Zoho-oauthtoken $NEW_ACCESS")"
+expect "revoke" '{"status":"success"}' "$(curl -s -X POST "$BASE/oauth/v2/token/revoke?token=$REFRESH")"
+expect "old access token after revoke" "INVALID_TOKEN" \
+  "$(curl -s "$BASE/crm/v7/users/actions/count" -H "Authorization: Zoho-oauthtoken $ACCESS" | json 'd["code"]')"
+
+echo "walkthrough on ${DB%%://*}: $passed passed, 0 failed"
