@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod openapi;
 pub mod routes;
 pub mod versions;
 pub mod views;
@@ -93,7 +94,8 @@ impl AppState {
 
 /// The whole router: Zoho routes, fallbacks and middleware.
 pub fn router(state: AppState) -> Router {
-    let zoho = routes::zoho_routes().route_layer(axum::middleware::from_fn(versions::guard));
+    let (zoho, _) = routes::zoho_routes().split_for_parts();
+    let zoho = zoho.route_layer(axum::middleware::from_fn(versions::guard));
     Router::new()
         .merge(zoho)
         .merge(routes::oauth::routes())

@@ -16,6 +16,7 @@ async fn every_control_plane_call_needs_the_admin_key() {
     let calls = [
         (Method::GET, "/_orgdir/health".to_owned()),
         (Method::GET, "/_orgdir/ready".to_owned()),
+        (Method::GET, "/_orgdir/openapi.json".to_owned()),
         (Method::GET, "/_orgdir/orgs".to_owned()),
         (Method::POST, "/_orgdir/orgs".to_owned()),
         (Method::POST, "/_orgdir/orgs/import".to_owned()),

@@ -4,14 +4,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// A reference to another record as Zoho prints it: `{"name":…,"id":…}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reference {
     pub name: String,
     pub id: String,
 }
 
 /// Paging info of a list response; `count` is the number of items on this page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Info {
     pub per_page: u32,
     pub count: u32,
@@ -21,7 +21,7 @@ pub struct Info {
 
 /// One per-item result of a write (`{"code":"SUCCESS","details":{"id":…},…}`),
 /// or a per-item error in the same envelope.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ActionResult {
     pub code: String,
     pub details: Value,

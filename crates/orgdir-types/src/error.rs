@@ -5,14 +5,17 @@ use serde_json::{Map, Value};
 
 /// Zoho's error body. All four keys are always present; `details` is `{}`
 /// when there is nothing to add.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub code: String,
     #[serde(default)]
+    #[schema(required = true)]
     pub details: Map<String, Value>,
     #[serde(default)]
+    #[schema(required = true)]
     pub message: String,
     #[serde(default = "error_status")]
+    #[schema(required = true)]
     pub status: String,
 }
 

@@ -5,13 +5,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// `{"total": N}`
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Total {
     pub total: u64,
 }
 
 /// The licence numbers. The key is `limits` (plural), as in Zoho's sample.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LicenceDetails {
     pub available_count: Total,
     pub used_count: Total,
@@ -19,7 +19,7 @@ pub struct LicenceDetails {
 }
 
 /// One feature.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Feature {
     pub components: Option<Value>,
     pub api_name: String,
@@ -30,7 +30,7 @@ pub struct Feature {
 }
 
 /// `{"__features":[…]}` (with `info` on the list).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FeaturesBody {
     pub __features: Vec<Feature>,
     #[serde(skip_serializing_if = "Option::is_none", default)]

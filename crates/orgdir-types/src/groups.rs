@@ -4,7 +4,7 @@ use crate::{ActionResult, Info, Reference};
 use serde::{Deserialize, Serialize};
 
 /// One source of a group as Zoho prints it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GroupSource {
     #[serde(rename = "type")]
     pub kind: String,
@@ -14,7 +14,7 @@ pub struct GroupSource {
 }
 
 /// `users` of the sources count: user sources split by their current status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SourceUsers {
     pub inactive: u64,
     pub deleted: u64,
@@ -22,7 +22,7 @@ pub struct SourceUsers {
 }
 
 /// The sources count of a group (SPEC 4.2): every key always present.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SourcesCount {
     pub territories: u64,
     pub roles: u64,
@@ -31,13 +31,13 @@ pub struct SourcesCount {
 }
 
 /// `{"sources_count":[…]}` (one element).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SourcesCountBody {
     pub sources_count: Vec<SourcesCount>,
 }
 
 /// A user group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserGroup {
     pub created_by: Option<Reference>,
     pub modified_by: Option<Reference>,
@@ -52,40 +52,40 @@ pub struct UserGroup {
 }
 
 /// `{"user_groups":[…],"info":{…}}`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserGroupsPage {
     pub user_groups: Vec<UserGroup>,
     pub info: Info,
 }
 
 /// `{"user_groups":[…]}` for one group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserGroupsBody {
     pub user_groups: Vec<UserGroup>,
 }
 
 /// `{"user_groups":[{"code":"SUCCESS",…}]}`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserGroupsWriteResult {
     pub user_groups: Vec<ActionResult>,
 }
 
 /// `{"sources":[…],"info":{…}}`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SourcesPage {
     pub sources: Vec<GroupSource>,
     pub info: Info,
 }
 
 /// One row of the associated users count (SPEC 4.3). `count` is an integer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GroupUsersCount {
     pub user_group: Reference,
     pub count: u64,
 }
 
 /// `{"associated_users_count":[…],"info":{…}}`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GroupUsersCountPage {
     pub associated_users_count: Vec<GroupUsersCount>,
     pub info: Info,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Licence details of an org.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LicenseDetails {
     pub paid: bool,
     pub paid_type: String,
@@ -15,7 +15,7 @@ pub struct LicenseDetails {
 }
 
 /// The org as `GET /org` prints it (the subset orgdir knows).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrgInfo {
     pub id: String,
     pub company_name: String,
@@ -37,7 +37,7 @@ pub struct OrgInfo {
 }
 
 /// `{"org":[…]}`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrgBody {
     pub org: Vec<OrgInfo>,
 }

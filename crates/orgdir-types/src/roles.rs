@@ -4,7 +4,7 @@ use crate::{ActionResult, Reference};
 use serde::{Deserialize, Serialize};
 
 /// A role as `GET /settings/roles` prints it (Zoho's key casing kept).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[allow(non_snake_case)]
 pub struct Role {
     pub display_label: String,
@@ -22,19 +22,19 @@ pub struct Role {
 }
 
 /// `{"roles":[…]}`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RolesBody {
     pub roles: Vec<Role>,
 }
 
 /// `{"roles":[{"code":"SUCCESS",…}]}`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RolesWriteResult {
     pub roles: Vec<ActionResult>,
 }
 
 /// A profile as `GET /settings/profiles` prints it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Profile {
     pub name: String,
     pub display_label: String,
@@ -54,7 +54,7 @@ pub struct Profile {
 }
 
 /// `{"profiles":[…]}`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ProfilesBody {
     pub profiles: Vec<Profile>,
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// A territory as `GET /settings/territories` prints it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Territory {
     pub id: String,
     pub name: String,
@@ -24,34 +24,34 @@ pub struct Territory {
 }
 
 /// `{"territories":[…],"info":{…}}`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TerritoriesPage {
     pub territories: Vec<Territory>,
     pub info: Info,
 }
 
 /// `{"territories":[{"code":"SUCCESS",…}]}`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TerritoriesWriteResult {
     pub territories: Vec<ActionResult>,
 }
 
 /// One row of the territory associated users count. `count` is a string of digits (SPEC 4.4).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TerritoryUsersCount {
     pub count: String,
     pub territory: Reference,
 }
 
 /// `{"associated_users_count":[…],"info":{…}}`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TerritoryUsersCountPage {
     pub associated_users_count: Vec<TerritoryUsersCount>,
     pub info: Info,
 }
 
 /// A territory as `GET /users/{id}/territories` prints it (Zoho's casing).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserTerritory {
     pub id: String,
     #[serde(rename = "Name")]
@@ -63,14 +63,14 @@ pub struct UserTerritory {
 }
 
 /// `{"territories":[…],"info":{…}}` of a user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserTerritoriesPage {
     pub territories: Vec<UserTerritory>,
     pub info: Info,
 }
 
 /// A territory inside a user record: `{"manager":bool,"name","id"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TerritoryMembership {
     pub manager: bool,
     pub name: String,

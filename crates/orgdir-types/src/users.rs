@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 /// A CRM user as `GET /users` returns it. Optional profile fields (phone,
 /// locale, …) are kept in `extra` exactly as they were given.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct User {
     pub id: String,
     pub email: String,
@@ -32,26 +32,26 @@ pub struct User {
 }
 
 /// `{"users":[…],"info":{…}}`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UsersPage {
     pub users: Vec<User>,
     pub info: Info,
 }
 
 /// `{"users":[…]}` for a single user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UsersBody {
     pub users: Vec<User>,
 }
 
 /// `{"users":[{"code":"SUCCESS",…}]}`: the per-item results of a users write.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UsersWriteResult {
     pub users: Vec<ActionResult>,
 }
 
 /// `{"count": 11}`: the users count. `count` is a JSON integer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UsersCount {
     pub count: u64,
 }

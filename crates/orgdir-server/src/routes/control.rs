@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/_orgdir/health", get(health))
         .route("/_orgdir/ready", get(ready))
+        .route("/_orgdir/openapi.json", get(openapi))
         .route("/_orgdir/orgs", get(list_orgs).post(create_org))
         .route("/_orgdir/orgs/import", post(import_org))
         .route("/_orgdir/orgs/{org}", get(get_org).delete(delete_org))
@@ -68,6 +69,11 @@ async fn existing(state: &AppState, text: &str) -> Result<Org, Error> {
 /// `GET /_orgdir/health`: the process answers.
 async fn health(_: Admin) -> Response {
     json_response(StatusCode::OK, &json!({ "status": "ok" }))
+}
+
+/// `GET /_orgdir/openapi.json`: the OpenAPI 3.1 document of the Zoho API.
+async fn openapi(_: Admin) -> Response {
+    json_response(StatusCode::OK, crate::openapi::document())
 }
 
 /// `GET /_orgdir/ready`: the database answers.

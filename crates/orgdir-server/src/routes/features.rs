@@ -7,17 +7,17 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use orgdir_core::{Error, OrgId};
 use orgdir_types::features::{Feature, FeaturesBody, LicenceDetails, Total};
 use orgdir_types::Info;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The features routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/crm/{version}/__features", get(list))
-        .route("/crm/{version}/__features/{api_name}", get(get_one))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(get_one))
 }
 
 /// The only feature orgdir knows.
@@ -44,6 +44,20 @@ pub async fn user_licenses(state: &AppState, org: OrgId) -> Result<Feature, Erro
 }
 
 /// `GET /__features`
+#[utoipa::path(
+    operation_id = "features_list",
+    get,
+    path = "/crm/{version}/__features",
+    tag = "features",
+    params(
+        crate::openapi::VersionPath
+    ),
+    responses(
+        (status = 200, description = "Every feature", body = orgdir_types::features::FeaturesBody),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.features.READ"]))
+)]
 async fn list(
     auth: Authed<FeaturesRead>,
     State(state): State<AppState>,
@@ -65,6 +79,21 @@ async fn list(
 }
 
 /// `GET /__features/{api_name}`: only `user_licenses` exists.
+#[utoipa::path(
+    operation_id = "features_get_one",
+    get,
+    path = "/crm/{version}/__features/{api_name}",
+    tag = "features",
+    params(
+        crate::openapi::VersionPath,
+        ("api_name" = String, Path, description = "Only `user_licenses` exists")
+    ),
+    responses(
+        (status = 200, description = "The feature", body = orgdir_types::features::FeaturesBody),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.features.READ"]))
+)]
 async fn get_one(
     auth: Authed<FeaturesRead>,
     State(state): State<AppState>,

@@ -15,15 +15,16 @@ use crate::error::{describe, json_response, ApiError};
 use crate::AppState;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 use orgdir_core::input::body_array;
 use orgdir_core::{Error, ZohoId};
 use orgdir_types::ActionResult;
 use serde_json::{json, Value};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
-/// Every Zoho route orgdir serves.
-pub fn zoho_routes() -> Router<AppState> {
-    Router::new()
+/// Every Zoho route orgdir serves, with its OpenAPI documentation.
+pub fn zoho_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .merge(users::routes())
         .merge(roles::routes())
         .merge(profiles::routes())

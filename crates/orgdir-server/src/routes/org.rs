@@ -6,16 +6,30 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use orgdir_types::org::{LicenseDetails, OrgBody, OrgInfo};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The org route.
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/crm/{version}/org", get(get_org))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_org))
 }
 
 /// `GET /org`
+#[utoipa::path(
+    operation_id = "org_get_org",
+    get,
+    path = "/crm/{version}/org",
+    tag = "org",
+    params(
+        crate::openapi::VersionPath
+    ),
+    responses(
+        (status = 200, description = "The org", body = orgdir_types::org::OrgBody),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.org.READ"]))
+)]
 async fn get_org(
     auth: Authed<OrgRead>,
     State(state): State<AppState>,

@@ -7,19 +7,33 @@ use crate::{views, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use orgdir_core::Error;
 use orgdir_types::roles::ProfilesBody;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The profiles routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/crm/{version}/settings/profiles", get(list))
-        .route("/crm/{version}/settings/profiles/{id}", get(get_one))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(get_one))
 }
 
 /// `GET /settings/profiles`
+#[utoipa::path(
+    operation_id = "profiles_list",
+    get,
+    path = "/crm/{version}/settings/profiles",
+    tag = "profiles",
+    params(
+        crate::openapi::VersionPath
+    ),
+    responses(
+        (status = 200, description = "Every profile", body = orgdir_types::roles::ProfilesBody),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.profiles.READ"]))
+)]
 async fn list(
     auth: Authed<ProfilesRead>,
     State(state): State<AppState>,
@@ -33,6 +47,21 @@ async fn list(
 }
 
 /// `GET /settings/profiles/{id}`
+#[utoipa::path(
+    operation_id = "profiles_get_one",
+    get,
+    path = "/crm/{version}/settings/profiles/{id}",
+    tag = "profiles",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "Profile id")
+    ),
+    responses(
+        (status = 200, description = "The profile", body = orgdir_types::roles::ProfilesBody),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.profiles.READ"]))
+)]
 async fn get_one(
     auth: Authed<ProfilesRead>,
     State(state): State<AppState>,

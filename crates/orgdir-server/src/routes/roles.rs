@@ -8,24 +8,18 @@ use crate::{views, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use orgdir_core::org::{NewRole, RolePatch};
 use orgdir_core::service::roles as service;
 use orgdir_core::{Error, ZohoId};
 use orgdir_types::roles::RolesBody;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The roles routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/crm/{version}/settings/roles",
-            get(list).post(create).put(update_in_body),
-        )
-        .route(
-            "/crm/{version}/settings/roles/{id}",
-            get(get_one).put(update_one).delete(delete_one),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create, update_in_body))
+        .routes(routes!(get_one, update_one, delete_one))
 }
 
 const ROLE_ID_SEGMENT: usize = 2;
@@ -35,6 +29,20 @@ fn unknown_role() -> Error {
 }
 
 /// `GET /settings/roles`
+#[utoipa::path(
+    operation_id = "roles_list",
+    get,
+    path = "/crm/{version}/settings/roles",
+    tag = "roles",
+    params(
+        crate::openapi::VersionPath
+    ),
+    responses(
+        (status = 200, description = "Every role", body = orgdir_types::roles::RolesBody),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.roles.READ"]))
+)]
 async fn list(
     auth: Authed<RolesRead>,
     State(state): State<AppState>,
@@ -48,6 +56,21 @@ async fn list(
 }
 
 /// `GET /settings/roles/{id}`
+#[utoipa::path(
+    operation_id = "roles_get_one",
+    get,
+    path = "/crm/{version}/settings/roles/{id}",
+    tag = "roles",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "Role id")
+    ),
+    responses(
+        (status = 200, description = "The role", body = orgdir_types::roles::RolesBody),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.roles.READ"]))
+)]
 async fn get_one(
     auth: Authed<RolesRead>,
     State(state): State<AppState>,
@@ -64,6 +87,22 @@ async fn get_one(
 }
 
 /// `POST /settings/roles` (one result per role).
+#[utoipa::path(
+    operation_id = "roles_create",
+    post,
+    path = "/crm/{version}/settings/roles",
+    tag = "roles",
+    params(
+        crate::openapi::VersionPath
+    ),
+    request_body = crate::openapi::WriteBody,
+    responses(
+        (status = 201, description = "Per-item results", body = crate::openapi::WriteResults),
+        (status = 200, description = "Some items failed", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.roles.CREATE"]))
+)]
 async fn create(
     auth: Authed<RolesCreate>,
     State(state): State<AppState>,
@@ -83,6 +122,21 @@ async fn create(
 }
 
 /// `PUT /settings/roles` with ids inside the items.
+#[utoipa::path(
+    operation_id = "roles_update_in_body",
+    put,
+    path = "/crm/{version}/settings/roles",
+    tag = "roles",
+    params(
+        crate::openapi::VersionPath
+    ),
+    request_body = crate::openapi::WriteBody,
+    responses(
+        (status = 200, description = "Per-item results", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.roles.UPDATE"]))
+)]
 async fn update_in_body(
     auth: Authed<RolesUpdate>,
     State(state): State<AppState>,
@@ -114,6 +168,22 @@ async fn update_in_body(
 }
 
 /// `PUT /settings/roles/{id}`
+#[utoipa::path(
+    operation_id = "roles_update_one",
+    put,
+    path = "/crm/{version}/settings/roles/{id}",
+    tag = "roles",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "Role id")
+    ),
+    request_body = crate::openapi::WriteBody,
+    responses(
+        (status = 200, description = "Per-item result", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.roles.UPDATE"]))
+)]
 async fn update_one(
     auth: Authed<RolesUpdate>,
     State(state): State<AppState>,
@@ -138,6 +208,22 @@ async fn update_one(
 }
 
 /// `DELETE /settings/roles/{id}?transfer_to_id=`
+#[utoipa::path(
+    operation_id = "roles_delete_one",
+    delete,
+    path = "/crm/{version}/settings/roles/{id}",
+    tag = "roles",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "Role id"),
+        crate::openapi::TransferQuery
+    ),
+    responses(
+        (status = 200, description = "Per-item result", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.roles.DELETE"]))
+)]
 async fn delete_one(
     auth: Authed<RolesDelete>,
     State(state): State<AppState>,

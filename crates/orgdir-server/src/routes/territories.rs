@@ -12,8 +12,6 @@ use crate::{views, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use orgdir_core::input::reference;
 use orgdir_core::paging::Page;
 use orgdir_core::service::territories as service;
@@ -25,47 +23,28 @@ use orgdir_types::territories::{
 use orgdir_types::users::{UsersBody, UsersPage};
 use orgdir_types::Reference;
 use serde_json::{json, Value};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The territories routes.
-pub fn routes() -> Router<AppState> {
-    let base = "/crm/{version}/settings/territories";
-    Router::new()
-        .route(
-            base,
-            get(list)
-                .post(create)
-                .put(update_in_body)
-                .delete(delete_many),
-        )
-        .route(
-            &format!("{base}/actions/associated_users_count"),
-            get(associated_users_count),
-        )
-        .route(
-            &format!("{base}/{{id}}"),
-            get(get_one).put(update_one).delete(delete_one),
-        )
-        .route(&format!("{base}/{{id}}/__child_territories"), get(children))
-        .route(
-            &format!("{base}/{{id}}/users"),
-            get(members).put(associate_many).delete(disassociate_many),
-        )
-        .route(
-            &format!("{base}/{{id}}/users/{{user}}"),
-            get(member).put(associate_one).delete(disassociate_one),
-        )
-        .route(
-            "/crm/{version}/users/{user}/territories",
-            get(user_territories)
-                .put(user_associate)
-                .delete(user_disassociate_many),
-        )
-        .route(
-            "/crm/{version}/users/{user}/territories/{id}",
-            get(user_territory)
-                .put(user_associate_one)
-                .delete(user_disassociate_one),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create, update_in_body, delete_many))
+        .routes(routes!(associated_users_count))
+        .routes(routes!(get_one, update_one, delete_one))
+        .routes(routes!(children))
+        .routes(routes!(members, associate_many, disassociate_many))
+        .routes(routes!(member, associate_one, disassociate_one))
+        .routes(routes!(
+            user_territories,
+            user_associate,
+            user_disassociate_many
+        ))
+        .routes(routes!(
+            user_territory,
+            user_associate_one,
+            user_disassociate_one
+        ))
 }
 
 /// Segment of the territory id in `settings/territories/{id}`.
@@ -88,6 +67,22 @@ fn page(params: &Params, max: u32) -> Result<Page> {
 }
 
 /// `GET /settings/territories?ids=&page=&per_page=`
+#[utoipa::path(
+    operation_id = "territories_list",
+    get,
+    path = "/crm/{version}/settings/territories",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        crate::openapi::TerritoriesQuery
+    ),
+    responses(
+        (status = 200, description = "A page of territories", body = orgdir_types::territories::TerritoriesPage),
+        (status = 204, description = "Nothing to list"),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.READ"]))
+)]
 async fn list(
     auth: Authed<TerritoriesRead>,
     params: Params,
@@ -121,6 +116,21 @@ async fn list(
 }
 
 /// `GET /settings/territories/{id}`
+#[utoipa::path(
+    operation_id = "territories_get_one",
+    get,
+    path = "/crm/{version}/settings/territories/{id}",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "Territory id")
+    ),
+    responses(
+        (status = 200, description = "The territory (in `territories`)", body = orgdir_types::territories::TerritoriesPage),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.READ"]))
+)]
 async fn get_one(
     auth: Authed<TerritoriesRead>,
     State(state): State<AppState>,
@@ -137,6 +147,23 @@ async fn get_one(
 }
 
 /// `GET /settings/territories/{id}/__child_territories`
+#[utoipa::path(
+    operation_id = "territories_children",
+    get,
+    path = "/crm/{version}/settings/territories/{id}/__child_territories",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "Territory id"),
+        crate::openapi::PageQuery
+    ),
+    responses(
+        (status = 200, description = "Direct children", body = orgdir_types::territories::TerritoriesPage),
+        (status = 204, description = "Nothing to list"),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.READ"]))
+)]
 async fn children(
     auth: Authed<TerritoriesRead>,
     params: Params,
@@ -174,6 +201,22 @@ async fn children(
 
 /// `GET /settings/territories/actions/associated_users_count` (SPEC 4.4):
 /// every territory, root first, `count` a string, read from maintained data.
+#[utoipa::path(
+    operation_id = "territories_associated_users_count",
+    get,
+    path = "/crm/{version}/settings/territories/actions/associated_users_count",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        crate::openapi::PageQuery
+    ),
+    responses(
+        (status = 200, description = "Every territory, root first; `count` is a string", body = orgdir_types::territories::TerritoryUsersCountPage),
+        (status = 204, description = "Nothing to list"),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.READ", "ZohoCRM.users.READ"]))
+)]
 async fn associated_users_count(
     auth: Authed<TerritoryUsersRead>,
     params: Params,
@@ -208,6 +251,22 @@ async fn associated_users_count(
 }
 
 /// `POST /settings/territories` (one result per territory).
+#[utoipa::path(
+    operation_id = "territories_create",
+    post,
+    path = "/crm/{version}/settings/territories",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath
+    ),
+    request_body = crate::openapi::WriteBody,
+    responses(
+        (status = 201, description = "Per-item results", body = crate::openapi::WriteResults),
+        (status = 200, description = "Some items failed", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.CREATE"]))
+)]
 async fn create(
     auth: Authed<TerritoriesCreate>,
     State(state): State<AppState>,
@@ -232,6 +291,21 @@ async fn create(
 }
 
 /// `PUT /settings/territories` with ids inside the items.
+#[utoipa::path(
+    operation_id = "territories_update_in_body",
+    put,
+    path = "/crm/{version}/settings/territories",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath
+    ),
+    request_body = crate::openapi::WriteBody,
+    responses(
+        (status = 200, description = "Per-item results", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.UPDATE"]))
+)]
 async fn update_in_body(
     auth: Authed<TerritoriesUpdate>,
     State(state): State<AppState>,
@@ -263,6 +337,22 @@ async fn update_in_body(
 }
 
 /// `PUT /settings/territories/{id}`
+#[utoipa::path(
+    operation_id = "territories_update_one",
+    put,
+    path = "/crm/{version}/settings/territories/{id}",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "Territory id")
+    ),
+    request_body = crate::openapi::WriteBody,
+    responses(
+        (status = 200, description = "Per-item result", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.UPDATE"]))
+)]
 async fn update_one(
     auth: Authed<TerritoriesUpdate>,
     State(state): State<AppState>,
@@ -293,6 +383,21 @@ async fn update_one(
 }
 
 /// `DELETE /settings/territories?ids=` (one result per territory).
+#[utoipa::path(
+    operation_id = "territories_delete_many",
+    delete,
+    path = "/crm/{version}/settings/territories",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        crate::openapi::IdsQuery
+    ),
+    responses(
+        (status = 200, description = "Per-item results", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.DELETE"]))
+)]
 async fn delete_many(
     auth: Authed<TerritoriesDelete>,
     params: Params,
@@ -315,6 +420,21 @@ async fn delete_many(
 }
 
 /// `DELETE /settings/territories/{id}`
+#[utoipa::path(
+    operation_id = "territories_delete_one",
+    delete,
+    path = "/crm/{version}/settings/territories/{id}",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "Territory id")
+    ),
+    responses(
+        (status = 200, description = "Per-item result", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.DELETE"]))
+)]
 async fn delete_one(
     auth: Authed<TerritoriesDelete>,
     State(state): State<AppState>,
@@ -350,6 +470,23 @@ async fn existing_territory(
 }
 
 /// `GET /settings/territories/{id}/users`
+#[utoipa::path(
+    operation_id = "territories_members",
+    get,
+    path = "/crm/{version}/settings/territories/{id}/users",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "Territory id"),
+        crate::openapi::PageQuery
+    ),
+    responses(
+        (status = 200, description = "Users associated directly", body = orgdir_types::users::UsersPage),
+        (status = 204, description = "Nothing to list"),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.READ", "ZohoCRM.users.READ"]))
+)]
 async fn members(
     auth: Authed<TerritoryUsersRead>,
     params: Params,
@@ -373,6 +510,23 @@ async fn members(
 }
 
 /// `GET /settings/territories/{id}/users/{user}`: the user if associated, else 204.
+#[utoipa::path(
+    operation_id = "territories_member",
+    get,
+    path = "/crm/{version}/settings/territories/{id}/users/{user}",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "Territory id"),
+        ("user" = String, Path, description = "User id")
+    ),
+    responses(
+        (status = 200, description = "The user, if associated", body = orgdir_types::users::UsersBody),
+        (status = 204, description = "Nothing to list"),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.READ", "ZohoCRM.users.READ"]))
+)]
 async fn member(
     auth: Authed<TerritoryUsersRead>,
     State(state): State<AppState>,
@@ -440,6 +594,22 @@ where
 }
 
 /// `PUT /settings/territories/{id}/users` with `{"users":[{"id":…}]}`.
+#[utoipa::path(
+    operation_id = "territories_associate_many",
+    put,
+    path = "/crm/{version}/settings/territories/{id}/users",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "Territory id")
+    ),
+    request_body = crate::openapi::WriteBody,
+    responses(
+        (status = 200, description = "Per-item results", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.UPDATE", "ZohoCRM.users.UPDATE"]))
+)]
 async fn associate_many(
     auth: Authed<TerritoryUsersUpdate>,
     State(state): State<AppState>,
@@ -457,6 +627,22 @@ async fn associate_many(
 }
 
 /// `PUT /settings/territories/{id}/users/{user}`.
+#[utoipa::path(
+    operation_id = "territories_associate_one",
+    put,
+    path = "/crm/{version}/settings/territories/{id}/users/{user}",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "Territory id"),
+        ("user" = String, Path, description = "User id")
+    ),
+    responses(
+        (status = 200, description = "Per-item result", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.UPDATE", "ZohoCRM.users.UPDATE"]))
+)]
 async fn associate_one(
     auth: Authed<TerritoryUsersUpdate>,
     State(state): State<AppState>,
@@ -477,6 +663,22 @@ async fn associate_one(
 }
 
 /// `DELETE /settings/territories/{id}/users?ids=`.
+#[utoipa::path(
+    operation_id = "territories_disassociate_many",
+    delete,
+    path = "/crm/{version}/settings/territories/{id}/users",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "Territory id"),
+        crate::openapi::IdsQuery
+    ),
+    responses(
+        (status = 200, description = "Per-item results", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.UPDATE", "ZohoCRM.users.UPDATE"]))
+)]
 async fn disassociate_many(
     auth: Authed<TerritoryUsersUpdate>,
     params: Params,
@@ -504,6 +706,22 @@ async fn disassociate_many(
 }
 
 /// `DELETE /settings/territories/{id}/users/{user}`.
+#[utoipa::path(
+    operation_id = "territories_disassociate_one",
+    delete,
+    path = "/crm/{version}/settings/territories/{id}/users/{user}",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "Territory id"),
+        ("user" = String, Path, description = "User id")
+    ),
+    responses(
+        (status = 200, description = "Per-item result", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.UPDATE", "ZohoCRM.users.UPDATE"]))
+)]
 async fn disassociate_one(
     auth: Authed<TerritoryUsersUpdate>,
     State(state): State<AppState>,
@@ -535,6 +753,23 @@ async fn existing_user(state: &AppState, org: orgdir_core::OrgId, user: ZohoId) 
 }
 
 /// `GET /users/{user}/territories`
+#[utoipa::path(
+    operation_id = "territories_user_territories",
+    get,
+    path = "/crm/{version}/users/{user}/territories",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        ("user" = String, Path, description = "User id"),
+        crate::openapi::PageQuery
+    ),
+    responses(
+        (status = 200, description = "The user's territories", body = orgdir_types::territories::UserTerritoriesPage),
+        (status = 204, description = "Nothing to list"),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.READ", "ZohoCRM.users.READ"]))
+)]
 async fn user_territories(
     auth: Authed<TerritoryUsersRead>,
     params: Params,
@@ -564,6 +799,23 @@ async fn user_territories(
 }
 
 /// `GET /users/{user}/territories/{id}`: the territory if associated, else 204.
+#[utoipa::path(
+    operation_id = "territories_user_territory",
+    get,
+    path = "/crm/{version}/users/{user}/territories/{id}",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        ("user" = String, Path, description = "User id"),
+        ("id" = String, Path, description = "Territory id")
+    ),
+    responses(
+        (status = 200, description = "The territory (in `territories`), if associated", body = orgdir_types::territories::UserTerritoriesPage),
+        (status = 204, description = "Nothing to list"),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.READ", "ZohoCRM.users.READ"]))
+)]
 async fn user_territory(
     auth: Authed<TerritoryUsersRead>,
     State(state): State<AppState>,
@@ -625,6 +877,22 @@ where
 }
 
 /// `PUT /users/{user}/territories` with `{"territories":[{"id":…}]}`.
+#[utoipa::path(
+    operation_id = "territories_user_associate",
+    put,
+    path = "/crm/{version}/users/{user}/territories",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        ("user" = String, Path, description = "User id")
+    ),
+    request_body = crate::openapi::WriteBody,
+    responses(
+        (status = 200, description = "Per-item results", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.UPDATE", "ZohoCRM.users.UPDATE"]))
+)]
 async fn user_associate(
     auth: Authed<TerritoryUsersUpdate>,
     State(state): State<AppState>,
@@ -648,6 +916,22 @@ async fn user_associate(
 }
 
 /// `DELETE /users/{user}/territories?ids=`.
+#[utoipa::path(
+    operation_id = "territories_user_disassociate_many",
+    delete,
+    path = "/crm/{version}/users/{user}/territories",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        ("user" = String, Path, description = "User id"),
+        crate::openapi::IdsQuery
+    ),
+    responses(
+        (status = 200, description = "Per-item results", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.UPDATE", "ZohoCRM.users.UPDATE"]))
+)]
 async fn user_disassociate_many(
     auth: Authed<TerritoryUsersUpdate>,
     params: Params,
@@ -678,6 +962,22 @@ async fn user_disassociate_many(
 }
 
 /// `PUT /users/{user}/territories/{id}`.
+#[utoipa::path(
+    operation_id = "territories_user_associate_one",
+    put,
+    path = "/crm/{version}/users/{user}/territories/{id}",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        ("user" = String, Path, description = "User id"),
+        ("id" = String, Path, description = "Territory id")
+    ),
+    responses(
+        (status = 200, description = "Per-item result", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.UPDATE", "ZohoCRM.users.UPDATE"]))
+)]
 async fn user_associate_one(
     auth: Authed<TerritoryUsersUpdate>,
     State(state): State<AppState>,
@@ -700,6 +1000,22 @@ async fn user_associate_one(
 }
 
 /// `DELETE /users/{user}/territories/{id}`.
+#[utoipa::path(
+    operation_id = "territories_user_disassociate_one",
+    delete,
+    path = "/crm/{version}/users/{user}/territories/{id}",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        ("user" = String, Path, description = "User id"),
+        ("id" = String, Path, description = "Territory id")
+    ),
+    responses(
+        (status = 200, description = "Per-item result", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.UPDATE", "ZohoCRM.users.UPDATE"]))
+)]
 async fn user_disassociate_one(
     auth: Authed<TerritoryUsersUpdate>,
     State(state): State<AppState>,

@@ -11,8 +11,6 @@ use crate::{views, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use orgdir_core::groups::{Filter, GroupPatch, NewGroup, SourceKind};
 use orgdir_core::paging::Page;
 use orgdir_core::service::groups as service;
@@ -23,25 +21,17 @@ use orgdir_types::groups::{
 };
 use orgdir_types::Reference;
 use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The user groups routes.
-pub fn routes() -> Router<AppState> {
-    let base = "/crm/{version}/settings/user_groups";
-    Router::new()
-        .route(base, get(list).post(create).put(update_in_body))
-        .route(
-            &format!("{base}/actions/associated_users_count"),
-            get(associated_users_count),
-        )
-        .route(
-            &format!("{base}/{{id}}"),
-            get(get_one).put(update_one).delete(delete_one),
-        )
-        .route(&format!("{base}/{{id}}/sources"), get(sources))
-        .route(
-            &format!("{base}/{{id}}/actions/sources_count"),
-            get(sources_count),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create, update_in_body))
+        .routes(routes!(associated_users_count))
+        .routes(routes!(get_one, update_one, delete_one))
+        .routes(routes!(sources))
+        .routes(routes!(sources_count))
 }
 
 /// Segment of the group id in `settings/user_groups/{id}`.
@@ -66,6 +56,22 @@ async fn existing_group(
 }
 
 /// `GET /settings/user_groups?include=sources_count&page=&per_page=&filters=`
+#[utoipa::path(
+    operation_id = "user_groups_list",
+    get,
+    path = "/crm/{version}/settings/user_groups",
+    tag = "user groups",
+    params(
+        crate::openapi::VersionPath,
+        crate::openapi::GroupsQuery
+    ),
+    responses(
+        (status = 200, description = "A page of groups", body = orgdir_types::groups::UserGroupsPage),
+        (status = 204, description = "Nothing to list"),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.READ"]))
+)]
 async fn list(
     auth: Authed<GroupsRead>,
     params: Params,
@@ -103,6 +109,21 @@ async fn list(
 }
 
 /// `GET /settings/user_groups/{id}`
+#[utoipa::path(
+    operation_id = "user_groups_get_one",
+    get,
+    path = "/crm/{version}/settings/user_groups/{id}",
+    tag = "user groups",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "User group id")
+    ),
+    responses(
+        (status = 200, description = "The group with its sources count", body = orgdir_types::groups::UserGroupsBody),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.READ"]))
+)]
 async fn get_one(
     auth: Authed<GroupsRead>,
     State(state): State<AppState>,
@@ -121,6 +142,23 @@ async fn get_one(
 }
 
 /// `GET /settings/user_groups/{id}/sources?type=&user_type=`
+#[utoipa::path(
+    operation_id = "user_groups_sources",
+    get,
+    path = "/crm/{version}/settings/user_groups/{id}/sources",
+    tag = "user groups",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "User group id"),
+        crate::openapi::SourcesQuery
+    ),
+    responses(
+        (status = 200, description = "The sources", body = orgdir_types::groups::SourcesPage),
+        (status = 204, description = "Nothing to list"),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.READ"]))
+)]
 async fn sources(
     auth: Authed<GroupsRead>,
     params: Params,
@@ -173,6 +211,21 @@ async fn sources(
 }
 
 /// `GET /settings/user_groups/{id}/actions/sources_count` (SPEC 4.2).
+#[utoipa::path(
+    operation_id = "user_groups_sources_count",
+    get,
+    path = "/crm/{version}/settings/user_groups/{id}/actions/sources_count",
+    tag = "user groups",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "User group id")
+    ),
+    responses(
+        (status = 200, description = "One element; every key present", body = orgdir_types::groups::SourcesCountBody),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.READ"]))
+)]
 async fn sources_count(
     auth: Authed<GroupsRead>,
     State(state): State<AppState>,
@@ -189,6 +242,22 @@ async fn sources_count(
 
 /// `GET /settings/user_groups/actions/associated_users_count` (SPEC 4.3):
 /// maintained counts, by creation, filtered and paged; 204 when nothing matches.
+#[utoipa::path(
+    operation_id = "user_groups_associated_users_count",
+    get,
+    path = "/crm/{version}/settings/user_groups/actions/associated_users_count",
+    tag = "user groups",
+    params(
+        crate::openapi::VersionPath,
+        crate::openapi::GroupCountQuery
+    ),
+    responses(
+        (status = 200, description = "Groups by creation; `count` is an integer", body = orgdir_types::groups::GroupUsersCountPage),
+        (status = 204, description = "Nothing to list"),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.READ"]))
+)]
 async fn associated_users_count(
     auth: Authed<GroupsRead>,
     params: Params,
@@ -229,6 +298,22 @@ async fn associated_users_count(
 }
 
 /// `POST /settings/user_groups` (one result per group).
+#[utoipa::path(
+    operation_id = "user_groups_create",
+    post,
+    path = "/crm/{version}/settings/user_groups",
+    tag = "user groups",
+    params(
+        crate::openapi::VersionPath
+    ),
+    request_body = crate::openapi::WriteBody,
+    responses(
+        (status = 201, description = "Per-item results", body = crate::openapi::WriteResults),
+        (status = 200, description = "Some items failed", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.CREATE"]))
+)]
 async fn create(
     auth: Authed<GroupsCreate>,
     State(state): State<AppState>,
@@ -253,6 +338,21 @@ async fn create(
 }
 
 /// `PUT /settings/user_groups` with ids inside the items.
+#[utoipa::path(
+    operation_id = "user_groups_update_in_body",
+    put,
+    path = "/crm/{version}/settings/user_groups",
+    tag = "user groups",
+    params(
+        crate::openapi::VersionPath
+    ),
+    request_body = crate::openapi::WriteBody,
+    responses(
+        (status = 200, description = "Per-item results", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.UPDATE"]))
+)]
 async fn update_in_body(
     auth: Authed<GroupsUpdate>,
     State(state): State<AppState>,
@@ -284,6 +384,22 @@ async fn update_in_body(
 }
 
 /// `PUT /settings/user_groups/{id}`
+#[utoipa::path(
+    operation_id = "user_groups_update_one",
+    put,
+    path = "/crm/{version}/settings/user_groups/{id}",
+    tag = "user groups",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "User group id")
+    ),
+    request_body = crate::openapi::WriteBody,
+    responses(
+        (status = 200, description = "Per-item result", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.UPDATE"]))
+)]
 async fn update_one(
     auth: Authed<GroupsUpdate>,
     State(state): State<AppState>,
@@ -314,6 +430,21 @@ async fn update_one(
 }
 
 /// `DELETE /settings/user_groups/{id}`
+#[utoipa::path(
+    operation_id = "user_groups_delete_one",
+    delete,
+    path = "/crm/{version}/settings/user_groups/{id}",
+    tag = "user groups",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "User group id")
+    ),
+    responses(
+        (status = 200, description = "Per-item result", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.DELETE"]))
+)]
 async fn delete_one(
     auth: Authed<GroupsDelete>,
     State(state): State<AppState>,

@@ -7,8 +7,6 @@ use crate::{views, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
-use axum::Router;
 use orgdir_core::input::{reference, Fields};
 use orgdir_core::org::Org;
 use orgdir_core::paging::Page;
@@ -16,19 +14,15 @@ use orgdir_core::service::users as service;
 use orgdir_core::users::{NewUser, UserDetails, UserPatch};
 use orgdir_core::{Error, ZohoId};
 use orgdir_types::users::{User, UserType, UsersBody, UsersCount, UsersPage};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The users routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/crm/{version}/users",
-            get(list).post(create).put(update_in_body),
-        )
-        .route("/crm/{version}/users/actions/count", get(count))
-        .route(
-            "/crm/{version}/users/{id}",
-            get(get_one).put(update_one).delete(delete_one),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create, update_in_body))
+        .routes(routes!(count))
+        .routes(routes!(get_one, update_one, delete_one))
 }
 
 /// The index of the user id in `/crm/{v}/users/{id}` (after the version).
@@ -64,6 +58,21 @@ pub async fn user_views(
 }
 
 /// `GET /users/actions/count?type=`
+#[utoipa::path(
+    operation_id = "users_count",
+    get,
+    path = "/crm/{version}/users/actions/count",
+    tag = "users",
+    params(
+        crate::openapi::VersionPath,
+        crate::openapi::CountQuery
+    ),
+    responses(
+        (status = 200, description = "The users count (an integer)", body = orgdir_types::users::UsersCount),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.users.READ"]))
+)]
 async fn count(
     auth: Authed<UsersRead>,
     params: Params,
@@ -75,6 +84,22 @@ async fn count(
 }
 
 /// `GET /users?type=&page=&per_page=&ids=`
+#[utoipa::path(
+    operation_id = "users_list",
+    get,
+    path = "/crm/{version}/users",
+    tag = "users",
+    params(
+        crate::openapi::VersionPath,
+        crate::openapi::UsersQuery
+    ),
+    responses(
+        (status = 200, description = "A page of users", body = orgdir_types::users::UsersPage),
+        (status = 204, description = "Nothing to list"),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.users.READ"]))
+)]
 async fn list(
     auth: Authed<UsersRead>,
     params: Params,
@@ -97,6 +122,21 @@ async fn list(
 }
 
 /// `GET /users/{id}`
+#[utoipa::path(
+    operation_id = "users_get_one",
+    get,
+    path = "/crm/{version}/users/{id}",
+    tag = "users",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "User id")
+    ),
+    responses(
+        (status = 200, description = "The user", body = orgdir_types::users::UsersBody),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.users.READ"]))
+)]
 async fn get_one(
     auth: Authed<UsersRead>,
     State(state): State<AppState>,
@@ -114,6 +154,21 @@ async fn get_one(
 }
 
 /// `POST /users` (one user per request).
+#[utoipa::path(
+    operation_id = "users_create",
+    post,
+    path = "/crm/{version}/users",
+    tag = "users",
+    params(
+        crate::openapi::VersionPath
+    ),
+    request_body = crate::openapi::WriteBody,
+    responses(
+        (status = 201, description = "Per-item result", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.users.CREATE"]))
+)]
 async fn create(
     auth: Authed<UsersCreate>,
     State(state): State<AppState>,
@@ -129,6 +184,22 @@ async fn create(
 }
 
 /// `PUT /users/{id}`
+#[utoipa::path(
+    operation_id = "users_update_one",
+    put,
+    path = "/crm/{version}/users/{id}",
+    tag = "users",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "User id")
+    ),
+    request_body = crate::openapi::WriteBody,
+    responses(
+        (status = 200, description = "Per-item result", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.users.UPDATE"]))
+)]
 async fn update_one(
     auth: Authed<UsersUpdate>,
     State(state): State<AppState>,
@@ -152,6 +223,21 @@ async fn update_one(
 }
 
 /// `PUT /users` with the id inside the item.
+#[utoipa::path(
+    operation_id = "users_update_in_body",
+    put,
+    path = "/crm/{version}/users",
+    tag = "users",
+    params(
+        crate::openapi::VersionPath
+    ),
+    request_body = crate::openapi::WriteBody,
+    responses(
+        (status = 200, description = "Per-item result", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.users.UPDATE"]))
+)]
 async fn update_in_body(
     auth: Authed<UsersUpdate>,
     State(state): State<AppState>,
@@ -180,6 +266,21 @@ pub fn id_in_item(item: &serde_json::Value, path: &str) -> Result<(ZohoId, Strin
 }
 
 /// `DELETE /users/{id}`
+#[utoipa::path(
+    operation_id = "users_delete_one",
+    delete,
+    path = "/crm/{version}/users/{id}",
+    tag = "users",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "User id")
+    ),
+    responses(
+        (status = 200, description = "Per-item result", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.users.DELETE"]))
+)]
 async fn delete_one(
     auth: Authed<UsersDelete>,
     State(state): State<AppState>,

@@ -1,0 +1,267 @@
+//! The OpenAPI 3.1 document, generated from the routes: each handler carries
+//! a `#[utoipa::path]` and is registered through `utoipa_axum`, so a route
+//! cannot exist without its documentation. Served at `/_orgdir/openapi.json`.
+
+use orgdir_types::{ActionResult, ErrorBody};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::openapi::security::{AuthorizationCode, Flow, OAuth2, Scopes, SecurityScheme};
+use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
+
+/// The name of the security scheme.
+pub const SCHEME: &str = "zoho_oauth";
+
+/// The document's frame: info, tags and the security scheme.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "orgdir — Zoho CRM directory API",
+        description = "The Zoho CRM REST endpoints orgdir serves: users, roles, profiles, territories, user groups, \
+                       user licences, the org, and their count endpoints. Authenticate with \
+                       `Authorization: Zoho-oauthtoken <token>` (or `Bearer <token>`). Every error uses Zoho's \
+                       envelope `{code, details, message, status}`."
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "users"), (name = "roles"), (name = "profiles"), (name = "territories"),
+        (name = "user groups"), (name = "features"), (name = "org")
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let scopes = Scopes::from_iter(
+            crate::extract::ALL_REQUIREMENTS
+                .iter()
+                .flat_map(|(_, scopes)| scopes.iter())
+                .map(|s| (s.to_string(), s.to_string())),
+        );
+        let flow = Flow::AuthorizationCode(AuthorizationCode::new(
+            "/oauth/v2/auth",
+            "/oauth/v2/token",
+            scopes,
+        ));
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(SCHEME, SecurityScheme::OAuth2(OAuth2::new([flow])));
+        }
+    }
+}
+
+/// An API version segment.
+#[derive(Debug, Serialize, ToSchema)]
+#[allow(non_camel_case_types)]
+pub enum ApiVersion {
+    #[serde(rename = "v2")]
+    v2,
+    #[serde(rename = "v2.1")]
+    v2_1,
+    #[serde(rename = "v3")]
+    v3,
+    #[serde(rename = "v4")]
+    v4,
+    #[serde(rename = "v5")]
+    v5,
+    #[serde(rename = "v6")]
+    v6,
+    #[serde(rename = "v7")]
+    v7,
+    #[serde(rename = "v8")]
+    v8,
+}
+
+/// `{version}` in every path.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct VersionPath {
+    /// API version (`v2` … `v8`); older than an endpoint's first version is `API_NOT_SUPPORTED`.
+    #[param(value_type = ApiVersion)]
+    pub version: String,
+}
+
+/// `page` and `per_page`.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page number, from 1.
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+    /// Records per page (default 200).
+    #[param(minimum = 1, maximum = 200)]
+    pub per_page: Option<u32>,
+}
+
+/// A users `type`.
+#[derive(Debug, Serialize, ToSchema)]
+pub enum UserTypeParam {
+    AllUsers,
+    ActiveUsers,
+    DeactiveUsers,
+    ConfirmedUsers,
+    NotConfirmedUsers,
+    DeletedUsers,
+    ActiveConfirmedUsers,
+    AdminUsers,
+    ActiveConfirmedAdmins,
+    CurrentUser,
+}
+
+/// `GET /users` parameters.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UsersQuery {
+    /// Which users (default `AllUsers`).
+    #[param(value_type = Option<UserTypeParam>)]
+    pub r#type: Option<String>,
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
+    pub per_page: Option<u32>,
+    /// Comma-separated user ids (at most 100).
+    pub ids: Option<String>,
+}
+
+/// `GET /users/actions/count` parameters.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CountQuery {
+    /// Which users (default `AllUsers`).
+    #[param(value_type = Option<UserTypeParam>)]
+    pub r#type: Option<String>,
+}
+
+/// `GET /settings/territories` parameters.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TerritoriesQuery {
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+    /// Records per page (default 200, at most 2000).
+    #[param(minimum = 1, maximum = 2000)]
+    pub per_page: Option<u32>,
+    /// Comma-separated territory ids.
+    pub ids: Option<String>,
+}
+
+/// `?ids=` of a bulk delete.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct IdsQuery {
+    /// Comma-separated ids (at most 100).
+    pub ids: String,
+}
+
+/// `?transfer_to_id=` of a role deletion.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TransferQuery {
+    /// The role that receives the deleted role's users.
+    pub transfer_to_id: String,
+}
+
+/// User groups list parameters.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GroupsQuery {
+    /// `sources_count` adds each group's sources count.
+    pub include: Option<String>,
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
+    pub per_page: Option<u32>,
+    /// URL-encoded JSON criteria on `name` / `description` (see the API design notes).
+    pub filters: Option<String>,
+}
+
+/// Associated users count parameters.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GroupCountQuery {
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
+    pub per_page: Option<u32>,
+    /// URL-encoded JSON criteria on `name` / `description`.
+    pub filters: Option<String>,
+}
+
+/// `GET …/user_groups/{id}/sources` parameters.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SourcesQuery {
+    /// `users`, `roles`, `territories` or `groups`.
+    pub r#type: Option<String>,
+    /// `active`, `inactive` or `deleted` (user sources only).
+    pub user_type: Option<String>,
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
+    pub per_page: Option<u32>,
+}
+
+/// Per-item results of a write: `{"<resource>":[result, …]}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WriteResults(pub BTreeMap<String, Vec<ActionResult>>);
+
+/// A write's error: the bare envelope, or per-item errors in the resource array.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum WriteFailure {
+    Error(ErrorBody),
+    Items(WriteResults),
+}
+
+/// A write body: `{"<resource>":[{…}, …]}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WriteBody(pub BTreeMap<String, Vec<serde_json::Value>>);
+
+/// Errors every read endpoint may answer, in Zoho's envelope.
+#[derive(IntoResponses)]
+pub enum ReadErrors {
+    /// INVALID_DATA (bad parameter or id), API_NOT_SUPPORTED, INVALID_REQUEST_METHOD.
+    #[response(status = 400)]
+    BadRequest(#[to_schema] ErrorBody),
+    /// AUTHENTICATION_FAILURE, INVALID_TOKEN, OAUTH_SCOPE_MISMATCH.
+    #[response(status = 401)]
+    Unauthorized(#[to_schema] ErrorBody),
+    /// INACTIVE_USER, NO_PERMISSION.
+    #[response(status = 403)]
+    Forbidden(#[to_schema] ErrorBody),
+    /// INVALID_URL_PATTERN (unknown path or version).
+    #[response(status = 404)]
+    NotFound(#[to_schema] ErrorBody),
+    /// INTERNAL_ERROR.
+    #[response(status = 500)]
+    Internal(#[to_schema] ErrorBody),
+}
+
+/// Errors every write endpoint may answer.
+#[derive(IntoResponses)]
+pub enum WriteErrors {
+    /// The bare envelope, or every item failed (per-item errors in the resource array).
+    #[response(status = 400)]
+    BadRequest(#[to_schema] WriteFailure),
+    /// AUTHENTICATION_FAILURE, INVALID_TOKEN, OAUTH_SCOPE_MISMATCH.
+    #[response(status = 401)]
+    Unauthorized(#[to_schema] ErrorBody),
+    /// INACTIVE_USER, NO_PERMISSION.
+    #[response(status = 403)]
+    Forbidden(#[to_schema] ErrorBody),
+    /// INVALID_URL_PATTERN.
+    #[response(status = 404)]
+    NotFound(#[to_schema] ErrorBody),
+    /// The body is over the size limit (INVALID_DATA, `maximum_length`).
+    #[response(status = 413)]
+    TooLarge(#[to_schema] ErrorBody),
+    /// INTERNAL_ERROR.
+    #[response(status = 500)]
+    Internal(#[to_schema] ErrorBody),
+}
+
+/// The whole document, built once from the routes.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOCUMENT: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
+    DOCUMENT.get_or_init(|| crate::routes::zoho_routes().split_for_parts().1)
+}

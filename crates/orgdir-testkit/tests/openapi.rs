@@ -1,0 +1,126 @@
+//! The OpenAPI document: it matches the checked-in snapshot (so a change to
+//! the routes or wire types shows up in review), it documents every endpoint
+//! of the endpoint table with the same scopes, and the server serves it.
+
+use orgdir_testkit::endpoints::endpoints;
+use orgdir_testkit::{Backend, TestApp};
+use reqwest::Method;
+use serde_json::Value;
+
+fn document() -> Value {
+    serde_json::to_value(orgdir_server::openapi::document()).expect("json")
+}
+
+#[test]
+fn document_matches_the_snapshot() {
+    insta::assert_json_snapshot!("openapi", document());
+}
+
+/// `/crm/v8/users/{user}?ids=…` → a regex-free key: segments, with every `{…}` as `{}`.
+fn shape(path: &str) -> String {
+    let path = path
+        .split('?')
+        .next()
+        .unwrap_or(path)
+        .replacen("/crm/v8/", "/crm/{version}/", 1);
+    path.split('/')
+        .map(|seg| if seg.starts_with('{') { "{}" } else { seg })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Whether a documented shape covers a table shape (a documented `{}` matches any segment).
+fn matches(documented: &str, table: &str) -> bool {
+    let (d, t): (Vec<&str>, Vec<&str>) =
+        (documented.split('/').collect(), table.split('/').collect());
+    d.len() == t.len() && d.iter().zip(&t).all(|(d, t)| d == t || *d == "{}")
+}
+
+#[test]
+fn every_endpoint_is_documented_with_its_scopes() {
+    let doc = document();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut documented = 0;
+    for operations in paths.values() {
+        documented += operations.as_object().expect("operations").len();
+    }
+    let table = endpoints();
+    assert_eq!(
+        documented,
+        table.len(),
+        "the document and the endpoint table list the same operations"
+    );
+    for endpoint in table {
+        let want = shape(endpoint.path);
+        let (_, operations) = paths
+            .iter()
+            .find(|(p, _)| matches(&shape(p), &want))
+            .unwrap_or_else(|| panic!("{} is not documented", endpoint.path));
+        let method = endpoint.method.as_str().to_lowercase();
+        let operation = &operations[&method];
+        assert!(
+            operation.is_object(),
+            "{method} {} is not documented",
+            endpoint.path
+        );
+        let scopes: Vec<&str> = operation["security"][0]["zoho_oauth"]
+            .as_array()
+            .expect("security")
+            .iter()
+            .map(|s| s.as_str().expect("scope"))
+            .collect();
+        assert_eq!(scopes, endpoint.scopes, "{method} {}", endpoint.path);
+        for status in ["400", "401", "404"] {
+            assert!(
+                operation["responses"][status].is_object(),
+                "{method} {} lacks {status}",
+                endpoint.path
+            );
+        }
+    }
+    let counts = [
+        ("/crm/{version}/users/actions/count", "UsersCount"),
+        (
+            "/crm/{version}/settings/territories/actions/associated_users_count",
+            "TerritoryUsersCountPage",
+        ),
+        (
+            "/crm/{version}/settings/user_groups/actions/associated_users_count",
+            "GroupUsersCountPage",
+        ),
+    ];
+    for (path, schema) in counts {
+        let reference = &paths[path]["get"]["responses"]["200"]["content"]["application/json"]
+            ["schema"]["$ref"];
+        assert_eq!(reference, &format!("#/components/schemas/{schema}"));
+    }
+    let schemas = &doc["components"]["schemas"];
+    assert_eq!(
+        schemas["UsersCount"]["properties"]["count"]["type"],
+        "integer"
+    );
+    assert_eq!(
+        schemas["GroupUsersCount"]["properties"]["count"]["type"],
+        "integer"
+    );
+    assert_eq!(
+        schemas["TerritoryUsersCount"]["properties"]["count"]["type"],
+        "string"
+    );
+    assert!(doc["components"]["securitySchemes"]["zoho_oauth"].is_object());
+}
+
+#[tokio::test]
+async fn served_under_the_control_plane() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+    let (status, served) = app
+        .admin(Method::GET, "/_orgdir/openapi.json", None, None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(served, document());
+    let (status, _) = app
+        .admin(Method::GET, "/_orgdir/openapi.json", None, Some(""))
+        .await;
+    assert_eq!(status, 401);
+}
