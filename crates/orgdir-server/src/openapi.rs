@@ -22,6 +22,7 @@ pub const SCHEME: &str = "zoho_oauth";
                        envelope `{code, details, message, status}`."
     ),
     modifiers(&Security),
+    components(schemas(ApiVersion, UserTypeParam, ErrorBody, WriteFailure, WriteResults, WriteBody)),
     tags(
         (name = "users"), (name = "roles"), (name = "profiles"), (name = "territories"),
         (name = "user groups"), (name = "features"), (name = "org")

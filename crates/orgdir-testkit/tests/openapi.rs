@@ -109,6 +109,15 @@ fn every_endpoint_is_documented_with_its_scopes() {
         "string"
     );
     assert!(doc["components"]["securitySchemes"]["zoho_oauth"].is_object());
+    // Every reference resolves.
+    let text = doc.to_string();
+    for reference in text.split("\"#/components/schemas/").skip(1) {
+        let name = reference.split('"').next().unwrap_or_default();
+        assert!(
+            schemas[name].is_object(),
+            "unresolvable reference to {name}"
+        );
+    }
 }
 
 #[tokio::test]

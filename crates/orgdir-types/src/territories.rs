@@ -30,6 +30,18 @@ pub struct TerritoriesPage {
     pub info: Info,
 }
 
+/// `{"territories":[…]}` for one territory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct TerritoriesBody {
+    pub territories: Vec<Territory>,
+}
+
+/// `{"territories":[…]}` for one territory of a user.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct UserTerritoriesBody {
+    pub territories: Vec<UserTerritory>,
+}
+
 /// `{"territories":[{"code":"SUCCESS",…}]}`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TerritoriesWriteResult {

@@ -18,11 +18,12 @@ use orgdir_core::service::territories as service;
 use orgdir_core::territories::{NewTerritory, TerritoryPatch};
 use orgdir_core::{Error, Result, ZohoId};
 use orgdir_types::territories::{
-    TerritoriesPage, TerritoryUsersCount, TerritoryUsersCountPage, UserTerritoriesPage,
+    TerritoriesBody, TerritoriesPage, TerritoryUsersCount, TerritoryUsersCountPage,
+    UserTerritoriesBody, UserTerritoriesPage,
 };
 use orgdir_types::users::{UsersBody, UsersPage};
 use orgdir_types::Reference;
-use serde_json::{json, Value};
+use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -126,7 +127,7 @@ async fn list(
         ("id" = String, Path, description = "Territory id")
     ),
     responses(
-        (status = 200, description = "The territory (in `territories`)", body = orgdir_types::territories::TerritoriesPage),
+        (status = 200, description = "The territory", body = orgdir_types::territories::TerritoriesBody),
         crate::openapi::ReadErrors
     ),
     security(("zoho_oauth" = ["ZohoCRM.settings.territories.READ"]))
@@ -140,9 +141,10 @@ async fn get_one(
     let org = state.org(auth.principal.org).await?;
     let found = state.store.territories_by_id(org.id, &[id]).await?;
     let territory = found.into_iter().next().ok_or_else(unknown_territory)?;
+    let territories = vec![views::territory(&org, territory)];
     Ok(json_response(
         StatusCode::OK,
-        &json!({ "territories": [views::territory(&org, territory)] }),
+        &TerritoriesBody { territories },
     ))
 }
 
@@ -810,7 +812,7 @@ async fn user_territories(
         ("id" = String, Path, description = "Territory id")
     ),
     responses(
-        (status = 200, description = "The territory (in `territories`), if associated", body = orgdir_types::territories::UserTerritoriesPage),
+        (status = 200, description = "The territory, if associated", body = orgdir_types::territories::UserTerritoriesBody),
         (status = 204, description = "Nothing to list"),
         crate::openapi::ReadErrors
     ),
@@ -839,9 +841,10 @@ async fn user_territory(
     let Some(territory) = found.into_iter().next() else {
         return Ok(no_content());
     };
+    let territories = vec![views::user_territory(territory)];
     Ok(json_response(
         StatusCode::OK,
-        &json!({ "territories": [views::user_territory(territory)] }),
+        &UserTerritoriesBody { territories },
     ))
 }
 
