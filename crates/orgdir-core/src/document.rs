@@ -740,6 +740,7 @@ pub async fn reset(store: &dyn Store, org: OrgId) -> Result<Org, ImportError> {
     let mut tx = store.begin_reset(org).await?;
     tx.replace_org(&checked.org).await?;
     write_rows(tx.as_mut(), &checked).await?;
+    tx.drop_orphaned_credentials().await?;
     let org = tx.org().clone();
     tx.commit().await?;
     Ok(org)

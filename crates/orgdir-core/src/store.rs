@@ -264,6 +264,10 @@ pub trait OrgTx: Send {
     async fn insert_code(&mut self, code: &AuthCode) -> Result<()>;
     /// Records the org document the org starts from.
     async fn set_baseline(&mut self, document: &str) -> Result<()>;
+    /// Deletes tokens, codes and OAuth clients of users that no longer exist
+    /// (after a reset, ids are given out again: an old token must not become
+    /// a new user's).
+    async fn drop_orphaned_credentials(&mut self) -> Result<()>;
     /// Rewrites the org row (name, time zone, edition, licences, sequence).
     async fn replace_org(&mut self, org: &Org) -> Result<()>;
 

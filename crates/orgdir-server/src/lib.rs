@@ -146,12 +146,6 @@ impl Application {
         })
     }
 
-    /// The public base URL clients reach this server at.
-    pub fn api_domain(&self) -> String {
-        let host = self.local_addr().map(|a| a.to_string()).unwrap_or_default();
-        format!("http://{host}")
-    }
-
     /// The port actually bound.
     pub fn port(&self) -> u16 {
         self.listener

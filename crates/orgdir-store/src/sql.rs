@@ -1747,6 +1747,19 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn drop_orphaned_credentials(&mut self) -> Result<()> {
+                for (table, column) in [("tokens", "user_id"), ("oauth_codes", "user_id"), ("oauth_clients", "owner_id")] {
+                    sqlx::query(&format!(
+                        "DELETE FROM {table} WHERE org_id = $1 AND {column} NOT IN (SELECT id FROM users WHERE org_id = $1)"
+                    ))
+                    .bind(self.org.id.0)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                }
+                Ok(())
+            }
+
             async fn replace_org(&mut self, org: &Org) -> Result<()> {
                 sqlx::query(
                     "UPDATE orgs SET name = $2, time_zone = $3, edition = $4, licenses = $5, next_seq = $6, \

@@ -17,6 +17,7 @@ async fn every_control_plane_call_needs_the_admin_key() {
         (Method::GET, "/_orgdir/health".to_owned()),
         (Method::GET, "/_orgdir/ready".to_owned()),
         (Method::GET, "/_orgdir/openapi.json".to_owned()),
+        (Method::GET, "/_orgdir/metrics".to_owned()),
         (Method::GET, "/_orgdir/orgs".to_owned()),
         (Method::POST, "/_orgdir/orgs".to_owned()),
         (Method::POST, "/_orgdir/orgs/import".to_owned()),
@@ -62,6 +63,22 @@ async fn every_control_plane_call_needs_the_admin_key() {
     );
     let (status, _) = app.admin(Method::GET, "/_orgdir/health", None, None).await;
     assert_eq!(status, 200);
+    let metrics = reqwest::Client::new()
+        .get(format!("{}/_orgdir/metrics", app.base_url()))
+        .header("X-Orgdir-Admin-Key", orgdir_testkit::ADMIN_KEY)
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(metrics.contains("orgdir_orgs 1"), "{metrics}");
+    assert!(
+        metrics.contains(&format!(
+            "orgdir_users{{org=\"{org}\",status=\"active\"}} 1"
+        )),
+        "{metrics}"
+    );
 }
 
 async fn lifecycle(app: TestApp) {
@@ -92,6 +109,16 @@ async fn lifecycle(app: TestApp) {
             .await
             .expect("user");
     }
+    let (_, minted) = app
+        .admin(
+            Method::POST,
+            &format!("/_orgdir/orgs/{org}/tokens"),
+            Some(&json!({"email":"u0@acme.example","scopes":"ZohoCRM.users.READ"})),
+            None,
+        )
+        .await;
+    let stale =
+        Client::new(app.base_url()).with_token(minted["access_token"].as_str().expect("token"));
     let root = acme
         .list_territories(None, None)
         .await
@@ -138,6 +165,12 @@ async fn lifecycle(app: TestApp) {
         .await
         .expect("user after reset");
     assert!(again.starts_with(&org));
+    // The token of the user the reset removed does not become the new user's.
+    let err = stale
+        .users_count(UserType::CurrentUser)
+        .await
+        .expect_err("stale token");
+    assert_eq!(err.code(), Some(ErrorCode::InvalidToken));
 
     // Mint a token for a chosen user and scopes; confirm a user.
     let (status, minted) = app

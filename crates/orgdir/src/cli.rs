@@ -194,10 +194,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     init_tracing(args.log_json);
     let store = open(&args.db).await?;
     tracing::info!(database = %orgdir_store::redact_url(&args.db.database_url), "database ready");
-    let generated = args.admin_key.is_none();
-    let admin_key = args
+    // An empty key counts as none: a control plane nobody can open helps no one.
+    let given = args
         .admin_key
-        .unwrap_or_else(|| SecretString::from(orgdir_server::random_key()));
+        .filter(|k| !k.expose_secret().trim().is_empty());
+    let generated = given.is_none();
+    let admin_key = given.unwrap_or_else(|| SecretString::from(orgdir_server::random_key()));
     if generated {
         println!(
             "orgdir: control plane admin key (generated; set ORGDIR_ADMIN_KEY to choose one): {}",

@@ -93,7 +93,7 @@ pub async fn create_client(
     let mut tx = store.begin(org).await?;
     tx.user(owner)
         .await?
-        .ok_or_else(|| Error::invalid_field("$.owner", "no such user"))?;
+        .ok_or_else(|| Error::invalid_field("$.owner_id", "no such user"))?;
     let (secret, secret_hash) = new_token();
     let client = OAuthClient {
         client_id: new_client_id(),

@@ -8,7 +8,7 @@ use crate::extract::{Admin, JsonBody};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use orgdir_core::document::{self, ImportError, OrgDocument};
@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/_orgdir/health", get(health))
         .route("/_orgdir/ready", get(ready))
         .route("/_orgdir/openapi.json", get(openapi))
+        .route("/_orgdir/metrics", get(metrics))
         .route("/_orgdir/orgs", get(list_orgs).post(create_org))
         .route("/_orgdir/orgs/import", post(import_org))
         .route("/_orgdir/orgs/{org}", get(get_org).delete(delete_org))
@@ -74,6 +75,40 @@ async fn health(_: Admin) -> Response {
 /// `GET /_orgdir/openapi.json`: the OpenAPI 3.1 document of the Zoho API.
 async fn openapi(_: Admin) -> Response {
     json_response(StatusCode::OK, crate::openapi::document())
+}
+
+/// `GET /_orgdir/metrics`: orgs and users per org and status, in Prometheus' text format.
+async fn metrics(_: Admin, State(state): State<AppState>) -> Result<Response, ApiError> {
+    use orgdir_types::users::UserType;
+    let orgs = state.store.orgs().await?;
+    let mut text = format!(
+        "# HELP orgdir_orgs Orgs served.\n# TYPE orgdir_orgs gauge\norgdir_orgs {}\n\
+         # HELP orgdir_users Users per org and status (maintained counts).\n# TYPE orgdir_users gauge\n",
+        orgs.len()
+    );
+    for org in &orgs {
+        let counts = state.store.user_counts(org.id).await?;
+        for (status, kind) in [
+            ("active", UserType::ActiveUsers),
+            ("disabled", UserType::DeactiveUsers),
+            ("deleted", UserType::DeletedUsers),
+        ] {
+            text.push_str(&format!(
+                "orgdir_users{{org=\"{}\",status=\"{status}\"}} {}\n",
+                org.id,
+                counts.count(kind)
+            ));
+        }
+    }
+    Ok((
+        StatusCode::OK,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
+        text,
+    )
+        .into_response())
 }
 
 /// `GET /_orgdir/ready`: the database answers.
@@ -209,7 +244,7 @@ async fn reset_org(
     State(state): State<AppState>,
     Path(org): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = org_id(&org)?;
+    let id = existing(&state, &org).await?.id;
     let start = Instant::now();
     let org = document::reset(state.store.as_ref(), id)
         .await
@@ -265,6 +300,9 @@ async fn mint_token(
         .unwrap_or_else(|| ALL_SCOPES.to_owned());
     let scopes = ScopeSet::parse(&scopes_text)
         .map_err(|e| Error::invalid_field("$.scopes", e.to_string()))?;
+    if scopes.is_empty() {
+        return Err(Error::invalid_field("$.scopes", "give at least one scope").into());
+    }
     let user = match (f.opt_ref("user_id")?, f.opt_str("email", 100)?) {
         (Some(id), _) => id,
         (None, Some(email)) => state

@@ -86,6 +86,39 @@ pub fn body_items<'a>(body: &'a Value, key: &str) -> Result<&'a Vec<Value>, Erro
     Ok(items)
 }
 
+/// Runs `write` on each item of a bulk write body (`{"<key>":[…]}`), in
+/// order, with the item's JSON path (`$.<key>[i]`): one result per item.
+pub async fn each_item<F, Fut>(
+    body: &Value,
+    key: &str,
+    mut write: F,
+) -> Result<Vec<Result<ZohoId, Error>>, Error>
+where
+    F: FnMut(Value, String) -> Fut,
+    Fut: std::future::Future<Output = Result<ZohoId, Error>>,
+{
+    let items = body_items(body, key)?;
+    let mut results = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        results.push(write(item.clone(), format!("$.{key}[{i}]")).await);
+    }
+    Ok(results)
+}
+
+/// The `id` inside an item of a bulk update, and the error for an id that
+/// names nothing (`INVALID_DATA` at `<path>.id`).
+pub fn item_id(item: &Value, path: &str) -> Result<(ZohoId, impl FnOnce() -> Error + Send), Error> {
+    let fields = orgdir_core::input::Fields::new(item, path)?;
+    let id_path = fields.path_of("id");
+    let id = match fields.map.get("id") {
+        None | Some(Value::Null) => Err(Error::mandatory(&id_path)),
+        Some(value) => orgdir_core::input::reference(value, &id_path),
+    }?;
+    Ok((id, move || {
+        Error::invalid_field(id_path, "the id given seems to be invalid")
+    }))
+}
+
 /// The one item of a single-item write body.
 pub fn single_item<'a>(body: &'a Value, key: &str) -> Result<&'a Value, Error> {
     match body_array(body, key)?.as_slice() {

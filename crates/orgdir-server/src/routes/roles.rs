@@ -1,9 +1,8 @@
 //! `/crm/{v}/settings/roles…` and its deletion with `transfer_to_id`.
 
-use super::{body_items, item_results, path_id, single_item, written};
+use super::{each_item, item_id, item_results, path_id, single_item, written};
 use crate::error::{item_error, json_response, ApiError, ItemError};
 use crate::extract::{Authed, JsonBody, Params, RolesCreate, RolesDelete, RolesRead, RolesUpdate};
-use crate::routes::users::id_in_item;
 use crate::{views, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -108,16 +107,12 @@ async fn create(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let items = body_items(&body, "roles")?;
-    let mut results = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let path = format!("$.roles[{i}]");
-        let result = match NewRole::from_json(item, &path) {
-            Ok(new) => service::create(state.store.as_ref(), &auth.principal, new, &path).await,
-            Err(e) => Err(e),
-        };
-        results.push(result);
-    }
+    let (store, principal) = (state.store.as_ref(), &auth.principal);
+    let results = each_item(&body, "roles", |item, path| async move {
+        let new = NewRole::from_json(&item, &path)?;
+        service::create(store, principal, new, &path).await
+    })
+    .await?;
     item_results("roles", results, "Role added", StatusCode::CREATED)
 }
 
@@ -142,28 +137,15 @@ async fn update_in_body(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let items = body_items(&body, "roles")?;
-    let mut results = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let path = format!("$.roles[{i}]");
-        let result = async {
-            let (id, id_path) = id_in_item(item, &path)?;
-            let patch = RolePatch::from_json(item, &path)?;
-            let missing = move || Error::invalid_field(id_path, "the id given seems to be invalid");
-            service::update(
-                state.store.as_ref(),
-                &auth.principal,
-                id,
-                patch,
-                &path,
-                missing,
-            )
-            .await?;
-            Ok::<ZohoId, Error>(id)
-        }
-        .await;
-        results.push(result);
-    }
+    let (store, principal) = (state.store.as_ref(), &auth.principal);
+    let results = each_item(&body, "roles", |item, path| async move {
+        let (id, missing) = item_id(&item, &path)?;
+        let patch = RolePatch::from_json(&item, &path)?;
+        service::update(store, principal, id, patch, &path, missing)
+            .await
+            .map(|()| id)
+    })
+    .await?;
     item_results("roles", results, "Role updated", StatusCode::OK)
 }
 

@@ -1,13 +1,15 @@
 //! `/crm/{v}/settings/territories…`: territories (single and bulk), their
 //! children, their users (from both sides) and the associated users count.
 
-use super::{body_items, item_results, path_id, query_ids, single_item, written};
+use super::{
+    body_items, each_item, item_id, item_results, path_id, query_ids, single_item, written,
+};
 use crate::error::{item_error, json_response, no_content, ApiError, ItemError};
 use crate::extract::{
     Authed, JsonBody, Params, TerritoriesCreate, TerritoriesDelete, TerritoriesRead,
     TerritoriesUpdate, TerritoryUsersRead, TerritoryUsersUpdate,
 };
-use crate::routes::users::{id_in_item, user_views};
+use crate::routes::users::user_views;
 use crate::{views, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -274,16 +276,12 @@ async fn create(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let items = body_items(&body, "territories")?;
-    let mut results = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let path = format!("$.territories[{i}]");
-        let result = match NewTerritory::from_json(item, &path) {
-            Ok(new) => service::create(state.store.as_ref(), &auth.principal, new, &path).await,
-            Err(e) => Err(e),
-        };
-        results.push(result);
-    }
+    let (store, principal) = (state.store.as_ref(), &auth.principal);
+    let results = each_item(&body, "territories", |item, path| async move {
+        let new = NewTerritory::from_json(&item, &path)?;
+        service::create(store, principal, new, &path).await
+    })
+    .await?;
     item_results(
         "territories",
         results,
@@ -313,28 +311,15 @@ async fn update_in_body(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let items = body_items(&body, "territories")?;
-    let mut results = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let path = format!("$.territories[{i}]");
-        let result = async {
-            let (id, id_path) = id_in_item(item, &path)?;
-            let patch = TerritoryPatch::from_json(item, &path)?;
-            let missing = move || Error::invalid_field(id_path, "the id given seems to be invalid");
-            service::update(
-                state.store.as_ref(),
-                &auth.principal,
-                id,
-                patch,
-                &path,
-                missing,
-            )
-            .await?;
-            Ok::<ZohoId, Error>(id)
-        }
-        .await;
-        results.push(result);
-    }
+    let (store, principal) = (state.store.as_ref(), &auth.principal);
+    let results = each_item(&body, "territories", |item, path| async move {
+        let (id, missing) = item_id(&item, &path)?;
+        let patch = TerritoryPatch::from_json(&item, &path)?;
+        service::update(store, principal, id, patch, &path, missing)
+            .await
+            .map(|()| id)
+    })
+    .await?;
     item_results("territories", results, "Territory updated", StatusCode::OK)
 }
 
@@ -560,11 +545,10 @@ fn references(body: &Value, key: &str) -> Result<Vec<Result<(ZohoId, String)>>> 
         .enumerate()
         .map(|(i, item)| {
             let path = format!("$.{key}[{i}]");
-            let (id, id_path) = match item {
-                Value::Object(_) => id_in_item(item, &path)?,
-                other => (reference(other, &path)?, path.clone()),
-            };
-            Ok((id, id_path))
+            match item {
+                Value::Object(_) => Ok((item_id(item, &path)?.0, format!("{path}.id"))),
+                other => Ok((reference(other, &path)?, path)),
+            }
         })
         .collect())
 }

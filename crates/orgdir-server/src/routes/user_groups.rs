@@ -1,12 +1,11 @@
 //! `/crm/{v}/settings/user_groups…`: groups (single and bulk), their sources,
 //! the sources count (SPEC 4.2) and the associated users count (SPEC 4.3).
 
-use super::{body_items, item_results, path_id, single_item, written};
+use super::{each_item, item_id, item_results, path_id, single_item, written};
 use crate::error::{item_error, json_response, no_content, ApiError, ItemError};
 use crate::extract::{
     Authed, GroupsCreate, GroupsDelete, GroupsRead, GroupsUpdate, JsonBody, Params,
 };
-use crate::routes::users::id_in_item;
 use crate::{views, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -15,7 +14,7 @@ use orgdir_core::groups::{Filter, GroupPatch, NewGroup, SourceKind};
 use orgdir_core::paging::Page;
 use orgdir_core::service::groups as service;
 use orgdir_core::users::UserStatus;
-use orgdir_core::{Error, OrgId, Result, ZohoId};
+use orgdir_core::{Error, OrgId, Result};
 use orgdir_types::groups::{
     GroupUsersCount, GroupUsersCountPage, SourcesCountBody, SourcesPage, UserGroupsPage,
 };
@@ -319,16 +318,12 @@ async fn create(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let items = body_items(&body, "user_groups")?;
-    let mut results = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let path = format!("$.user_groups[{i}]");
-        let result = match NewGroup::from_json(item, &path) {
-            Ok(new) => service::create(state.store.as_ref(), &auth.principal, new, &path).await,
-            Err(e) => Err(e),
-        };
-        results.push(result);
-    }
+    let (store, principal) = (state.store.as_ref(), &auth.principal);
+    let results = each_item(&body, "user_groups", |item, path| async move {
+        let new = NewGroup::from_json(&item, &path)?;
+        service::create(store, principal, new, &path).await
+    })
+    .await?;
     item_results(
         "user_groups",
         results,
@@ -358,28 +353,15 @@ async fn update_in_body(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let items = body_items(&body, "user_groups")?;
-    let mut results = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let path = format!("$.user_groups[{i}]");
-        let result = async {
-            let (id, id_path) = id_in_item(item, &path)?;
-            let patch = GroupPatch::from_json(item, &path)?;
-            let missing = move || Error::invalid_field(id_path, "the id given seems to be invalid");
-            service::update(
-                state.store.as_ref(),
-                &auth.principal,
-                id,
-                patch,
-                &path,
-                missing,
-            )
-            .await?;
-            Ok::<ZohoId, Error>(id)
-        }
-        .await;
-        results.push(result);
-    }
+    let (store, principal) = (state.store.as_ref(), &auth.principal);
+    let results = each_item(&body, "user_groups", |item, path| async move {
+        let (id, missing) = item_id(&item, &path)?;
+        let patch = GroupPatch::from_json(&item, &path)?;
+        service::update(store, principal, id, patch, &path, missing)
+            .await
+            .map(|()| id)
+    })
+    .await?;
     item_results("user_groups", results, "User group updated", StatusCode::OK)
 }
 

@@ -1,13 +1,12 @@
 //! `/crm/{v}/users…`: list, get, create, update, delete, and the users count.
 
-use super::{path_id, query_ids, single_item, written};
+use super::{item_id, path_id, query_ids, single_item, written};
 use crate::error::{item_error, json_response, no_content, ApiError, ItemError};
 use crate::extract::{Authed, JsonBody, Params, UsersCreate, UsersDelete, UsersRead, UsersUpdate};
 use crate::{views, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use orgdir_core::input::{reference, Fields};
 use orgdir_core::org::Org;
 use orgdir_core::paging::Page;
 use orgdir_core::service::users as service;
@@ -245,24 +244,12 @@ async fn update_in_body(
 ) -> Result<Response, ItemError> {
     let to_item = item_error("users");
     let item = single_item(&body, "users").map_err(&to_item)?;
-    let (id, id_path) = id_in_item(item, "$.users[0]").map_err(&to_item)?;
+    let (id, missing) = item_id(item, "$.users[0]").map_err(&to_item)?;
     let patch = UserPatch::from_json(item, "$.users[0]").map_err(&to_item)?;
-    let missing = move || Error::invalid_field(id_path, "the id given seems to be invalid");
     service::update(state.store.as_ref(), &auth.principal, id, patch, missing)
         .await
         .map_err(&to_item)?;
     Ok(written("users", id, "User updated", StatusCode::OK))
-}
-
-/// The `id` of an item of a bulk update, and its JSON path.
-pub fn id_in_item(item: &serde_json::Value, path: &str) -> Result<(ZohoId, String), Error> {
-    let fields = Fields::new(item, path)?;
-    let id_path = fields.path_of("id");
-    let id = match fields.map.get("id") {
-        None | Some(serde_json::Value::Null) => Err(Error::mandatory(&id_path)),
-        Some(value) => reference(value, &id_path),
-    }?;
-    Ok((id, id_path))
 }
 
 /// `DELETE /users/{id}`
