@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXAMPLES=${1:-25}
-BIN=${ORGDIR_BIN:-target/debug/orgdir}
+BIN=${ORGDIR_BIN:-${CARGO_TARGET_DIR:-target}/debug/orgdir}
 [ -x "$BIN" ] || cargo build -q -p orgdir
 VENV=${SCHEMATHESIS_VENV:-target/schemathesis-venv}
 if [ ! -x "$VENV/bin/schemathesis" ]; then

@@ -6,7 +6,7 @@
 #   scripts/walkthrough.sh [DATABASE_URL]     (default: a fresh SQLite file)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN=${ORGDIR_BIN:-target/debug/orgdir}
+BIN=${ORGDIR_BIN:-${CARGO_TARGET_DIR:-target}/debug/orgdir}
 [ -x "$BIN" ] || cargo build -q -p orgdir
 WORK=$(mktemp -d)
 DB=${1:-sqlite://$WORK/orgdir.db}
@@ -16,6 +16,7 @@ KEY=walkthrough-admin-key
 ORGDIR_ADMIN_KEY=$KEY "$BIN" serve --database-url "$DB" --listen "127.0.0.1:$PORT" >"$WORK/out" 2>"$WORK/log" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'echo "walkthrough failed at line $LINENO; server output:" >&2; cat "$WORK/out" "$WORK/log" >&2' ERR
 for _ in $(seq 1 100); do grep -q "try:" "$WORK/out" 2>/dev/null && break; sleep 0.1; done
 
 json() { python3 -c "import sys, json; d = json.load(sys.stdin); print(eval(sys.argv[1], {}, {'d': d}))" "$1"; }
