@@ -117,7 +117,9 @@ pub fn profile(org: &Org, profile: &Profile) -> roles::Profile {
         id: profile.id.to_string(),
         default: profile.default,
         custom: profile.custom,
-        delete: profile.custom,
+        delete: profile
+            .custom
+            .then_some(orgdir_types::roles::ProfileDelete { permanent: false }),
         kind: "normal_profile".to_owned(),
         category: false,
         created_time: Some(org.format_time(profile.created_at)),

@@ -42,8 +42,9 @@ pub struct Profile {
     pub id: String,
     pub default: bool,
     pub custom: bool,
+    /// `null` for the built-in profiles (Zoho's SDK reads `{"permanent": bool}` here, not a boolean).
     #[serde(rename = "_delete")]
-    pub delete: bool,
+    pub delete: Option<ProfileDelete>,
     #[serde(rename = "type")]
     pub kind: String,
     pub category: bool,
@@ -51,6 +52,12 @@ pub struct Profile {
     pub modified_time: Option<String>,
     pub created_by: Option<Reference>,
     pub modified_by: Option<Reference>,
+}
+
+/// How a profile may be deleted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ProfileDelete {
+    pub permanent: bool,
 }
 
 /// `{"profiles":[…]}`

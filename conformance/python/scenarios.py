@@ -1,0 +1,970 @@
+"""The scenarios: each drives orgdir through the Zoho Python SDK only and
+checks the values the SDK hands back.
+
+A scenario is a function `f(ctx)`. `ctx.fresh(fixture)` gives it a fixture
+org in its initial state, `ctx.login(org, …)` initializes the SDK with a
+token of the current pass (a minted access token, or the SDK's own OAuth
+refresh), and `ctx.call/expect/eq/true` count the assertions.
+"""
+
+import csv
+import os
+import time
+
+import requests
+
+from zohocrmsdk.src.com.zoho.crm.api import ParameterMap
+from zohocrmsdk.src.com.zoho.crm.api.util import Choice
+from zohocrmsdk.src.com.zoho.crm.api.exception import SDKException
+from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
+from zohocrmsdk.src.com.zoho.api.authenticator.token import Token
+from zohocrmsdk.src.com.zoho.crm.api.initializer import Initializer
+
+from zohocrmsdk.src.com.zoho.crm.api import users as U
+from zohocrmsdk.src.com.zoho.crm.api import user_groups as G
+from zohocrmsdk.src.com.zoho.crm.api import territories as T
+from zohocrmsdk.src.com.zoho.crm.api import territory_users as TU
+from zohocrmsdk.src.com.zoho.crm.api import users_territories as UT
+from zohocrmsdk.src.com.zoho.crm.api import features as F
+from zohocrmsdk.src.com.zoho.crm.api import org as O
+from zohocrmsdk.src.com.zoho.crm.api import roles as R
+from zohocrmsdk.src.com.zoho.crm.api import profiles as P
+
+from harness import ALL_SCOPES, REDIRECT_URI, OAuthAuth, Orgs, Server, initialize, mask
+
+USER_TYPES = ["AllUsers", "ActiveUsers", "DeactiveUsers", "ConfirmedUsers", "NotConfirmedUsers", "DeletedUsers",
+              "ActiveConfirmedUsers", "AdminUsers", "ActiveConfirmedAdmins", "CurrentUser"]
+SUPPORT_GROUP = "3652397000009952001"
+
+
+def params(*pairs):
+    pm = ParameterMap()
+    for param, value in pairs:
+        pm.add(param, value)
+    return pm
+
+
+def users_count(ctx, kind=None):
+    pm = params((U.UsersCountParam.type, kind)) if kind else None
+    r = ctx.call("users_count(%s)" % kind, U.UsersOperations().users_count, pm)
+    return ctx.expect("users_count(%s) is a CountWrapper" % kind, r, U.CountWrapper, 200).get_count()
+
+
+def action_item(ctx, label, response, wrapper, getter, status=None, code="SUCCESS"):
+    """The first result of a write; checks its code (SUCCESS by default)."""
+    w = ctx.expect(label + " answers an ActionWrapper", response, wrapper, status)
+    items = getattr(w, getter)()
+    ctx.eq(label + " gives one result", len(items), 1)
+    item = items[0]
+    ctx.eq(label + " result code", item.get_code().get_value(), code)
+    return item
+
+
+def new_id(item):
+    return int(item.get_details()["id"])
+
+
+# ---------------------------------------------------------------------------
+# (a) users count
+
+
+def users_count_every_type(ctx):
+    for fixture in ("user-groups", "seed-004"):
+        fx = ctx.fresh(fixture)
+        ctx.login(fx.org)
+        for kind in USER_TYPES:
+            ctx.eq("%s %s" % (fixture, kind), users_count(ctx, kind), fx.users_count(kind))
+        ctx.eq("%s no type = AllUsers" % fixture, users_count(ctx), fx.users_count("AllUsers"))
+    # type is case-sensitive; an unknown one is INVALID_DATA on `type`
+    r = ctx.call("users_count(activeusers)", U.UsersOperations().users_count,
+                 params((U.UsersCountParam.type, "activeusers")))
+    ctx.expect_api_exception("unknown type", r, U.APIException, "INVALID_DATA", 400, {"param_name": "type"})
+
+
+# ---------------------------------------------------------------------------
+# (b) sources count
+
+
+def sources_count(ctx):
+    fx = ctx.fresh("user-groups")
+    ctx.login(fx.org)
+    r = ctx.call("get_sources_count", G.UserGroupsOperations().get_sources_count, int(SUPPORT_GROUP))
+    w = ctx.expect("sources_count is a SourcesCountWrapper", r, G.SourcesCountWrapper, 200)
+    items = w.get_sources_count()
+    ctx.eq("one sources_count element", len(items), 1)
+    s = items[0]
+    ctx.eq("territories", s.get_territories(), 2)
+    ctx.eq("roles", s.get_roles(), 2)
+    ctx.eq("groups", s.get_groups(), 0)
+    users = s.get_users()
+    ctx.eq("users.active", users.get_active(), 2)
+    ctx.eq("users.inactive", users.get_inactive(), 0)
+    ctx.eq("users.deleted", users.get_deleted(), 0)
+    # every group of the fixture against the fixture's own sources
+    for g in fx.doc["user_groups"]:
+        want = fx.sources_count(g["id"])
+        r = ctx.call("get_sources_count", G.UserGroupsOperations().get_sources_count, int(g["id"]))
+        s = ctx.expect("sources_count of %s" % g["name"], r, G.SourcesCountWrapper, 200).get_sources_count()[0]
+        got = {"territories": s.get_territories(), "roles": s.get_roles(), "groups": s.get_groups(),
+               "users": {"active": s.get_users().get_active(), "inactive": s.get_users().get_inactive(),
+                         "deleted": s.get_users().get_deleted()}}
+        ctx.eq("sources_count of %s" % g["name"], got, want)
+
+
+# ---------------------------------------------------------------------------
+# (c) associated users count of user groups
+
+
+def criterion(field, comparator, value):
+    c = G.Criteria()
+    f = G.Field()
+    f.set_api_name(field)
+    c.set_field(f)
+    c.set_comparator(comparator)
+    c.set_value(value)
+    return c
+
+
+def group_of(operator, *members):
+    c = G.Criteria()
+    c.set_group_operator(Choice(operator))
+    c.set_group(list(members))
+    return c
+
+
+def group_counts(ctx, label, *pairs, status=200):
+    r = ctx.call(label, G.UserGroupsOperations().get_associated_users_count, params(*pairs) if pairs else None)
+    if status == 204:
+        if r is None:
+            ctx.true(label + " answers 204 with no object", False, "the SDK returned None")
+            return None
+        ctx.eq(label + " HTTP status", r.get_status_code(), 204)
+        ctx.true(label + " has no object", r.get_object() is None, "got %r" % (r.get_object(),))
+        return None
+    w = ctx.expect(label + " is an AssociatedUserCount", r, G.AssociatedUserCount, 200)
+    rows = [(a.get_user_group().get_name(), a.get_user_group().get_id(), a.get_count())
+            for a in w.get_associated_users_count()]
+    info = w.get_info()
+    return rows, (info.get_per_page(), info.get_count(), info.get_page(), info.get_more_records())
+
+
+def group_associated_users_count(ctx):
+    fx = ctx.fresh("user-groups")
+    ctx.login(fx.org)
+    want = [(name, int(gid), n) for name, gid, n in fx.group_counts()]
+    rows, info = group_counts(ctx, "all groups")
+    ctx.eq("all groups: rows (name, id, count)", rows, want)
+    ctx.eq("all groups: info", info, (200, len(want), 1, False))
+    P_ = G.GetAssociatedUsersCountParam
+    for page in range(1, len(want) + 1):
+        rows, info = group_counts(ctx, "per_page=1 page=%d" % page, (P_.per_page, "1"), (P_.page, str(page)))
+        ctx.eq("per_page=1 page=%d: row" % page, rows, [want[page - 1]])
+        ctx.eq("per_page=1 page=%d: info" % page, info, (1, 1, page, page < len(want)))
+    group_counts(ctx, "page past the end", (P_.per_page, "1"), (P_.page, str(len(want) + 1)), status=204)
+    rows, info = group_counts(ctx, "per_page=2 page=1", (P_.per_page, "2"), (P_.page, "1"))
+    ctx.eq("per_page=2: rows", rows, want[:2])
+    ctx.eq("per_page=2: info", info, (2, 2, 1, True))
+
+    # seed 001: name equal Tier1 or Tier2, built with the SDK's Criteria
+    seed = group_of("OR", criterion("name", "equal", "Tier1"), criterion("name", "equal", "Tier2"))
+    rows, info = group_counts(ctx, "filter Tier1 or Tier2", (P_.filters, seed))
+    ctx.eq("filter Tier1 or Tier2: rows", rows, [("Tier1", 3652397000012454002, 4)])
+    ctx.eq("filter Tier1 or Tier2: info", info, (200, 1, 1, False))
+    rows, _ = group_counts(ctx, "filter starts_with tier", (P_.filters, criterion("name", "starts_with", "tier")))
+    ctx.eq("filter starts_with tier", [r[0] for r in rows], ["Tier1", "Tier3"])
+    both = group_of("AND", criterion("name", "starts_with", "Tier"), criterion("description", "equal", "First tier"))
+    rows, _ = group_counts(ctx, "filter and", (P_.filters, both))
+    ctx.eq("filter name starts_with Tier and description equal First tier", [r[0] for r in rows], ["Tier1"])
+    group_counts(ctx, "filter matching nothing", (P_.filters, criterion("name", "equal", "Nobody")), status=204)
+    r = ctx.call("bad comparator", G.UserGroupsOperations().get_associated_users_count,
+                 params((P_.filters, criterion("name", "greater_than", "x"))))
+    ctx.expect_api_exception("bad comparator", r, G.APIException, "INVALID_DATA", 400, {"param_name": "filters"})
+
+
+# ---------------------------------------------------------------------------
+# (d) associated users count of territories
+
+
+def territory_counts(ctx, label="get_associated_user_count"):
+    r = ctx.call(label, T.TerritoriesOperations().get_associated_user_count)
+    w = ctx.expect(label + " is an AssociatedUsersCountWrapper", r, T.AssociatedUsersCountWrapper, 200)
+    rows = [(a.get_territory().get_name(), a.get_territory().get_id(), a.get_count())
+            for a in w.get_associated_users_count()]
+    info = w.get_info()
+    return rows, (info.get_per_page(), info.get_count(), info.get_page(), info.get_more_records())
+
+
+def territory_associated_users_count(ctx):
+    fx = ctx.fresh("seed-003")
+    ctx.login(fx.org)
+    rows, info = territory_counts(ctx)
+    ctx.eq("7 rows", len(rows), 7)
+    ctx.eq("names, root first", [r[0] for r in rows],
+           ["Zoho", "Chennai", "Chennai-South", "Chennai North", "Parent", "Child", "Chennai Leads"])
+    ctx.eq("counts are strings", [r[2] for r in rows], ["1", "2", "1", "1", "1", "1", "1"])
+    ctx.eq("rows against the fixture", rows, [(n, int(i), c) for n, i, c in fx.territory_counts()])
+    ctx.eq("info", info, (200, 7, 1, False))
+
+
+# ---------------------------------------------------------------------------
+# (e) user licences
+
+
+def licences(ctx, label="get_user_licences_count"):
+    r = ctx.call(label, F.FeaturesOperations().get_user_licences_count)
+    w = ctx.expect(label + " is a features ResponseWrapper", r, F.ResponseWrapper, 200)
+    features = w.get_features()
+    ctx.eq(label + ": one feature", len(features), 1)
+    f = features[0]
+    ctx.eq(label + ": api_name", f.get_api_name(), "user_licenses")
+    d = f.get_details()
+    return {"available": d.get_available_count().get_total(), "used": d.get_used_count().get_total(),
+            "limits": d.get_limits().get_total()}
+
+
+def user_licences(ctx):
+    fx = ctx.fresh("seed-004")
+    ctx.login(fx.org)
+    got = licences(ctx)
+    ctx.eq("available 3, used 7, limits 10", got, {"available": 3, "used": 7, "limits": 10})
+    ctx.eq("licences against the fixture", got, fx.licences())
+    r = ctx.call("get_feature_details", F.FeaturesOperations().get_feature_details)
+    w = ctx.expect("get_feature_details is a ResponseWrapper", r, F.ResponseWrapper, 200)
+    ctx.true("__features lists user_licenses", "user_licenses" in [f.get_api_name() for f in w.get_features()],
+             "got %r" % [f.get_api_name() for f in w.get_features()])
+    r = ctx.call("get_feature_detail(user_licenses)", F.FeaturesOperations().get_feature_detail, "user_licenses")
+    w = ctx.expect("get_feature_detail(user_licenses) is a ResponseWrapper", r, F.ResponseWrapper, 200)
+    d = w.get_features()[0].get_details()
+    ctx.eq("get_feature_detail numbers", (d.get_available_count().get_total(), d.get_used_count().get_total(),
+                                          d.get_limits().get_total()), (3, 7, 10))
+    r = ctx.call("get_feature_detail(nope)", F.FeaturesOperations().get_feature_detail, "nope")
+    ctx.expect_api_exception("unknown feature", r, F.APIException, "INVALID_DATA", 400)
+
+
+# ---------------------------------------------------------------------------
+# (f) management: users
+
+
+def make_user(fx, email, last_name="Conformance", first_name="Sdk", role="Manager", profile="Standard"):
+    u = U.Users()
+    u.set_first_name(first_name)
+    u.set_last_name(last_name)
+    u.set_email(email)
+    r = U.Role()
+    r.set_id(int(fx.role_id(role)))
+    u.set_role(r)
+    p = U.Profile()
+    p.set_id(int(fx.profile_id(profile)))
+    u.set_profile(p)
+    return u
+
+
+def users_body(*users):
+    b = U.BodyWrapper()
+    b.set_users(list(users))
+    return b
+
+
+def get_user(ctx, uid, label="get_user"):
+    r = ctx.call(label, U.UsersOperations().get_user, uid)
+    w = ctx.expect(label + " is a users ResponseWrapper", r, U.ResponseWrapper, 200)
+    users = w.get_users()
+    ctx.eq(label + ": one user", len(users), 1)
+    return users[0]
+
+
+def users_management(ctx):
+    fx = ctx.fresh("seed-004")
+    ctx.login(fx.org)
+    ops = U.UsersOperations()
+
+    r = ctx.call("get_users(AllUsers)", ops.get_users, params((U.GetUsersParam.type, "AllUsers")))
+    w = ctx.expect("get_users is a ResponseWrapper", r, U.ResponseWrapper, 200)
+    ctx.eq("get_users: emails", sorted(u.get_email() for u in w.get_users()), sorted(u["email"] for u in fx.users))
+    ctx.eq("get_users: ids", sorted(u.get_id() for u in w.get_users()), sorted(int(u["id"]) for u in fx.users))
+    info = w.get_info()
+    ctx.eq("get_users: info", (info.get_per_page(), info.get_count(), info.get_page(), info.get_more_records()),
+           (200, len(fx.users), 1, False))
+
+    r = ctx.call("get_users(ActiveUsers, per_page 2)", ops.get_users,
+                 params((U.GetUsersParam.type, "ActiveUsers"), (U.GetUsersParam.per_page, 2),
+                        (U.GetUsersParam.page, 1)))
+    w = ctx.expect("get_users page is a ResponseWrapper", r, U.ResponseWrapper, 200)
+    ctx.eq("ActiveUsers page 1 of 2 per page", len(w.get_users()), 2)
+    ctx.eq("ActiveUsers page 1: more_records", w.get_info().get_more_records(), True)
+    ctx.true("ActiveUsers page 1: all active", all(u.get_status() == "active" for u in w.get_users()),
+             "statuses %r" % [u.get_status() for u in w.get_users()])
+
+    two = [int(fx.users[1]["id"]), int(fx.users[2]["id"])]
+    r = ctx.call("get_users(ids)", ops.get_users, params((U.GetUsersParam.ids, "%d,%d" % tuple(two))))
+    w = ctx.expect("get_users(ids) is a ResponseWrapper", r, U.ResponseWrapper, 200)
+    ctx.eq("get_users(ids)", sorted(u.get_id() for u in w.get_users()), sorted(two))
+
+    pu = get_user(ctx, int(fx.primary["id"]), "get_user(primary)")
+    ctx.eq("primary: email", pu.get_email(), fx.primary["email"])
+    ctx.eq("primary: status", pu.get_status(), "active")
+    ctx.eq("primary: confirm", pu.get_confirm(), True)
+    ctx.eq("primary: role", (pu.get_role().get_name(), pu.get_role().get_id()), ("CEO", int(fx.primary["role"])))
+    ctx.eq("primary: profile", pu.get_profile().get_name(), "Administrator")
+    ctx.eq("primary: full_name", pu.get_full_name(), "%s %s" % (fx.primary["first_name"], fx.primary["last_name"]))
+
+    before = {k: users_count(ctx, k) for k in ("AllUsers", "ActiveUsers", "NotConfirmedUsers", "DeactiveUsers",
+                                               "DeletedUsers")}
+    r = ctx.call("create_users", ops.create_users, users_body(make_user(fx, "sdk.new@zylker.example")))
+    item = action_item(ctx, "create_users", r, U.ActionWrapper, "get_users", 201)
+    uid = new_id(item)
+    ctx.eq("create_users message", item.get_message(), "User added")
+    nu = get_user(ctx, uid, "get_user(new)")
+    ctx.eq("new user: email", nu.get_email(), "sdk.new@zylker.example")
+    ctx.eq("new user: status active, not confirmed", (nu.get_status(), nu.get_confirm()), ("active", False))
+    ctx.eq("new user: role", nu.get_role().get_name(), "Manager")
+    ctx.eq("ActiveUsers after create", users_count(ctx, "ActiveUsers"), before["ActiveUsers"] + 1)
+    ctx.eq("NotConfirmedUsers after create", users_count(ctx, "NotConfirmedUsers"), before["NotConfirmedUsers"] + 1)
+    ctx.eq("licences after create", licences(ctx), {"available": 2, "used": 8, "limits": 10})
+
+    r = ctx.call("create_users duplicate", ops.create_users, users_body(make_user(fx, "SDK.New@zylker.example")))
+    action_item(ctx, "create_users with a taken email", r, U.ActionWrapper, "get_users", 400, "DUPLICATE_DATA")
+
+    upd = U.Users()
+    upd.set_status("inactive")
+    r = ctx.call("update_user(status inactive)", ops.update_user, uid, users_body(upd))
+    action_item(ctx, "deactivate", r, U.ActionWrapper, "get_users", 200)
+    ctx.eq("deactivated: status", get_user(ctx, uid).get_status(), "disabled")
+    ctx.eq("DeactiveUsers after deactivate", users_count(ctx, "DeactiveUsers"), before["DeactiveUsers"] + 1)
+    ctx.eq("ActiveUsers after deactivate", users_count(ctx, "ActiveUsers"), before["ActiveUsers"])
+
+    upd = U.Users()
+    upd.set_status("active")
+    r = ctx.call("update_user(status active)", ops.update_user, uid, users_body(upd))
+    action_item(ctx, "reactivate", r, U.ActionWrapper, "get_users", 200)
+    ctx.eq("reactivated: status", get_user(ctx, uid).get_status(), "active")
+
+    upd = U.Users()
+    upd.set_id(uid)
+    upd.set_first_name("Renamed")
+    upd.set_phone("+1 555 0100")
+    r = ctx.call("update_users (PUT /users)", ops.update_users, users_body(upd))
+    action_item(ctx, "update_users", r, U.ActionWrapper, "get_users", 200)
+    nu = get_user(ctx, uid)
+    ctx.eq("after update_users: first_name, phone", (nu.get_first_name(), nu.get_phone()),
+           ("Renamed", "+1 555 0100"))
+    ctx.eq("after update_users: full_name", nu.get_full_name(), "Renamed Conformance")
+
+    r = ctx.call("delete_user", ops.delete_user, uid)
+    action_item(ctx, "delete_user", r, U.ActionWrapper, "get_users", 200)
+    ctx.eq("deleted: status", get_user(ctx, uid).get_status(), "deleted")
+    ctx.eq("DeletedUsers after delete", users_count(ctx, "DeletedUsers"), before["DeletedUsers"] + 1)
+    ctx.eq("AllUsers keeps the deleted user", users_count(ctx, "AllUsers"), before["AllUsers"] + 1)
+    ctx.eq("licences after delete", licences(ctx), {"available": 3, "used": 7, "limits": 10})
+    r = ctx.call("delete_user again", ops.delete_user, uid)
+    action_item(ctx, "second delete", r, U.ActionWrapper, "get_users", 400, "ID_ALREADY_DELETED")
+
+
+def users_licence_limit(ctx):
+    fx = ctx.fresh("seed-004")
+    ctx.login(fx.org)
+    ops = U.UsersOperations()
+    for i in range(fx.licences()["available"]):
+        r = ctx.call("create_users #%d" % i, ops.create_users,
+                     users_body(make_user(fx, "sdk.fill%d@zylker.example" % i, "Fill%d" % i)))
+        action_item(ctx, "create_users #%d" % i, r, U.ActionWrapper, "get_users", 201)
+    ctx.eq("licences full", licences(ctx), {"available": 0, "used": 10, "limits": 10})
+    r = ctx.call("create_users over the limit", ops.create_users,
+                 users_body(make_user(fx, "sdk.over@zylker.example", "Over")))
+    action_item(ctx, "create_users over the limit", r, U.ActionWrapper, "get_users", 400, "LICENSE_LIMIT_EXCEEDED")
+
+
+def roles(ctx):
+    fx = ctx.fresh("user-groups")
+    ctx.login(fx.org)
+    r = ctx.call("get_roles", R.RolesOperations().get_roles)
+    w = ctx.expect("get_roles is a roles ResponseWrapper", r, R.ResponseWrapper, 200)
+    ctx.eq("roles", sorted((x.get_name(), x.get_id()) for x in w.get_roles()),
+           sorted((x["name"], int(x["id"])) for x in fx.doc["roles"]))
+    by_id = {x.get_id(): x for x in w.get_roles()}
+    sales = by_id[int(fx.role_id("Sales Rep"))]
+    ctx.eq("Sales Rep reports to Manager", (sales.get_reporting_to().get_name(), sales.get_reporting_to().get_id()),
+           ("Manager", int(fx.role_id("Manager"))))
+    r = ctx.call("get_role", R.RolesOperations().get_role, int(fx.role_id("Manager")))
+    w = ctx.expect("get_role is a roles ResponseWrapper", r, R.ResponseWrapper, 200)
+    ctx.eq("get_role(Manager)", [(x.get_name(), x.get_id()) for x in w.get_roles()],
+           [("Manager", int(fx.role_id("Manager")))])
+
+
+def profiles(ctx):
+    fx = ctx.fresh("user-groups")
+    ctx.login(fx.org)
+    r = ctx.call("get_profiles", P.ProfilesOperations().get_profiles)
+    w = ctx.expect("get_profiles is a profiles ResponseWrapper", r, P.ResponseWrapper, 200)
+    ctx.eq("profiles", sorted((x.get_name(), x.get_id()) for x in w.get_profiles()),
+           sorted((x["name"], int(x["id"])) for x in fx.doc["profiles"]))
+    r = ctx.call("get_profile", P.ProfilesOperations().get_profile, int(fx.profile_id("Standard")))
+    w = ctx.expect("get_profile is a profiles ResponseWrapper", r, P.ResponseWrapper, 200)
+    ctx.eq("get_profile(Standard)", [(x.get_name(), x.get_default()) for x in w.get_profiles()],
+           [("Standard", True)])
+
+
+# ---------------------------------------------------------------------------
+# (f) management: territories and their users
+
+
+def territory(name=None, reporting_to=None, description=None, permission=None, tid=None):
+    t = T.Territories()
+    if tid is not None:
+        t.set_id(tid)
+    if name is not None:
+        t.set_name(name)
+    if reporting_to is not None:
+        rt = T.ReportingTo()
+        rt.set_id(reporting_to)
+        t.set_reporting_to(rt)
+    if description is not None:
+        t.set_description(description)
+    if permission is not None:
+        t.set_permission_type(Choice(permission))
+    return t
+
+
+def territories_body(*ts):
+    b = T.BodyWrapper()
+    b.set_territories(list(ts))
+    return b
+
+
+def get_territory(ctx, tid, label="get_territory"):
+    r = ctx.call(label, T.TerritoriesOperations().get_territory, tid)
+    w = ctx.expect(label + " is a territories ResponseWrapper", r, T.ResponseWrapper, 200)
+    ctx.eq(label + ": one territory", len(w.get_territories()), 1)
+    return w.get_territories()[0]
+
+
+def territories_management(ctx):
+    fx = ctx.fresh("seed-003")
+    ctx.login(fx.org)
+    ops = T.TerritoriesOperations()
+    ids = {t["name"]: int(t["id"]) for t in fx.doc["territories"]}
+    ravi = int(fx.user("ravi.kumar@zylker.example")["id"])
+    arun = int(fx.user("arun.das@zylker.example")["id"])
+
+    r = ctx.call("get_territories", ops.get_territories)
+    w = ctx.expect("get_territories is a ResponseWrapper", r, T.ResponseWrapper, 200)
+    ctx.eq("territories", sorted((t.get_name(), t.get_id()) for t in w.get_territories()), sorted(ids.items()))
+    root = next(t for t in w.get_territories() if t.get_id() == ids["Zoho"])
+    ctx.true("root reports to nobody", root.get_reporting_to() is None, "got %r" % (root.get_reporting_to(),))
+    ch = get_territory(ctx, ids["Chennai"], "get_territory(Chennai)")
+    ctx.eq("Chennai reports to Zoho", (ch.get_reporting_to().get_name(), ch.get_reporting_to().get_id()),
+           ("Zoho", ids["Zoho"]))
+
+    r = ctx.call("get_child_territory(Chennai)", ops.get_child_territory, ids["Chennai"])
+    w = ctx.expect("get_child_territory is a ResponseWrapper", r, T.ResponseWrapper, 200)
+    ctx.eq("children of Chennai", sorted(t.get_name() for t in w.get_territories()),
+           sorted(["Chennai-South", "Chennai North", "Chennai Leads"]))
+
+    r = ctx.call("create_territories", ops.create_territories,
+                 territories_body(territory("Conformance West", ids["Zoho"], "made by the SDK", "read_only")))
+    item = action_item(ctx, "create_territories", r, T.ActionWrapper, "get_territories", 201)
+    tid = new_id(item)
+    t = get_territory(ctx, tid, "get_territory(new)")
+    ctx.eq("new territory: name, description", (t.get_name(), t.get_description()),
+           ("Conformance West", "made by the SDK"))
+    ctx.eq("new territory: permission_type", t.get_permission_type().get_value(), "read_only")
+    ctx.eq("new territory: reporting_to", t.get_reporting_to().get_id(), ids["Zoho"])
+
+    r = ctx.call("create_territories duplicate", ops.create_territories,
+                 territories_body(territory("Chennai", ids["Zoho"])))
+    action_item(ctx, "create_territories with a taken name", r, T.ActionWrapper, "get_territories", 400,
+                "DUPLICATE_DATA")
+
+    r = ctx.call("update_territory", ops.update_territory, tid,
+                 territories_body(territory("Conformance East", permission="read_write_delete")))
+    action_item(ctx, "update_territory", r, T.ActionWrapper, "get_territories", 200)
+    t = get_territory(ctx, tid)
+    ctx.eq("updated: name, permission", (t.get_name(), t.get_permission_type().get_value()),
+           ("Conformance East", "read_write_delete"))
+    r = ctx.call("update_territories", ops.update_territories,
+                 territories_body(territory(tid=tid, description="bulk update")))
+    action_item(ctx, "update_territories", r, T.ActionWrapper, "get_territories", 200)
+    ctx.eq("after update_territories: description", get_territory(ctx, tid).get_description(), "bulk update")
+
+    rows, _ = territory_counts(ctx, "count with the new territory")
+    ctx.eq("new territory counted with 0 users", rows[-1], ("Conformance East", tid, "0"))
+
+    # territory users
+    tu = TU.TerritoryUsersOperations()
+    body = TU.BodyWrapper()
+    member = U.Users()
+    member.set_id(ravi)
+    body.set_users([member])
+    r = ctx.call("update_territory_users", tu.update_territory_users, tid, body)
+    action_item(ctx, "associate a user", r, TU.ActionWrapper, "get_users", 200)
+    r = ctx.call("get_territory_users", tu.get_territory_users, tid)
+    w = ctx.expect("get_territory_users is a ResponseWrapper", r, TU.ResponseWrapper, 200)
+    ctx.eq("territory users", [u.get_id() for u in w.get_users()], [ravi])
+    r = ctx.call("get_territory_user", tu.get_territory_user, ravi, tid)
+    w = ctx.expect("get_territory_user is a ResponseWrapper", r, TU.ResponseWrapper, 200)
+    ctx.eq("territory user", [u.get_id() for u in w.get_users()], [ravi])
+    rows, _ = territory_counts(ctx, "count after associating")
+    ctx.eq("count after associating", rows[-1][2], "1")
+    r = ctx.call("update_territory_users again", tu.update_territory_users, tid, body)
+    action_item(ctx, "associate twice", r, TU.ActionWrapper, "get_users", 400, "DUPLICATE_DATA")
+
+    r = ctx.call("get_territories_of_user", UT.UsersTerritoriesOperations(ravi).get_territories_of_user)
+    w = ctx.expect("get_territories_of_user is a ResponseWrapper", r, UT.ResponseWrapper, 200)
+    ctx.eq("ravi's territories", sorted(t.get_name() for t in w.get_territories()),
+           sorted(["Chennai", "Parent", "Chennai Leads", "Conformance East"]))
+
+    r = ctx.call("deassociate_territory_user", tu.deassociate_territory_user, ravi, tid)
+    action_item(ctx, "deassociate a user", r, TU.ActionWrapper, "get_users", 200)
+    rows, _ = territory_counts(ctx, "count after deassociating")
+    ctx.eq("count after deassociating", rows[-1][2], "0")
+
+    # a user's territories, from the user's side
+    ut = UT.UsersTerritoriesOperations(arun)
+    b = UT.BodyWrapper()
+    ter = UT.Territory()
+    ter.set_id(tid)
+    b.set_territories([ter])
+    r = ctx.call("associate_territories_to_user", ut.associate_territories_to_user, b)
+    action_item(ctx, "associate_territories_to_user", r, UT.ActionWrapper, "get_territories", 200)
+    r = ctx.call("get_territory_of_user", ut.get_territory_of_user, tid)
+    w = ctx.expect("get_territory_of_user is a ResponseWrapper", r, UT.ResponseWrapper, 200)
+    ctx.eq("arun's new territory", [t.get_name() for t in w.get_territories()], ["Conformance East"])
+    r = ctx.call("remove_territory_from_user", ut.remove_territory_from_user, tid)
+    action_item(ctx, "remove_territory_from_user", r, UT.ActionWrapper, "get_territories", 200)
+
+    # several users at once, and their removal with ?ids=
+    body = TU.BodyWrapper()
+    two = []
+    for uid in (ravi, arun):
+        m = U.Users()
+        m.set_id(uid)
+        two.append(m)
+    body.set_users(two)
+    r = ctx.call("update_territory_users (two)", tu.update_territory_users, tid, body)
+    w = ctx.expect("associate two users", r, TU.ActionWrapper, 200)
+    ctx.eq("associate two users: codes", [x.get_code().get_value() for x in w.get_users()], ["SUCCESS", "SUCCESS"])
+    ctx.eq("count with two users", territory_counts(ctx, "count with two users")[0][-1][2], "2")
+    r = ctx.call("deassociate_territory_users", tu.deassociate_territory_users, tid,
+                 params((TU.DeassociateTerritoryUsersParam.ids, "%d,%d" % (ravi, arun))))
+    w = ctx.expect("deassociate_territory_users", r, TU.ActionWrapper, 200)
+    ctx.eq("deassociate two users: codes", [x.get_code().get_value() for x in w.get_users()],
+           ["SUCCESS", "SUCCESS"])
+    ctx.eq("count after removing both", territory_counts(ctx, "count after removing both")[0][-1][2], "0")
+
+    # a user's territories removed with ?ids=
+    r = ctx.call("associate_territories_to_user again", ut.associate_territories_to_user, b)
+    action_item(ctx, "associate_territories_to_user again", r, UT.ActionWrapper, "get_territories", 200)
+    r = ctx.call("remove_territories_from_user", ut.remove_territories_from_user,
+                 params((UT.RemoveTerritoriesFromUserParam.ids, str(tid))))
+    action_item(ctx, "remove_territories_from_user", r, UT.ActionWrapper, "get_territories", 200)
+    r = ctx.call("get_territories_of_user (arun)", ut.get_territories_of_user)
+    w = ctx.expect("get_territories_of_user (arun)", r, UT.ResponseWrapper, 200)
+    ctx.true("arun no longer in the new territory", tid not in [t.get_id() for t in w.get_territories()],
+             "arun's territories: %r" % [t.get_name() for t in w.get_territories()])
+
+    r = ctx.call("get_territories(ids)", ops.get_territories,
+                 params((T.GetTerritoriesParam.ids, "%d,%d" % (ids["Parent"], ids["Child"]))))
+    w = ctx.expect("get_territories(ids)", r, T.ResponseWrapper, 200)
+    ctx.eq("get_territories(ids)", sorted(t.get_name() for t in w.get_territories()), ["Child", "Parent"])
+
+    r = ctx.call("delete_territory", ops.delete_territory, tid)
+    action_item(ctx, "delete_territory", r, T.ActionWrapper, "get_territories", 200)
+    r = ctx.call("get_territory(deleted)", ops.get_territory, tid)
+    ctx.expect_api_exception("get a deleted territory", r, T.APIException, "INVALID_DATA", 400)
+    rows, _ = territory_counts(ctx, "count after delete")
+    ctx.eq("count after delete", [x[0] for x in rows],
+           ["Zoho", "Chennai", "Chennai-South", "Chennai North", "Parent", "Child", "Chennai Leads"])
+
+    # two new territories, deleted together with ?ids=
+    r = ctx.call("create_territories (two)", ops.create_territories,
+                 territories_body(territory("Bulk A", ids["Zoho"]), territory("Bulk B", ids["Zoho"])))
+    w = ctx.expect("create two territories", r, T.ActionWrapper, 201)
+    ctx.eq("create two territories: codes", [x.get_code().get_value() for x in w.get_territories()],
+           ["SUCCESS", "SUCCESS"])
+    made = [int(x.get_details()["id"]) for x in w.get_territories()]
+    r = ctx.call("delete_territories", ops.delete_territories,
+                 params((T.DeleteTerritoriesParam.ids, ",".join(str(i) for i in made))))
+    w = ctx.expect("delete_territories", r, T.ActionWrapper, 200)
+    ctx.eq("delete two territories: codes", [x.get_code().get_value() for x in w.get_territories()],
+           ["SUCCESS", "SUCCESS"])
+    ctx.eq("territories after bulk delete", len(territory_counts(ctx, "count after bulk delete")[0]), 7)
+
+
+# ---------------------------------------------------------------------------
+# (f) management: user groups
+
+
+def source(kind, sid, subordinates=None):
+    s = G.Sources()
+    s.set_type(Choice(kind))
+    src = G.Source()
+    src.set_id(sid)
+    s.set_source(src)
+    if subordinates is not None:
+        s.set_subordinates(subordinates)
+    return s
+
+
+def group(name=None, description=None, sources=None, gid=None):
+    g = G.Groups()
+    if gid is not None:
+        g.set_id(gid)
+    if name is not None:
+        g.set_name(name)
+    if description is not None:
+        g.set_description(description)
+    if sources is not None:
+        g.set_sources(sources)
+    return g
+
+
+def groups_body(*gs):
+    b = G.BodyWrapper()
+    b.set_user_groups(list(gs))
+    return b
+
+
+def get_group(ctx, gid, label="get_group"):
+    r = ctx.call(label, G.UserGroupsOperations().get_group, gid)
+    w = ctx.expect(label + " is a user_groups ResponseWrapper", r, G.ResponseWrapper, 200)
+    ctx.eq(label + ": one group", len(w.get_user_groups()), 1)
+    return w.get_user_groups()[0]
+
+
+def user_groups_management(ctx):
+    fx = ctx.fresh("user-groups")
+    ctx.login(fx.org)
+    ops = G.UserGroupsOperations()
+    amy = int(fx.user("amy@zylker.example")["id"])
+    manager = int(fx.role_id("Manager"))
+
+    r = ctx.call("get_groups", ops.get_groups)
+    w = ctx.expect("get_groups is a ResponseWrapper", r, G.ResponseWrapper, 200)
+    ctx.eq("groups", [(g.get_name(), g.get_id()) for g in w.get_user_groups()],
+           [(g["name"], int(g["id"])) for g in fx.doc["user_groups"]])
+    ctx.eq("get_groups: info count", w.get_info().get_count(), len(fx.doc["user_groups"]))
+    r = ctx.call("get_groups(include=sources_count)", ops.get_groups,
+                 params((G.GetGroupsParam.include, "sources_count")))
+    w = ctx.expect("get_groups(include) is a ResponseWrapper", r, G.ResponseWrapper, 200)
+    sc = w.get_user_groups()[0].get_sources_count()
+    ctx.true("include=sources_count gives sources_count", sc is not None, "no sources_count on the group")
+    if sc is not None:
+        ctx.eq("Support's sources_count via include", (sc.get_territories(), sc.get_roles(), sc.get_groups(),
+                                                       sc.get_users().get_active()), (2, 2, 0, 2))
+
+    g = get_group(ctx, int(SUPPORT_GROUP), "get_group(Support)")
+    ctx.eq("Support: name, description", (g.get_name(), g.get_description()), ("Support", "Front-line support"))
+    ctx.eq("Support: source types", sorted(s.get_type().get_value() for s in g.get_sources()),
+           sorted(s["type"] for s in fx.doc["user_groups"][0]["sources"]))
+
+    r = ctx.call("get_sources", ops.get_sources, int(SUPPORT_GROUP))
+    w = ctx.expect("get_sources is a SourcesWrapper", r, G.SourcesWrapper, 200)
+    ctx.eq("Support's sources", sorted((s.get_type().get_value(), s.get_source().get_id())
+                                       for s in w.get_sources()),
+           sorted((s["type"], int(s["source"])) for s in fx.doc["user_groups"][0]["sources"]))
+    r = ctx.call("get_sources(type=users)", ops.get_sources, int(SUPPORT_GROUP),
+                 params((G.GetSourcesParam.type, "users")))
+    w = ctx.expect("get_sources(type=users) is a SourcesWrapper", r, G.SourcesWrapper, 200)
+    ctx.eq("Support's user sources", sorted(s.get_source().get_id() for s in w.get_sources()),
+           sorted(int(s["source"]) for s in fx.doc["user_groups"][0]["sources"] if s["type"] == "users"))
+
+    r = ctx.call("get_sources(type=users, user_type=active)", ops.get_sources, int(SUPPORT_GROUP),
+                 params((G.GetSourcesParam.type, "users"), (G.GetSourcesParam.user_type, "active")))
+    w = ctx.expect("get_sources(user_type=active) is a SourcesWrapper", r, G.SourcesWrapper, 200)
+    ctx.eq("Support's active user sources", len(w.get_sources()), 2)
+
+    r = ctx.call("create_groups", ops.create_groups, groups_body(group(
+        "Conformance", "made by the SDK", [source("users", amy), source("roles", manager, True)])))
+    item = action_item(ctx, "create_groups", r, G.ActionWrapper, "get_user_groups", 201)
+    gid = new_id(item)
+    g = get_group(ctx, gid, "get_group(new)")
+    ctx.eq("new group: name, description", (g.get_name(), g.get_description()), ("Conformance", "made by the SDK"))
+    r = ctx.call("get_sources_count(new)", ops.get_sources_count, gid)
+    s = ctx.expect("sources_count(new)", r, G.SourcesCountWrapper, 200).get_sources_count()[0]
+    ctx.eq("new group's sources_count", (s.get_territories(), s.get_roles(), s.get_groups(),
+                                         s.get_users().get_active()), (0, 1, 0, 1))
+    P_ = G.GetAssociatedUsersCountParam
+    rows, _ = group_counts(ctx, "count of the new group", (P_.filters, criterion("name", "equal", "Conformance")))
+    # amy, plus Manager and below: cara (Manager), dev (Sales Rep, disabled); eli is deleted
+    ctx.eq("new group's associated users", rows, [("Conformance", gid, 3)])
+
+    r = ctx.call("create_groups duplicate", ops.create_groups, groups_body(group("support", "dup",
+                                                                                 [source("users", amy)])))
+    action_item(ctx, "create_groups with a taken name", r, G.ActionWrapper, "get_user_groups", 400, "DUPLICATE_DATA")
+
+    r = ctx.call("update_group", ops.update_group, gid, groups_body(group(description="changed")))
+    action_item(ctx, "update_group", r, G.ActionWrapper, "get_user_groups", 200)
+    g = get_group(ctx, gid)
+    ctx.eq("after update_group: description", g.get_description(), "changed")
+    ctx.eq("after update_group: sources kept", len(g.get_sources()), 2)
+    r = ctx.call("update_groups", ops.update_groups, groups_body(group("Conformance 2", gid=gid)))
+    action_item(ctx, "update_groups", r, G.ActionWrapper, "get_user_groups", 200)
+    ctx.eq("after update_groups: name", get_group(ctx, gid).get_name(), "Conformance 2")
+
+    r = ctx.call("delete_group", ops.delete_group, gid)
+    action_item(ctx, "delete_group", r, G.ActionWrapper, "get_user_groups", 200)
+    r = ctx.call("get_group(deleted)", ops.get_group, gid)
+    ctx.expect_api_exception("get a deleted group", r, G.APIException, "INVALID_DATA", 400)
+    rows, _ = group_counts(ctx, "all groups after delete")
+    ctx.eq("groups after delete", [x[0] for x in rows], [g["name"] for g in fx.doc["user_groups"]])
+
+
+# ---------------------------------------------------------------------------
+# (g) errors
+
+
+class NoToken(Token):
+    """A Token (the SDK's own interface) that adds no Authorization header."""
+
+    def authenticate(self, url_connection):
+        pass
+
+    def generate_token(self):
+        pass
+
+    def remove(self):
+        return True
+
+
+def errors(ctx):
+    fx = ctx.fresh("user-groups")
+    ctx.login(fx.org)
+    ops = G.UserGroupsOperations()
+    for bad in (3652397000099999999, 1):
+        r = ctx.call("sources count of %s" % bad, ops.get_sources_count, bad)
+        ctx.expect_api_exception("sources count of group %s" % bad, r, G.APIException, "INVALID_DATA", 400,
+                                 {"resource_path_index": 2})
+
+    scope_cases = [
+        ("ZohoCRM.settings.ALL", "users_count", lambda: U.UsersOperations().users_count(), U.APIException),
+        ("ZohoCRM.users.READ", "get_sources_count",
+         lambda: G.UserGroupsOperations().get_sources_count(int(SUPPORT_GROUP)), G.APIException),
+        ("ZohoCRM.users.READ", "group associated users count",
+         lambda: G.UserGroupsOperations().get_associated_users_count(), G.APIException),
+        ("ZohoCRM.settings.territories.READ", "territory count without users.READ",
+         lambda: T.TerritoriesOperations().get_associated_user_count(), T.APIException),
+        ("ZohoCRM.users.ALL,ZohoCRM.settings.ALL", "user licences without features.READ",
+         lambda: F.FeaturesOperations().get_user_licences_count(), F.APIException),
+    ]
+    for scopes, label, fn, exc in scope_cases:
+        ctx.login(fx.org, scopes=scopes)
+        r = ctx.call(label, fn)
+        ctx.expect_api_exception("%s with %s" % (label, scopes), r, exc, "OAUTH_SCOPE_MISMATCH", 401)
+    # the narrowest scopes that suffice
+    ctx.login(fx.org, scopes="ZohoCRM.settings.territories.READ,ZohoCRM.users.READ")
+    r = ctx.call("territory count with both scopes", T.TerritoriesOperations().get_associated_user_count)
+    ctx.expect("territory count with both scopes", r, T.AssociatedUsersCountWrapper, 200)
+
+    # a user with a Standard profile may read but not write
+    ctx.login(fx.org, email="amy@zylker.example")
+    ctx.eq("Standard user reads the count", users_count(ctx, "CurrentUser"), 1)
+    r = ctx.call("Standard user creates a user", U.UsersOperations().create_users,
+                 users_body(make_user(fx, "sdk.nope@zylker.example")))
+    ctx.expect_api_exception("Standard user creates a user", r, U.APIException, "NO_PERMISSION", 403)
+
+    # a token of a user deactivated after login
+    amy_token = ctx.login(fx.org, email="amy@zylker.example")
+    ctx.login(fx.org)
+    upd = U.Users()
+    upd.set_status("inactive")
+    r = ctx.call("deactivate amy", U.UsersOperations().update_user, int(fx.user("amy@zylker.example")["id"]),
+                 users_body(upd))
+    action_item(ctx, "deactivate amy", r, U.ActionWrapper, "get_users", 200)
+    initialize(ctx, amy_token)
+    r = ctx.call("count with a deactivated user's token", U.UsersOperations().users_count)
+    ctx.expect_api_exception("deactivated user's token", r, U.APIException, "INACTIVE_USER", 403)
+
+    # no Authorization header at all
+    initialize(ctx, NoToken())
+    r = ctx.call("users_count without a token", U.UsersOperations().users_count)
+    ctx.expect_api_exception("no Authorization header", r, U.APIException, "AUTHENTICATION_FAILURE", 401)
+    r = ctx.call("sources count without a token", G.UserGroupsOperations().get_sources_count, int(SUPPORT_GROUP))
+    ctx.expect_api_exception("no Authorization header (groups)", r, G.APIException, "AUTHENTICATION_FAILURE", 401)
+
+    # a token orgdir never issued
+    initialize(ctx, OAuthToken(access_token="1000.00000000000000000000000000000000.0000000000000000000000000000000",
+                               find_user=False))
+    r = ctx.call("users_count with an unknown token", U.UsersOperations().users_count)
+    ctx.expect_api_exception("unknown access token", r, U.APIException, "INVALID_TOKEN", 401)
+    r = ctx.call("licences with an unknown token", F.FeaturesOperations().get_user_licences_count)
+    ctx.expect_api_exception("unknown access token (features)", r, F.APIException, "INVALID_TOKEN", 401)
+
+
+# ---------------------------------------------------------------------------
+# (h) find_user=True: the SDK looks up the current user and the org
+
+
+def find_user(ctx):
+    fx = ctx.fresh("user-groups")
+    mark = ctx.wire.mark()
+    token = ctx.login(fx.org, find_user=True)
+    calls = [(e.method, e.path(), dict(_query(e.url)), e.status) for e in ctx.wire.since(mark)
+             if e.path().startswith("/crm/")]
+    ctx.eq("the SDK asked for the current user and the org",
+           [(m, p, q) for m, p, q, _ in calls],
+           [("GET", "/crm/v8/users", {"type": "CurrentUser"}), ("GET", "/crm/v8/org", {})])
+    ctx.eq("both answered 200", [s for *_, s in calls], [200, 200])
+    sig = token.get_user_signature()
+    ctx.true("the SDK set a user signature", sig is not None,
+             "no user signature; SDK log: %s" % [l for l in ctx.sdklog.since(0) if "ERROR" in l][-3:])
+    if sig is not None:
+        ctx.eq("user signature = email:zgid", sig.get_name(), "%s:%s" % (fx.primary["email"], fx.org))
+    with open(os.path.join(ctx.workdir, "sdk-tokens-%s.csv" % ctx.pass_name)) as f:
+        names = [row[1] for row in csv.reader(f)]
+    ctx.true("the token store keeps the user name", "%s:%s" % (fx.primary["email"], fx.org) in names,
+             "user names in the store: %r" % names)
+    r = ctx.call("get_organization", O.OrgOperations().get_organization)
+    w = ctx.expect("get_organization is an org ResponseWrapper", r, O.ResponseWrapper, 200)
+    org = w.get_org()[0]
+    ctx.eq("org id, zgid", (org.get_id(), org.get_zgid()), (fx.org, fx.org))
+    ctx.eq("org time zone", org.get_time_zone(), fx.doc["org"]["time_zone"])
+    ctx.eq("a count after find_user", users_count(ctx, "AllUsers"), fx.users_count("AllUsers"))
+
+
+def _query(url):
+    import urllib.parse
+
+    return urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query)
+
+
+# ---------------------------------------------------------------------------
+# OAuth pass only: the SDK's own token handling
+
+
+def oauth_grant_token(ctx):
+    """The SDK exchanges a grant token (authorization code) itself."""
+    fx = ctx.fresh("seed-003")
+    client, code = ctx.auth.grant_code(fx.org)
+    token = OAuthToken(client_id=client["client_id"], client_secret=client["client_secret"], grant_token=code,
+                       redirect_url=REDIRECT_URI, find_user=False)
+    mark = ctx.wire.mark()
+    try:
+        initialize(ctx, token)
+    except SDKException as e:
+        ctx.true("the SDK exchanges the grant token", False, "initialize raised %s" % mask(str(e)))
+        return
+    posts = [e for e in ctx.wire.since(mark) if e.path() == "/oauth/v2/token"]
+    ctx.eq("one token request", len(posts), 1)
+    ctx.true("it is an authorization_code grant", posts and "grant_type=authorization_code" in (posts[0].request_body or ""),
+             "body %s" % (posts and mask(posts[0].request_body or "")))
+    ctx.true("the SDK holds a refresh token", bool(token.get_refresh_token()), "no refresh token")
+    ctx.true("the SDK holds an access token", bool(token.get_access_token()), "no access token")
+    rows, _ = territory_counts(ctx, "territory count with the exchanged token")
+    ctx.eq("territory counts", [r[2] for r in rows], ["1", "2", "1", "1", "1", "1", "1"])
+    r = requests.post(ctx.server.base + "/oauth/v2/token", data={
+        "grant_type": "authorization_code", "client_id": client["client_id"],
+        "client_secret": client["client_secret"], "redirect_uri": REDIRECT_URI, "code": code})
+    ctx.eq("a code works once", (r.status_code, r.json().get("error")), (400, "invalid_code"))
+
+
+def oauth_refresh_on_expiry(ctx):
+    """On a server of its own whose access tokens live 8 s, the SDK refreshes
+    by itself (it does so when fewer than 5 s are left)."""
+    ttl = 8
+    server = Server(ctx.binary, ctx.workdir, access_token_ttl=ttl).start()
+    try:
+        orgs = Orgs(server)
+        auth = OAuthAuth(server, orgs)
+        fx = orgs.fresh("seed-004")
+        client, refresh = auth.refresh_token(fx.org)
+        token = OAuthToken(client_id=client["client_id"], client_secret=client["client_secret"],
+                           refresh_token=refresh, redirect_url=REDIRECT_URI, find_user=False)
+        initialize(ctx, token, server)
+        first = token.get_access_token()
+        ctx.eq("count with the first access token", users_count(ctx, "ActiveUsers"), fx.users_count("ActiveUsers"))
+        time.sleep(ttl - 5 + 0.5)
+        mark = ctx.wire.mark()
+        ctx.eq("count in the refresh window", users_count(ctx, "ActiveUsers"), fx.users_count("ActiveUsers"))
+        posts = [e for e in ctx.wire.since(mark) if e.path() == "/oauth/v2/token"]
+        ctx.true("the SDK refreshed", len(posts) == 1 and "grant_type=refresh_token" in (posts[0].request_body or ""),
+                 "token requests: %r" % [mask(p.request_body or "") for p in posts])
+        # the SDK keeps the refreshed token in its store (not in our object):
+        # the call after the refresh must carry the access token it got
+        calls = [e for e in ctx.wire.since(mark) if e.path().startswith("/crm/")]
+        fresh = posts[0].response_body and __import__("json").loads(posts[0].response_body).get("access_token")
+        used = calls and calls[0].request_headers.get("Authorization")
+        ctx.true("the next call uses the new access token", bool(fresh) and used == "Zoho-oauthtoken " + fresh
+                 and fresh != first, "first %s, refreshed %s, used %s" % (mask(first), mask(str(fresh)),
+                                                                           mask(str(used))))
+        time.sleep(5)  # the first access token has now expired on the server
+        ctx.eq("licences after the first token expired", licences(ctx), fx.licences())
+        r = requests.get(server.base + "/crm/v8/users/actions/count",
+                         headers={"Authorization": "Zoho-oauthtoken " + first})
+        ctx.eq("the first access token is expired", (r.status_code, r.json().get("code")), (401, "INVALID_TOKEN"))
+    finally:
+        server.stop()
+
+
+def oauth_bad_credentials(ctx):
+    """Bad refresh token, bad secret and a revoked refresh token: the SDK raises."""
+    fx = ctx.fresh("user-groups")
+    client, refresh = ctx.auth.refresh_token(fx.org)
+    cases = [
+        # Zoho answers invalid_code for a bad refresh token (docs/API-DESIGN.md)
+        ("an unknown refresh token", dict(refresh_token="1000.ffffffffffffffffffffffffffffffff.ffff"), "invalid_code"),
+        ("a wrong client secret", dict(refresh_token=refresh, client_secret="wrong"), "invalid_client"),
+    ]
+    for label, override, error in cases:
+        kw = dict(client_id=client["client_id"], client_secret=client["client_secret"], redirect_url=REDIRECT_URI,
+                  find_user=False)
+        kw.update(override)
+        try:
+            initialize(ctx, OAuthToken(**kw))
+            ctx.true(label + " makes the SDK raise", False, "initialize did not raise")
+        except SDKException as e:
+            ctx.eq(label + ": SDKException code", e.code, "INVALID TOKEN ERROR")
+            ctx.eq(label + ": error from the server", e.error_message, error)
+    # the SDK's own revoke call, then the revoked refresh token is refused
+    revoked = OAuthToken.revoke_refresh_token(refresh, ctx.server.base + "/oauth/v2/token" + "/revoke")
+    ctx.eq("OAuthToken.revoke_refresh_token", revoked, True)
+    try:
+        initialize(ctx, OAuthToken(client_id=client["client_id"], client_secret=client["client_secret"],
+                                   refresh_token=refresh, redirect_url=REDIRECT_URI, find_user=False))
+        ctx.true("a revoked refresh token makes the SDK raise", False, "initialize did not raise")
+    except SDKException as e:
+        ctx.eq("revoked refresh token: error from the server", e.error_message, "invalid_code")
+
+
+def oauth_client_credentials(ctx):
+    """The v8 SDK has no client-credentials grant; a token obtained with it
+    (over plain HTTP) is handed to the SDK as an access token."""
+    fx = ctx.fresh("seed-003")
+    client = ctx.auth.client(fx.org)
+    r = requests.post(ctx.server.base + "/oauth/v2/token", data={
+        "grant_type": "client_credentials", "client_id": client["client_id"],
+        "client_secret": client["client_secret"],
+        "scope": "ZohoCRM.settings.territories.READ,ZohoCRM.users.READ", "soid": "ZohoCRM." + fx.org})
+    body = r.json()
+    if not ctx.true("client_credentials grant", "access_token" in body, "got %s %s" % (r.status_code, r.text[:300])):
+        return
+    initialize(ctx, OAuthToken(access_token=body["access_token"], find_user=False))
+    rows, _ = territory_counts(ctx, "territory count with a client-credentials token")
+    ctx.eq("territory counts", [x[2] for x in rows], ["1", "2", "1", "1", "1", "1", "1"])
+    r = ctx.call("licences with a client-credentials token", F.FeaturesOperations().get_user_licences_count)
+    ctx.expect_api_exception("scopes of a client-credentials token", r, F.APIException, "OAUTH_SCOPE_MISMATCH", 401)
+
+
+# ---------------------------------------------------------------------------
+
+COMMON = [
+    ("users count, every type", users_count_every_type),
+    ("sources count", sources_count),
+    ("associated users count of groups", group_associated_users_count),
+    ("associated users count of territories", territory_associated_users_count),
+    ("user licences", user_licences),
+    ("users management", users_management),
+    ("users and the licence limit", users_licence_limit),
+    ("roles", roles),
+    ("profiles", profiles),
+    ("territories management", territories_management),
+    ("user groups management", user_groups_management),
+    ("errors", errors),
+    ("find_user=True", find_user),
+]
+
+OAUTH_ONLY = [
+    ("SDK exchanges a grant token", oauth_grant_token),
+    ("SDK refreshes an expiring token", oauth_refresh_on_expiry),
+    ("SDK with bad or revoked credentials", oauth_bad_credentials),
+    ("client-credentials token in the SDK", oauth_client_credentials),
+]
