@@ -10,7 +10,7 @@ use crate::{views, AppState};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use orgdir_core::groups::{Filter, GroupPatch, NewGroup, SourceKind};
+use orgdir_core::groups::{Filter, GroupDetails, GroupPatch, NewGroup, SourceKind};
 use orgdir_core::paging::Page;
 use orgdir_core::service::groups as service;
 use orgdir_core::users::UserStatus;
@@ -18,7 +18,7 @@ use orgdir_core::{Error, OrgId, Result};
 use orgdir_types::groups::{
     GroupUsersCount, GroupUsersCountPage, SourcesCountBody, SourcesPage, UserGroupsPage,
 };
-use orgdir_types::Reference;
+use orgdir_types::{Info, Reference};
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -40,8 +40,19 @@ fn unknown_group() -> Error {
     Error::invalid_path(GROUP_SEGMENT, "the id given seems to be invalid")
 }
 
-fn filter(params: &Params) -> Result<Option<Filter>> {
-    params.get("filters").map(Filter::parse).transpose()
+/// The page of groups that `page`, `per_page` and `filters` ask for, by creation.
+async fn filtered_page(
+    state: &AppState,
+    org: OrgId,
+    params: &Params,
+) -> Result<(Vec<GroupDetails>, Info)> {
+    let page = Page::parse(params.get("page"), params.get("per_page"), 200)?;
+    let filter = params.get("filters").map(Filter::parse).transpose()?;
+    let rows = state
+        .store
+        .groups(org, filter.as_ref(), page.offset(), page.fetch_limit())
+        .await?;
+    Ok(page.finish(rows))
 }
 
 /// The group named in the URL, or `INVALID_DATA` on its segment.
@@ -76,17 +87,11 @@ async fn list(
     params: Params,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
-    let page = Page::parse(params.get("page"), params.get("per_page"), 200)?;
-    let filter = filter(&params)?;
     let with_count = params
         .get("include")
         .is_some_and(|inc| inc.split(',').any(|part| part.trim() == "sources_count"));
     let org = state.org(auth.principal.org).await?;
-    let rows = state
-        .store
-        .groups(org.id, filter.as_ref(), page.offset(), page.fetch_limit())
-        .await?;
-    let (rows, info) = page.finish(rows);
+    let (rows, info) = filtered_page(&state, org.id, &params).await?;
     if rows.is_empty() {
         return Ok(no_content());
     }
@@ -262,18 +267,7 @@ async fn associated_users_count(
     params: Params,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
-    let page = Page::parse(params.get("page"), params.get("per_page"), 200)?;
-    let filter = filter(&params)?;
-    let rows = state
-        .store
-        .groups(
-            auth.principal.org,
-            filter.as_ref(),
-            page.offset(),
-            page.fetch_limit(),
-        )
-        .await?;
-    let (rows, info) = page.finish(rows);
+    let (rows, info) = filtered_page(&state, auth.principal.org, &params).await?;
     if rows.is_empty() {
         return Ok(no_content());
     }
