@@ -89,4 +89,17 @@ expect "revoke" '{"status":"success"}' "$(curl -s -X POST "$BASE/oauth/v2/token/
 expect "old access token after revoke" "INVALID_TOKEN" \
   "$(curl -s "$BASE/crm/v7/users/actions/count" -H "Authorization: Zoho-oauthtoken $ACCESS" | json 'd["code"]')"
 
+# The five seeds: fixtures loaded with `orgdir import`, answers compared with the seeds' samples.
+FIX=crates/orgdir-testkit/fixtures
+same() { python3 -c "import json,sys; a=json.load(open(sys.argv[1])); b=json.loads(sys.argv[2]); print('equal' if a==b else 'DIFFERENT: '+json.dumps(b))" "$1" "$2"; }
+for fixture in seed-003 seed-004 user-groups; do "$BIN" import --database-url "$DB" "$FIX/$fixture/org.json" >/dev/null; done
+seed_token() { "$BIN" token --database-url "$DB" --org "$1" --scopes ZohoCRM.users.READ,ZohoCRM.settings.ALL,ZohoCRM.features.READ; }
+T431=$(seed_token 431581); T365=$(seed_token 3652397)
+expect "seed 003 via orgdir import" equal "$(same $FIX/seed-003/expected.json "$(curl -s "$BASE/crm/v7/settings/territories/actions/associated_users_count" -H "Authorization: Zoho-oauthtoken $T431")")"
+expect "seed 000 via orgdir import" equal "$(same $FIX/seed-000/expected.json "$(curl -s "$BASE/crm/v7/settings/user_groups/3652397000009952001/actions/sources_count" -H "Authorization: Zoho-oauthtoken $T365")")"
+expect "seed 001 via orgdir import" equal "$(same $FIX/seed-001/expected.json "$(curl -s "$BASE/crm/v7/settings/user_groups/actions/associated_users_count?filters=$(cat $FIX/seed-001/filters.txt)" -H "Authorization: Zoho-oauthtoken $T365")")"
+SEED4=$(python3 -c "import json; print(json.load(open('$FIX/seed-004/org.json'))['org']['id'])")
+T4=$(seed_token "$SEED4")
+expect "seed 004 via orgdir import" equal "$(same $FIX/seed-004/expected.json "$(curl -s "$BASE/crm/v8/__features/user_licenses" -H "Authorization: Zoho-oauthtoken $T4")")"
+
 echo "walkthrough on ${DB%%://*}: $passed passed, 0 failed"
