@@ -66,7 +66,7 @@ pub(crate) const GROUP_SELECT: &str =
      g.modified_at, g.created_by, g.modified_by FROM user_groups g ";
 
 /// Rows per multi-row statement: far below both databases' bind limits.
-pub(crate) const CHUNK: usize = 500;
+pub(crate) const CHUNK: usize = 2000;
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
 pub(crate) fn like_escape(text: &str) -> String {
