@@ -637,15 +637,15 @@ async fn associate_one(
     let id = path_id(&id, TERRITORY_SEGMENT)?;
     let user = path_id(&user, MEMBER_SEGMENT)?;
     let users = vec![(user, "$.users[0].id".to_owned())];
-    let results = service::associate(
-        state.store.as_ref(),
-        &auth.principal,
-        id,
-        users,
-        unknown_territory,
+    let results = Change::Associate
+        .apply(&state, &auth.principal, id, users, unknown_territory)
+        .await?;
+    item_results(
+        "users",
+        results,
+        Change::Associate.message(),
+        StatusCode::OK,
     )
-    .await?;
-    item_results("users", results, "User associated", StatusCode::OK)
 }
 
 /// `DELETE /settings/territories/{id}/users?ids=`.
@@ -716,15 +716,73 @@ async fn disassociate_one(
     let id = path_id(&id, TERRITORY_SEGMENT)?;
     let user = path_id(&user, MEMBER_SEGMENT)?;
     let users = vec![(user, "$.users[0].id".to_owned())];
-    let results = service::disassociate(
-        state.store.as_ref(),
-        &auth.principal,
-        id,
-        users,
-        unknown_territory,
+    let results = Change::Disassociate
+        .apply(&state, &auth.principal, id, users, unknown_territory)
+        .await?;
+    item_results(
+        "users",
+        results,
+        Change::Disassociate.message(),
+        StatusCode::OK,
     )
-    .await?;
-    item_results("users", results, "User removed", StatusCode::OK)
+}
+
+/// Associating a user with a territory, or disassociating them.
+#[derive(Debug, Clone, Copy)]
+enum Change {
+    Associate,
+    Disassociate,
+}
+
+impl Change {
+    /// The success message of one item.
+    fn message(self) -> &'static str {
+        match self {
+            Self::Associate => "User associated",
+            Self::Disassociate => "User removed",
+        }
+    }
+
+    /// Applies the change to `users` of `territory`: one result per user.
+    async fn apply(
+        self,
+        state: &AppState,
+        principal: &orgdir_core::auth::Principal,
+        territory: ZohoId,
+        users: Vec<(ZohoId, String)>,
+        missing: impl FnOnce() -> Error + Send,
+    ) -> Result<Vec<Result<ZohoId>>> {
+        let store = state.store.as_ref();
+        match self {
+            Self::Associate => {
+                service::associate(store, principal, territory, users, missing).await
+            }
+            Self::Disassociate => {
+                service::disassociate(store, principal, territory, users, missing).await
+            }
+        }
+    }
+}
+
+/// `PUT` or `DELETE /users/{user}/territories/{id}`: one territory of one user.
+async fn user_side_one(
+    state: &AppState,
+    principal: &orgdir_core::auth::Principal,
+    user: &str,
+    territory: &str,
+    change: Change,
+) -> Result<Response, ApiError> {
+    let user = path_id(user, USER_SEGMENT)?;
+    let territory = path_id(territory, USER_TERRITORY_SEGMENT)?;
+    existing_user(state, principal.org, user).await?;
+    let missing =
+        || Error::invalid_path(USER_TERRITORY_SEGMENT, "the id given seems to be invalid");
+    let users = vec![(user, "$.territories[0].id".to_owned())];
+    let results = change
+        .apply(state, principal, territory, users, missing)
+        .await?;
+    let results = results.into_iter().map(|r| r.map(|_| territory)).collect();
+    item_results("territories", results, change.message(), StatusCode::OK)
 }
 
 /// Checks the user exists (`INVALID_DATA` on the URL otherwise).
@@ -970,20 +1028,7 @@ async fn user_associate_one(
     State(state): State<AppState>,
     Path((_version, user, id)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let user = path_id(&user, USER_SEGMENT)?;
-    let id = path_id(&id, USER_TERRITORY_SEGMENT)?;
-    existing_user(&state, auth.principal.org, user).await?;
-    let missing =
-        || Error::invalid_path(USER_TERRITORY_SEGMENT, "the id given seems to be invalid");
-    let users = vec![(user, "$.territories[0].id".to_owned())];
-    let results =
-        service::associate(state.store.as_ref(), &auth.principal, id, users, missing).await?;
-    item_results(
-        "territories",
-        results.into_iter().map(|r| r.map(|_| id)).collect(),
-        "User associated",
-        StatusCode::OK,
-    )
+    user_side_one(&state, &auth.principal, &user, &id, Change::Associate).await
 }
 
 /// `DELETE /users/{user}/territories/{id}`.
@@ -1008,18 +1053,5 @@ async fn user_disassociate_one(
     State(state): State<AppState>,
     Path((_version, user, id)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let user = path_id(&user, USER_SEGMENT)?;
-    let id = path_id(&id, USER_TERRITORY_SEGMENT)?;
-    existing_user(&state, auth.principal.org, user).await?;
-    let missing =
-        || Error::invalid_path(USER_TERRITORY_SEGMENT, "the id given seems to be invalid");
-    let users = vec![(user, "$.territories[0].id".to_owned())];
-    let results =
-        service::disassociate(state.store.as_ref(), &auth.principal, id, users, missing).await?;
-    item_results(
-        "territories",
-        results.into_iter().map(|r| r.map(|_| id)).collect(),
-        "User removed",
-        StatusCode::OK,
-    )
+    user_side_one(&state, &auth.principal, &user, &id, Change::Disassociate).await
 }
