@@ -754,15 +754,11 @@ async fn write_rows(tx: &mut dyn crate::store::OrgTx, checked: &Checked) -> Resu
     for role in &checked.roles {
         tx.insert_role(role).await?;
     }
-    for user in &checked.users {
-        crate::service::users::insert_row_counted(tx, user).await?;
-    }
+    crate::service::users::insert_rows_counted(tx, &checked.users).await?;
     for territory in &checked.territories {
         tx.insert_territory(territory).await?;
     }
-    for (territory, user) in &checked.memberships {
-        tx.add_member(*territory, *user).await?;
-    }
+    tx.add_members(&checked.memberships).await?;
     for (group, sources) in &checked.groups {
         tx.insert_group(group).await?;
         tx.set_sources(group.id, sources).await?;

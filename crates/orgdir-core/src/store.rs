@@ -152,8 +152,8 @@ pub trait OrgTx: Send {
     async fn user(&mut self, id: ZohoId) -> Result<Option<User>>;
     /// The id of the non-deleted user with this (lower-cased) email.
     async fn user_id_by_email(&mut self, email: &str) -> Result<Option<ZohoId>>;
-    /// Inserts a user row (counts are the caller's: see `service::users`).
-    async fn insert_user(&mut self, user: &User) -> Result<()>;
+    /// Inserts user rows (counts are the caller's: see `service::users`).
+    async fn insert_users(&mut self, users: &[User]) -> Result<()>;
     /// Rewrites a user row.
     async fn update_user(&mut self, user: &User) -> Result<()>;
     /// Moves the maintained count of `bucket` by `delta`.
@@ -193,8 +193,9 @@ pub trait OrgTx: Send {
     async fn delete_territory(&mut self, id: ZohoId) -> Result<()>;
     /// Whether `user` is directly associated with `territory`.
     async fn is_member(&mut self, territory: ZohoId, user: ZohoId) -> Result<bool>;
-    /// Associates a user and bumps the territory's member count.
-    async fn add_member(&mut self, territory: ZohoId, user: ZohoId) -> Result<()>;
+    /// Associates users with territories, as (territory, user), and bumps
+    /// the territories' member counts.
+    async fn add_members(&mut self, pairs: &[(ZohoId, ZohoId)]) -> Result<()>;
     /// Disassociates a user and lowers the territory's member count.
     async fn remove_member(&mut self, territory: ZohoId, user: ZohoId) -> Result<()>;
     /// The users directly associated with a territory.

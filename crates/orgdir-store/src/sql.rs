@@ -954,41 +954,50 @@ macro_rules! sql_store {
                 Ok(id.map(ZohoId))
             }
 
-            async fn insert_user(&mut self, user: &User) -> Result<()> {
-                let result = sqlx::query(
-                    "INSERT INTO users (org_id, id, email, first_name, last_name, status, confirmed, zuid, \
-                     role_id, profile_id, is_admin, is_primary, bucket, extra, created_at, modified_at, \
-                     created_by, modified_by, email_key) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
-                )
-                .bind(self.org.id.0)
-                .bind(user.id.0)
-                .bind(&user.email)
-                .bind(&user.first_name)
-                .bind(&user.last_name)
-                .bind(user.status.as_str())
-                .bind(user.confirmed)
-                .bind(&user.zuid)
-                .bind(user.role_id.0)
-                .bind(user.profile_id.0)
-                .bind(user.admin)
-                .bind(user.primary)
-                .bind(user.bucket().code())
-                .bind(serde_json::to_string(&user.extra).map_err(Error::internal)?)
-                .bind(user.created_at)
-                .bind(user.modified_at)
-                .bind(user.created_by.map(|id| id.0))
-                .bind(user.modified_by.map(|id| id.0))
-                .bind(user.email.to_ascii_lowercase())
-                .execute(&mut *self.tx)
-                .await;
-                match result {
-                    Err(e) if is_unique_violation(&e) => Err(Error::DuplicateData {
-                        message: "a user with this id or email exists".to_owned(),
-                        details: Details::Id(user.id.to_string()),
-                    }),
-                    other => other.map(|_| ()).map_err(db_error),
+            async fn insert_users(&mut self, users: &[User]) -> Result<()> {
+                // 19 columns a row: 1000 rows stay far below both databases' bind limits.
+                for chunk in users.chunks(1000) {
+                    let mut sql = QueryBuilder::<$db>::new(
+                        "INSERT INTO users (org_id, id, email, first_name, last_name, status, confirmed, zuid, \
+                         role_id, profile_id, is_admin, is_primary, bucket, extra, created_at, modified_at, \
+                         created_by, modified_by, email_key) ",
+                    );
+                    let mut extras = Vec::with_capacity(chunk.len());
+                    for user in chunk {
+                        extras.push(serde_json::to_string(&user.extra).map_err(Error::internal)?);
+                    }
+                    sql.push_values(chunk.iter().zip(extras), |mut row, (user, extra)| {
+                        row.push_bind(self.org.id.0)
+                            .push_bind(user.id.0)
+                            .push_bind(user.email.clone())
+                            .push_bind(user.first_name.clone())
+                            .push_bind(user.last_name.clone())
+                            .push_bind(user.status.as_str())
+                            .push_bind(user.confirmed)
+                            .push_bind(user.zuid.clone())
+                            .push_bind(user.role_id.0)
+                            .push_bind(user.profile_id.0)
+                            .push_bind(user.admin)
+                            .push_bind(user.primary)
+                            .push_bind(user.bucket().code())
+                            .push_bind(extra)
+                            .push_bind(user.created_at)
+                            .push_bind(user.modified_at)
+                            .push_bind(user.created_by.map(|id| id.0))
+                            .push_bind(user.modified_by.map(|id| id.0))
+                            .push_bind(user.email.to_ascii_lowercase());
+                    });
+                    match sql.build().execute(&mut *self.tx).await {
+                        Err(e) if is_unique_violation(&e) => {
+                            return Err(Error::DuplicateData {
+                                message: "a user with this id or email exists".to_owned(),
+                                details: Details::Id(chunk.first().map(|u| u.id.to_string()).unwrap_or_default()),
+                            })
+                        }
+                        other => other.map_err(db_error)?,
+                    };
                 }
+                Ok(())
             }
 
             async fn update_user(&mut self, user: &User) -> Result<()> {
@@ -1276,15 +1285,22 @@ macro_rules! sql_store {
                 Ok(found.is_some())
             }
 
-            async fn add_member(&mut self, territory: ZohoId, user: ZohoId) -> Result<()> {
-                sqlx::query("INSERT INTO territory_users (org_id, territory_id, user_id) VALUES ($1, $2, $3)")
-                    .bind(self.org.id.0)
-                    .bind(territory.0)
-                    .bind(user.0)
-                    .execute(&mut *self.tx)
-                    .await
-                    .map_err(db_error)?;
-                self.move_member_count(territory, 1).await
+            async fn add_members(&mut self, pairs: &[(ZohoId, ZohoId)]) -> Result<()> {
+                for chunk in pairs.chunks(CHUNK) {
+                    let mut sql = QueryBuilder::<$db>::new("INSERT INTO territory_users (org_id, territory_id, user_id) ");
+                    sql.push_values(chunk, |mut row, (territory, user)| {
+                        row.push_bind(self.org.id.0).push_bind(territory.0).push_bind(user.0);
+                    });
+                    sql.build().execute(&mut *self.tx).await.map_err(db_error)?;
+                }
+                let mut per_territory: HashMap<ZohoId, i64> = HashMap::new();
+                for (territory, _) in pairs {
+                    *per_territory.entry(*territory).or_default() += 1;
+                }
+                for (territory, n) in per_territory {
+                    self.move_member_count(territory, n).await?;
+                }
+                Ok(())
             }
 
             async fn remove_member(&mut self, territory: ZohoId, user: ZohoId) -> Result<()> {

@@ -64,7 +64,7 @@ async fn associable_user(tx: &mut dyn OrgTx, user: ZohoId, path: &str) -> Result
 
 /// Associates a user, keeping the territory's count and the groups exact.
 pub async fn add_member_counted(tx: &mut dyn OrgTx, territory: ZohoId, user: ZohoId) -> Result<()> {
-    tx.add_member(territory, user).await?;
+    tx.add_members(&[(territory, user)]).await?;
     super::groups::on_territory_membership(tx, territory, user, 1).await
 }
 

@@ -14,17 +14,24 @@ use orgdir_types::Info;
 /// The permission Zoho names when a non-admin tries to manage users.
 pub const MANAGE_USERS: &str = "Crm_Implied_Manage_Users";
 
-/// Inserts a user and counts it in its bucket — nothing else. Bulk loads
+/// Inserts users and counts them in their buckets — nothing else. Bulk loads
 /// (the org document) use this and recompute groups once at the end.
-pub async fn insert_row_counted(tx: &mut dyn OrgTx, user: &User) -> Result<()> {
-    tx.insert_user(user).await?;
-    tx.adjust_user_count(user.bucket(), 1).await
+pub async fn insert_rows_counted(tx: &mut dyn OrgTx, users: &[User]) -> Result<()> {
+    tx.insert_users(users).await?;
+    let mut per_bucket = std::collections::HashMap::new();
+    for user in users {
+        *per_bucket.entry(user.bucket()).or_insert(0i64) += 1;
+    }
+    for (bucket, n) in per_bucket {
+        tx.adjust_user_count(bucket, n).await?;
+    }
+    Ok(())
 }
 
 /// Inserts a user and keeps every maintained count exact: its bucket, and
 /// the groups its role brings it into.
 pub async fn insert_counted(tx: &mut dyn OrgTx, user: &User) -> Result<()> {
-    insert_row_counted(tx, user).await?;
+    insert_rows_counted(tx, std::slice::from_ref(user)).await?;
     if user.status != UserStatus::Deleted {
         super::groups::on_users_role_changed(tx, &[user.id], None, Some(user.role_id)).await?;
     }
