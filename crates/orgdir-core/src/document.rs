@@ -645,6 +645,29 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
         }
     }
 
+    if let Some(next) = doc.org.next_sequence {
+        if !(FIRST_SEQUENCE..crate::ids::ID_SPACING / 2).contains(&next) {
+            c.problem(
+                "$.org.next_sequence",
+                format!(
+                    "next_sequence must be between {FIRST_SEQUENCE} and {}",
+                    crate::ids::ID_SPACING / 2 - 1
+                ),
+            );
+        }
+    }
+    for (i, u) in doc.users.iter().enumerate() {
+        if let Some(key) = u
+            .extra
+            .keys()
+            .find(|k| !crate::users::OPTIONAL_FIELDS.contains(&k.as_str()))
+        {
+            c.problem(
+                format!("$.users[{i}].extra.{key}"),
+                "not an optional user field",
+            );
+        }
+    }
     if !c.problems.is_empty() {
         return Err(Problems(c.problems));
     }

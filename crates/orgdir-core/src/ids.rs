@@ -28,7 +28,7 @@ impl ZohoId {
 
     /// The id with sequence number `seq` in `org`.
     pub fn compose(org: OrgId, seq: i64) -> Self {
-        Self(org.0 * ID_SPACING + seq)
+        Self(org.0.saturating_mul(ID_SPACING).saturating_add(seq))
     }
 
     /// The sequence part, when this id carries `org`'s prefix.

@@ -53,15 +53,14 @@ pub trait Store: Send + Sync + 'static {
 
     /// The token with this hash, with its user's state.
     async fn token(&self, hash: &TokenHash) -> Result<Option<TokenGrant>>;
-    /// Deletes a refresh token and every access token issued from it; false if unknown.
-    async fn revoke_refresh_token(&self, hash: &TokenHash) -> Result<bool>;
+
     /// The OAuth client with this id.
     async fn oauth_client(&self, client_id: &str) -> Result<Option<OAuthClient>>;
     /// An org's OAuth clients.
     async fn oauth_clients(&self, org: OrgId) -> Result<Vec<OAuthClient>>;
-    /// Takes an authorization code out of the store (single use): the code
-    /// is deleted whether or not it has expired.
-    async fn take_code(&self, hash: &TokenHash) -> Result<Option<AuthCode>>;
+    /// Takes an authorization code of `client_id` out of the store (single
+    /// use): the code is deleted whether or not it has expired.
+    async fn take_code(&self, hash: &TokenHash, client_id: &str) -> Result<Option<AuthCode>>;
     /// The org document an org was created from (for reset).
     async fn baseline(&self, org: OrgId) -> Result<Option<String>>;
     /// Deletes an org and everything in it; false if unknown.
@@ -271,6 +270,11 @@ pub trait OrgTx: Send {
     async fn drop_orphaned_credentials(&mut self) -> Result<()>;
     /// Rewrites the org row (name, time zone, edition, licences, sequence).
     async fn replace_org(&mut self, org: &Org) -> Result<()>;
+
+    /// Whether this org's refresh token with `hash` still exists.
+    async fn refresh_token_exists(&mut self, hash: &TokenHash) -> Result<bool>;
+    /// Deletes this org's refresh token and every access token issued from it; false if unknown.
+    async fn delete_refresh_token(&mut self, hash: &TokenHash) -> Result<bool>;
 
     /// Stores a token (only its hash).
     async fn insert_token(&mut self, token: &TokenRecord) -> Result<()>;

@@ -136,6 +136,43 @@ pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, 
     Ok(principal)
 }
 
+/// A request body as bytes; over the limit is 413 in Zoho's envelope.
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|rejection| {
+                ApiError(
+                    if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                        Error::PayloadTooLarge {
+                            maximum_length: crate::MAX_BODY_BYTES,
+                        }
+                    } else {
+                        Error::InvalidData {
+                            message: "the request body could not be read".to_owned(),
+                            details: orgdir_core::Details::None,
+                        }
+                    },
+                )
+            })
+    }
+}
+
+/// Whether a JSON value holds a NUL character anywhere (PostgreSQL cannot store one).
+fn has_nul(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
+}
+
 /// A JSON body, parsed whatever the request's `Content-Type` says.
 pub struct JsonBody(pub Value);
 
@@ -143,24 +180,42 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                Error::PayloadTooLarge {
-                    maximum_length: crate::MAX_BODY_BYTES,
-                }
-            } else {
-                Error::InvalidData {
-                    message: "the request body could not be read".to_owned(),
-                    details: orgdir_core::Details::None,
-                }
-            }
-        })?;
-        serde_json::from_slice(&bytes).map(JsonBody).map_err(|_| {
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        let invalid = |message: &str| {
             ApiError(Error::InvalidData {
-                message: "the request body is not valid JSON".to_owned(),
+                message: message.to_owned(),
                 details: orgdir_core::Details::None,
             })
-        })
+        };
+        let value: Value = serde_json::from_slice(&bytes)
+            .map_err(|_| invalid("the request body is not valid JSON"))?;
+        if has_nul(&value) {
+            return Err(invalid("the request body contains a NUL character"));
+        }
+        Ok(JsonBody(value))
+    }
+}
+
+/// Path parameters; a segment that is not valid UTF-8 is `INVALID_DATA` in Zoho's envelope.
+pub struct Path<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Path(value))
+            .map_err(|_| {
+                ApiError(Error::InvalidData {
+                    message: "the URL holds characters that are not valid here".to_owned(),
+                    details: orgdir_core::Details::None,
+                })
+            })
     }
 }
 
@@ -182,11 +237,19 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
-        Ok(Self(
-            url::form_urlencoded::parse(query.as_bytes())
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        ))
+        let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        if let Some((name, _)) = pairs
+            .iter()
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(ApiError(Error::invalid_param(
+                name,
+                "a parameter holds a NUL character",
+            )));
+        }
+        Ok(Self(pairs))
     }
 }
 

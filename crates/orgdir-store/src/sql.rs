@@ -512,22 +512,6 @@ macro_rules! sql_store {
                 row.as_ref().map(token_from_row).transpose()
             }
 
-            async fn revoke_refresh_token(&self, hash: &TokenHash) -> Result<bool> {
-                let mut tx = self.begin_write().await.map_err(db_error)?;
-                let done = sqlx::query("DELETE FROM tokens WHERE hash = $1 AND kind = 'refresh'")
-                    .bind(&hash.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
-                sqlx::query("DELETE FROM tokens WHERE parent = $1")
-                    .bind(&hash.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_error)?;
-                tx.commit().await.map_err(db_error)?;
-                Ok(done.rows_affected() == 1)
-            }
-
             async fn oauth_client(&self, client_id: &str) -> Result<Option<OAuthClient>> {
                 let row = sqlx::query("SELECT * FROM oauth_clients WHERE client_id = $1")
                     .bind(client_id)
@@ -546,13 +530,14 @@ macro_rules! sql_store {
                 rows.iter().map(client_from_row).collect()
             }
 
-            async fn take_code(&self, hash: &TokenHash) -> Result<Option<AuthCode>> {
+            async fn take_code(&self, hash: &TokenHash, client_id: &str) -> Result<Option<AuthCode>> {
                 let mut tx = self.begin_write().await.map_err(db_error)?;
                 let row = sqlx::query(
-                    "DELETE FROM oauth_codes WHERE hash = $1 \
+                    "DELETE FROM oauth_codes WHERE hash = $1 AND client_id = $2 \
                      RETURNING hash, org_id, client_id, user_id, scopes, redirect_uri, expires_at",
                 )
                 .bind(&hash.0)
+                .bind(client_id)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(db_error)?;
@@ -1794,6 +1779,34 @@ macro_rules! sql_store {
                 self.org = Org { id: self.org.id, ..org.clone() };
                 self.first_seq = self.org.next_seq;
                 Ok(())
+            }
+
+            async fn refresh_token_exists(&mut self, hash: &TokenHash) -> Result<bool> {
+                let found: Option<String> = sqlx::query_scalar(
+                    "SELECT hash FROM tokens WHERE org_id = $1 AND hash = $2 AND kind = 'refresh'",
+                )
+                .bind(self.org.id.0)
+                .bind(&hash.0)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(db_error)?;
+                Ok(found.is_some())
+            }
+
+            async fn delete_refresh_token(&mut self, hash: &TokenHash) -> Result<bool> {
+                let done = sqlx::query("DELETE FROM tokens WHERE org_id = $1 AND hash = $2 AND kind = 'refresh'")
+                    .bind(self.org.id.0)
+                    .bind(&hash.0)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                sqlx::query("DELETE FROM tokens WHERE org_id = $1 AND parent = $2")
+                    .bind(self.org.id.0)
+                    .bind(&hash.0)
+                    .execute(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn insert_token(&mut self, token: &TokenRecord) -> Result<()> {

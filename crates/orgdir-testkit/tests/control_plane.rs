@@ -328,3 +328,31 @@ async fn reset_keeps_counts_exact(app: TestApp) {
     );
 }
 storage_test!(reset_restores_every_count, reset_keeps_counts_exact);
+
+#[tokio::test]
+async fn out_of_range_numbers_are_refused_not_overflowed() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+    let org = app.org.org.id;
+    let (status, body) = app
+        .admin(
+            Method::POST,
+            &format!("/_orgdir/orgs/{org}/tokens"),
+            Some(&json!({"expires_in": i64::MAX})),
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["details"]["json_path"], "$.expires_in");
+    let mut doc = serde_json::to_value(document("seed-003/org.json")).expect("json");
+    doc["org"]["next_sequence"] = json!(9_223_372_036_854_775_000i64);
+    doc["users"][1]["extra"] = json!({"id": "1"});
+    let (status, refused) = app
+        .admin(Method::POST, "/_orgdir/orgs/import", Some(&doc), None)
+        .await;
+    assert_eq!(status, 400);
+    let message = refused["message"].as_str().expect("message");
+    assert!(
+        message.contains("$.org.next_sequence") && message.contains("$.users[1].extra.id"),
+        "{message}"
+    );
+}

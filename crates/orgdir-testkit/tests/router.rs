@@ -359,3 +359,37 @@ async fn zero_is_a_count_not_a_204() {
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body, br#"{"count":0}"#);
 }
+
+#[tokio::test]
+async fn nul_characters_and_bad_bytes_are_client_mistakes() {
+    let h = harness().await;
+    let auth = h.auth();
+    h.get("/crm/v8/users/%FF").await.error(400, "INVALID_DATA");
+    h.get("/crm/v8/settings/territories/%FF/users/1")
+        .await
+        .error(400, "INVALID_DATA");
+    let details = h
+        .get("/crm/v8/users?type=All%00Users")
+        .await
+        .error(400, "INVALID_DATA");
+    assert_eq!(details, json!({"param_name": "type"}));
+    let filters = "%7B%22field%22%3A%7B%22api_name%22%3A%22name%22%7D%2C%22comparator%22%3A%22equal%22%2C%22value%22%3A%22a%00%22%7D";
+    h.get(&format!(
+        "/crm/v8/settings/user_groups/actions/associated_users_count?filters={filters}"
+    ))
+    .await
+    .error(400, "INVALID_DATA");
+    let body = br#"{"users":[{"last_name":"a\u0000b","email":"a@b.io","role":"1","profile":"2"}]}"#
+        .to_vec();
+    h.send("POST", "/crm/v8/users", Some(&auth), Some(body))
+        .await
+        .error(400, "INVALID_DATA");
+    let oauth = h
+        .send("POST", "/oauth/v2/token?grant_type=refresh_token&client_id=a%00b&client_secret=x&refresh_token=y", None, None)
+        .await;
+    assert_eq!(oauth.status, StatusCode::BAD_REQUEST);
+    assert_eq!(oauth.json(), json!({"error": "invalid_client"}));
+    let big = vec![b'a'; orgdir_server::MAX_BODY_BYTES + 10];
+    let reply = h.send("POST", "/oauth/v2/token", None, Some(big)).await;
+    reply.error(413, "INVALID_DATA");
+}

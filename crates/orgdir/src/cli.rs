@@ -103,10 +103,11 @@ struct ServeArgs {
     #[arg(long, env = "ORGDIR_PUBLIC_URL")]
     public_url: Option<String>,
     /// Lifetime of OAuth access tokens, in seconds.
-    #[arg(long, env = "ORGDIR_ACCESS_TOKEN_TTL", default_value_t = tokens::ACCESS_TOKEN_TTL)]
+    #[arg(long, env = "ORGDIR_ACCESS_TOKEN_TTL", default_value_t = tokens::ACCESS_TOKEN_TTL,
+          value_parser = clap::value_parser!(i64).range(1..=315_360_000))]
     access_token_ttl: i64,
     /// Lifetime of OAuth authorization codes, in seconds.
-    #[arg(long, env = "ORGDIR_CODE_TTL", default_value_t = 120)]
+    #[arg(long, env = "ORGDIR_CODE_TTL", default_value_t = 120, value_parser = clap::value_parser!(i64).range(1..=3600))]
     code_ttl: i64,
 }
 

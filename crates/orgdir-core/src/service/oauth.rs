@@ -185,7 +185,7 @@ pub async fn approve(
         user_id: user,
         scopes,
         redirect_uri: redirect_uri.to_owned(),
-        expires_at: crate::time::now() + config.code_ttl,
+        expires_at: crate::time::now().saturating_add(config.code_ttl),
     })
     .await?;
     tx.commit().await?;
@@ -225,14 +225,20 @@ async fn issue(
                 .await?;
             (Some(token), Some(hash))
         }
-        Refresh::From(hash) => (None, Some(hash)),
+        Refresh::From(hash) => {
+            // Under the org's lock, like a revocation: a refresh racing a revoke cannot outlive it.
+            if !tx.refresh_token_exists(&hash).await? {
+                return Err(OAuthError::InvalidCode.into());
+            }
+            (None, Some(hash))
+        }
         Refresh::None => (None, None),
     };
     let (access_token, hash) = new_token();
     tx.insert_token(&record(
         hash,
         TokenKind::Access,
-        Some(now + config.access_ttl),
+        Some(now.saturating_add(config.access_ttl)),
         parent,
     ))
     .await?;
@@ -262,13 +268,10 @@ pub async fn exchange_code(
 ) -> Result<Issued, OAuthFailure> {
     let client = authenticate(store, client_id, client_secret).await?;
     let code = store
-        .take_code(&hash_token(code))
+        .take_code(&hash_token(code), &client.client_id)
         .await?
         .ok_or(OAuthError::InvalidCode)?;
-    if code.client_id != client.client_id
-        || code.redirect_uri != redirect_uri
-        || code.expires_at <= crate::time::now()
-    {
+    if code.redirect_uri != redirect_uri || code.expires_at <= crate::time::now() {
         return Err(OAuthError::InvalidCode.into());
     }
     issue(
@@ -338,9 +341,12 @@ pub async fn client_credentials(
 /// `POST /oauth/v2/token/revoke?token=`: revokes a refresh token and every
 /// access token issued from it.
 pub async fn revoke(store: &dyn Store, token: &str) -> Result<(), OAuthFailure> {
-    if store.revoke_refresh_token(&hash_token(token)).await? {
-        Ok(())
-    } else {
-        Err(OAuthError::InvalidToken.into())
+    let hash = hash_token(token);
+    let grant = store.token(&hash).await?.ok_or(OAuthError::InvalidToken)?;
+    let mut tx = store.begin(grant.record.org).await?;
+    if !tx.delete_refresh_token(&hash).await? {
+        return Err(OAuthError::InvalidToken.into());
     }
+    tx.commit().await?;
+    Ok(())
 }

@@ -34,7 +34,7 @@ pub async fn issue_access_token(
         user_id,
         kind: TokenKind::Access,
         scopes,
-        expires_at: ttl.map(|t| now + t),
+        expires_at: ttl.map(|t| now.saturating_add(t)),
         parent: None,
         client_id: None,
         created_at: now,

@@ -4,9 +4,10 @@
 //! admin key, and every change is logged with what it changed.
 
 use crate::error::{json_response, ApiError};
+use crate::extract::Path;
 use crate::extract::{Admin, JsonBody};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -42,6 +43,9 @@ pub fn routes() -> Router<AppState> {
             post(confirm_user),
         )
 }
+
+/// The longest lifetime a minted token may ask for: ten years, in seconds.
+const MAX_TOKEN_LIFETIME: i64 = 10 * 365 * 24 * 3600;
 
 fn org_view(org: &Org) -> Value {
     json!({
@@ -322,11 +326,11 @@ async fn mint_token(
         None | Some(Value::Null) => Some(state.settings.oauth.access_ttl),
         Some(v) => match v.as_i64() {
             Some(0) => None,
-            Some(n) if n > 0 => Some(n),
+            Some(n) if (1..=MAX_TOKEN_LIFETIME).contains(&n) => Some(n),
             _ => {
                 return Err(Error::invalid_field(
                     "$.expires_in",
-                    "expires_in must be a positive number or 0",
+                    "expires_in must be 0 (no expiry) or 1 to 315360000 seconds",
                 )
                 .into())
             }

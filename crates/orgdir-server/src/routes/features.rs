@@ -2,9 +2,10 @@
 //! the org's purchased licences and the maintained user counts.
 
 use crate::error::{json_response, ApiError};
+use crate::extract::Path;
 use crate::extract::{Authed, FeaturesRead};
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use orgdir_core::{Error, OrgId};

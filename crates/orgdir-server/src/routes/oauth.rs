@@ -3,8 +3,8 @@
 //! Parameters come as a form body or as query parameters.
 
 use crate::error::{json_response, ApiError};
+use crate::extract::RawBody;
 use crate::AppState;
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -27,10 +27,12 @@ pub fn routes() -> Router<AppState> {
         .route("/oauth/v2/auth", get(consent_page).post(consent_decision))
 }
 
-/// Query parameters and form fields together (the form wins).
-fn parameters(query: &HashMap<String, String>, body: &Bytes) -> HashMap<String, String> {
+/// Query parameters and form fields together (the form wins). A value
+/// holding a NUL character is dropped: no client, code or token holds one.
+fn parameters(query: &HashMap<String, String>, body: &[u8]) -> HashMap<String, String> {
     let mut all = query.clone();
     all.extend(url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned())));
+    all.retain(|k, v| !k.contains('\0') && !v.contains('\0'));
     all
 }
 
@@ -49,7 +51,7 @@ fn failure(f: OAuthFailure) -> Response {
 async fn token(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Response {
     let p = parameters(&query, &body);
     let get = |k: &str| p.get(k).map(String::as_str).unwrap_or_default();
@@ -106,7 +108,7 @@ fn token_body(state: &AppState, issued: Issued) -> serde_json::Value {
 async fn revoke(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Response {
     let p = parameters(&query, &body);
     match service::revoke(
@@ -138,8 +140,9 @@ fn error_page(message: &str) -> Response {
 /// a page to pick a user of the client's org and approve or deny.
 async fn consent_page(
     State(state): State<AppState>,
-    Query(p): Query<HashMap<String, String>>,
+    Query(query): Query<HashMap<String, String>>,
 ) -> Response {
+    let p = parameters(&query, &[]);
     let get = |k: &str| p.get(k).map(String::as_str).unwrap_or_default();
     if get("response_type") != "code" {
         return error_page("response_type must be code");
@@ -188,6 +191,7 @@ async fn consent_page(
         .collect();
     let hidden: String = ["client_id", "redirect_uri", "scope", "state", "access_type"]
         .iter()
+        .filter(|k| p.contains_key(**k))
         .map(|k| {
             format!(
                 "<input type=\"hidden\" name=\"{k}\" value=\"{}\">",
@@ -211,7 +215,7 @@ async fn consent_page(
 async fn consent_decision(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Response {
     let p = parameters(&query, &body);
     let get = |k: &str| p.get(k).map(String::as_str).unwrap_or_default();

@@ -2,9 +2,10 @@
 
 use super::path_id;
 use crate::error::{json_response, ApiError};
+use crate::extract::Path;
 use crate::extract::{Authed, ProfilesRead};
 use crate::{views, AppState};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use orgdir_core::Error;

@@ -2,9 +2,10 @@
 
 use super::{each_item, item_id, item_results, path_id, single_item, written};
 use crate::error::{item_error, json_response, ApiError, ItemError};
+use crate::extract::Path;
 use crate::extract::{Authed, JsonBody, Params, RolesCreate, RolesDelete, RolesRead, RolesUpdate};
 use crate::{views, AppState};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use orgdir_core::org::{NewRole, RolePatch};

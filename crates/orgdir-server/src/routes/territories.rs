@@ -5,13 +5,14 @@ use super::{
     body_items, each_item, item_id, item_results, path_id, query_ids, single_item, written,
 };
 use crate::error::{item_error, json_response, no_content, ApiError, ItemError};
+use crate::extract::Path;
 use crate::extract::{
     Authed, JsonBody, Params, TerritoriesCreate, TerritoriesDelete, TerritoriesRead,
     TerritoriesUpdate, TerritoryUsersRead, TerritoryUsersUpdate,
 };
 use crate::routes::users::user_views;
 use crate::{views, AppState};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use orgdir_core::input::reference;

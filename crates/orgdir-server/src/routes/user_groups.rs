@@ -3,11 +3,12 @@
 
 use super::{each_item, item_id, item_results, path_id, single_item, written};
 use crate::error::{item_error, json_response, no_content, ApiError, ItemError};
+use crate::extract::Path;
 use crate::extract::{
     Authed, GroupsCreate, GroupsDelete, GroupsRead, GroupsUpdate, JsonBody, Params,
 };
 use crate::{views, AppState};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use orgdir_core::groups::{Filter, GroupDetails, GroupPatch, NewGroup, SourceKind};

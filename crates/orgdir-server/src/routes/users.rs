@@ -2,9 +2,10 @@
 
 use super::{item_id, path_id, query_ids, single_item, written};
 use crate::error::{item_error, json_response, no_content, ApiError, ItemError};
+use crate::extract::Path;
 use crate::extract::{Authed, JsonBody, Params, UsersCreate, UsersDelete, UsersRead, UsersUpdate};
 use crate::{views, AppState};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use orgdir_core::org::Org;
