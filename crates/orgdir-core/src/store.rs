@@ -255,6 +255,15 @@ pub trait OrgTx: Send {
         group: ZohoId,
         deltas: &[(ZohoId, i64)],
     ) -> Result<Vec<(ZohoId, i64)>>;
+    /// Adds `delta` reasons to `group` for every live user whose role is in
+    /// `roles` (set-based, in the database), settles the group like
+    /// [`OrgTx::add_member_reasons`], and returns each such user's count after.
+    async fn add_reasons_for_roles(
+        &mut self,
+        group: ZohoId,
+        roles: &[ZohoId],
+        delta: i64,
+    ) -> Result<Vec<(ZohoId, i64)>>;
     /// Removes a user from every group; returns the groups it was in.
     async fn remove_user_from_groups(&mut self, user: ZohoId) -> Result<Vec<ZohoId>>;
 

@@ -411,6 +411,39 @@ macro_rules! sql_store {
         }
 
         impl $tx {
+            /// After reason counts moved — (user, delta, count after) — removes
+            /// the members left with none and moves the group's member count.
+            async fn settle_members(&mut self, group: ZohoId, changed: &[(ZohoId, i64, i64)]) -> Result<()> {
+                let gone: Vec<ZohoId> = changed.iter().filter(|(_, _, now)| *now <= 0).map(|(u, _, _)| *u).collect();
+                let joined: i64 = changed
+                    .iter()
+                    .map(|(_, delta, now)| i64::from(*now > 0) - i64::from(now - delta > 0))
+                    .sum();
+                for chunk in gone.chunks(CHUNK) {
+                    let mut sql = QueryBuilder::<$db>::new("DELETE FROM group_members WHERE org_id = ");
+                    sql.push_bind(self.org.id.0)
+                        .push(" AND group_id = ")
+                        .push_bind(group.0)
+                        .push(" AND user_id IN (");
+                    let mut list = sql.separated(", ");
+                    for user in chunk {
+                        list.push_bind(user.0);
+                    }
+                    sql.push(")");
+                    sql.build().execute(&mut *self.tx).await.map_err(db_error)?;
+                }
+                if joined != 0 {
+                    sqlx::query("UPDATE user_groups SET member_count = member_count + $3 WHERE org_id = $1 AND id = $2")
+                        .bind(self.org.id.0)
+                        .bind(group.0)
+                        .bind(joined)
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err(db_error)?;
+                }
+                Ok(())
+            }
+
             /// Deletes every directory row of the org (see [`DIRECTORY_TABLES`]).
             async fn empty_directory(&mut self) -> Result<()> {
                 for table in DIRECTORY_TABLES {
@@ -1635,47 +1668,54 @@ macro_rules! sql_store {
                     );
                     let rows = sql.build().fetch_all(&mut *self.tx).await.map_err(db_error)?;
                     for row in &rows {
-                        let user: i64 = row.try_get("user_id").map_err(db_error)?;
-                        let now: i64 = row.try_get("reasons").map_err(db_error)?;
-                        after.insert(user, now);
+                        after.insert(row.try_get("user_id").map_err(db_error)?, row.try_get("reasons").map_err(db_error)?);
                     }
                 }
-                let mut gone = Vec::new();
-                let mut joined: i64 = 0;
-                let out = deltas
+                let out: Vec<(ZohoId, i64, i64)> = deltas
                     .iter()
-                    .map(|(user, delta)| {
-                        let now = after.get(&user.0).copied().unwrap_or(i64::MIN);
-                        if now <= 0 {
-                            gone.push(*user);
-                        }
-                        joined += i64::from(now > 0) - i64::from(now - delta > 0);
-                        (*user, now)
-                    })
+                    .map(|(user, delta)| (*user, *delta, after.get(&user.0).copied().unwrap_or(i64::MIN)))
                     .collect();
-                for chunk in gone.chunks(CHUNK) {
-                    let mut sql = QueryBuilder::<$db>::new("DELETE FROM group_members WHERE org_id = ");
+                self.settle_members(group, &out).await?;
+                Ok(out.into_iter().map(|(user, _, now)| (user, now)).collect())
+            }
+
+            async fn add_reasons_for_roles(
+                &mut self,
+                group: ZohoId,
+                roles: &[ZohoId],
+                delta: i64,
+            ) -> Result<Vec<(ZohoId, i64)>> {
+                let mut out: Vec<(ZohoId, i64, i64)> = Vec::new();
+                for chunk in roles.chunks(CHUNK) {
+                    // `WHERE` before `ON CONFLICT` keeps SQLite's parser from reading the upsert as a join.
+                    let mut sql = QueryBuilder::<$db>::new("INSERT INTO group_members (org_id, group_id, user_id, reasons) SELECT ");
                     sql.push_bind(self.org.id.0)
-                        .push(" AND group_id = ")
+                        .push(", ")
                         .push_bind(group.0)
-                        .push(" AND user_id IN (");
+                        .push(", u.id, ")
+                        .push_bind(delta)
+                        .push(" FROM users u WHERE u.org_id = ")
+                        .push_bind(self.org.id.0)
+                        .push(" AND u.status <> 'deleted' AND u.role_id IN (");
                     let mut list = sql.separated(", ");
-                    for user in chunk {
-                        list.push_bind(user.0);
+                    for role in chunk {
+                        list.push_bind(role.0);
                     }
-                    sql.push(")");
-                    sql.build().execute(&mut *self.tx).await.map_err(db_error)?;
+                    sql.push(
+                        ") ON CONFLICT (org_id, group_id, user_id) DO UPDATE \
+                         SET reasons = group_members.reasons + excluded.reasons RETURNING user_id, reasons",
+                    );
+                    let rows = sql.build().fetch_all(&mut *self.tx).await.map_err(db_error)?;
+                    for row in &rows {
+                        out.push((
+                            ZohoId(row.try_get("user_id").map_err(db_error)?),
+                            delta,
+                            row.try_get("reasons").map_err(db_error)?,
+                        ));
+                    }
                 }
-                if joined != 0 {
-                    sqlx::query("UPDATE user_groups SET member_count = member_count + $3 WHERE org_id = $1 AND id = $2")
-                        .bind(self.org.id.0)
-                        .bind(group.0)
-                        .bind(joined)
-                        .execute(&mut *self.tx)
-                        .await
-                        .map_err(db_error)?;
-                }
-                Ok(out)
+                self.settle_members(group, &out).await?;
+                Ok(out.into_iter().map(|(user, _, now)| (user, now)).collect())
             }
 
             async fn remove_user_from_groups(&mut self, user: ZohoId) -> Result<Vec<ZohoId>> {

@@ -40,34 +40,56 @@ pub async fn apply_deltas(tx: &mut dyn OrgTx, deltas: Deltas) -> Result<()> {
         }
         let deltas: Vec<(ZohoId, i64)> = changes.into_iter().collect();
         let after = tx.add_member_reasons(group, &deltas).await?;
-        let (mut joined, mut left) = (Vec::new(), Vec::new());
-        for ((user, delta), (same_user, now)) in deltas.iter().zip(&after) {
-            if user != same_user || *now < 0 {
-                return Err(Error::Internal(format!(
-                    "group {group}: bad reason count {now} for {same_user}"
-                )));
-            }
-            match (now - delta > 0, *now > 0) {
-                (false, true) => joined.push(*user),
-                (true, false) => left.push(*user),
-                _ => {}
-            }
-        }
-        if joined.is_empty() && left.is_empty() {
-            continue;
-        }
-        for (parent, _) in tx.groups_with_sources(SourceKind::Groups, &[group]).await? {
-            let mut up = HashMap::with_capacity(joined.len() + left.len());
-            for user in &joined {
-                up.insert(*user, 1);
-            }
-            for user in &left {
-                up.insert(*user, -1);
-            }
-            work.push_back((parent, up));
-        }
+        let applied = deltas
+            .iter()
+            .zip(after)
+            .map(|((user, delta), (same, now))| {
+                if *user == same {
+                    Ok((same, *delta, now))
+                } else {
+                    Err(Error::Internal(format!(
+                        "group {group}: results out of order"
+                    )))
+                }
+            });
+        let applied = applied.collect::<Result<Vec<_>>>()?;
+        work.extend(pass_up(tx, group, &applied).await?);
     }
     Ok(())
+}
+
+/// The membership changes of `group` — each user's (delta, count after) —
+/// as reason deltas for the groups that nest it.
+async fn pass_up(
+    tx: &mut dyn OrgTx,
+    group: ZohoId,
+    applied: &[(ZohoId, i64, i64)],
+) -> Result<Vec<(ZohoId, HashMap<ZohoId, i64>)>> {
+    let mut up: HashMap<ZohoId, i64> = HashMap::new();
+    for (user, delta, now) in applied {
+        if *now < 0 {
+            return Err(Error::Internal(format!(
+                "group {group}: user {user} has {now} reasons"
+            )));
+        }
+        match (now - delta > 0, *now > 0) {
+            (false, true) => {
+                up.insert(*user, 1);
+            }
+            (true, false) => {
+                up.insert(*user, -1);
+            }
+            _ => {}
+        }
+    }
+    if up.is_empty() {
+        return Ok(Vec::new());
+    }
+    let parents = tx.groups_with_sources(SourceKind::Groups, &[group]).await?;
+    Ok(parents
+        .into_iter()
+        .map(|(parent, _)| (parent, up.clone()))
+        .collect())
 }
 
 async fn role_ancestors(tx: &mut dyn OrgTx, role: ZohoId) -> Result<Vec<ZohoId>> {
@@ -323,17 +345,23 @@ pub async fn on_role_moved(
     };
     let tree = tx.role_parents().await?;
     let roles: Vec<ZohoId> = crate::groups::subtree(&tree, role).into_iter().collect();
-    let users: Vec<ZohoId> = tx
-        .live_users_with_roles(&roles)
-        .await?
-        .into_iter()
-        .map(|(u, _)| u)
-        .collect();
-    let deltas = per_group
-        .into_iter()
-        .map(|(group, n)| (group, users.iter().map(|u| (*u, n)).collect()))
-        .collect();
-    apply_deltas(tx, deltas).await
+    // Set-based: the database adds `n` reasons for every live user of the
+    // subtree, without the user ids travelling back and forth.
+    let mut up: Deltas = HashMap::new();
+    for (group, n) in per_group {
+        let after = tx.add_reasons_for_roles(group, &roles, n).await?;
+        let applied: Vec<(ZohoId, i64, i64)> = after
+            .into_iter()
+            .map(|(user, now)| (user, n, now))
+            .collect();
+        for (parent, changes) in pass_up(tx, group, &applied).await? {
+            let merged = up.entry(parent).or_default();
+            for (user, d) in changes {
+                *merged.entry(user).or_default() += d;
+            }
+        }
+    }
+    apply_deltas(tx, up).await
 }
 
 /// A territory moved in the tree: users associated with its subtree enter or
