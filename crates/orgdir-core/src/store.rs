@@ -175,8 +175,6 @@ pub trait OrgTx: Send {
     async fn update_role(&mut self, role: &Role) -> Result<()>;
     /// Deletes a role row.
     async fn delete_role(&mut self, id: ZohoId) -> Result<()>;
-    /// Ids of the users (any status) whose role is `role`.
-    async fn users_with_role(&mut self, role: ZohoId) -> Result<Vec<ZohoId>>;
 
     /// A territory.
     async fn territory(&mut self, id: ZohoId) -> Result<Option<Territory>>;

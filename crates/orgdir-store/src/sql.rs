@@ -1180,16 +1180,6 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn users_with_role(&mut self, role: ZohoId) -> Result<Vec<ZohoId>> {
-                let rows = sqlx::query("SELECT id FROM users WHERE org_id = $1 AND role_id = $2 ORDER BY id")
-                    .bind(self.org.id.0)
-                    .bind(role.0)
-                    .fetch_all(&mut *self.tx)
-                    .await
-                    .map_err(db_error)?;
-                ids_from_rows(&rows, "id")
-            }
-
             async fn territory(&mut self, id: ZohoId) -> Result<Option<Territory>> {
                 let sql = format!("{TERRITORY_SELECT} WHERE t.org_id = $1 AND t.id = $2");
                 let row = sqlx::query(&sql)
