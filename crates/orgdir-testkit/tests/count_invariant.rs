@@ -342,15 +342,6 @@ async fn run_ops(store: Arc<dyn Store>, ops: Vec<Op>) -> Result<(), TestCaseErro
             prop_assert!(!e.is_internal(), "op {n} failed inside: {e}");
         }
     }
-    if std::env::var("ORGDIR_PROP_STATS").is_ok() {
-        eprintln!(
-            "users {} roles {} territories {} groups {}",
-            made.users.len(),
-            made.roles.len(),
-            made.territories.len(),
-            made.groups.len()
-        );
-    }
     assert_counts_exact(s, org).await;
     prop_assert!(
         s.user_counts(org).await.expect("counts").licensed() <= 12,
