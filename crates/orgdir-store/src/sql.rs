@@ -114,6 +114,19 @@ macro_rules! sql_store {
 
         type DbRow = <$db as sqlx::Database>::Row;
 
+        /// The full name of a referenced user, from its first- and last-name columns.
+        fn person(row: &DbRow, first: &str, last: &str) -> Result<Option<String>> {
+            Ok(full_name(
+                row.try_get(first).map_err(db_error)?,
+                row.try_get(last).map_err(db_error)?,
+            ))
+        }
+
+        /// A nullable id column.
+        fn opt_id(row: &DbRow, column: &str) -> Result<Option<ZohoId>> {
+            Ok(row.try_get::<Option<i64>, _>(column).map_err(db_error)?.map(ZohoId))
+        }
+
         fn org_from_row(row: &DbRow) -> Result<Org> {
             let edition: String = row.try_get("edition").map_err(db_error)?;
             let licenses: i64 = row.try_get("licenses").map_err(db_error)?;
@@ -147,18 +160,13 @@ macro_rules! sql_store {
                 extra: serde_json::from_str(&extra).map_err(Error::internal)?,
                 created_at: row.try_get("created_at").map_err(db_error)?,
                 modified_at: row.try_get("modified_at").map_err(db_error)?,
-                created_by: row.try_get::<Option<i64>, _>("created_by").map_err(db_error)?.map(ZohoId),
-                modified_by: row.try_get::<Option<i64>, _>("modified_by").map_err(db_error)?.map(ZohoId),
+                created_by: opt_id(row, "created_by")?,
+                modified_by: opt_id(row, "modified_by")?,
             })
         }
 
         fn user_details_from_row(row: &DbRow) -> Result<UserDetails> {
-            let name = |first: &str, last: &str| -> Result<Option<String>> {
-                Ok(full_name(
-                    row.try_get(first).map_err(db_error)?,
-                    row.try_get(last).map_err(db_error)?,
-                ))
-            };
+            let name = |first: &str, last: &str| person(row, first, last);
             Ok(UserDetails {
                 user: user_from_row(row)?,
                 role_name: row.try_get::<Option<String>, _>("role_name").map_err(db_error)?.unwrap_or_default(),
@@ -174,9 +182,7 @@ macro_rules! sql_store {
         fn territory_from_row(row: &DbRow) -> Result<Territory> {
             let permission: String = row.try_get("permission_type").map_err(db_error)?;
             let count: i64 = row.try_get("member_count").map_err(db_error)?;
-            let id = |col: &str| -> Result<Option<ZohoId>> {
-                Ok(row.try_get::<Option<i64>, _>(col).map_err(db_error)?.map(ZohoId))
-            };
+            let id = |col: &str| opt_id(row, col);
             Ok(Territory {
                 id: ZohoId(row.try_get("id").map_err(db_error)?),
                 name: row.try_get("name").map_err(db_error)?,
@@ -194,12 +200,7 @@ macro_rules! sql_store {
         }
 
         fn territory_details_from_row(row: &DbRow) -> Result<TerritoryDetails> {
-            let name = |first: &str, last: &str| -> Result<Option<String>> {
-                Ok(full_name(
-                    row.try_get(first).map_err(db_error)?,
-                    row.try_get(last).map_err(db_error)?,
-                ))
-            };
+            let name = |first: &str, last: &str| person(row, first, last);
             Ok(TerritoryDetails {
                 territory: territory_from_row(row)?,
                 manager_name: name("m_first", "m_last")?,
@@ -211,9 +212,7 @@ macro_rules! sql_store {
 
         fn group_from_row(row: &DbRow) -> Result<Group> {
             let count: i64 = row.try_get("member_count").map_err(db_error)?;
-            let id = |col: &str| -> Result<Option<ZohoId>> {
-                Ok(row.try_get::<Option<i64>, _>(col).map_err(db_error)?.map(ZohoId))
-            };
+            let id = |col: &str| opt_id(row, col);
             Ok(Group {
                 id: ZohoId(row.try_get("id").map_err(db_error)?),
                 name: row.try_get("name").map_err(db_error)?,
@@ -227,12 +226,7 @@ macro_rules! sql_store {
         }
 
         fn group_details_from_row(row: &DbRow) -> Result<GroupDetails> {
-            let name = |first: &str, last: &str| -> Result<Option<String>> {
-                Ok(full_name(
-                    row.try_get(first).map_err(db_error)?,
-                    row.try_get(last).map_err(db_error)?,
-                ))
-            };
+            let name = |first: &str, last: &str| person(row, first, last);
             Ok(GroupDetails {
                 group: group_from_row(row)?,
                 created_by_name: name("cb_first", "cb_last")?,
@@ -303,7 +297,7 @@ macro_rules! sql_store {
                 .map(|row| {
                     Ok((
                         ZohoId(row.try_get("id").map_err(db_error)?),
-                        row.try_get::<Option<i64>, _>("reporting_to").map_err(db_error)?.map(ZohoId),
+                        opt_id(row, "reporting_to")?,
                     ))
                 })
                 .collect()
@@ -318,7 +312,7 @@ macro_rules! sql_store {
                 id: ZohoId(row.try_get("id").map_err(db_error)?),
                 name: row.try_get("name").map_err(db_error)?,
                 display_label: row.try_get("display_label").map_err(db_error)?,
-                reporting_to: row.try_get::<Option<i64>, _>("reporting_to").map_err(db_error)?.map(ZohoId),
+                reporting_to: opt_id(row, "reporting_to")?,
                 share_with_peers: row.try_get("share_with_peers").map_err(db_error)?,
                 description: row.try_get("description").map_err(db_error)?,
                 created_at: row.try_get("created_at").map_err(db_error)?,
