@@ -737,17 +737,68 @@ pub enum ImportError {
     Store(#[from] Error),
 }
 
+/// Where a bulk write is, for a progress display.
+pub trait Progress: Sync {
+    /// `stage` has done `done` of `total` steps.
+    fn report(&self, stage: &'static str, done: u64, total: u64);
+}
+
+/// No display.
+impl Progress for () {
+    fn report(&self, _: &'static str, _: u64, _: u64) {}
+}
+
+/// The baseline of a seeded org: the recipe, not the (large) document.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedBaseline {
+    orgdir_seed: crate::seed::SeedSpec,
+}
+
 /// Writes a checked document as a new org, in one transaction, and keeps it
 /// as the org's baseline (what a reset returns to).
 pub async fn import(store: &dyn Store, doc: &OrgDocument) -> Result<Org, ImportError> {
+    let baseline = serde_json::to_string(doc).map_err(Error::internal)?;
+    import_with(store, doc, &baseline, &()).await
+}
+
+/// Generates the org of `spec` and writes it like [`import`]; its baseline
+/// is the spec, so a reset generates it again.
+pub async fn import_seeded(
+    store: &dyn Store,
+    spec: &crate::seed::SeedSpec,
+    progress: &dyn Progress,
+) -> Result<Org, ImportError> {
+    progress.report("generating", 0, 1);
+    let doc = crate::seed::generate(spec);
+    let baseline = serde_json::to_string(&SeedBaseline { orgdir_seed: *spec })
+        .map_err(Error::internal)?;
+    import_with(store, &doc, &baseline, progress).await
+}
+
+async fn import_with(
+    store: &dyn Store,
+    doc: &OrgDocument,
+    baseline: &str,
+    progress: &dyn Progress,
+) -> Result<Org, ImportError> {
+    progress.report("checking", 0, 1);
     let checked = check(doc)?;
     let mut tx = store.begin_new_org(&checked.org).await?;
-    write_rows(tx.as_mut(), &checked).await?;
-    tx.set_baseline(&serde_json::to_string(doc).map_err(Error::internal)?)
-        .await?;
+    write_rows(tx.as_mut(), &checked, progress).await?;
+    tx.set_baseline(baseline).await?;
     let org = tx.org().clone();
+    progress.report("committing", 0, 1);
     tx.commit().await?;
     Ok(org)
+}
+
+/// The document a baseline stands for.
+fn baseline_document(text: &str) -> Result<OrgDocument, ImportError> {
+    match serde_json::from_str::<SeedBaseline>(text) {
+        Ok(seeded) => Ok(crate::seed::generate(&seeded.orgdir_seed)),
+        Err(_) => Ok(parse(text)?),
+    }
 }
 
 /// Puts an org back to its baseline in one transaction: every user, role,
@@ -758,35 +809,59 @@ pub async fn reset(store: &dyn Store, org: OrgId) -> Result<Org, ImportError> {
         .baseline(org)
         .await?
         .ok_or_else(|| Error::invalid_param("org", "no such org"))?;
-    let doc = parse(&text)?;
-    let checked = check(&doc)?;
+    let checked = check(&baseline_document(&text)?)?;
     let mut tx = store.begin_reset(org).await?;
     tx.replace_org(&checked.org).await?;
-    write_rows(tx.as_mut(), &checked).await?;
+    write_rows(tx.as_mut(), &checked, &()).await?;
     tx.drop_orphaned_credentials().await?;
     let org = tx.org().clone();
     tx.commit().await?;
     Ok(org)
 }
 
-/// Inserts every row of a checked document and computes the maintained counts.
-async fn write_rows(tx: &mut dyn crate::store::OrgTx, checked: &Checked) -> Result<()> {
+/// Rows per insert batch between two progress reports.
+const BATCH: usize = 20_000;
+
+/// Inserts every row of a checked document, then builds every maintained
+/// count once, set-based ([`crate::store::OrgTx::rebuild_counts`]).
+async fn write_rows(
+    tx: &mut dyn crate::store::OrgTx,
+    checked: &Checked,
+    progress: &dyn Progress,
+) -> Result<()> {
     for profile in &checked.profiles {
         tx.insert_profile(profile).await?;
     }
-    for role in &checked.roles {
+    let total = |n: usize| n as u64;
+    for (i, role) in checked.roles.iter().enumerate() {
+        if i % 1_000 == 0 {
+            progress.report("roles", total(i), total(checked.roles.len()));
+        }
         tx.insert_role(role).await?;
     }
-    crate::service::users::insert_rows_counted(tx, &checked.users).await?;
-    for territory in &checked.territories {
+    for (i, batch) in checked.users.chunks(BATCH).enumerate() {
+        progress.report("users", total(i * BATCH), total(checked.users.len()));
+        tx.insert_users(batch).await?;
+    }
+    for (i, territory) in checked.territories.iter().enumerate() {
+        if i % 1_000 == 0 {
+            progress.report("territories", total(i), total(checked.territories.len()));
+        }
         tx.insert_territory(territory).await?;
     }
-    tx.add_members(&checked.memberships).await?;
-    for (group, sources) in &checked.groups {
+    for (i, batch) in checked.memberships.chunks(BATCH).enumerate() {
+        progress.report("memberships", total(i * BATCH), total(checked.memberships.len()));
+        tx.add_members(batch).await?;
+    }
+    for (i, (group, sources)) in checked.groups.iter().enumerate() {
+        if i % 1_000 == 0 {
+            progress.report("groups", total(i), total(checked.groups.len()));
+        }
         tx.insert_group(group).await?;
         tx.set_sources(group.id, sources).await?;
     }
-    crate::service::groups::recompute_all(tx, checked.groups.iter().map(|(g, _)| g.id)).await
+    progress.report("counting", 0, 1);
+    tx.rebuild_counts().await
 }
 
 /// Reads a whole org as a document.

@@ -4,6 +4,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod auth;
+pub mod check;
 pub mod document;
 pub mod error;
 pub mod groups;
@@ -13,6 +14,7 @@ pub mod oauth;
 pub mod org;
 pub mod paging;
 pub mod scopes;
+pub mod seed;
 pub mod service;
 pub mod store;
 pub mod territories;

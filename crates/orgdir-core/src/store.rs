@@ -136,6 +136,10 @@ pub trait Store: Send + Sync + 'static {
     async fn sources_count(&self, org: OrgId, group: ZohoId) -> Result<SourcesCount>;
     /// Every source of every group (for export and for checks).
     async fn all_group_sources(&self, org: OrgId) -> Result<Vec<(ZohoId, Source)>>;
+    /// Groups whose maintained data differs from a recount from the
+    /// definition: (group, maintained member count, recounted member count,
+    /// users whose stored reason count is wrong or missing).
+    async fn group_drift(&self, org: OrgId) -> Result<Vec<(ZohoId, i64, i64, i64)>>;
 }
 
 /// One write transaction on one org. Dropping it without [`OrgTx::commit`]
@@ -285,6 +289,12 @@ pub trait OrgTx: Send {
 
     /// Stores a token (only its hash).
     async fn insert_token(&mut self, token: &TokenRecord) -> Result<()>;
+
+    /// Recomputes every maintained count of the org from its rows, set-based
+    /// in the database: user buckets, territory members, group members and
+    /// their reasons. Bulk writes (import, seed, reset) insert raw rows and
+    /// call this once at the end.
+    async fn rebuild_counts(&mut self) -> Result<()>;
 
     /// Makes every write of this transaction durable.
     async fn commit(self: Box<Self>) -> Result<()>;

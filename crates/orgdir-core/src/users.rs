@@ -120,6 +120,11 @@ impl UserCounts {
         self.0[bucket.code() as usize] += n;
     }
 
+    /// The users in one bucket.
+    pub fn in_bucket(&self, bucket: UserBucket) -> u64 {
+        self.0[bucket.code() as usize]
+    }
+
     /// The users count for `type` (SPEC 4.1). `CurrentUser` is always 1.
     pub fn count(&self, user_type: UserType) -> u64 {
         if user_type == UserType::CurrentUser {

@@ -65,6 +65,58 @@ pub(crate) const GROUP_SELECT: &str =
     "SELECT g.id, g.name, g.description, g.member_count, g.created_at, \
      g.modified_at, g.created_by, g.modified_by FROM user_groups g ";
 
+/// Every group's member reasons computed from the definition alone (SPEC
+/// 4.3), for the org bound as `$1`: the CTE `reasons(group_id, user_id,
+/// reasons)`, one row per member. A reason is a user source naming the
+/// user, a role or territory source covering the user (a territory source
+/// once per covered territory of the user), or a nested group the user is a
+/// member of. Used to build the maintained rows once after a bulk write
+/// (import, seed, reset) and to check them (`orgdir check`).
+///
+/// `group_paths(top, via, group_id)` lists each group as its own path
+/// (`via` 0) and every group nested below it through each direct nested
+/// group `via`; the sources of those paths, expanded down the role and
+/// territory trees, give `hits`. Hits of a group's own sources are reasons
+/// one by one; a nested group is one reason per member however reached.
+/// Every join follows an index, so the cost grows with the rows produced.
+pub(crate) const GROUP_REASONS_CTE: &str = "WITH RECURSIVE \
+     group_paths(top, via, group_id) AS ( \
+       SELECT id, CAST(0 AS BIGINT), id FROM user_groups WHERE org_id = $1 \
+       UNION \
+       SELECT group_id, source_id, source_id FROM group_sources WHERE org_id = $1 AND kind = 'groups' \
+       UNION \
+       SELECT p.top, p.via, s.source_id FROM group_paths p JOIN group_sources s \
+         ON s.org_id = $1 AND s.group_id = p.group_id AND s.kind = 'groups' WHERE p.via <> 0), \
+     covered(top, via, kind, source_id, subordinates) AS ( \
+       SELECT p.top, p.via, s.kind, s.source_id, s.subordinates FROM group_paths p JOIN group_sources s \
+         ON s.org_id = $1 AND s.group_id = p.group_id WHERE s.kind <> 'groups'), \
+     role_cover(top, via, subordinates, role_id) AS ( \
+       SELECT top, via, subordinates, source_id FROM covered WHERE kind = 'roles' \
+       UNION ALL \
+       SELECT c.top, c.via, c.subordinates, r.id FROM role_cover c \
+         JOIN roles r ON r.org_id = $1 AND r.reporting_to = c.role_id WHERE c.subordinates), \
+     territory_cover(top, via, subordinates, territory_id) AS ( \
+       SELECT top, via, subordinates, source_id FROM covered WHERE kind = 'territories' \
+       UNION ALL \
+       SELECT c.top, c.via, c.subordinates, t.id FROM territory_cover c \
+         JOIN territories t ON t.org_id = $1 AND t.reporting_to = c.territory_id WHERE c.subordinates), \
+     hits(top, via, user_id) AS ( \
+       SELECT c.top, c.via, u.id FROM covered c JOIN users u ON u.org_id = $1 AND u.id = c.source_id \
+         WHERE c.kind = 'users' AND u.status <> 'deleted' \
+       UNION ALL \
+       SELECT c.top, c.via, u.id FROM role_cover c JOIN users u ON u.org_id = $1 AND u.role_id = c.role_id \
+         WHERE u.status <> 'deleted' \
+       UNION ALL \
+       SELECT c.top, c.via, m.user_id FROM territory_cover c \
+         JOIN territory_users m ON m.org_id = $1 AND m.territory_id = c.territory_id \
+         JOIN users u ON u.org_id = $1 AND u.id = m.user_id WHERE u.status <> 'deleted'), \
+     reasons(group_id, user_id, reasons) AS ( \
+       SELECT top, user_id, CAST(COUNT(*) AS BIGINT) FROM ( \
+         SELECT top, user_id FROM hits WHERE via = 0 \
+         UNION ALL \
+         SELECT top, user_id FROM (SELECT DISTINCT top, via, user_id FROM hits WHERE via <> 0) AS nested \
+       ) AS x GROUP BY top, user_id) ";
+
 /// Rows per multi-row statement: far below both databases' bind limits.
 pub(crate) const CHUNK: usize = 2000;
 
@@ -926,6 +978,38 @@ macro_rules! sql_store {
                     .map(|row| {
                         let n: i64 = row.try_get("n").map_err(db_error)?;
                         Ok((ZohoId(row.try_get("id").map_err(db_error)?), u64::try_from(n).map_err(Error::internal)?))
+                    })
+                    .collect()
+            }
+
+            async fn group_drift(&self, org: OrgId) -> Result<Vec<(ZohoId, i64, i64, i64)>> {
+                let sql = format!(
+                    "{GROUP_REASONS_CTE}, \
+                     recount AS (SELECT group_id, CAST(COUNT(*) AS BIGINT) AS n FROM reasons GROUP BY group_id), \
+                     stored AS (SELECT group_id, user_id, reasons FROM group_members WHERE org_id = $1), \
+                     diff AS ( \
+                       SELECT group_id, CAST(COUNT(*) AS BIGINT) AS n FROM ( \
+                         SELECT group_id, user_id FROM ( \
+                           SELECT group_id, user_id, reasons FROM stored \
+                           EXCEPT SELECT group_id, user_id, reasons FROM reasons) AS extra \
+                         UNION \
+                         SELECT group_id, user_id FROM ( \
+                           SELECT group_id, user_id, reasons FROM reasons \
+                           EXCEPT SELECT group_id, user_id, reasons FROM stored) AS missing \
+                       ) AS d GROUP BY group_id) \
+                     SELECT g.id, g.member_count, COALESCE(rc.n, 0) AS recounted, COALESCE(d.n, 0) AS differing \
+                     FROM user_groups g LEFT JOIN recount rc ON rc.group_id = g.id LEFT JOIN diff d ON d.group_id = g.id \
+                     WHERE g.org_id = $1 AND (g.member_count <> COALESCE(rc.n, 0) OR COALESCE(d.n, 0) > 0) ORDER BY g.id"
+                );
+                let rows = sqlx::query(&sql).bind(org.0).fetch_all(&self.read).await.map_err(db_error)?;
+                rows.iter()
+                    .map(|row| {
+                        Ok((
+                            ZohoId(row.try_get("id").map_err(db_error)?),
+                            row.try_get("member_count").map_err(db_error)?,
+                            row.try_get("recounted").map_err(db_error)?,
+                            row.try_get("differing").map_err(db_error)?,
+                        ))
                     })
                     .collect()
             }
@@ -1850,6 +1934,32 @@ macro_rules! sql_store {
                 .execute(&mut *self.tx)
                 .await
                 .map_err(db_error)?;
+                Ok(())
+            }
+
+            async fn rebuild_counts(&mut self) -> Result<()> {
+                let group_members = format!(
+                    "{GROUP_REASONS_CTE} INSERT INTO group_members (org_id, group_id, user_id, reasons) \
+                     SELECT $1, group_id, user_id, reasons FROM reasons"
+                );
+                let statements = [
+                    "DELETE FROM user_counts WHERE org_id = $1",
+                    "INSERT INTO user_counts (org_id, bucket, n) \
+                     SELECT $1, bucket, CAST(COUNT(*) AS BIGINT) FROM users WHERE org_id = $1 GROUP BY bucket",
+                    "UPDATE territories SET member_count = (SELECT COUNT(*) FROM territory_users m \
+                     WHERE m.org_id = territories.org_id AND m.territory_id = territories.id) WHERE org_id = $1",
+                    "DELETE FROM group_members WHERE org_id = $1",
+                    group_members.as_str(),
+                    "UPDATE user_groups SET member_count = (SELECT COUNT(*) FROM group_members m \
+                     WHERE m.org_id = user_groups.org_id AND m.group_id = user_groups.id) WHERE org_id = $1",
+                ];
+                for sql in statements {
+                    sqlx::query(sql)
+                        .bind(self.org.id.0)
+                        .execute(&mut *self.tx)
+                        .await
+                        .map_err(db_error)?;
+                }
                 Ok(())
             }
 

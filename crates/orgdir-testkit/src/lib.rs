@@ -432,6 +432,10 @@ pub async fn assert_counts_exact(store: &dyn Store, org: orgdir_core::OrgId) {
         store.recount_users(org).await.expect("recount"),
         "user buckets"
     );
+    // The SQL recount `orgdir check` runs must agree too (it is checked here
+    // against the maintained data and, below, against the definition).
+    let drifts = orgdir_core::check::check(store, org).await.expect("check");
+    assert!(drifts.is_empty(), "orgdir check reports {drifts:?}");
     let territories = store
         .territories(org, 0, 1_000_000)
         .await

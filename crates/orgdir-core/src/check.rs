@@ -1,0 +1,93 @@
+//! `orgdir check`: every maintained count recounted from scratch and
+//! compared with what the server reads — user buckets, territory member
+//! counts, group member counts and each member's reason count.
+
+use crate::store::Store;
+use crate::users::UserBucket;
+use crate::{OrgId, Result};
+
+/// One maintained count that differs from its recount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drift {
+    /// What is counted: `users`, `territory members`, `group members` or
+    /// `group member reasons`.
+    pub what: &'static str,
+    /// Which bucket, territory or group.
+    pub id: String,
+    /// The stored value (for reasons: 0).
+    pub maintained: i64,
+    /// The value from scratch (for reasons: how many users' reasons differ).
+    pub recounted: i64,
+}
+
+impl std::fmt::Display for Drift {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: maintained {}, recounted {}",
+            self.what, self.id, self.maintained, self.recounted
+        )
+    }
+}
+
+fn signed(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Recounts everything maintained for `org`; empty when all is exact.
+pub async fn check(store: &dyn Store, org: OrgId) -> Result<Vec<Drift>> {
+    let mut drifts = Vec::new();
+    let (maintained, recounted) = (store.user_counts(org).await?, store.recount_users(org).await?);
+    for bucket in UserBucket::all() {
+        let (m, r) = (maintained.in_bucket(bucket), recounted.in_bucket(bucket));
+        if m != r {
+            drifts.push(Drift {
+                what: "users",
+                id: format!(
+                    "status={} confirmed={} admin={}",
+                    bucket.status.as_str(),
+                    bucket.confirmed,
+                    bucket.admin
+                ),
+                maintained: signed(m),
+                recounted: signed(r),
+            });
+        }
+    }
+    let recounted: std::collections::HashMap<_, _> = store
+        .recount_territory_members(org)
+        .await?
+        .into_iter()
+        .collect();
+    for details in store.territories(org, 0, u64::MAX >> 1).await? {
+        let t = details.territory;
+        let r = recounted.get(&t.id).copied().unwrap_or(0);
+        if t.member_count != r {
+            drifts.push(Drift {
+                what: "territory members",
+                id: t.id.to_string(),
+                maintained: signed(t.member_count),
+                recounted: signed(r),
+            });
+        }
+    }
+    for (group, maintained, recounted, differing) in store.group_drift(org).await? {
+        if maintained != recounted {
+            drifts.push(Drift {
+                what: "group members",
+                id: group.to_string(),
+                maintained,
+                recounted,
+            });
+        }
+        if differing > 0 {
+            drifts.push(Drift {
+                what: "group member reasons",
+                id: group.to_string(),
+                maintained: 0,
+                recounted: differing,
+            });
+        }
+    }
+    Ok(drifts)
+}
