@@ -822,6 +822,10 @@ pub async fn reset(store: &dyn Store, org: OrgId) -> Result<Org, ImportError> {
 /// Rows per insert batch between two progress reports.
 const BATCH: usize = 20_000;
 
+/// Bulk writes of at least this many users, memberships and groups refresh
+/// the planner's statistics before the counts are built.
+const ANALYZE_AFTER: usize = 10_000;
+
 /// Inserts every row of a checked document, then builds every maintained
 /// count once, set-based ([`crate::store::OrgTx::rebuild_counts`]).
 async fn write_rows(
@@ -861,7 +865,8 @@ async fn write_rows(
         tx.set_sources(group.id, sources).await?;
     }
     progress.report("counting", 0, 1);
-    tx.rebuild_counts().await
+    let rows = checked.users.len() + checked.memberships.len() + checked.groups.len();
+    tx.rebuild_counts(rows >= ANALYZE_AFTER).await
 }
 
 /// Reads a whole org as a document.

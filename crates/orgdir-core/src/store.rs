@@ -293,8 +293,9 @@ pub trait OrgTx: Send {
     /// Recomputes every maintained count of the org from its rows, set-based
     /// in the database: user buckets, territory members, group members and
     /// their reasons. Bulk writes (import, seed, reset) insert raw rows and
-    /// call this once at the end.
-    async fn rebuild_counts(&mut self) -> Result<()>;
+    /// call this once at the end. `analyze` first refreshes the planner's
+    /// statistics (worth it after writing many rows, not after a few).
+    async fn rebuild_counts(&mut self, analyze: bool) -> Result<()>;
 
     /// Makes every write of this transaction durable.
     async fn commit(self: Box<Self>) -> Result<()>;

@@ -983,35 +983,43 @@ macro_rules! sql_store {
             }
 
             async fn group_drift(&self, org: OrgId) -> Result<Vec<(ZohoId, i64, i64, i64)>> {
-                let sql = format!(
-                    "{GROUP_REASONS_CTE}, \
-                     recount AS (SELECT group_id, CAST(COUNT(*) AS BIGINT) AS n FROM reasons GROUP BY group_id), \
-                     stored AS (SELECT group_id, user_id, reasons FROM group_members WHERE org_id = $1), \
-                     diff AS ( \
-                       SELECT group_id, CAST(COUNT(*) AS BIGINT) AS n FROM ( \
-                         SELECT group_id, user_id FROM ( \
-                           SELECT group_id, user_id, reasons FROM stored \
-                           EXCEPT SELECT group_id, user_id, reasons FROM reasons) AS extra \
-                         UNION \
-                         SELECT group_id, user_id FROM ( \
-                           SELECT group_id, user_id, reasons FROM reasons \
-                           EXCEPT SELECT group_id, user_id, reasons FROM stored) AS missing \
-                       ) AS d GROUP BY group_id) \
-                     SELECT g.id, g.member_count, COALESCE(rc.n, 0) AS recounted, COALESCE(d.n, 0) AS differing \
-                     FROM user_groups g LEFT JOIN recount rc ON rc.group_id = g.id LEFT JOIN diff d ON d.group_id = g.id \
-                     WHERE g.org_id = $1 AND (g.member_count <> COALESCE(rc.n, 0) OR COALESCE(d.n, 0) > 0) ORDER BY g.id"
+                // Three small per-group results joined here rather than in SQL,
+                // so that no plan can join two large unindexed results. The
+                // recount looks each recounted member up by primary key.
+                let recount = format!(
+                    "{GROUP_REASONS_CTE} SELECT r.group_id, CAST(COUNT(*) AS BIGINT) AS n, \
+                     CAST(SUM(CASE WHEN m.reasons = r.reasons THEN 1 ELSE 0 END) AS BIGINT) AS matched \
+                     FROM reasons r LEFT JOIN group_members m \
+                     ON m.org_id = $1 AND m.group_id = r.group_id AND m.user_id = r.user_id GROUP BY r.group_id"
                 );
-                let rows = sqlx::query(&sql).bind(org.0).fetch_all(&self.read).await.map_err(db_error)?;
-                rows.iter()
-                    .map(|row| {
-                        Ok((
-                            ZohoId(row.try_get("id").map_err(db_error)?),
-                            row.try_get("member_count").map_err(db_error)?,
-                            row.try_get("recounted").map_err(db_error)?,
-                            row.try_get("differing").map_err(db_error)?,
-                        ))
-                    })
-                    .collect()
+                let stored = "SELECT group_id, CAST(COUNT(*) AS BIGINT) AS n, CAST(0 AS BIGINT) AS matched \
+                     FROM group_members WHERE org_id = $1 GROUP BY group_id";
+                let mut per_group: HashMap<i64, [i64; 3]> = HashMap::new();
+                for (slot, sql) in [(0, recount.as_str()), (1, stored)] {
+                    for row in sqlx::query(sql).bind(org.0).fetch_all(&self.read).await.map_err(db_error)? {
+                        let entry = per_group.entry(row.try_get(0).map_err(db_error)?).or_default();
+                        entry[slot] = row.try_get("n").map_err(db_error)?;
+                        if slot == 0 {
+                            entry[2] = row.try_get("matched").map_err(db_error)?;
+                        }
+                    }
+                }
+                let groups = sqlx::query("SELECT id, member_count FROM user_groups WHERE org_id = $1 ORDER BY id")
+                    .bind(org.0)
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                let mut out = Vec::new();
+                for row in groups {
+                    let id: i64 = row.try_get("id").map_err(db_error)?;
+                    let maintained: i64 = row.try_get("member_count").map_err(db_error)?;
+                    let [recounted, stored, matched] = per_group.get(&id).copied().unwrap_or_default();
+                    let differing = recounted + stored - 2 * matched;
+                    if maintained != recounted || differing != 0 {
+                        out.push((ZohoId(id), maintained, recounted, differing));
+                    }
+                }
+                Ok(out)
             }
         }
 
@@ -1937,7 +1945,20 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn rebuild_counts(&mut self) -> Result<()> {
+            async fn rebuild_counts(&mut self, analyze: bool) -> Result<()> {
+                if analyze {
+                    // Planner statistics for the sizes just written: without
+                    // them both databases may walk a tree by scanning it.
+                    let statements: &[&str] = match $backend {
+                        Backend::Sqlite => &["PRAGMA analysis_limit = 1000", "ANALYZE"],
+                        Backend::Postgres => &[
+                            "ANALYZE users, roles, territories, territory_users, user_groups, group_sources",
+                        ],
+                    };
+                    for sql in statements {
+                        sqlx::query(sql).execute(&mut *self.tx).await.map_err(db_error)?;
+                    }
+                }
                 let group_members = format!(
                     "{GROUP_REASONS_CTE} INSERT INTO group_members (org_id, group_id, user_id, reasons) \
                      SELECT $1, group_id, user_id, reasons FROM reasons"

@@ -23,7 +23,11 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Sorts and temporary b-trees (bulk builds, `orgdir check`) stay
+            // in memory, and each connection may cache 32 MiB of pages.
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-32768");
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
