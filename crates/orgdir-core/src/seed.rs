@@ -240,7 +240,8 @@ pub fn generate(spec: &SeedSpec) -> OrgDocument {
             name: format!("Seeded org {}", spec.seed),
             time_zone: "UTC".to_owned(),
             edition: "enterprise".to_owned(),
-            licenses: u32::try_from(users_n + 1).unwrap_or(u32::MAX),
+            // Room to create as many users again (benchmarks write).
+            licenses: u32::try_from(users_n.saturating_mul(2) + 1_000).unwrap_or(u32::MAX),
             created_time: time.clone(),
             next_sequence: None,
         },

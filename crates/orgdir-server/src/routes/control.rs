@@ -24,6 +24,7 @@ use std::time::Instant;
 /// The control-plane routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/_orgdir/ping", get(ping))
         .route("/_orgdir/health", get(health))
         .route("/_orgdir/ready", get(ready))
         .route("/_orgdir/openapi.json", get(openapi))
@@ -69,6 +70,13 @@ async fn existing(state: &AppState, text: &str) -> Result<Org, Error> {
         .org(id)
         .await?
         .ok_or_else(|| Error::invalid_path(2, "no such org"))
+}
+
+/// `GET /_orgdir/ping`: answers without a key and without touching storage,
+/// so load generators can measure the HTTP stack alone (the benchmark's
+/// baseline) and probes can see the process is up. It reveals nothing.
+async fn ping() -> Response {
+    json_response(StatusCode::OK, &json!({ "status": "ok" }))
 }
 
 /// `GET /_orgdir/health`: the process answers.
