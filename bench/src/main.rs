@@ -171,8 +171,9 @@ async fn main() -> anyhow::Result<()> {
             let db = match existing {
                 Some(db) => db,
                 None => {
-                    let db = procs::fresh_database(backend, &name, &args.workdir, &args.postgres_url)
-                        .await?;
+                    let db =
+                        procs::fresh_database(backend, &name, &args.workdir, &args.postgres_url)
+                            .await?;
                     println!("\n== seeding {size} users on {backend}");
                     let took = orgdir.seed(&db, &spec)?;
                     extra.seed_seconds.insert(size, took.as_secs_f64());
@@ -211,8 +212,14 @@ async fn main() -> anyhow::Result<()> {
                 });
             };
             for scenario in scenarios::reads(&spec, live.clone()) {
-                let figures =
-                    drive(&target, args.connections, warmup, duration, scenario.make.clone()).await;
+                let figures = drive(
+                    &target,
+                    args.connections,
+                    warmup,
+                    duration,
+                    scenario.make.clone(),
+                )
+                .await;
                 measure(&scenario, figures);
             }
             if size == largest && args.move_users > 0 {
@@ -226,18 +233,32 @@ async fn main() -> anyhow::Result<()> {
                 scenarios::creations(&spec, run),
                 scenarios::mixed(&spec, run, live.clone()),
             ] {
-                let figures =
-                    drive(&target, args.connections, warmup, duration, scenario.make.clone()).await;
+                let figures = drive(
+                    &target,
+                    args.connections,
+                    warmup,
+                    duration,
+                    scenario.make.clone(),
+                )
+                .await;
                 measure(&scenario, figures);
             }
             if let Some(memory) = server.memory_mib() {
-                println!("memory: {:.0} MiB resident, {:.0} MiB peak", memory.0, memory.1);
+                println!(
+                    "memory: {:.0} MiB resident, {:.0} MiB peak",
+                    memory.0, memory.1
+                );
                 extra.memory_mib.insert(size, memory);
             }
             drop(server);
             let (clean, report, took) = orgdir.check(&db)?;
-            println!("orgdir check after the workload ({:.1} s): {report}", took.as_secs_f64());
-            extra.check.insert(size, (clean, report, took.as_secs_f64()));
+            println!(
+                "orgdir check after the workload ({:.1} s): {report}",
+                took.as_secs_f64()
+            );
+            extra
+                .check
+                .insert(size, (clean, report, took.as_secs_f64()));
         }
     }
 
@@ -252,7 +273,9 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?;
             let server = orgdir.serve(&db).await?;
-            extra.empty_ready_ms.push(server.ready_after.as_secs_f64() * 1000.0);
+            extra
+                .empty_ready_ms
+                .push(server.ready_after.as_secs_f64() * 1000.0);
             if trial == 0 {
                 extra.reset_ms = reset_times(&client, &server.base, 20).await?;
             }
@@ -298,7 +321,11 @@ async fn reset_times(client: &reqwest::Client, base: &str, n: usize) -> anyhow::
             .header("x-orgdir-admin-key", ADMIN_KEY)
             .send()
             .await?;
-        anyhow::ensure!(response.status().is_success(), "reset: {}", response.status());
+        anyhow::ensure!(
+            response.status().is_success(),
+            "reset: {}",
+            response.status()
+        );
         times.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     Ok(times)
@@ -373,25 +400,40 @@ async fn role_move(
             .json(&body)
             .send()
             .await?;
-        anyhow::ensure!(response.status().is_success(), "creating a group: {}", response.text().await?);
+        anyhow::ensure!(
+            response.status().is_success(),
+            "creating a group: {}",
+            response.text().await?
+        );
     }
     let started = Instant::now();
     let response = target
         .client
-        .put(format!("{}/crm/v8/settings/roles/{}", target.base, role_id(moved)))
+        .put(format!(
+            "{}/crm/v8/settings/roles/{}",
+            target.base,
+            role_id(moved)
+        ))
         .header("Authorization", auth)
         .json(&json!({"roles": [{"reporting_to": {"id": role_id(new_parent)}}]}))
         .send()
         .await?;
     let took = started.elapsed();
-    anyhow::ensure!(response.status().is_success(), "moving the role: {}", response.text().await?);
+    anyhow::ensure!(
+        response.status().is_success(),
+        "moving the role: {}",
+        response.text().await?
+    );
     let filter = json!({"field": {"api_name": "name"}, "comparator": "equal", "value": format!("Move {run} 0")});
     let counted: serde_json::Value = target
         .client
         .get(format!(
             "{}/crm/v8/settings/user_groups/actions/associated_users_count?filters={}",
             target.base,
-            percent_encoding::utf8_percent_encode(&filter.to_string(), percent_encoding::NON_ALPHANUMERIC)
+            percent_encoding::utf8_percent_encode(
+                &filter.to_string(),
+                percent_encoding::NON_ALPHANUMERIC
+            )
         ))
         .header("Authorization", auth)
         .send()
@@ -419,7 +461,9 @@ fn report(args: &Args, rows: &[Row], extras: &HashMap<String, Extras>, prism: Op
     );
     let baseline = |backend: &str, users: usize| {
         rows.iter()
-            .find(|r| r.backend == backend && r.users == users && r.scenario.starts_with("baseline"))
+            .find(|r| {
+                r.backend == backend && r.users == users && r.scenario.starts_with("baseline")
+            })
             .map(|r| r.figures.clone())
     };
     for row in rows {
@@ -429,8 +473,14 @@ fn report(args: &Args, rows: &[Row], extras: &HashMap<String, Extras>, prism: Op
             .unwrap_or((f64::NAN, f64::NAN));
         println!(
             "{:<9} {:>8}  {:<34} {:>9.0} {:>9.2} {:>9.2} {:>9.2}x {:>9.2}x",
-            row.backend, row.users, row.scenario, row.figures.rps, row.figures.p50_ms, row.figures.p99_ms,
-            rps_ratio, p99_ratio
+            row.backend,
+            row.users,
+            row.scenario,
+            row.figures.rps,
+            row.figures.p50_ms,
+            row.figures.p99_ms,
+            rps_ratio,
+            p99_ratio
         );
     }
     let largest = args.sizes.iter().copied().max().unwrap_or(0);
@@ -438,9 +488,14 @@ fn report(args: &Args, rows: &[Row], extras: &HashMap<String, Extras>, prism: Op
     println!("\n== targets at {largest} users");
     let verdict = |ok: bool| if ok { "met   " } else { "MISSED" };
     for backend in &args.backends {
-        let Some(base) = baseline(backend, largest) else { continue };
+        let Some(base) = baseline(backend, largest) else {
+            continue;
+        };
         let floor = if backend == "sqlite" { 0.5 } else { 0.25 };
-        for row in rows.iter().filter(|r| r.backend == *backend && r.users == largest && r.count_endpoint) {
+        for row in rows
+            .iter()
+            .filter(|r| r.backend == *backend && r.users == largest && r.count_endpoint)
+        {
             let ratio = row.figures.rps / base.rps;
             println!(
                 "{} {backend} {}: {:.2}x the baseline's req/s (target >= {floor}x), p99 {:.1}x the baseline's (target <= 10x), {} errors",
@@ -463,7 +518,9 @@ fn report(args: &Args, rows: &[Row], extras: &HashMap<String, Extras>, prism: Op
         }
         if let Some(prism) = prism {
             if let Some(row) = rows.iter().find(|r| {
-                r.backend == *backend && r.users == largest && r.scenario == scenarios::COUNT_ENDPOINTS[0]
+                r.backend == *backend
+                    && r.users == largest
+                    && r.scenario == scenarios::COUNT_ENDPOINTS[0]
             }) {
                 let ratio = row.figures.rps / prism.rps;
                 println!(
@@ -477,7 +534,11 @@ fn report(args: &Args, rows: &[Row], extras: &HashMap<String, Extras>, prism: Op
         if let Some(row) = rows.iter().find(|r| {
             r.backend == *backend && r.users == largest && r.scenario.starts_with("create")
         }) {
-            let target = if backend == "sqlite" { ">= 1000/s" } else { "none set" };
+            let target = if backend == "sqlite" {
+                ">= 1000/s"
+            } else {
+                "none set"
+            };
             println!(
                 "{} {backend} user creations: {:.0}/s ({target}), {} errors",
                 verdict(backend != "sqlite" || row.figures.rps >= 1000.0),
@@ -485,7 +546,9 @@ fn report(args: &Args, rows: &[Row], extras: &HashMap<String, Extras>, prism: Op
                 row.figures.errors
             );
         }
-        let Some(extra) = extras.get(backend) else { continue };
+        let Some(extra) = extras.get(backend) else {
+            continue;
+        };
         if let Some(moved) = &extra.role_move {
             let seconds = moved["seconds"].as_f64().unwrap_or(f64::NAN);
             println!(

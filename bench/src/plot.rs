@@ -16,8 +16,12 @@ pub fn draw(rows: &[Row], path: &std::path::Path) -> anyhow::Result<()> {
         .iter()
         .find_map(|p| std::fs::read(p).ok())
         .ok_or_else(|| anyhow::anyhow!("no DejaVu Sans font: install fonts-dejavu-core"))?;
-    plotters::style::register_font("sans-serif", FontStyle::Normal, Box::leak(font.into_boxed_slice()))
-        .map_err(|_| anyhow::anyhow!("unusable font"))?;
+    plotters::style::register_font(
+        "sans-serif",
+        FontStyle::Normal,
+        Box::leak(font.into_boxed_slice()),
+    )
+    .map_err(|_| anyhow::anyhow!("unusable font"))?;
     let mut backends: Vec<&str> = rows.iter().map(|r| r.backend.as_str()).collect();
     backends.dedup();
     let series: Vec<&str> = {
@@ -33,7 +37,8 @@ pub fn draw(rows: &[Row], path: &std::path::Path) -> anyhow::Result<()> {
     let (min_size, max_size) = rows.iter().fold((f64::MAX, 0f64), |(lo, hi), r| {
         (lo.min(r.users as f64), hi.max(r.users as f64))
     });
-    let root = BitMapBackend::new(path, (1400, 520 * backends.len().max(1) as u32)).into_drawing_area();
+    let root =
+        BitMapBackend::new(path, (1400, 520 * backends.len().max(1) as u32)).into_drawing_area();
     root.fill(&WHITE)?;
     let panels = root.split_evenly((backends.len().max(1), 2));
     for (b, backend) in backends.iter().enumerate() {
@@ -43,7 +48,11 @@ pub fn draw(rows: &[Row], path: &std::path::Path) -> anyhow::Result<()> {
                 rows.iter()
                     .filter(|r| r.backend == *backend && r.scenario == name)
                     .map(|r| {
-                        let y = if metric == 0 { r.figures.p50_ms } else { r.figures.rps };
+                        let y = if metric == 0 {
+                            r.figures.p50_ms
+                        } else {
+                            r.figures.rps
+                        };
                         (r.users as f64, y)
                     })
                     .collect()
@@ -80,7 +89,9 @@ pub fn draw(rows: &[Row], path: &std::path::Path) -> anyhow::Result<()> {
                 chart
                     .draw_series(LineSeries::new(data.clone(), color.stroke_width(2)))?
                     .label(*name)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                    });
                 chart.draw_series(data.into_iter().map(|p| Circle::new(p, 4, color.filled())))?;
             }
             chart

@@ -183,7 +183,14 @@ impl Prism {
         }
         let port = free_port().ok()?;
         let child = Command::new("npx")
-            .args(["--yes", "@stoplight/prism-cli@5", "mock", "-h", "127.0.0.1", "-p"])
+            .args([
+                "--yes",
+                "@stoplight/prism-cli@5",
+                "mock",
+                "-h",
+                "127.0.0.1",
+                "-p",
+            ])
             .arg(port.to_string())
             .arg(oas)
             .stdout(Stdio::null())
@@ -236,7 +243,11 @@ pub async fn fresh_database(
             Ok(format!("sqlite://{}", path.display()))
         }
         _ => {
-            admin_sql(postgres, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await?;
+            admin_sql(
+                postgres,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            )
+            .await?;
             admin_sql(postgres, &format!("CREATE DATABASE {name}")).await?;
             Ok(format!("{}/{name}", postgres.trim_end_matches('/')))
         }

@@ -59,7 +59,10 @@ fn count_request(endpoint: usize, spec: &SeedSpec, i: u64) -> Request {
         2 => {
             let query = match i % 4 {
                 0 => format!("page={}&per_page=200", 1 + spread(i, 2) % group_pages),
-                1 => format!("page={}&per_page=10", 1 + spread(i, 3) % (groups / 10).max(1)),
+                1 => format!(
+                    "page={}&per_page=10",
+                    1 + spread(i, 3) % (groups / 10).max(1)
+                ),
                 2 => {
                     let filter = json!({"field": {"api_name": "name"}, "comparator": "starts_with",
                         "value": format!("Group {}", spread(i, 4) % 100)});
@@ -157,7 +160,10 @@ pub fn mixed(spec: &SeedSpec, run: u64, live_users: Arc<Vec<i64>>) -> Scenario {
             0 => new_user(&spec, run + 1, i),
             5 => {
                 let user = live_users[(spread(i, 10) % live_users.len() as u64) as usize];
-                let role = spec.id(ROLE_BASE, (spread(i, 11) % spec.roles.max(1) as u64) as usize);
+                let role = spec.id(
+                    ROLE_BASE,
+                    (spread(i, 11) % spec.roles.max(1) as u64) as usize,
+                );
                 Request {
                     method: Method::PUT,
                     path: format!("/crm/v8/users/{user}"),
@@ -178,4 +184,3 @@ pub fn live_user_ids(doc: &orgdir_core::document::OrgDocument) -> Vec<i64> {
         .filter_map(|u| u.id.parse().ok())
         .collect()
 }
-

@@ -37,7 +37,10 @@ fn signed(n: u64) -> i64 {
 /// Recounts everything maintained for `org`; empty when all is exact.
 pub async fn check(store: &dyn Store, org: OrgId) -> Result<Vec<Drift>> {
     let mut drifts = Vec::new();
-    let (maintained, recounted) = (store.user_counts(org).await?, store.recount_users(org).await?);
+    let (maintained, recounted) = (
+        store.user_counts(org).await?,
+        store.recount_users(org).await?,
+    );
     for bucket in UserBucket::all() {
         let (m, r) = (maintained.in_bucket(bucket), recounted.in_bucket(bucket));
         if m != r {

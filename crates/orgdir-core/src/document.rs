@@ -771,8 +771,8 @@ pub async fn import_seeded(
 ) -> Result<Org, ImportError> {
     progress.report("generating", 0, 1);
     let doc = crate::seed::generate(spec);
-    let baseline = serde_json::to_string(&SeedBaseline { orgdir_seed: *spec })
-        .map_err(Error::internal)?;
+    let baseline =
+        serde_json::to_string(&SeedBaseline { orgdir_seed: *spec }).map_err(Error::internal)?;
     import_with(store, &doc, &baseline, progress).await
 }
 
@@ -854,7 +854,11 @@ async fn write_rows(
         tx.insert_territory(territory).await?;
     }
     for (i, batch) in checked.memberships.chunks(BATCH).enumerate() {
-        progress.report("memberships", total(i * BATCH), total(checked.memberships.len()));
+        progress.report(
+            "memberships",
+            total(i * BATCH),
+            total(checked.memberships.len()),
+        );
         tx.add_members(batch).await?;
     }
     for (i, (group, sources)) in checked.groups.iter().enumerate() {

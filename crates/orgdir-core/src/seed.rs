@@ -137,7 +137,10 @@ pub fn generate(spec: &SeedSpec) -> OrgDocument {
                 status: status.to_owned(),
                 confirm,
                 zuid: None,
-                role: id(ROLE_BASE, if i == 0 { 0 } else { rng.gen_range(0..roles_n) }),
+                role: id(
+                    ROLE_BASE,
+                    if i == 0 { 0 } else { rng.gen_range(0..roles_n) },
+                ),
                 profile: id(PROFILE_BASE, usize::from(!admin)),
                 primary: i == 0,
                 extra: Default::default(),
@@ -191,7 +194,11 @@ pub fn generate(spec: &SeedSpec) -> OrgDocument {
                     }
                     _ => {
                         for _ in 0..rng.gen_range(1..=5) {
-                            push("users", id(USER_BASE, rng.gen_range(1..users_n.max(2))), false);
+                            push(
+                                "users",
+                                id(USER_BASE, rng.gen_range(1..users_n.max(2))),
+                                false,
+                            );
                         }
                     }
                 }

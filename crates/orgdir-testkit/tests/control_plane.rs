@@ -63,6 +63,11 @@ async fn every_control_plane_call_needs_the_admin_key() {
     );
     let (status, _) = app.admin(Method::GET, "/_orgdir/health", None, None).await;
     assert_eq!(status, 200);
+    // The benchmark's baseline answers without a key and says nothing more.
+    let (status, ping) = app
+        .admin(Method::GET, "/_orgdir/ping", None, Some(""))
+        .await;
+    assert_eq!((status, ping), (200, serde_json::json!({"status": "ok"})));
     let metrics = reqwest::Client::new()
         .get(format!("{}/_orgdir/metrics", app.base_url()))
         .header("X-Orgdir-Admin-Key", orgdir_testkit::ADMIN_KEY)

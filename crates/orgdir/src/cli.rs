@@ -438,7 +438,12 @@ async fn seed(args: SeedArgs) -> anyhow::Result<()> {
     let members: u64 = groups.iter().map(|g| g.group.member_count).sum();
     let memberships = store.all_memberships(org.id).await?.len();
     use orgdir_types::users::UserType;
-    println!("seeded org {} ({}) in {:.1} s", org.id, org.name, elapsed.as_secs_f64());
+    println!(
+        "seeded org {} ({}) in {:.1} s",
+        org.id,
+        org.name,
+        elapsed.as_secs_f64()
+    );
     println!(
         "  users: {} ({} active, {} disabled, {} deleted, {} unconfirmed, {} admins)",
         counts.count(UserType::AllUsers),
@@ -454,7 +459,10 @@ async fn seed(args: SeedArgs) -> anyhow::Result<()> {
         spec.territories.max(1),
         groups.len()
     );
-    println!("  token: orgdir token --org {} --scopes ZohoCRM.users.ALL,ZohoCRM.settings.ALL", org.id);
+    println!(
+        "  token: orgdir token --org {} --scopes ZohoCRM.users.ALL,ZohoCRM.settings.ALL",
+        org.id
+    );
     Ok(())
 }
 

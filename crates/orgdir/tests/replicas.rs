@@ -1,0 +1,272 @@
+//! Two `orgdir serve` processes on one PostgreSQL database, sharing nothing
+//! but it: a write acknowledged by one is in every count the other reads
+//! right after, and a token revoked on one is refused by the other.
+
+use orgdir_client::oauth::Accounts;
+use orgdir_testkit::{Backend, TestDb};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ADMIN_KEY: &str = "replica-test-admin-key";
+const REDIRECT: &str = "http://localhost:9999/callback";
+
+/// A running `orgdir serve`, killed when dropped.
+struct Replica {
+    child: Child,
+    base: String,
+    /// The demo org's admin token, when this replica created the org.
+    token: Option<String>,
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port")
+        .port()
+}
+
+/// Starts `orgdir serve` and reads its banner up to the line that shows it
+/// serves (the token line, for the first replica).
+fn start(url: &str) -> Replica {
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_orgdir"))
+        .args(["serve", "--database-url", url, "--listen"])
+        .arg(format!("127.0.0.1:{port}"))
+        .env("ORGDIR_ADMIN_KEY", ADMIN_KEY)
+        .env("ORGDIR_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start orgdir serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut token = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("banner");
+        if let Some(rest) = line.split("shown once): ").nth(1) {
+            token = Some(rest.trim().to_owned());
+        }
+        if line.contains("curl") || line.contains("serving existing orgs") {
+            break;
+        }
+    }
+    Replica {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        token,
+    }
+}
+
+async fn wait_ready(http: &reqwest::Client, base: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if let Ok(r) = http.get(format!("{base}/_orgdir/ping")).send().await {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{base} did not start");
+}
+
+async fn call(
+    http: &reqwest::Client,
+    token: &str,
+    method: reqwest::Method,
+    url: String,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = http
+        .request(method, url)
+        .header("Authorization", format!("Zoho-oauthtoken {token}"));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("request");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+async fn get(http: &reqwest::Client, token: &str, url: String) -> Value {
+    let (status, body) = call(http, token, reqwest::Method::GET, url, None).await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn two_replicas_on_one_postgres_database() {
+    let Some(db) = TestDb::new(Backend::Postgres).await else {
+        return; // TestDb said loudly why; under CI=true it fails instead
+    };
+    let http = reqwest::Client::new();
+    let a = start(&db.url);
+    wait_ready(&http, &a.base).await;
+    let b = start(&db.url);
+    wait_ready(&http, &b.base).await;
+    let token = a
+        .token
+        .clone()
+        .expect("the first replica created the demo org");
+    assert!(b.token.is_none(), "the second replica must find the org");
+    let (on_a, on_b) = (
+        |p: &str| format!("{}{p}", a.base),
+        |p: &str| format!("{}{p}", b.base),
+    );
+    let users_count = |t: &'static str| format!("/crm/v8/users/actions/count?type={t}");
+
+    // Users: each write on A is in B's counts right after it is acknowledged.
+    let root_role = get(&http, &token, on_b("/crm/v8/settings/roles")).await["roles"][0]["id"]
+        .as_str()
+        .expect("root role")
+        .to_owned();
+    let profiles = get(&http, &token, on_b("/crm/v8/settings/profiles")).await;
+    let standard = profiles["profiles"]
+        .as_array()
+        .expect("profiles")
+        .iter()
+        .find(|p| p["name"] == "Standard")
+        .expect("standard")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    for n in 1..=3u64 {
+        let (status, body) = call(
+            &http,
+            &token,
+            reqwest::Method::POST,
+            on_a("/crm/v8/users"),
+            Some(json!({"users": [{"last_name": format!("Replica {n}"),
+                "email": format!("replica{n}@example.com"),
+                "role": {"id": root_role}, "profile": {"id": standard}}]})),
+        )
+        .await;
+        assert_eq!(status, 201, "{body}");
+        let count = get(&http, &token, on_b(&users_count("AllUsers"))).await;
+        assert_eq!(count["count"], json!(1 + n), "B sees A's user {n} at once");
+        let invited = get(&http, &token, on_b(&users_count("NotConfirmedUsers"))).await;
+        assert_eq!(invited["count"], json!(n));
+    }
+
+    // Groups and territories written on B are counted on A right after.
+    let (status, body) = call(
+        &http,
+        &token,
+        reqwest::Method::POST,
+        on_b("/crm/v8/settings/user_groups"),
+        Some(json!({"user_groups": [{"name": "Everyone",
+            "sources": [{"type": "roles", "source": {"id": root_role}, "subordinates": true}]}]})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let groups = get(
+        &http,
+        &token,
+        on_a("/crm/v8/settings/user_groups/actions/associated_users_count"),
+    )
+    .await;
+    assert_eq!(groups["associated_users_count"][0]["count"], json!(4));
+    let licences = get(&http, &token, on_a("/crm/v8/__features/user_licenses")).await;
+    let used = licences.to_string();
+    assert!(
+        used.contains("4"),
+        "A's licence use counts B's users: {used}"
+    );
+
+    // A token revoked on A is refused by B right after.
+    let orgs: Value = http
+        .get(on_a("/_orgdir/orgs"))
+        .header("X-Orgdir-Admin-Key", ADMIN_KEY)
+        .send()
+        .await
+        .expect("orgs")
+        .json()
+        .await
+        .expect("json");
+    let org = orgs["orgs"][0]["id"].as_str().expect("org").to_owned();
+    let registered: Value = http
+        .post(on_a(&format!("/_orgdir/orgs/{org}/clients")))
+        .header("X-Orgdir-Admin-Key", ADMIN_KEY)
+        .json(&json!({"name": "Replica test", "redirect_uris": [REDIRECT]}))
+        .send()
+        .await
+        .expect("client")
+        .json()
+        .await
+        .expect("json");
+    let accounts = Accounts::new(
+        a.base.clone(),
+        registered["client_id"].as_str().expect("id"),
+        registered["client_secret"].as_str().expect("secret"),
+    );
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http");
+    let admin_id = get(&http, &token, on_b(&users_count("CurrentUser"))).await;
+    assert_eq!(admin_id["count"], json!(1));
+    let me = get(&http, &token, on_b("/crm/v8/users?type=CurrentUser")).await;
+    let user = me["users"][0]["id"].as_str().expect("me").to_owned();
+    let approved = no_redirects
+        .post(on_a("/oauth/v2/auth"))
+        .form(&[
+            ("client_id", accounts.client_id.as_str()),
+            ("redirect_uri", REDIRECT),
+            ("scope", "ZohoCRM.users.READ"),
+            ("state", "s"),
+            ("user", user.as_str()),
+            ("action", "approve"),
+        ])
+        .send()
+        .await
+        .expect("consent");
+    assert_eq!(approved.status().as_u16(), 302);
+    let location = reqwest::Url::parse(approved.headers()["location"].to_str().expect("location"))
+        .expect("url");
+    let code = location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .expect("code")
+        .1
+        .into_owned();
+    let tokens = accounts
+        .exchange_code(&code, REDIRECT)
+        .await
+        .expect("exchange on A");
+    let refresh = tokens.refresh_token.clone().expect("refresh token");
+    let count = get(&http, &tokens.access_token, on_b(&users_count("AllUsers"))).await;
+    assert_eq!(count["count"], json!(4), "B accepts A's token");
+    let revoked = http
+        .post(on_a(&format!("/oauth/v2/token/revoke?token={refresh}")))
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(revoked.status().as_u16(), 200);
+    let (status, body) = call(
+        &http,
+        &tokens.access_token,
+        reqwest::Method::GET,
+        on_b(&users_count("AllUsers")),
+        None,
+    )
+    .await;
+    assert_eq!(status, 401, "B refuses the token A revoked: {body}");
+    assert_eq!(body["code"], json!("INVALID_TOKEN"));
+    let b_accounts = Accounts::new(
+        b.base.clone(),
+        &accounts.client_id,
+        registered["client_secret"].as_str().expect("secret"),
+    );
+    assert!(
+        b_accounts.refresh(&refresh).await.is_err(),
+        "B refuses the revoked refresh token"
+    );
+}
