@@ -95,6 +95,14 @@ pub trait Store: Send + Sync + 'static {
         offset: u64,
         limit: u64,
     ) -> Result<Vec<TerritoryDetails>>;
+    /// (id, name, member count) of territories in listing order: the lean
+    /// read behind the territory associated users count.
+    async fn territory_counts(
+        &self,
+        org: OrgId,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<(ZohoId, String, u64)>>;
     /// Some territories by id (root first, then by creation).
     async fn territories_by_id(&self, org: OrgId, ids: &[ZohoId]) -> Result<Vec<TerritoryDetails>>;
     /// The direct children of a territory, by creation.
@@ -128,6 +136,15 @@ pub trait Store: Send + Sync + 'static {
         offset: u64,
         limit: u64,
     ) -> Result<Vec<GroupDetails>>;
+    /// (id, name, member count) of groups passing `filter`, by creation: the
+    /// lean read behind the group associated users count.
+    async fn group_counts(
+        &self,
+        org: OrgId,
+        filter: Option<&Filter>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<(ZohoId, String, u64)>>;
     /// One group.
     async fn group(&self, org: OrgId, id: ZohoId) -> Result<Option<GroupDetails>>;
     /// A group's sources with the names of what they name, in the order given.

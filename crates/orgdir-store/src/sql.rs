@@ -166,6 +166,16 @@ macro_rules! sql_store {
 
         type DbRow = <$db as sqlx::Database>::Row;
 
+        /// An (id, name, member_count) row of a count listing.
+        fn count_row(row: &DbRow) -> Result<(ZohoId, String, u64)> {
+            let n: i64 = row.try_get("member_count").map_err(db_error)?;
+            Ok((
+                ZohoId(row.try_get("id").map_err(db_error)?),
+                row.try_get("name").map_err(db_error)?,
+                u64::try_from(n).map_err(Error::internal)?,
+            ))
+        }
+
         /// The full name of a referenced user, from its first- and last-name columns.
         fn person(row: &DbRow, first: &str, last: &str) -> Result<Option<String>> {
             Ok(full_name(
@@ -756,6 +766,20 @@ macro_rules! sql_store {
                 rows.iter().map(territory_details_from_row).collect()
             }
 
+            async fn territory_counts(&self, org: OrgId, offset: u64, limit: u64) -> Result<Vec<(ZohoId, String, u64)>> {
+                let sql = format!(
+                    "SELECT t.id, t.name, t.member_count FROM territories t WHERE t.org_id = $1 {TERRITORY_ORDER} LIMIT $2 OFFSET $3"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(org.0)
+                    .bind(clamp(limit))
+                    .bind(clamp(offset))
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)?;
+                rows.iter().map(count_row).collect()
+            }
+
             async fn territories_by_id(&self, org: OrgId, ids: &[ZohoId]) -> Result<Vec<TerritoryDetails>> {
                 if ids.is_empty() {
                     return Ok(Vec::new());
@@ -880,6 +904,27 @@ macro_rules! sql_store {
                     .push_bind(clamp(offset));
                 let rows = sql.build().fetch_all(&self.read).await.map_err(db_error)?;
                 rows.iter().map(group_details_from_row).collect()
+            }
+
+            async fn group_counts(
+                &self,
+                org: OrgId,
+                filter: Option<&Filter>,
+                offset: u64,
+                limit: u64,
+            ) -> Result<Vec<(ZohoId, String, u64)>> {
+                let mut sql = QueryBuilder::<$db>::new("SELECT g.id, g.name, g.member_count FROM user_groups g ");
+                sql.push("WHERE g.org_id = ").push_bind(org.0);
+                if let Some(filter) = filter {
+                    sql.push(" AND ");
+                    push_filter(&mut sql, filter);
+                }
+                sql.push(" ORDER BY g.created_at, g.id LIMIT ")
+                    .push_bind(clamp(limit))
+                    .push(" OFFSET ")
+                    .push_bind(clamp(offset));
+                let rows = sql.build().fetch_all(&self.read).await.map_err(db_error)?;
+                rows.iter().map(count_row).collect()
             }
 
             async fn group(&self, org: OrgId, id: ZohoId) -> Result<Option<GroupDetails>> {

@@ -230,7 +230,7 @@ async fn associated_users_count(
     let page = page(&params, 200)?;
     let rows = state
         .store
-        .territories(auth.principal.org, page.offset(), page.fetch_limit())
+        .territory_counts(auth.principal.org, page.offset(), page.fetch_limit())
         .await?;
     let (rows, info) = page.finish(rows);
     if rows.is_empty() {
@@ -238,11 +238,11 @@ async fn associated_users_count(
     }
     let associated_users_count = rows
         .into_iter()
-        .map(|d| TerritoryUsersCount {
-            count: d.territory.member_count.to_string(),
+        .map(|(id, name, count)| TerritoryUsersCount {
+            count: count.to_string(),
             territory: Reference {
-                name: d.territory.name,
-                id: d.territory.id.to_string(),
+                name,
+                id: id.to_string(),
             },
         })
         .collect();

@@ -47,13 +47,19 @@ async fn filtered_page(
     org: OrgId,
     params: &Params,
 ) -> Result<(Vec<GroupDetails>, Info)> {
-    let page = Page::parse(params.get("page"), params.get("per_page"), 200)?;
-    let filter = params.get("filters").map(Filter::parse).transpose()?;
+    let (page, filter) = page_and_filter(params)?;
     let rows = state
         .store
         .groups(org, filter.as_ref(), page.offset(), page.fetch_limit())
         .await?;
     Ok(page.finish(rows))
+}
+
+/// The `page`, `per_page` and `filters` of a group listing.
+fn page_and_filter(params: &Params) -> Result<(Page, Option<Filter>)> {
+    let page = Page::parse(params.get("page"), params.get("per_page"), 200)?;
+    let filter = params.get("filters").map(Filter::parse).transpose()?;
+    Ok((page, filter))
 }
 
 /// The group named in the URL, or `INVALID_DATA` on its segment.
@@ -268,18 +274,28 @@ async fn associated_users_count(
     params: Params,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
-    let (rows, info) = filtered_page(&state, auth.principal.org, &params).await?;
+    let (page, filter) = page_and_filter(&params)?;
+    let rows = state
+        .store
+        .group_counts(
+            auth.principal.org,
+            filter.as_ref(),
+            page.offset(),
+            page.fetch_limit(),
+        )
+        .await?;
+    let (rows, info) = page.finish(rows);
     if rows.is_empty() {
         return Ok(no_content());
     }
     let associated_users_count = rows
         .into_iter()
-        .map(|d| GroupUsersCount {
+        .map(|(id, name, count)| GroupUsersCount {
             user_group: Reference {
-                name: d.group.name,
-                id: d.group.id.to_string(),
+                name,
+                id: id.to_string(),
             },
-            count: d.group.member_count,
+            count,
         })
         .collect();
     Ok(json_response(
