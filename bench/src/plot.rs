@@ -22,8 +22,12 @@ pub fn draw(rows: &[Row], path: &std::path::Path) -> anyhow::Result<()> {
         Box::leak(font.into_boxed_slice()),
     )
     .map_err(|_| anyhow::anyhow!("unusable font"))?;
-    let mut backends: Vec<&str> = rows.iter().map(|r| r.backend.as_str()).collect();
-    backends.dedup();
+    let mut backends: Vec<&str> = Vec::new();
+    for row in rows {
+        if !backends.contains(&row.backend.as_str()) {
+            backends.push(&row.backend);
+        }
+    }
     let series: Vec<&str> = {
         let mut names: Vec<&str> = rows
             .iter()

@@ -223,6 +223,11 @@ pub trait OrgTx: Send {
     /// Territories managed by `user`.
     async fn territories_managed_by(&mut self, user: ZohoId) -> Result<Vec<ZohoId>>;
 
+    /// A role and its ancestors, itself first, in one query (just the
+    /// role if it has none; empty if it does not exist).
+    async fn role_chain(&mut self, role: ZohoId) -> Result<Vec<ZohoId>>;
+    /// A territory and its ancestors, itself first, like [`OrgTx::role_chain`].
+    async fn territory_chain(&mut self, territory: ZohoId) -> Result<Vec<ZohoId>>;
     /// Every role as (role, parent).
     async fn role_parents(&mut self) -> Result<Vec<(ZohoId, Option<ZohoId>)>>;
     /// Every territory as (territory, parent).

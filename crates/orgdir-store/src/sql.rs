@@ -117,6 +117,23 @@ pub(crate) const GROUP_REASONS_CTE: &str = "WITH RECURSIVE \
          SELECT top, user_id FROM (SELECT DISTINCT top, via, user_id FROM hits WHERE via <> 0) AS nested \
        ) AS x GROUP BY top, user_id) ";
 
+/// A role and its ancestors, nearest first (`$1` org, `$2` role); the depth
+/// bound stops a corrupt cycle.
+pub(crate) const CHAIN_ROLES: &str = "WITH RECURSIVE chain(id, parent, depth) AS ( \
+     SELECT id, reporting_to, 0 FROM roles WHERE org_id = $1 AND id = $2 \
+     UNION ALL \
+     SELECT r.id, r.reporting_to, c.depth + 1 FROM chain c \
+       JOIN roles r ON r.org_id = $1 AND r.id = c.parent WHERE c.depth < 10000) \
+     SELECT id FROM chain ORDER BY depth";
+
+/// A territory and its ancestors, nearest first, like [`CHAIN_ROLES`].
+pub(crate) const CHAIN_TERRITORIES: &str = "WITH RECURSIVE chain(id, parent, depth) AS ( \
+     SELECT id, reporting_to, 0 FROM territories WHERE org_id = $1 AND id = $2 \
+     UNION ALL \
+     SELECT t.id, t.reporting_to, c.depth + 1 FROM chain c \
+       JOIN territories t ON t.org_id = $1 AND t.id = c.parent WHERE c.depth < 10000) \
+     SELECT id FROM chain ORDER BY depth";
+
 /// Rows per multi-row statement: far below both databases' bind limits.
 pub(crate) const CHUNK: usize = 2000;
 
@@ -1065,6 +1082,21 @@ macro_rules! sql_store {
                     }
                 }
                 Ok(out)
+            }
+        }
+
+        impl $tx {
+            /// A node and its ancestors, itself first (`sql` is a `CHAIN_*` query).
+            async fn chain(&mut self, sql: &str, node: ZohoId) -> Result<Vec<ZohoId>> {
+                let rows = sqlx::query(sql)
+                    .bind(self.org.id.0)
+                    .bind(node.0)
+                    .fetch_all(&mut *self.tx)
+                    .await
+                    .map_err(db_error)?;
+                rows.iter()
+                    .map(|row| Ok(ZohoId(row.try_get("id").map_err(db_error)?)))
+                    .collect()
             }
         }
 
@@ -2027,6 +2059,14 @@ macro_rules! sql_store {
                         .map_err(db_error)?;
                 }
                 Ok(())
+            }
+
+            async fn role_chain(&mut self, role: ZohoId) -> Result<Vec<ZohoId>> {
+                self.chain(CHAIN_ROLES, role).await
+            }
+
+            async fn territory_chain(&mut self, territory: ZohoId) -> Result<Vec<ZohoId>> {
+                self.chain(CHAIN_TERRITORIES, territory).await
             }
 
             async fn commit(self: Box<Self>) -> Result<()> {

@@ -25,9 +25,9 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
             // Sorts and temporary b-trees (bulk builds, `orgdir check`) stay
-            // in memory, and each connection may cache 32 MiB of pages.
+            // in memory, and each connection may cache 8 MiB of pages.
             .pragma("temp_store", "memory")
-            .pragma("cache_size", "-32768");
+            .pragma("cache_size", "-8192");
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())

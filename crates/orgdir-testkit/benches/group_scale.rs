@@ -16,7 +16,7 @@ use orgdir_core::service::{groups, roles, tokens};
 use orgdir_core::store::Store;
 use orgdir_core::{OrgId, ZohoId};
 use orgdir_testkit::bench::{
-    env_or, generate, id, report, sample, Shape, GROUP_BASE, ROLE_BASE, USER_BASE,
+    env_or, generate, id, report, sample, SeedSpec, GROUP_BASE, ROLE_BASE, USER_BASE,
 };
 use orgdir_testkit::{assert_counts_exact, Backend, TestDb};
 use std::time::Instant;
@@ -73,7 +73,8 @@ async fn from_scratch(store: &dyn Store, org: OrgId) -> usize {
 
 #[tokio::main]
 async fn main() {
-    let shape = Shape {
+    let shape = SeedSpec {
+        seed: 7,
         users: env_or("USERS", 100_000),
         roles: env_or("ROLES", 1_000),
         territories: env_or("TERRITORIES", 2_000),
@@ -89,24 +90,24 @@ async fn main() {
     println!("group scale benchmark on {backend:?}: {shape:?}, moving a role with {moved} users");
 
     // Roles 1 and 2 report to the root; role 3 ("Big") reports to role 1 and holds `moved` users.
-    let mut doc = generate(shape, 7);
-    doc.roles[1].reporting_to = Some(id(ROLE_BASE));
-    doc.roles[2].reporting_to = Some(id(ROLE_BASE));
-    doc.roles[3].reporting_to = Some(id(ROLE_BASE + 1));
+    let mut doc = generate(&shape);
+    doc.roles[1].reporting_to = Some(id(&shape, ROLE_BASE, 0));
+    doc.roles[2].reporting_to = Some(id(&shape, ROLE_BASE, 0));
+    doc.roles[3].reporting_to = Some(id(&shape, ROLE_BASE, 1));
     // "Big" is a leaf: the move carries exactly its own users.
     for role in doc.roles.iter_mut().skip(4) {
-        if role.reporting_to.as_deref() == Some(id(ROLE_BASE + 3).as_str()) {
-            role.reporting_to = Some(id(ROLE_BASE + 1));
+        if role.reporting_to.as_deref() == Some(id(&shape, ROLE_BASE, 3).as_str()) {
+            role.reporting_to = Some(id(&shape, ROLE_BASE, 1));
         }
     }
     for user in doc.users.iter_mut().skip(1).take(moved) {
-        user.role = id(ROLE_BASE + 3);
+        user.role = id(&shape, ROLE_BASE, 3);
     }
     // Ten groups watch each side of the move (roles 1 and 2, with subordinates).
     for (i, group) in doc.user_groups.iter_mut().take(20).enumerate() {
         group.sources[0] = DocSource {
             kind: "roles".to_owned(),
-            source: id(ROLE_BASE + 1 + i % 2),
+            source: id(&shape, ROLE_BASE, 1 + i % 2),
             subordinates: true,
         };
     }
@@ -130,7 +131,7 @@ async fn main() {
     .expect("bind");
     let addr = app.local_addr().expect("addr");
     tokio::spawn(app.run_until_stopped(std::future::pending()));
-    let admin_id = zid(&id(USER_BASE));
+    let admin_id = zid(&id(&shape, USER_BASE, 0));
     let scopes = ScopeSet::parse("ZohoCRM.settings.user_groups.READ").expect("scope");
     let token = tokens::mint_access_token(store.as_ref(), org.id, admin_id, scopes, None)
         .await
@@ -156,18 +157,21 @@ async fn main() {
         scopes: ScopeSet::default(),
         admin: true,
     };
-    let before = client.group_count(&id(GROUP_BASE)).await.expect("count");
+    let before = client
+        .group_count(&id(&shape, GROUP_BASE, 0))
+        .await
+        .expect("count");
     let mut moves = Vec::new();
     for parent in [2, 1, 2, 1] {
         let patch = RolePatch {
-            reporting_to: Some(zid(&id(ROLE_BASE + parent))),
+            reporting_to: Some(zid(&id(&shape, ROLE_BASE, parent))),
             ..Default::default()
         };
         let start = Instant::now();
         roles::update(
             store.as_ref(),
             &admin,
-            zid(&id(ROLE_BASE + 3)),
+            zid(&id(&shape, ROLE_BASE, 3)),
             patch,
             "$.roles[0]",
             || orgdir_core::Error::invalid_path(2, "missing"),
@@ -181,7 +185,7 @@ async fn main() {
         let start = Instant::now();
         let mut tx = store.begin(org.id).await.expect("tx");
         let all: Vec<ZohoId> = (0..shape.groups)
-            .map(|g| zid(&id(GROUP_BASE + g)))
+            .map(|g| zid(&id(&shape, GROUP_BASE, g)))
             .collect();
         groups::recompute_all(tx.as_mut(), all)
             .await
@@ -196,7 +200,10 @@ async fn main() {
     );
     report("baseline: recompute every group from scratch", &full, None);
     assert_eq!(
-        client.group_count(&id(GROUP_BASE)).await.expect("count"),
+        client
+            .group_count(&id(&shape, GROUP_BASE, 0))
+            .await
+            .expect("count"),
         before,
         "moved back and forth"
     );

@@ -6,7 +6,7 @@
 
 use orgdir_core::scopes::ScopeSet;
 use orgdir_core::service::tokens::mint_access_token;
-use orgdir_testkit::bench::{env_or, generate, id, report, sample, Shape, USER_BASE};
+use orgdir_testkit::bench::{env_or, generate, id, report, sample, SeedSpec, USER_BASE};
 use orgdir_testkit::{Backend, TestDb};
 use orgdir_types::users::UserType;
 use std::time::Instant;
@@ -22,14 +22,15 @@ async fn main() {
     println!("users count benchmark: {users} users on {backend:?}");
     let db = TestDb::new(backend).await.expect("database");
     let store = db.store().await;
-    let shape = Shape {
+    let shape = SeedSpec {
+        seed: 1,
         users,
         roles: 100,
         territories: 10,
         groups: 0,
         nesting: 0.0,
     };
-    let doc = generate(shape, 1);
+    let doc = generate(&shape);
     let start = Instant::now();
     let org = orgdir_core::document::import(store.as_ref(), &doc)
         .await
@@ -44,7 +45,7 @@ async fn main() {
     .expect("bind");
     let addr = app.local_addr().expect("addr");
     tokio::spawn(app.run_until_stopped(std::future::pending()));
-    let admin = orgdir_core::ZohoId::parse(&id(USER_BASE)).expect("id");
+    let admin = orgdir_core::ZohoId::parse(&id(&shape, USER_BASE, 0)).expect("id");
     let token = mint_access_token(
         store.as_ref(),
         org.id,

@@ -25,8 +25,6 @@ use std::collections::{HashMap, HashSet, VecDeque};
 /// The permission Zoho names when a non-admin manages groups.
 pub const MANAGE_GROUPS: &str = "Crm_Implied_Manage_Groups";
 
-const MAX_DEPTH: usize = 10_000;
-
 /// Per group, per user: how many reasons to add (or remove, if negative).
 pub type Deltas = HashMap<ZohoId, HashMap<ZohoId, i64>>;
 
@@ -92,36 +90,21 @@ async fn pass_up(
         .collect())
 }
 
-async fn role_ancestors(tx: &mut dyn OrgTx, role: ZohoId) -> Result<Vec<ZohoId>> {
-    let mut chain = vec![role];
-    let mut current = role;
-    for _ in 0..MAX_DEPTH {
-        match tx.role(current).await?.and_then(|r| r.reporting_to) {
-            Some(parent) => {
-                chain.push(parent);
-                current = parent;
-            }
-            None => return Ok(chain),
-        }
+/// A node's chain (itself first); just the node when the store has none.
+fn or_itself(chain: Vec<ZohoId>, node: ZohoId) -> Vec<ZohoId> {
+    if chain.is_empty() {
+        vec![node]
+    } else {
+        chain
     }
-    Err(Error::Internal("role tree deeper than allowed".to_owned()))
+}
+
+async fn role_ancestors(tx: &mut dyn OrgTx, role: ZohoId) -> Result<Vec<ZohoId>> {
+    Ok(or_itself(tx.role_chain(role).await?, role))
 }
 
 async fn territory_ancestors(tx: &mut dyn OrgTx, territory: ZohoId) -> Result<Vec<ZohoId>> {
-    let mut chain = vec![territory];
-    let mut current = territory;
-    for _ in 0..MAX_DEPTH {
-        match tx.territory(current).await?.and_then(|t| t.reporting_to) {
-            Some(parent) => {
-                chain.push(parent);
-                current = parent;
-            }
-            None => return Ok(chain),
-        }
-    }
-    Err(Error::Internal(
-        "territory tree deeper than allowed".to_owned(),
-    ))
+    Ok(or_itself(tx.territory_chain(territory).await?, territory))
 }
 
 /// Whether `source` covers the node whose ancestors (itself first) are `chain`.
