@@ -183,6 +183,7 @@ async fn main() -> anyhow::Result<()> {
                     db
                 }
             };
+            procs::settle(backend, &db).await?;
             let token = orgdir.token(&db, spec.org_id().0)?;
             let authorization = format!("Zoho-oauthtoken {token}");
             let server = orgdir.serve(&db).await?;

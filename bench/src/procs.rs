@@ -280,6 +280,19 @@ pub async fn existing_database(
     }
 }
 
+/// Brings a PostgreSQL database to the state autovacuum would leave it in
+/// after a bulk load (dead row versions gone, statistics fresh), so that a
+/// run measures the steady state, not the minute after seeding. SQLite has
+/// nothing to do.
+pub async fn settle(backend: &str, db: &str) -> anyhow::Result<()> {
+    if backend == "postgres" {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(db).await?;
+        sqlx::query("VACUUM ANALYZE").execute(&mut conn).await?;
+    }
+    Ok(())
+}
+
 async fn admin_sql(postgres: &str, sql: &str) -> anyhow::Result<()> {
     use sqlx::Connection;
     let url = format!("{}/postgres", postgres.trim_end_matches('/'));

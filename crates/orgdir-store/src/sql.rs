@@ -2044,12 +2044,18 @@ macro_rules! sql_store {
                     "DELETE FROM user_counts WHERE org_id = $1",
                     "INSERT INTO user_counts (org_id, bucket, n) \
                      SELECT $1, bucket, CAST(COUNT(*) AS BIGINT) FROM users WHERE org_id = $1 GROUP BY bucket",
+                    // Only rows whose count is wrong are rewritten (fewer dead
+                    // row versions for PostgreSQL to vacuum).
                     "UPDATE territories SET member_count = (SELECT COUNT(*) FROM territory_users m \
-                     WHERE m.org_id = territories.org_id AND m.territory_id = territories.id) WHERE org_id = $1",
+                     WHERE m.org_id = territories.org_id AND m.territory_id = territories.id) WHERE org_id = $1 \
+                     AND member_count <> (SELECT COUNT(*) FROM territory_users m \
+                     WHERE m.org_id = territories.org_id AND m.territory_id = territories.id)",
                     "DELETE FROM group_members WHERE org_id = $1",
                     group_members.as_str(),
                     "UPDATE user_groups SET member_count = (SELECT COUNT(*) FROM group_members m \
-                     WHERE m.org_id = user_groups.org_id AND m.group_id = user_groups.id) WHERE org_id = $1",
+                     WHERE m.org_id = user_groups.org_id AND m.group_id = user_groups.id) WHERE org_id = $1 \
+                     AND member_count <> (SELECT COUNT(*) FROM group_members m \
+                     WHERE m.org_id = user_groups.org_id AND m.group_id = user_groups.id)",
                 ];
                 for sql in statements {
                     sqlx::query(sql)
