@@ -71,6 +71,10 @@ struct Args {
     /// Where results.json and the plot are written.
     #[arg(long, default_value = "docs/bench")]
     out: PathBuf,
+    /// Only the read scenarios whose name contains this (and the baseline);
+    /// no writes, no start-up or reset trials: for profiling one endpoint.
+    #[arg(long)]
+    only: Option<String>,
 }
 
 /// One measured scenario.
@@ -215,7 +219,15 @@ async fn main() -> anyhow::Result<()> {
                     figures,
                 });
             };
-            for scenario in scenarios::reads(&spec, live.clone()) {
+            let wanted = |name: &str| {
+                args.only
+                    .as_deref()
+                    .is_none_or(|only| name.starts_with("baseline") || name.contains(only))
+            };
+            for scenario in scenarios::reads(&spec, live.clone())
+                .into_iter()
+                .filter(|s| wanted(s.name))
+            {
                 let figures = drive(
                     &target,
                     args.connections,
@@ -229,6 +241,9 @@ async fn main() -> anyhow::Result<()> {
             if let Some(memory) = server.memory_mib() {
                 println!("memory after the reads: {:.0} MiB resident", memory.0);
                 extra.serving_mib.insert(size, memory.0);
+            }
+            if args.only.is_some() {
+                continue;
             }
             if size == largest && args.move_users > 0 {
                 let moved = role_move(&target, &doc, &spec, args.move_users, args.move_groups, run)
@@ -270,7 +285,7 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
-    for backend in &args.backends {
+    for backend in args.backends.iter().filter(|_| args.only.is_none()) {
         let extra = extras.entry(backend.clone()).or_default();
         for trial in 0..5 {
             let db = procs::fresh_database(

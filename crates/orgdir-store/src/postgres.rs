@@ -15,7 +15,12 @@ pub struct PgStore {
 impl PgStore {
     /// Connects to `url` and migrates the database.
     pub async fn connect(url: &str) -> orgdir_core::Result<Self> {
+        // No ping round trip before each acquire (one per query otherwise);
+        // a connection that broke is discarded when its query fails, and idle
+        // ones are recycled.
         let pool = PgPoolOptions::new()
+            .test_before_acquire(false)
+            .idle_timeout(Duration::from_secs(60))
             .max_connections(10)
             .acquire_timeout(Duration::from_secs(10))
             .connect(url)

@@ -28,7 +28,11 @@ impl SqliteStore {
             // in memory, and each connection may cache 8 MiB of pages.
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-8192");
+        // No ping before each acquire: with SQLite it is one more hand-off
+        // to the connection's worker thread per query, and the profile of
+        // the count endpoints was mostly those hand-offs (docs/PERFORMANCE.md).
         let write = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(1)
             .connect_with(options.clone())
             .await
@@ -38,6 +42,7 @@ impl SqliteStore {
             .await
             .map_err(|e| orgdir_core::Error::Internal(format!("migrations: {e}")))?;
         let read = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(4)
             .connect_with(options.read_only(true))
             .await
