@@ -224,20 +224,11 @@ async fn main() -> anyhow::Result<()> {
                     .as_deref()
                     .is_none_or(|only| name.starts_with("baseline") || name.contains(only))
             };
-            for scenario in scenarios::reads(&spec, live.clone())
+            let reads: Vec<_> = scenarios::reads(&spec, live.clone())
                 .into_iter()
                 .filter(|s| wanted(s.name))
-            {
-                let figures = drive(
-                    &target,
-                    args.connections,
-                    warmup,
-                    duration,
-                    scenario.make.clone(),
-                )
-                .await;
-                measure(&scenario, figures);
-            }
+                .collect();
+            drive_all(&target, &args, reads, &mut measure).await;
             if let Some(memory) = server.memory_mib() {
                 println!("memory after the reads: {:.0} MiB resident", memory.0);
                 extra.serving_mib.insert(size, memory.0);
@@ -252,20 +243,11 @@ async fn main() -> anyhow::Result<()> {
                 println!("role move: {moved}");
                 extra.role_move = Some(moved);
             }
-            for scenario in [
+            let writes = [
                 scenarios::creations(&spec, run),
                 scenarios::mixed(&spec, run, live.clone()),
-            ] {
-                let figures = drive(
-                    &target,
-                    args.connections,
-                    warmup,
-                    duration,
-                    scenario.make.clone(),
-                )
-                .await;
-                measure(&scenario, figures);
-            }
+            ];
+            drive_all(&target, &args, writes.into(), &mut measure).await;
             if let Some(memory) = server.memory_mib() {
                 println!(
                     "memory after the writes: {:.0} MiB resident, {:.0} MiB peak",
@@ -321,6 +303,27 @@ async fn main() -> anyhow::Result<()> {
         Err(e) => println!("\nwrote {}; no plot: {e}", json_path.display()),
     }
     Ok(())
+}
+
+/// Drives each scenario in turn (one second of warm-up, then `--duration`
+/// seconds) and hands its figures to `measure`.
+async fn drive_all(
+    target: &Target<'_>,
+    args: &Args,
+    list: Vec<scenarios::Scenario>,
+    measure: &mut impl FnMut(&scenarios::Scenario, Figures),
+) {
+    for scenario in list {
+        let figures = drive(
+            target,
+            args.connections,
+            Duration::from_secs(1),
+            Duration::from_secs(args.duration),
+            scenario.make.clone(),
+        )
+        .await;
+        measure(&scenario, figures);
+    }
 }
 
 /// Times `n` resets of the (small, demo) org of a fresh server, in ms.

@@ -183,6 +183,27 @@ macro_rules! sql_store {
 
         type DbRow = <$db as sqlx::Database>::Row;
 
+        /// A page of an org's groups passing `filter`, by creation, selected by `select`.
+        fn group_page<'a>(
+            select: &'a str,
+            org: OrgId,
+            filter: Option<&'a Filter>,
+            offset: u64,
+            limit: u64,
+        ) -> QueryBuilder<'a, $db> {
+            let mut sql = QueryBuilder::<$db>::new(select);
+            sql.push("WHERE g.org_id = ").push_bind(org.0);
+            if let Some(filter) = filter {
+                sql.push(" AND ");
+                push_filter(&mut sql, filter);
+            }
+            sql.push(" ORDER BY g.created_at, g.id LIMIT ")
+                .push_bind(clamp(limit))
+                .push(" OFFSET ")
+                .push_bind(clamp(offset));
+            sql
+        }
+
         /// An (id, name, member_count) row of a count listing.
         fn count_row(row: &DbRow) -> Result<(ZohoId, String, u64)> {
             let n: i64 = row.try_get("member_count").map_err(db_error)?;
@@ -772,28 +793,13 @@ macro_rules! sql_store {
             }
 
             async fn territories(&self, org: OrgId, offset: u64, limit: u64) -> Result<Vec<TerritoryDetails>> {
-                let sql = format!("{TERRITORY_DETAILS_SELECT} WHERE t.org_id = $1 {TERRITORY_ORDER} LIMIT $2 OFFSET $3");
-                let rows = sqlx::query(&sql)
-                    .bind(org.0)
-                    .bind(clamp(limit))
-                    .bind(clamp(offset))
-                    .fetch_all(&self.read)
-                    .await
-                    .map_err(db_error)?;
+                let rows = self.territory_page(TERRITORY_DETAILS_SELECT, org, offset, limit).await?;
                 rows.iter().map(territory_details_from_row).collect()
             }
 
             async fn territory_counts(&self, org: OrgId, offset: u64, limit: u64) -> Result<Vec<(ZohoId, String, u64)>> {
-                let sql = format!(
-                    "SELECT t.id, t.name, t.member_count FROM territories t WHERE t.org_id = $1 {TERRITORY_ORDER} LIMIT $2 OFFSET $3"
-                );
-                let rows = sqlx::query(&sql)
-                    .bind(org.0)
-                    .bind(clamp(limit))
-                    .bind(clamp(offset))
-                    .fetch_all(&self.read)
-                    .await
-                    .map_err(db_error)?;
+                let select = "SELECT t.id, t.name, t.member_count FROM territories t ";
+                let rows = self.territory_page(select, org, offset, limit).await?;
                 rows.iter().map(count_row).collect()
             }
 
@@ -909,16 +915,7 @@ macro_rules! sql_store {
                 offset: u64,
                 limit: u64,
             ) -> Result<Vec<GroupDetails>> {
-                let mut sql = QueryBuilder::<$db>::new(GROUP_DETAILS_SELECT);
-                sql.push("WHERE g.org_id = ").push_bind(org.0);
-                if let Some(filter) = filter {
-                    sql.push(" AND ");
-                    push_filter(&mut sql, filter);
-                }
-                sql.push(" ORDER BY g.created_at, g.id LIMIT ")
-                    .push_bind(clamp(limit))
-                    .push(" OFFSET ")
-                    .push_bind(clamp(offset));
+                let mut sql = group_page(GROUP_DETAILS_SELECT, org, filter, offset, limit);
                 let rows = sql.build().fetch_all(&self.read).await.map_err(db_error)?;
                 rows.iter().map(group_details_from_row).collect()
             }
@@ -930,16 +927,13 @@ macro_rules! sql_store {
                 offset: u64,
                 limit: u64,
             ) -> Result<Vec<(ZohoId, String, u64)>> {
-                let mut sql = QueryBuilder::<$db>::new("SELECT g.id, g.name, g.member_count FROM user_groups g ");
-                sql.push("WHERE g.org_id = ").push_bind(org.0);
-                if let Some(filter) = filter {
-                    sql.push(" AND ");
-                    push_filter(&mut sql, filter);
-                }
-                sql.push(" ORDER BY g.created_at, g.id LIMIT ")
-                    .push_bind(clamp(limit))
-                    .push(" OFFSET ")
-                    .push_bind(clamp(offset));
+                let mut sql = group_page(
+                    "SELECT g.id, g.name, g.member_count FROM user_groups g ",
+                    org,
+                    filter,
+                    offset,
+                    limit,
+                );
                 let rows = sql.build().fetch_all(&self.read).await.map_err(db_error)?;
                 rows.iter().map(count_row).collect()
             }
@@ -1082,6 +1076,20 @@ macro_rules! sql_store {
                     }
                 }
                 Ok(out)
+            }
+        }
+
+        impl $store {
+            /// A page of an org's territories in listing order, selected by `select`.
+            async fn territory_page(&self, select: &str, org: OrgId, offset: u64, limit: u64) -> Result<Vec<DbRow>> {
+                let sql = format!("{select} WHERE t.org_id = $1 {TERRITORY_ORDER} LIMIT $2 OFFSET $3");
+                sqlx::query(&sql)
+                    .bind(org.0)
+                    .bind(clamp(limit))
+                    .bind(clamp(offset))
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(db_error)
             }
         }
 
