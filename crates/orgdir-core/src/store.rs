@@ -149,8 +149,8 @@ pub trait Store: Send + Sync + 'static {
     async fn group(&self, org: OrgId, id: ZohoId) -> Result<Option<GroupDetails>>;
     /// A group's sources with the names of what they name, in the order given.
     async fn group_sources(&self, org: OrgId, group: ZohoId) -> Result<Vec<SourceDetails>>;
-    /// The sources count of a group (SPEC 4.2).
-    async fn sources_count(&self, org: OrgId, group: ZohoId) -> Result<SourcesCount>;
+    /// The sources count of a group (SPEC 4.2); `None` if there is no such group.
+    async fn sources_count(&self, org: OrgId, group: ZohoId) -> Result<Option<SourcesCount>>;
     /// Every source of every group (for export and for checks).
     async fn all_group_sources(&self, org: OrgId) -> Result<Vec<(ZohoId, Source)>>;
     /// Groups whose maintained data differs from a recount from the

@@ -976,20 +976,26 @@ macro_rules! sql_store {
                     .collect()
             }
 
-            async fn sources_count(&self, org: OrgId, group: ZohoId) -> Result<SourcesCount> {
+            async fn sources_count(&self, org: OrgId, group: ZohoId) -> Result<Option<SourcesCount>> {
+                // From the group row, so that one query also tells whether the group exists.
                 let rows = sqlx::query(
-                    "SELECT s.kind, u.status, CAST(COUNT(*) AS BIGINT) AS n FROM group_sources s \
+                    "SELECT s.kind, u.status, CAST(COUNT(s.kind) AS BIGINT) AS n FROM user_groups g \
+                     LEFT JOIN group_sources s ON s.org_id = g.org_id AND s.group_id = g.id \
                      LEFT JOIN users u ON s.kind = 'users' AND u.org_id = s.org_id AND u.id = s.source_id \
-                     WHERE s.org_id = $1 AND s.group_id = $2 GROUP BY s.kind, u.status",
+                     WHERE g.org_id = $1 AND g.id = $2 GROUP BY s.kind, u.status",
                 )
                 .bind(org.0)
                 .bind(group.0)
                 .fetch_all(&self.read)
                 .await
                 .map_err(db_error)?;
+                if rows.is_empty() {
+                    return Ok(None);
+                }
                 let mut count = SourcesCount::default();
                 for row in &rows {
-                    let kind: String = row.try_get("kind").map_err(db_error)?;
+                    let kind: Option<String> = row.try_get("kind").map_err(db_error)?;
+                    let kind = kind.unwrap_or_default();
                     let status: Option<String> = row.try_get("status").map_err(db_error)?;
                     let n = u64::try_from(row.try_get::<i64, _>("n").map_err(db_error)?).map_err(Error::internal)?;
                     match (kind.as_str(), status.as_deref()) {
@@ -1002,7 +1008,7 @@ macro_rules! sql_store {
                         _ => {}
                     }
                 }
-                Ok(count)
+                Ok(Some(count))
             }
 
             async fn all_group_sources(&self, org: OrgId) -> Result<Vec<(ZohoId, Source)>> {

@@ -107,7 +107,13 @@ async fn list(
         let id = details.group.id;
         let sources = state.store.group_sources(org.id, id).await?;
         let count = if with_count {
-            Some(state.store.sources_count(org.id, id).await?)
+            Some(
+                state
+                    .store
+                    .sources_count(org.id, id)
+                    .await?
+                    .unwrap_or_default(),
+            )
         } else {
             None
         };
@@ -144,7 +150,11 @@ async fn get_one(
     let details = existing_group(&state, org.id, &id).await?;
     let group_id = details.group.id;
     let sources = state.store.group_sources(org.id, group_id).await?;
-    let count = state.store.sources_count(org.id, group_id).await?;
+    let count = state
+        .store
+        .sources_count(org.id, group_id)
+        .await?
+        .unwrap_or_default();
     let group = views::group(&org, details, sources, Some(count));
     Ok(json_response(
         StatusCode::OK,
@@ -242,9 +252,12 @@ async fn sources_count(
     State(state): State<AppState>,
     Path((_version, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let org = auth.principal.org;
-    let details = existing_group(&state, org, &id).await?;
-    let count = state.store.sources_count(org, details.group.id).await?;
+    let id = path_id(&id, GROUP_SEGMENT)?;
+    let count = state
+        .store
+        .sources_count(auth.principal.org, id)
+        .await?
+        .ok_or_else(unknown_group)?;
     let body = SourcesCountBody {
         sources_count: vec![views::sources_count(count)],
     };
