@@ -1050,19 +1050,22 @@ macro_rules! sql_store {
                 // recount looks each recounted member up by primary key.
                 let recount = format!(
                     "{GROUP_REASONS_CTE} SELECT r.group_id, CAST(COUNT(*) AS BIGINT) AS n, \
-                     CAST(SUM(CASE WHEN m.reasons = r.reasons THEN 1 ELSE 0 END) AS BIGINT) AS matched \
+                     CAST(SUM(CASE WHEN m.reasons = r.reasons THEN 1 ELSE 0 END) AS BIGINT) AS matched, \
+                     CAST(SUM(CASE WHEN m.reasons IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS present \
                      FROM reasons r LEFT JOIN group_members m \
                      ON m.org_id = $1 AND m.group_id = r.group_id AND m.user_id = r.user_id GROUP BY r.group_id"
                 );
-                let stored = "SELECT group_id, CAST(COUNT(*) AS BIGINT) AS n, CAST(0 AS BIGINT) AS matched \
+                let stored = "SELECT group_id, CAST(COUNT(*) AS BIGINT) AS n \
                      FROM group_members WHERE org_id = $1 GROUP BY group_id";
-                let mut per_group: HashMap<i64, [i64; 3]> = HashMap::new();
+                // Per group: [recounted, stored, matching, present in both].
+                let mut per_group: HashMap<i64, [i64; 4]> = HashMap::new();
                 for (slot, sql) in [(0, recount.as_str()), (1, stored)] {
                     for row in sqlx::query(sql).bind(org.0).fetch_all(&self.read).await.map_err(db_error)? {
                         let entry = per_group.entry(row.try_get(0).map_err(db_error)?).or_default();
                         entry[slot] = row.try_get("n").map_err(db_error)?;
                         if slot == 0 {
                             entry[2] = row.try_get("matched").map_err(db_error)?;
+                            entry[3] = row.try_get("present").map_err(db_error)?;
                         }
                     }
                 }
@@ -1075,8 +1078,10 @@ macro_rules! sql_store {
                 for row in groups {
                     let id: i64 = row.try_get("id").map_err(db_error)?;
                     let maintained: i64 = row.try_get("member_count").map_err(db_error)?;
-                    let [recounted, stored, matched] = per_group.get(&id).copied().unwrap_or_default();
-                    let differing = recounted + stored - 2 * matched;
+                    let [recounted, stored, matched, present] = per_group.get(&id).copied().unwrap_or_default();
+                    // Wrong (present - matched) + missing (recounted - present)
+                    // + extra (stored - present): each user once.
+                    let differing = recounted + stored - present - matched;
                     if maintained != recounted || differing != 0 {
                         out.push((ZohoId(id), maintained, recounted, differing));
                     }
