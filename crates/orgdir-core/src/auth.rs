@@ -1,6 +1,7 @@
 //! Access tokens: issuing (random, Zoho-shaped), hashing (SHA-256 at rest),
 //! reading the `Authorization` header, and the authenticated principal.
 
+use crate::org::Org;
 use crate::scopes::{Scope, ScopeSet};
 use crate::users::UserStatus;
 use crate::{Error, OrgId, Result, ZohoId};
@@ -78,12 +79,15 @@ pub struct TokenRecord {
     pub created_at: i64,
 }
 
-/// A stored token together with its user's state, as the store finds it.
+/// A stored token together with its user's state, its org and the org's
+/// auth version, as the store finds them (in one statement).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenGrant {
     pub record: TokenRecord,
     pub user_status: UserStatus,
     pub user_admin: bool,
+    pub org: Org,
+    pub auth_version: i64,
 }
 
 /// The caller of an API request.
@@ -133,9 +137,9 @@ pub fn token_from_header(header: Option<&str>) -> Result<&str> {
 }
 
 /// Decides whether a found token may act now (SPEC 1.1, 2, decision 10.8).
-pub fn check_grant(grant: Option<TokenGrant>, now: i64) -> Result<Principal> {
+pub fn check_grant(grant: Option<&TokenGrant>, now: i64) -> Result<Principal> {
     let grant = grant.ok_or(Error::InvalidToken)?;
-    let record = grant.record;
+    let record = &grant.record;
     if record.kind != TokenKind::Access || record.expires_at.is_some_and(|t| t <= now) {
         return Err(Error::InvalidToken);
     }
@@ -145,7 +149,7 @@ pub fn check_grant(grant: Option<TokenGrant>, now: i64) -> Result<Principal> {
         UserStatus::Active => Ok(Principal {
             org: record.org,
             user_id: record.user_id,
-            scopes: record.scopes,
+            scopes: record.scopes.clone(),
             admin: grant.user_admin,
         }),
     }
@@ -202,37 +206,51 @@ mod tests {
             },
             user_status: status,
             user_admin: true,
+            org: Org {
+                id: OrgId(1),
+                name: "o".into(),
+                time_zone: "UTC".into(),
+                edition: Default::default(),
+                licenses: 1,
+                next_seq: 1,
+                created_at: 0,
+            },
+            auth_version: 0,
         }
     }
 
     #[test]
     fn grant_checks() {
-        assert!(check_grant(Some(grant(UserStatus::Active, None, TokenKind::Access)), 10).is_ok());
+        assert!(check_grant(
+            Some(&grant(UserStatus::Active, None, TokenKind::Access)),
+            10
+        )
+        .is_ok());
         assert!(matches!(check_grant(None, 10), Err(Error::InvalidToken)));
         assert!(matches!(
             check_grant(
-                Some(grant(UserStatus::Active, Some(10), TokenKind::Access)),
+                Some(&grant(UserStatus::Active, Some(10), TokenKind::Access)),
                 10
             ),
             Err(Error::InvalidToken)
         ));
         assert!(matches!(
             check_grant(
-                Some(grant(UserStatus::Active, None, TokenKind::Refresh)),
+                Some(&grant(UserStatus::Active, None, TokenKind::Refresh)),
                 10
             ),
             Err(Error::InvalidToken)
         ));
         assert!(matches!(
             check_grant(
-                Some(grant(UserStatus::Disabled, None, TokenKind::Access)),
+                Some(&grant(UserStatus::Disabled, None, TokenKind::Access)),
                 10
             ),
             Err(Error::InactiveUser)
         ));
         assert!(matches!(
             check_grant(
-                Some(grant(UserStatus::Deleted, None, TokenKind::Access)),
+                Some(&grant(UserStatus::Deleted, None, TokenKind::Access)),
                 10
             ),
             Err(Error::InvalidToken)

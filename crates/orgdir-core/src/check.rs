@@ -2,7 +2,7 @@
 //! compared with what the server reads — user buckets, territory member
 //! counts, group member counts and each member's reason count.
 
-use crate::store::Store;
+use crate::service::Directory;
 use crate::users::UserBucket;
 use crate::{OrgId, Result};
 
@@ -35,10 +35,11 @@ fn signed(n: u64) -> i64 {
 }
 
 /// Recounts everything maintained for `org`; empty when all is exact.
-pub async fn check(store: &dyn Store, org: OrgId) -> Result<Vec<Drift>> {
+pub async fn check(dir: &Directory, org: OrgId) -> Result<Vec<Drift>> {
+    let store = dir.store();
     let mut drifts = Vec::new();
     let (maintained, recounted) = (
-        store.user_counts(org).await?,
+        store.user_counts(org).await?.value,
         store.recount_users(org).await?,
     );
     for bucket in UserBucket::all() {
@@ -62,7 +63,7 @@ pub async fn check(store: &dyn Store, org: OrgId) -> Result<Vec<Drift>> {
         .await?
         .into_iter()
         .collect();
-    for details in store.territories(org, 0, u64::MAX >> 1).await? {
+    for details in store.territories(org, 0, u64::MAX >> 1).await?.value {
         let t = details.territory;
         let r = recounted.get(&t.id).copied().unwrap_or(0);
         if t.member_count != r {

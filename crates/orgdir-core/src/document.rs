@@ -9,7 +9,8 @@
 use crate::groups::{Group, Source, SourceKind};
 use crate::org::{Edition, Org, Profile, Role};
 use crate::service::orgs::FIRST_SEQUENCE;
-use crate::store::{Store, UserQuery};
+use crate::service::Directory;
+use crate::store::{write, OrgTx, UserQuery, WriteTarget};
 use crate::territories::{PermissionType, Territory};
 use crate::users::{normalize_email, type_bucket_codes, User, UserStatus};
 use crate::{Error, OrgId, Result, ZohoId};
@@ -17,6 +18,7 @@ use orgdir_types::users::UserType;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 /// The document format version this code reads and writes.
 pub const FORMAT: u32 = 1;
@@ -737,8 +739,9 @@ pub enum ImportError {
     Store(#[from] Error),
 }
 
-/// Where a bulk write is, for a progress display.
-pub trait Progress: Sync {
+/// Where a bulk write is, for a progress display (reported from inside the
+/// write job, which may run on another thread).
+pub trait Progress: Send + Sync {
     /// `stage` has done `done` of `total` steps.
     fn report(&self, stage: &'static str, done: u64, total: u64);
 }
@@ -757,40 +760,43 @@ struct SeedBaseline {
 
 /// Writes a checked document as a new org, in one transaction, and keeps it
 /// as the org's baseline (what a reset returns to).
-pub async fn import(store: &dyn Store, doc: &OrgDocument) -> Result<Org, ImportError> {
+pub async fn import(dir: &Directory, doc: &OrgDocument) -> Result<Org, ImportError> {
     let baseline = serde_json::to_string(doc).map_err(Error::internal)?;
-    import_with(store, doc, &baseline, &()).await
+    import_with(dir, doc, baseline, Arc::new(())).await
 }
 
 /// Generates the org of `spec` and writes it like [`import`]; its baseline
 /// is the spec, so a reset generates it again.
 pub async fn import_seeded(
-    store: &dyn Store,
+    dir: &Directory,
     spec: &crate::seed::SeedSpec,
-    progress: &dyn Progress,
+    progress: Arc<dyn Progress>,
 ) -> Result<Org, ImportError> {
     progress.report("generating", 0, 1);
     let doc = crate::seed::generate(spec);
     let baseline =
         serde_json::to_string(&SeedBaseline { orgdir_seed: *spec }).map_err(Error::internal)?;
-    import_with(store, &doc, &baseline, progress).await
+    import_with(dir, &doc, baseline, progress).await
 }
 
 async fn import_with(
-    store: &dyn Store,
+    dir: &Directory,
     doc: &OrgDocument,
-    baseline: &str,
-    progress: &dyn Progress,
+    baseline: String,
+    progress: Arc<dyn Progress>,
 ) -> Result<Org, ImportError> {
     progress.report("checking", 0, 1);
     let checked = check(doc)?;
-    let mut tx = store.begin_new_org(&checked.org).await?;
-    write_rows(tx.as_mut(), &checked, progress).await?;
-    tx.set_baseline(baseline).await?;
-    let org = tx.org().clone();
-    progress.report("committing", 0, 1);
-    tx.commit().await?;
-    Ok(org)
+    let target = WriteTarget::NewOrg(checked.org.clone());
+    write(dir.store(), target, move |tx| {
+        Box::pin(async move {
+            write_rows(tx, &checked, progress.as_ref()).await?;
+            tx.set_baseline(&baseline).await?;
+            progress.report("committing", 0, 1);
+            Ok(tx.org().clone())
+        })
+    })
+    .await
 }
 
 /// The document a baseline stands for.
@@ -804,19 +810,22 @@ fn baseline_document(text: &str) -> Result<OrgDocument, ImportError> {
 /// Puts an org back to its baseline in one transaction: every user, role,
 /// profile, territory and group is replaced; tokens of baseline users and
 /// OAuth clients keep working.
-pub async fn reset(store: &dyn Store, org: OrgId) -> Result<Org, ImportError> {
-    let text = store
+pub async fn reset(dir: &Directory, org: OrgId) -> Result<Org, ImportError> {
+    let text = dir
+        .store()
         .baseline(org)
         .await?
-        .ok_or_else(|| Error::invalid_param("org", "no such org"))?;
+        .ok_or_else(Error::no_such_org)?;
     let checked = check(&baseline_document(&text)?)?;
-    let mut tx = store.begin_reset(org).await?;
-    tx.replace_org(&checked.org).await?;
-    write_rows(tx.as_mut(), &checked, &()).await?;
-    tx.drop_orphaned_credentials().await?;
-    let org = tx.org().clone();
-    tx.commit().await?;
-    Ok(org)
+    write(dir.store(), WriteTarget::Reset(org), move |tx| {
+        Box::pin(async move {
+            tx.replace_org(&checked.org).await?;
+            write_rows(tx, &checked, &()).await?;
+            tx.drop_orphaned_credentials().await?;
+            Ok(tx.org().clone())
+        })
+    })
+    .await
 }
 
 /// Rows per insert batch between two progress reports.
@@ -828,11 +837,7 @@ const ANALYZE_AFTER: usize = 10_000;
 
 /// Inserts every row of a checked document, then builds every maintained
 /// count once, set-based ([`crate::store::OrgTx::rebuild_counts`]).
-async fn write_rows(
-    tx: &mut dyn crate::store::OrgTx,
-    checked: &Checked,
-    progress: &dyn Progress,
-) -> Result<()> {
+async fn write_rows(tx: &mut dyn OrgTx, checked: &Checked, progress: &dyn Progress) -> Result<()> {
     for profile in &checked.profiles {
         tx.insert_profile(profile).await?;
     }
@@ -874,11 +879,9 @@ async fn write_rows(
 }
 
 /// Reads a whole org as a document.
-pub async fn export(store: &dyn Store, org_id: OrgId) -> Result<OrgDocument> {
-    let org = store
-        .org(org_id)
-        .await?
-        .ok_or_else(|| Error::invalid_param("org", "no such org"))?;
+pub async fn export(dir: &Directory, org_id: OrgId) -> Result<OrgDocument> {
+    let store = dir.store();
+    let org = store.org(org_id).await?.ok_or_else(Error::no_such_org)?;
     let time = |t: i64| org.format_time(t);
     let id = |i: ZohoId| i.to_string();
     let users = store
@@ -891,9 +894,10 @@ pub async fn export(store: &dyn Store, org_id: OrgId) -> Result<OrgDocument> {
                 limit: i64::MAX as u64,
             },
         )
-        .await?;
-    let territories = store.territories(org_id, 0, i64::MAX as u64).await?;
-    let groups = store.groups(org_id, None, 0, i64::MAX as u64).await?;
+        .await?
+        .value;
+    let territories = store.territories(org_id, 0, i64::MAX as u64).await?.value;
+    let groups = store.groups(org_id, None, 0, i64::MAX as u64).await?.value;
     let mut group_sources: HashMap<ZohoId, Vec<DocSource>> = HashMap::new();
     for (group, source) in store.all_group_sources(org_id).await? {
         group_sources.entry(group).or_default().push(DocSource {
@@ -920,6 +924,7 @@ pub async fn export(store: &dyn Store, org_id: OrgId) -> Result<OrgDocument> {
         profiles: store
             .profiles(org_id)
             .await?
+            .value
             .into_iter()
             .map(|p| DocProfile {
                 id: id(p.id),
@@ -936,6 +941,7 @@ pub async fn export(store: &dyn Store, org_id: OrgId) -> Result<OrgDocument> {
         roles: store
             .roles(org_id)
             .await?
+            .value
             .into_iter()
             .map(|r| DocRole {
                 id: id(r.id),

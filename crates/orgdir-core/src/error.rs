@@ -112,6 +112,16 @@ impl Error {
         }
     }
 
+    /// `INVALID_DATA` on `org`: the org a write or a control-plane call names does not exist.
+    pub fn no_such_org() -> Self {
+        Self::invalid_param("org", "no such org")
+    }
+
+    /// Whether this is [`Error::no_such_org`].
+    pub fn is_no_such_org(&self) -> bool {
+        matches!(self, Self::InvalidData { details: Details::Param(p), .. } if p == "org")
+    }
+
     /// An internal fault with its cause.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         Self::Internal(cause.to_string())

@@ -16,6 +16,7 @@ pub mod paging;
 pub mod scopes;
 pub mod seed;
 pub mod service;
+pub mod sessions;
 pub mod store;
 pub mod territories;
 pub mod time;

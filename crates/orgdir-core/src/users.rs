@@ -193,6 +193,9 @@ pub struct UserDetails {
     pub profile_name: String,
     pub created_by_name: Option<String>,
     pub modified_by_name: Option<String>,
+    /// The user's territories, root first, then by creation (filled by the
+    /// reads that answer the API; empty from the others).
+    pub memberships: Vec<crate::territories::Membership>,
 }
 
 /// Optional profile fields of Zoho's user schema that orgdir stores as given.

@@ -8,27 +8,20 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use orgdir_core::auth::{check_grant, hash_token, token_from_header, Principal};
-use orgdir_core::scopes::Scope;
+use orgdir_core::auth::Principal;
+use orgdir_core::sessions::Caller;
 use orgdir_core::{Error, OrgId};
 use serde_json::Value;
 use std::marker::PhantomData;
 
 /// The scopes an endpoint requires (all of them).
 pub trait Requirement: Send + Sync + 'static {
-    /// The scope strings; each parses with [`Scope::parse`] (a test checks).
+    /// The scope strings; each parses with
+    /// [`Scope::parse`](orgdir_core::scopes::Scope::parse) (a test checks).
     const SCOPES: &'static [&'static str];
     /// The permission an Administrator profile gives, when the endpoint
     /// writes (403 `NO_PERMISSION` for others, before the body is read).
     const ADMIN_PERMISSION: Option<&'static str> = None;
-
-    /// The parsed scopes.
-    fn scopes() -> Result<Vec<Scope>, Error> {
-        Self::SCOPES
-            .iter()
-            .map(|s| Scope::parse(s).map_err(Error::internal))
-            .collect()
-    }
 }
 
 macro_rules! requirements {
@@ -92,8 +85,15 @@ requirements! {
 
 /// The caller of a request, authenticated and holding every scope of `R`.
 pub struct Authed<R: Requirement> {
-    pub principal: Principal,
+    pub caller: Caller,
     _requirement: PhantomData<R>,
+}
+
+impl<R: Requirement> Authed<R> {
+    /// Who calls.
+    pub fn principal(&self) -> &Principal {
+        &self.caller
+    }
 }
 
 impl<R: Requirement> FromRequestParts<AppState> for Authed<R> {
@@ -103,37 +103,43 @@ impl<R: Requirement> FromRequestParts<AppState> for Authed<R> {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let principal = authenticate(parts, state).await?;
-        principal.require_scopes(&R::scopes()?)?;
-        if let Some(permission) = R::ADMIN_PERMISSION {
-            principal.require_admin(permission)?;
-        }
+        let caller = authenticate::<R>(parts, state).await?;
         Ok(Self {
-            principal,
+            caller,
             _requirement: PhantomData,
         })
     }
 }
 
-/// Reads the token, finds it, and checks the user and the `X-CRM-ORG` header.
-pub async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, Error> {
+/// Reads the token, finds it (in the session cache or the store), checks
+/// the user and the `X-CRM-ORG` header, then the scopes and permission of `R`.
+pub async fn authenticate<R: Requirement>(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<Caller, Error> {
     let header = match parts.headers.get(AUTHORIZATION) {
         None => None,
         Some(value) => Some(value.to_str().map_err(|_| Error::AuthenticationFailure)?),
     };
-    let token = token_from_header(header)?;
-    let grant = state.store.token(&hash_token(token)).await?;
-    let principal = check_grant(grant, orgdir_core::time::now())?;
-    if let Some(org) = parts.headers.get("x-crm-org") {
-        let named = org.to_str().ok().and_then(|t| OrgId::parse(t.trim()));
-        if named != Some(principal.org) {
-            return Err(Error::InvalidData {
-                message: "the X-CRM-ORG header does not name the token's org".to_owned(),
-                details: orgdir_core::Details::Param("X-CRM-ORG".to_owned()),
-            });
+    let requirement = orgdir_core::sessions::Requirement {
+        scopes: R::SCOPES,
+        admin_permission: R::ADMIN_PERMISSION,
+    };
+    let named_org = |principal: &Principal| match parts.headers.get("x-crm-org") {
+        None => Ok(()),
+        Some(org) => {
+            let named = org.to_str().ok().and_then(|t| OrgId::parse(t.trim()));
+            if named == Some(principal.org) {
+                Ok(())
+            } else {
+                Err(Error::InvalidData {
+                    message: "the X-CRM-ORG header does not name the token's org".to_owned(),
+                    details: orgdir_core::Details::Param("X-CRM-ORG".to_owned()),
+                })
+            }
         }
-    }
-    Ok(principal)
+    };
+    state.dir.authenticate(header, requirement, named_org).await
 }
 
 /// A request body as bytes; over the limit is 413 in Zoho's envelope.
@@ -296,6 +302,7 @@ impl FromRequestParts<AppState> for Admin {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use orgdir_core::scopes::Scope;
 
     #[test]
     fn every_requirement_parses() {
@@ -304,6 +311,5 @@ mod tests {
                 assert!(Scope::parse(scope).is_ok(), "{name}: {scope}");
             }
         }
-        assert!(UsersRead::scopes().is_ok());
     }
 }

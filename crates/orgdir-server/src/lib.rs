@@ -1,5 +1,6 @@
-//! The orgdir HTTP server: Zoho's directory API over a [`Store`], with
-//! authentication, the version table, and Zoho's error envelope on every path.
+//! The orgdir HTTP server: Zoho's directory API over a [`Directory`] (a
+//! [`Store`] and its sessions), with authentication, the version table, and
+//! Zoho's error envelope on every path.
 //!
 //! [`Application::build`] binds, [`Application::port`] tells, and
 //! [`Application::run_until_stopped`] serves — so tests can start many
@@ -16,10 +17,9 @@ pub mod views;
 use axum::extract::DefaultBodyLimit;
 use axum::http::Request;
 use axum::Router;
-use orgdir_core::org::Org;
 use orgdir_core::service::oauth::OAuthConfig;
+use orgdir_core::service::Directory;
 use orgdir_core::store::Store;
-use orgdir_core::{Error, OrgId};
 use secrecy::SecretString;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -68,7 +68,7 @@ pub fn random_key() -> String {
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
+    pub dir: Arc<Directory>,
     pub settings: Arc<Settings>,
 }
 
@@ -80,16 +80,6 @@ pub struct Settings {
     pub admin_key: SecretString,
     /// Token and code lifetimes.
     pub oauth: OAuthConfig,
-}
-
-impl AppState {
-    /// The caller's org (it exists: the token was found in it).
-    pub async fn org(&self, org: OrgId) -> Result<Org, Error> {
-        self.store
-            .org(org)
-            .await?
-            .ok_or_else(|| Error::Internal(format!("org {org} of a live token is missing")))
-    }
 }
 
 /// The whole router: Zoho routes, fallbacks and middleware.
@@ -122,8 +112,14 @@ pub struct Application {
 }
 
 impl Application {
-    /// Binds `config.listen` (port 0 picks a free port) and builds the router over `store`.
+    /// Binds `config.listen` (port 0 picks a free port) and builds the router
+    /// over `store`, with an empty session cache.
     pub async fn build(store: Arc<dyn Store>, config: ServerConfig) -> std::io::Result<Self> {
+        Self::build_with(Arc::new(Directory::new(store)), config).await
+    }
+
+    /// [`Application::build`] over a directory the caller keeps a handle on.
+    pub async fn build_with(dir: Arc<Directory>, config: ServerConfig) -> std::io::Result<Self> {
         let listener = TcpListener::bind(config.listen).await?;
         let bound = listener.local_addr()?;
         let host = if bound.ip().is_unspecified() {
@@ -142,7 +138,7 @@ impl Application {
         });
         Ok(Self {
             listener,
-            router: router(AppState { store, settings }),
+            router: router(AppState { dir, settings }),
         })
     }
 

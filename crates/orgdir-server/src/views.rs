@@ -1,7 +1,7 @@
 //! Domain records turned into Zoho's wire shapes.
 
 use orgdir_core::org::{Org, Profile, Role};
-use orgdir_core::territories::{Membership, TerritoryDetails};
+use orgdir_core::territories::TerritoryDetails;
 use orgdir_core::users::UserDetails;
 use orgdir_core::ZohoId;
 use orgdir_types::roles;
@@ -17,8 +17,8 @@ fn reference(id: Option<ZohoId>, name: Option<&str>) -> Option<Reference> {
     })
 }
 
-/// A user as `GET /users` prints it; `memberships` may hold other users' rows.
-pub fn user(org: &Org, details: UserDetails, memberships: &[Membership]) -> User {
+/// A user as `GET /users` prints it, with its territories.
+pub fn user(org: &Org, details: UserDetails) -> User {
     let u = &details.user;
     User {
         id: u.id.to_string(),
@@ -41,9 +41,9 @@ pub fn user(org: &Org, details: UserDetails, memberships: &[Membership]) -> User
         modified_time: org.format_time(u.modified_at),
         created_by: reference(u.created_by, details.created_by_name.as_deref()),
         modified_by: reference(u.modified_by, details.modified_by_name.as_deref()),
-        territories: memberships
+        territories: details
+            .memberships
             .iter()
-            .filter(|m| m.user_id == u.id)
             .map(|m| TerritoryMembership {
                 manager: m.manager,
                 name: m.territory_name.clone(),

@@ -1,34 +1,118 @@
-//! SQLite and PostgreSQL implementations of the orgdir [`Store`] traits.
+//! orgdir's storage: one implementation of the [`Store`] traits
+//! ([`SqlStore`]) over SQLite or PostgreSQL.
 //!
-//! Both backends share their SQL: [`sql_store!`] writes the `Store`/`OrgTx`
-//! implementation once, and `sqlite.rs` / `postgres.rs` instantiate it with
-//! their own pool set-up, migrations and transaction start. The backend is
-//! chosen from the URL scheme (`sqlite://…` or `postgres://…`).
+//! The SQL of each area is written once, in one file per area (`orgs.rs`,
+//! `users.rs`, `roles.rs`, `territories.rs`, `groups.rs`, `tokens.rs`),
+//! against [`db::Conn`]; `db/sqlite.rs` and `db/postgres.rs` are the two
+//! drivers, and `migrations/` the one schema. The backend is chosen from the
+//! URL scheme (`sqlite://…` or `postgres://…`).
 #![deny(clippy::unwrap_used)]
 
-#[macro_use]
-mod sql;
-pub mod postgres;
-pub mod sqlite;
+pub mod db;
+mod groups;
+mod orgs;
+mod roles;
+mod territories;
+mod tokens;
+mod tx;
+mod users;
 
-use orgdir_core::store::Store;
+use db::postgres::PgDb;
+use db::sqlite::SqliteDb;
+use db::{Conn, RawJob};
+use futures::future::BoxFuture;
+use orgdir_core::store::{Backend, JobOutcome, Store, WriteJob, WriteTarget};
 use orgdir_core::{Error, Result};
+use std::any::Any;
 use std::sync::Arc;
 
-pub use postgres::PgStore;
-pub use sqlite::SqliteStore;
+/// orgdir's store over one database.
+pub struct SqlStore {
+    db: Db,
+}
+
+enum Db {
+    Sqlite(SqliteDb),
+    Postgres(PgDb),
+}
 
 /// Opens the store a database URL names and runs its migrations.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PgStore::connect(url).await?))
-    } else if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::connect(url).await?))
-    } else {
-        Err(Error::Internal(format!(
-            "unsupported database URL scheme in {}: use sqlite://… or postgres://…",
-            redact_url(url)
-        )))
+    Ok(Arc::new(SqlStore::connect(url).await?))
+}
+
+impl SqlStore {
+    /// Opens the database a URL names (`sqlite:` or `postgres://` /
+    /// `postgresql://`) and runs its migrations.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Db::Postgres(PgDb::open(url).await?)
+        } else if url.starts_with("sqlite:") {
+            Db::Sqlite(SqliteDb::open(url)?)
+        } else {
+            return Err(Error::Internal(format!(
+                "unsupported database URL scheme in {}: use sqlite://… or postgres://…",
+                redact_url(url)
+            )));
+        };
+        Ok(Self { db })
+    }
+
+    /// A connection for one read: on SQLite, one of the calling thread's own.
+    async fn read(&self) -> Result<Box<dyn Conn>> {
+        Ok(match &self.db {
+            Db::Sqlite(db) => Box::new(db.reader()?),
+            Db::Postgres(db) => Box::new(db.reader().await?),
+        })
+    }
+
+    /// Runs a job in a write transaction.
+    async fn write_raw(&self, job: RawJob) -> Result<JobOutcome> {
+        match &self.db {
+            Db::Sqlite(db) => db.write(job).await,
+            Db::Postgres(db) => db.write(job).await,
+        }
+    }
+
+    /// Runs a write that stands alone (no org to lock) in a transaction of
+    /// its own, committed when it returns `Ok`.
+    async fn write_alone<T, F>(&self, job: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut dyn Conn) -> BoxFuture<'c, Result<T>> + Send + 'static,
+    {
+        let outcome = self
+            .write_raw(Box::new(move |c: &mut dyn Conn| {
+                Box::pin(async move {
+                    Ok(match job(c).await {
+                        Ok(value) => Ok(Box::new(value) as Box<dyn Any + Send>),
+                        Err(error) => Err(Box::new(error) as Box<dyn Any + Send>),
+                    })
+                })
+            }))
+            .await?;
+        let mistyped = || Error::Internal("a write's result changed type".into());
+        match outcome {
+            Ok(value) => value.downcast::<T>().map(|v| *v).map_err(|_| mistyped()),
+            Err(error) => Err(error
+                .downcast::<Error>()
+                .map(|e| *e)
+                .unwrap_or_else(|_| mistyped())),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        match self.db {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    async fn run_write(&self, target: WriteTarget, job: WriteJob) -> Result<JobOutcome> {
+        self.write_raw(tx::org_job(target, job)).await
     }
 }
 
@@ -41,16 +125,6 @@ pub fn redact_url(url: &str) -> String {
         }
         _ => url.to_owned(),
     }
-}
-
-/// Turns a sqlx error into a domain error; the cause is kept for the log only.
-pub(crate) fn db_error(e: sqlx::Error) -> Error {
-    Error::Internal(format!("database: {e}"))
-}
-
-/// Whether `e` is a unique-constraint violation (any constraint).
-pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
 #[cfg(test)]

@@ -7,14 +7,13 @@
 //! `ORGDIR_BENCH_TERRITORIES` (2000), `ORGDIR_BENCH_GROUPS` (2000),
 //! `ORGDIR_BENCH_MOVED` (10000), `ORGDIR_BENCH_POSTGRES=1`.
 
-use orgdir_core::auth::Principal;
 use orgdir_core::document::DocSource;
 use orgdir_core::groups::{expected_members, DirectorySnapshot};
 use orgdir_core::org::RolePatch;
 use orgdir_core::scopes::ScopeSet;
 use orgdir_core::service::{groups, roles, tokens};
-use orgdir_core::store::Store;
-use orgdir_core::{OrgId, ZohoId};
+use orgdir_core::store::{write, Store, WriteTarget};
+use orgdir_core::{Error, OrgId, ZohoId};
 use orgdir_testkit::bench::{
     env_or, generate, id, report, sample, SeedSpec, GROUP_BASE, ROLE_BASE, USER_BASE,
 };
@@ -23,6 +22,19 @@ use std::time::Instant;
 
 fn zid(text: &str) -> ZohoId {
     ZohoId::parse(text).expect("id")
+}
+
+/// How the from-scratch baseline's write ends: rolled back on purpose, so
+/// that it measures the work without keeping it.
+enum Baseline {
+    RolledBack,
+    Failed(Error),
+}
+
+impl From<Error> for Baseline {
+    fn from(e: Error) -> Self {
+        Self::Failed(e)
+    }
 }
 
 /// Loads the directory and computes every group's members from the definition.
@@ -39,7 +51,8 @@ async fn from_scratch(store: &dyn Store, org: OrgId) -> usize {
             },
         )
         .await
-        .expect("users");
+        .expect("users")
+        .value;
     let snapshot = DirectorySnapshot {
         users: users
             .iter()
@@ -55,6 +68,7 @@ async fn from_scratch(store: &dyn Store, org: OrgId) -> usize {
             .roles(org)
             .await
             .expect("roles")
+            .value
             .iter()
             .map(|r| (r.id, r.reporting_to))
             .collect(),
@@ -62,6 +76,7 @@ async fn from_scratch(store: &dyn Store, org: OrgId) -> usize {
             .territories(org, 0, 1_000_000)
             .await
             .expect("territories")
+            .value
             .iter()
             .map(|t| (t.territory.id, t.territory.reporting_to))
             .collect(),
@@ -113,9 +128,10 @@ async fn main() {
     }
 
     let db = TestDb::new(backend).await.expect("database");
-    let store = db.store().await;
+    let dir = db.directory().await;
+    let store = dir.shared_store();
     let start = Instant::now();
-    let org = orgdir_core::document::import(store.as_ref(), &doc)
+    let org = orgdir_core::document::import(&dir, &doc)
         .await
         .expect("import");
     println!(
@@ -123,8 +139,8 @@ async fn main() {
         start.elapsed().as_secs_f64()
     );
 
-    let app = orgdir_server::Application::build(
-        store.clone(),
+    let app = orgdir_server::Application::build_with(
+        dir.clone(),
         orgdir_server::ServerConfig::new("127.0.0.1:0".parse().expect("addr")),
     )
     .await
@@ -133,9 +149,10 @@ async fn main() {
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     let admin_id = zid(&id(&shape, USER_BASE, 0));
     let scopes = ScopeSet::parse("ZohoCRM.settings.user_groups.READ").expect("scope");
-    let token = tokens::mint_access_token(store.as_ref(), org.id, admin_id, scopes, None)
+    let token = tokens::mint_access_token(&dir, org.id, admin_id, scopes, None)
         .await
         .expect("token");
+    let admin = orgdir_testkit::caller(&dir, &token).await;
     let client = orgdir_client::Client::new(format!("http://{addr}")).with_token(token);
 
     let page = sample(100, || client.group_users_count(None, Some(2), Some(200))).await;
@@ -151,12 +168,6 @@ async fn main() {
         None,
     );
 
-    let admin = Principal {
-        org: org.id,
-        user_id: admin_id,
-        scopes: ScopeSet::default(),
-        admin: true,
-    };
     let before = client
         .group_count(&id(&shape, GROUP_BASE, 0))
         .await
@@ -169,7 +180,7 @@ async fn main() {
         };
         let start = Instant::now();
         roles::update(
-            store.as_ref(),
+            &dir,
             &admin,
             zid(&id(&shape, ROLE_BASE, 3)),
             patch,
@@ -182,16 +193,24 @@ async fn main() {
     }
     moves.sort();
     let full = {
-        let start = Instant::now();
-        let mut tx = store.begin(org.id).await.expect("tx");
         let all: Vec<ZohoId> = (0..shape.groups)
             .map(|g| zid(&id(&shape, GROUP_BASE, g)))
             .collect();
-        groups::recompute_all(tx.as_mut(), all)
-            .await
-            .expect("recompute");
-        drop(tx); // rolled back
-        vec![start.elapsed()]
+        let start = Instant::now();
+        let outcome = write(store.as_ref(), WriteTarget::Org(org.id), move |tx| {
+            Box::pin(async move {
+                groups::recompute_all(tx, all).await?;
+                Err::<(), _>(Baseline::RolledBack)
+            })
+        })
+        .await;
+        let took = start.elapsed();
+        match outcome {
+            Err(Baseline::RolledBack) => {}
+            Err(Baseline::Failed(e)) => panic!("recompute: {e}"),
+            Ok(()) => unreachable!("the baseline always rolls back"),
+        }
+        vec![took]
     };
     report(
         &format!("role move ({moved} users), affected groups updated"),
@@ -208,7 +227,7 @@ async fn main() {
         "moved back and forth"
     );
     let start = Instant::now();
-    assert_counts_exact(store.as_ref(), org.id).await;
+    assert_counts_exact(&dir, org.id).await;
     println!(
         "verified: every maintained count equals a recount ({:.1} s)",
         start.elapsed().as_secs_f64()

@@ -21,7 +21,8 @@ async fn main() {
     };
     println!("users count benchmark: {users} users on {backend:?}");
     let db = TestDb::new(backend).await.expect("database");
-    let store = db.store().await;
+    let dir = db.directory().await;
+    let store = dir.shared_store();
     let shape = SeedSpec {
         seed: 1,
         users,
@@ -32,13 +33,13 @@ async fn main() {
     };
     let doc = generate(&shape);
     let start = Instant::now();
-    let org = orgdir_core::document::import(store.as_ref(), &doc)
+    let org = orgdir_core::document::import(&dir, &doc)
         .await
         .expect("import");
     println!("imported in {:.1} s", start.elapsed().as_secs_f64());
 
-    let app = orgdir_server::Application::build(
-        store.clone(),
+    let app = orgdir_server::Application::build_with(
+        dir.clone(),
         orgdir_server::ServerConfig::new("127.0.0.1:0".parse().expect("addr")),
     )
     .await
@@ -47,7 +48,7 @@ async fn main() {
     tokio::spawn(app.run_until_stopped(std::future::pending()));
     let admin = orgdir_core::ZohoId::parse(&id(&shape, USER_BASE, 0)).expect("id");
     let token = mint_access_token(
-        store.as_ref(),
+        &dir,
         org.id,
         admin,
         ScopeSet::parse("ZohoCRM.users.READ").expect("scope"),

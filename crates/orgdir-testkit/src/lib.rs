@@ -13,6 +13,7 @@ pub mod fixtures;
 
 use orgdir_client::Client;
 use orgdir_core::service::orgs::{create_org, CreatedOrg, NewOrg};
+use orgdir_core::service::Directory as Dir;
 use orgdir_core::store::Store;
 use orgdir_server::ServerConfig;
 use secrecy::SecretString;
@@ -45,6 +46,9 @@ fn in_ci() -> bool {
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// The name of a SQLite test database's file in its directory.
+const SQLITE_FILE: &str = "orgdir.db";
 
 /// A fresh, empty database that is removed when dropped.
 pub struct TestDb {
@@ -94,7 +98,7 @@ impl TestDb {
         match backend {
             Backend::Sqlite => {
                 let dir = tempdir::TempDir::new(&unique_name());
-                let file: PathBuf = dir.path().join("orgdir.db");
+                let file: PathBuf = dir.path().join(SQLITE_FILE);
                 Some(Self {
                     backend,
                     url: format!("sqlite://{}", file.display()),
@@ -135,9 +139,19 @@ impl TestDb {
         }
     }
 
+    /// The database file, on SQLite.
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        self._dir.as_ref().map(|dir| dir.path().join(SQLITE_FILE))
+    }
+
     /// Opens (and migrates) the store.
     pub async fn store(&self) -> Arc<dyn Store> {
         orgdir_store::connect(&self.url).await.expect("open store")
+    }
+
+    /// Opens the store as a directory (what the service layer takes).
+    pub async fn directory(&self) -> Arc<Dir> {
+        Arc::new(Dir::new(self.store().await))
     }
 }
 
@@ -171,6 +185,8 @@ impl Drop for TestDb {
 pub struct TestApp {
     pub db: TestDb,
     pub store: Arc<dyn Store>,
+    /// The server's directory (its store and session cache).
+    pub dir: Arc<Dir>,
     pub addr: SocketAddr,
     pub org: CreatedOrg,
     /// A client for this server with the admin's all-scopes token.
@@ -183,11 +199,9 @@ impl TestApp {
     /// A server on a fresh database, or `None` when PostgreSQL is unreachable outside CI.
     pub async fn spawn(backend: Backend) -> Option<Self> {
         let db = TestDb::new(backend).await?;
-        let store = db.store().await;
-        let org = create_org(store.as_ref(), &NewOrg::demo(7))
-            .await
-            .expect("demo org");
-        Some(Self::serve(db, store, org).await)
+        let dir = db.directory().await;
+        let org = create_org(&dir, &NewOrg::demo(7)).await.expect("demo org");
+        Some(Self::serve(db, dir, org).await)
     }
 
     /// A server on a fresh database holding only the org of `document`
@@ -197,19 +211,18 @@ impl TestApp {
         document: &orgdir_core::document::OrgDocument,
     ) -> Option<Self> {
         let db = TestDb::new(backend).await?;
-        let store = db.store().await;
-        let org = orgdir_core::document::import(store.as_ref(), document)
+        let dir = db.directory().await;
+        let org = orgdir_core::document::import(&dir, document)
             .await
             .expect("import");
-        let admin = store
-            .primary_user(org.id)
+        let admin = orgdir_core::service::users::primary(&dir, org.id)
             .await
             .expect("read")
             .expect("primary user");
         let scopes =
             orgdir_core::scopes::ScopeSet::parse(orgdir_core::scopes::ALL_SCOPES).expect("scopes");
         let admin_token = orgdir_core::service::tokens::mint_access_token(
-            store.as_ref(),
+            &dir,
             org.id,
             admin.user.id,
             scopes,
@@ -222,11 +235,11 @@ impl TestApp {
             admin_user_id: admin.user.id,
             admin_token,
         };
-        Some(Self::serve(db, store, created).await)
+        Some(Self::serve(db, dir, created).await)
     }
 
-    async fn serve(db: TestDb, store: Arc<dyn Store>, org: CreatedOrg) -> Self {
-        Self::serve_with(db, store, org, |_| {}).await
+    async fn serve(db: TestDb, dir: Arc<Dir>, org: CreatedOrg) -> Self {
+        Self::serve_with(db, dir, org, |_| {}).await
     }
 
     /// A server on a fresh database with a demo org, its config adjusted by `tweak`.
@@ -235,23 +248,21 @@ impl TestApp {
         tweak: impl FnOnce(&mut ServerConfig),
     ) -> Option<Self> {
         let db = TestDb::new(backend).await?;
-        let store = db.store().await;
-        let org = create_org(store.as_ref(), &NewOrg::demo(7))
-            .await
-            .expect("demo org");
-        Some(Self::serve_with(db, store, org, tweak).await)
+        let dir = db.directory().await;
+        let org = create_org(&dir, &NewOrg::demo(7)).await.expect("demo org");
+        Some(Self::serve_with(db, dir, org, tweak).await)
     }
 
     async fn serve_with(
         db: TestDb,
-        store: Arc<dyn Store>,
+        dir: Arc<Dir>,
         org: CreatedOrg,
         tweak: impl FnOnce(&mut ServerConfig),
     ) -> Self {
         let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"));
         config.admin_key = SecretString::from(ADMIN_KEY);
         tweak(&mut config);
-        let app = orgdir_server::Application::build(store.clone(), config)
+        let app = orgdir_server::Application::build_with(dir.clone(), config)
             .await
             .expect("bind");
         let addr = app.local_addr().expect("addr");
@@ -266,7 +277,8 @@ impl TestApp {
         let client = Client::new(format!("http://{addr}")).with_token(&org.admin_token);
         Self {
             db,
-            store,
+            store: dir.shared_store(),
+            dir,
             addr,
             org,
             client,
@@ -290,8 +302,8 @@ impl TestApp {
         );
         let org = self.org.clone();
         drop(self);
-        let store = db.store().await;
-        Self::serve(db, store, org).await
+        let dir = db.directory().await;
+        Self::serve(db, dir, org).await
     }
 
     async fn shutdown(&mut self) {
@@ -346,7 +358,7 @@ impl TestApp {
     pub async fn token(&self, scopes: &str) -> String {
         let scopes = orgdir_core::scopes::ScopeSet::parse(scopes).expect("scopes");
         orgdir_core::service::tokens::mint_access_token(
-            self.store.as_ref(),
+            &self.dir,
             self.org.org.id,
             self.org.admin_user_id,
             scopes,
@@ -358,12 +370,18 @@ impl TestApp {
 
     /// The ids of the org's root role and its Standard and Administrator profiles.
     pub async fn directory(&self) -> Directory {
-        let roles = self.store.roles(self.org.org.id).await.expect("roles");
+        let roles = self
+            .store
+            .roles(self.org.org.id)
+            .await
+            .expect("roles")
+            .value;
         let profiles = self
             .store
             .profiles(self.org.org.id)
             .await
-            .expect("profiles");
+            .expect("profiles")
+            .value;
         let profile = |name: &str| {
             profiles
                 .iter()
@@ -395,6 +413,19 @@ pub struct Directory {
     pub admin_profile: String,
 }
 
+/// The caller a token makes, to call the service layer directly (no scope
+/// or permission is required of it here; the services check permissions).
+pub async fn caller(dir: &Dir, token: &str) -> orgdir_core::sessions::Caller {
+    let header = format!("Zoho-oauthtoken {token}");
+    let anything = orgdir_core::sessions::Requirement {
+        scopes: &[],
+        admin_permission: None,
+    };
+    dir.authenticate(Some(&header), anything, |_| Ok(()))
+        .await
+        .expect("caller")
+}
+
 /// Runs a test body on SQLite and on PostgreSQL: `storage_test!(name, body_fn)`
 /// makes `name::sqlite` and `name::postgres`, each getting a fresh [`TestApp`].
 #[macro_export]
@@ -422,24 +453,26 @@ macro_rules! storage_test {
 /// Checks every maintained count of an org against a recount from scratch:
 /// user buckets, territory members, and every group's associated users
 /// (recomputed from the definition in `orgdir_core::groups::expected_members`).
-pub async fn assert_counts_exact(store: &dyn Store, org: orgdir_core::OrgId) {
+pub async fn assert_counts_exact(dir: &Dir, org: orgdir_core::OrgId) {
     use orgdir_core::groups::{expected_members, DirectorySnapshot};
     use orgdir_core::store::UserQuery;
     use orgdir_core::users::{type_bucket_codes, UserStatus};
     use orgdir_types::users::UserType;
+    let store = dir.store();
     assert_eq!(
-        store.user_counts(org).await.expect("counts"),
+        store.user_counts(org).await.expect("counts").value,
         store.recount_users(org).await.expect("recount"),
         "user buckets"
     );
     // The SQL recount `orgdir check` runs must agree too (it is checked here
     // against the maintained data and, below, against the definition).
-    let drifts = orgdir_core::check::check(store, org).await.expect("check");
+    let drifts = orgdir_core::check::check(dir, org).await.expect("check");
     assert!(drifts.is_empty(), "orgdir check reports {drifts:?}");
     let territories = store
         .territories(org, 0, 1_000_000)
         .await
-        .expect("territories");
+        .expect("territories")
+        .value;
     let mut maintained: Vec<_> = territories
         .iter()
         .map(|t| (t.territory.id, t.territory.member_count))
@@ -461,7 +494,8 @@ pub async fn assert_counts_exact(store: &dyn Store, org: orgdir_core::OrgId) {
             },
         )
         .await
-        .expect("users");
+        .expect("users")
+        .value;
     let snapshot = DirectorySnapshot {
         users: users
             .iter()
@@ -477,6 +511,7 @@ pub async fn assert_counts_exact(store: &dyn Store, org: orgdir_core::OrgId) {
             .roles(org)
             .await
             .expect("roles")
+            .value
             .iter()
             .map(|r| (r.id, r.reporting_to))
             .collect(),
@@ -488,7 +523,8 @@ pub async fn assert_counts_exact(store: &dyn Store, org: orgdir_core::OrgId) {
         sources: store.all_group_sources(org).await.expect("sources"),
     };
     let expected = expected_members(&snapshot);
-    for group in store.groups(org, None, 0, 1_000_000).await.expect("groups") {
+    let groups = store.groups(org, None, 0, 1_000_000).await.expect("groups");
+    for group in groups.value {
         let want = expected.get(&group.group.id).map_or(0, |m| m.len() as u64);
         assert_eq!(
             group.group.member_count, want,

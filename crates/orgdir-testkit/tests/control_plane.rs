@@ -281,17 +281,15 @@ async fn reset_keeps_counts_exact(app: TestApp) {
         .await;
     assert_eq!(status, 201);
     let org = orgdir_core::OrgId::parse(&doc.org.id).expect("org");
-    let before = orgdir_core::document::export(app.store.as_ref(), org)
+    let before = orgdir_core::document::export(&app.dir, org)
         .await
         .expect("export");
-    let admin = app
-        .store
-        .primary_user(org)
+    let admin = orgdir_core::service::users::primary(&app.dir, org)
         .await
         .expect("read")
         .expect("admin");
     let token = orgdir_core::service::tokens::mint_access_token(
-        app.store.as_ref(),
+        &app.dir,
         org,
         admin.user.id,
         orgdir_core::scopes::ScopeSet::parse(orgdir_core::scopes::ALL_SCOPES).expect("scopes"),
@@ -317,13 +315,13 @@ async fn reset_keeps_counts_exact(app: TestApp) {
         )
         .await;
     assert_eq!(status, 200);
-    let after = orgdir_core::document::export(app.store.as_ref(), org)
+    let after = orgdir_core::document::export(&app.dir, org)
         .await
         .expect("export");
     assert_eq!(before.users, after.users);
     assert_eq!(before.user_groups, after.user_groups);
     assert_eq!(before.territories, after.territories);
-    orgdir_testkit::assert_counts_exact(app.store.as_ref(), org).await;
+    orgdir_testkit::assert_counts_exact(&app.dir, org).await;
     assert_eq!(
         client
             .group_count("3652397000012454002")

@@ -2,13 +2,10 @@
 //! every maintained count (user buckets, territory members, every group's
 //! associated users) equals a recount from scratch, on both backends.
 
-use orgdir_core::auth::Principal;
 use orgdir_core::groups::{GroupPatch, NewGroup, Source, SourceKind};
 use orgdir_core::org::{NewRole, RolePatch};
-use orgdir_core::scopes::ScopeSet;
 use orgdir_core::service::orgs::{create_org, NewOrg};
-use orgdir_core::service::{groups, roles, territories, users};
-use orgdir_core::store::Store;
+use orgdir_core::service::{groups, roles, territories, users, Directory};
 use orgdir_core::territories::{NewTerritory, TerritoryPatch};
 use orgdir_core::users::{NewUser, StatusChange, UserPatch};
 use orgdir_core::{Error, ZohoId};
@@ -116,22 +113,18 @@ impl Made {
     }
 }
 
-async fn run_ops(store: Arc<dyn Store>, ops: Vec<Op>) -> Result<(), TestCaseError> {
+async fn run_ops(dir: Arc<Directory>, ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut new_org = NewOrg::demo(ORG_SEED.fetch_add(1, Ordering::Relaxed));
     new_org.licenses = 12; // small, so licence refusals happen too
-    let created = match create_org(store.as_ref(), &new_org).await {
+    let created = match create_org(&dir, &new_org).await {
         Ok(created) => created,
         Err(Error::DuplicateData { .. }) => return Ok(()), // seed collision: skip the case
         Err(e) => return Err(TestCaseError::fail(e.to_string())),
     };
     let org = created.org.id;
-    let admin = Principal {
-        org,
-        user_id: created.admin_user_id,
-        scopes: ScopeSet::default(),
-        admin: true,
-    };
-    let profiles = store.profiles(org).await.expect("profiles");
+    let admin = orgdir_testkit::caller(&dir, &created.admin_token).await;
+    let store = dir.store();
+    let profiles = store.profiles(org).await.expect("profiles").value;
     let profile = |admin: bool| {
         profiles
             .iter()
@@ -141,16 +134,16 @@ async fn run_ops(store: Arc<dyn Store>, ops: Vec<Op>) -> Result<(), TestCaseErro
     };
     let mut made = Made {
         users: vec![created.admin_user_id],
-        roles: vec![store.roles(org).await.expect("roles")[0].id],
+        roles: vec![store.roles(org).await.expect("roles").value[0].id],
         territories: vec![
-            store.territories(org, 0, 1).await.expect("root")[0]
+            store.territories(org, 0, 1).await.expect("root").value[0]
                 .territory
                 .id,
         ],
         groups: vec![],
     };
     let missing = || Error::invalid_path(1, "missing");
-    let s = store.as_ref();
+    let s = dir.as_ref();
     for (n, op) in ops.into_iter().enumerate() {
         let user_patch = |status, profile_id, role_id| UserPatch {
             status,
@@ -344,7 +337,13 @@ async fn run_ops(store: Arc<dyn Store>, ops: Vec<Op>) -> Result<(), TestCaseErro
     }
     assert_counts_exact(s, org).await;
     prop_assert!(
-        s.user_counts(org).await.expect("counts").licensed() <= 12,
+        store
+            .user_counts(org)
+            .await
+            .expect("counts")
+            .value
+            .licensed()
+            <= 12,
         "licences never overrun"
     );
     Ok(())
@@ -354,15 +353,15 @@ async fn property(backend: Backend, cases: u32) {
     let Some(db) = TestDb::new(backend).await else {
         return;
     };
-    let store = db.store().await;
+    let dir = db.directory().await;
     let handle = tokio::runtime::Handle::current();
     let mut runner = TestRunner::new(Config {
         cases,
         ..Config::default()
     });
     let result = runner.run(&prop::collection::vec(op(), 1..120), |ops| {
-        let store = store.clone();
-        tokio::task::block_in_place(|| handle.block_on(run_ops(store, ops)))
+        let dir = dir.clone();
+        tokio::task::block_in_place(|| handle.block_on(run_ops(dir, ops)))
     });
     if let Err(e) = result {
         panic!("{e}");

@@ -1,9 +1,7 @@
 //! Property: the SQL each backend runs for `filters` selects exactly the
 //! groups `Filter::matches` accepts — wildcards, case and nesting included.
 
-use orgdir_core::auth::Principal;
 use orgdir_core::groups::{Filter, NewGroup, Source, SourceKind};
-use orgdir_core::scopes::ScopeSet;
 use orgdir_core::service::groups;
 use orgdir_core::service::orgs::{create_org, NewOrg};
 use orgdir_testkit::{Backend, TestDb};
@@ -44,17 +42,10 @@ async fn property(backend: Backend) {
     let Some(db) = TestDb::new(backend).await else {
         return;
     };
-    let store = db.store().await;
-    let created = create_org(store.as_ref(), &NewOrg::demo(99))
-        .await
-        .expect("org");
+    let dir = db.directory().await;
+    let created = create_org(&dir, &NewOrg::demo(99)).await.expect("org");
     let org = created.org.id;
-    let admin = Principal {
-        org,
-        user_id: created.admin_user_id,
-        scopes: ScopeSet::default(),
-        admin: true,
-    };
+    let admin = orgdir_testkit::caller(&dir, &created.admin_token).await;
     let source = vec![Source {
         kind: SourceKind::Users,
         id: created.admin_user_id,
@@ -77,9 +68,7 @@ async fn property(backend: Backend) {
             description: description.clone(),
             sources: source.clone(),
         };
-        let id = groups::create(store.as_ref(), &admin, new, "$")
-            .await
-            .expect("group");
+        let id = groups::create(&dir, &admin, new, "$").await.expect("group");
         population.push((id, name, description));
     }
     let handle = tokio::runtime::Handle::current();
@@ -95,9 +84,10 @@ async fn property(backend: Backend) {
             .map(|(id, _, _)| *id)
             .collect();
         let got: Vec<_> = tokio::task::block_in_place(|| {
-            handle.block_on(store.groups(org, Some(&parsed), 0, 1000))
+            handle.block_on(dir.store().groups(org, Some(&parsed), 0, 1000))
         })
         .expect("query")
+        .value
         .into_iter()
         .map(|g| g.group.id)
         .collect();

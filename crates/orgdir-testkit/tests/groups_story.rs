@@ -258,7 +258,7 @@ async fn story(app: TestApp) {
     // Deleting a group drops it from the groups nesting it.
     app.client.delete_group(&group).await.expect("delete");
     assert_eq!(count(&app, &outer).await, 0);
-    assert_counts_exact(app.store.as_ref(), app.org.org.id).await;
+    assert_counts_exact(&app.dir, app.org.org.id).await;
 }
 storage_test!(group_membership_follows_writes, story);
 

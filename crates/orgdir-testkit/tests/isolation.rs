@@ -13,7 +13,7 @@ async fn isolation(app: TestApp) {
     // Org B: the demo org of `app`, with its victims. Org A: made through the control plane.
     let b = victims(&app).await;
     let b_org = app.org.org.id;
-    let before = orgdir_core::document::export(app.store.as_ref(), b_org)
+    let before = orgdir_core::document::export(&app.dir, b_org)
         .await
         .expect("export");
     let secrets: Vec<String> = {
@@ -101,10 +101,10 @@ async fn isolation(app: TestApp) {
         .expect("call");
     assert_eq!(crossed.status().as_u16(), 400);
     // A's writes aimed at B changed nothing in B.
-    let after = orgdir_core::document::export(app.store.as_ref(), b_org)
+    let after = orgdir_core::document::export(&app.dir, b_org)
         .await
         .expect("export");
     assert_eq!(before, after);
-    orgdir_testkit::assert_counts_exact(app.store.as_ref(), b_org).await;
+    orgdir_testkit::assert_counts_exact(&app.dir, b_org).await;
 }
 storage_test!(orgs_are_isolated, isolation);

@@ -21,14 +21,12 @@ struct Harness {
 
 async fn harness() -> Harness {
     let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
-    let store = db.store().await;
-    let created = create_org(store.as_ref(), &NewOrg::demo(1))
-        .await
-        .expect("org");
+    let dir = db.directory().await;
+    let created = create_org(&dir, &NewOrg::demo(1)).await.expect("org");
     Harness {
         _db: db,
         router: router(AppState {
-            store,
+            dir,
             settings: std::sync::Arc::new(orgdir_server::Settings {
                 api_domain: "http://orgdir.test".to_owned(),
                 admin_key: secrecy::SecretString::from("router-test-key"),

@@ -180,7 +180,8 @@ async fn territory_counts(app: TestApp) {
         .store
         .territories(org, 0, 1000)
         .await
-        .expect("territories");
+        .expect("territories")
+        .value;
     for (id, n) in recount {
         let row = maintained
             .iter()
@@ -369,7 +370,7 @@ async fn round_trip(app: &TestApp, fixture: &str) {
         .create_territory(json!({"name":"Extra","reporting_to": root}))
         .await
         .expect("t");
-    let exported = orgdir_core::document::export(source.store.as_ref(), source.org.org.id)
+    let exported = orgdir_core::document::export(&source.dir, source.org.org.id)
         .await
         .expect("export");
     let json_text = serde_json::to_string(&exported).expect("json");
@@ -387,7 +388,7 @@ async fn round_trip(app: &TestApp, fixture: &str) {
         assert_eq!(b, a);
     }
     // A second export of the copy is the same document.
-    let second = orgdir_core::document::export(copy.store.as_ref(), copy.org.org.id)
+    let second = orgdir_core::document::export(&copy.dir, copy.org.org.id)
         .await
         .expect("export");
     assert_eq!(exported, second);
@@ -415,8 +416,8 @@ async fn a_bad_document_writes_nothing_and_names_every_problem() {
     let db = orgdir_testkit::TestDb::new(Backend::Sqlite)
         .await
         .expect("db");
-    let store = db.store().await;
-    let err = orgdir_core::document::import(store.as_ref(), &doc)
+    let dir = db.directory().await;
+    let err = orgdir_core::document::import(&dir, &doc)
         .await
         .expect_err("invalid");
     let text = err.to_string();
@@ -429,7 +430,7 @@ async fn a_bad_document_writes_nothing_and_names_every_problem() {
         assert!(text.contains(path), "{path} missing from: {text}");
     }
     assert!(
-        store.orgs().await.expect("orgs").is_empty(),
+        dir.store().orgs().await.expect("orgs").is_empty(),
         "nothing written"
     );
     let structural =

@@ -96,7 +96,7 @@ async fn story(app: TestApp) {
     // Counts equal a recount, and survive a restart.
     let org = app.org.org.id;
     assert_eq!(
-        app.store.user_counts(org).await.expect("counts"),
+        app.store.user_counts(org).await.expect("counts").value,
         app.store.recount_users(org).await.expect("recount")
     );
     let app = app.restart().await;
@@ -184,7 +184,7 @@ async fn user_errors(app: TestApp) {
     // A non-admin cannot write users.
     let standard = UserBuilder::new("std@example.com").create(&app).await;
     let token = orgdir_core::service::tokens::mint_access_token(
-        app.store.as_ref(),
+        &app.dir,
         app.org.org.id,
         orgdir_core::ZohoId::parse(&standard).expect("id"),
         orgdir_core::scopes::ScopeSet::parse("ZohoCRM.users.ALL").expect("scopes"),

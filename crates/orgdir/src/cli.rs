@@ -5,8 +5,7 @@ use anyhow::{anyhow, bail, Context};
 use clap::{Args, Parser, Subcommand};
 use orgdir_core::document;
 use orgdir_core::scopes::ScopeSet;
-use orgdir_core::service::{orgs, tokens, users};
-use orgdir_core::store::Store;
+use orgdir_core::service::{orgs, tokens, users, Directory};
 use orgdir_core::OrgId;
 use secrecy::{ExposeSecret, SecretString};
 use std::net::SocketAddr;
@@ -196,20 +195,23 @@ impl Cli {
     }
 }
 
-async fn open(db: &DatabaseArgs) -> anyhow::Result<Arc<dyn Store>> {
-    orgdir_store::connect(&db.database_url)
+async fn open(db: &DatabaseArgs) -> anyhow::Result<Arc<Directory>> {
+    let store = orgdir_store::connect(&db.database_url)
         .await
-        .with_context(|| format!("opening {}", orgdir_store::redact_url(&db.database_url)))
+        .with_context(|| format!("opening {}", orgdir_store::redact_url(&db.database_url)))?;
+    Ok(Arc::new(Directory::new(store)))
 }
 
 /// The org named by `--org`, or the only one.
-async fn pick_org(store: &dyn Store, org: Option<i64>) -> anyhow::Result<OrgId> {
+async fn pick_org(dir: &Directory, org: Option<i64>) -> anyhow::Result<OrgId> {
     if let Some(id) = org {
         let id = OrgId(id);
-        store.org(id).await?.ok_or_else(|| anyhow!("no org {id}"))?;
+        orgs::get(dir, id)
+            .await?
+            .ok_or_else(|| anyhow!("no org {id}"))?;
         return Ok(id);
     }
-    match store.orgs().await?.as_slice() {
+    match orgs::list(dir).await?.as_slice() {
         [only] => Ok(only.id),
         [] => bail!("the database has no org yet: run `orgdir serve` once"),
         _ => bail!("the database has several orgs: name one with --org"),
@@ -231,7 +233,7 @@ fn init_tracing(json: bool) {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     init_tracing(args.log_json);
-    let store = open(&args.db).await?;
+    let dir = open(&args.db).await?;
     tracing::info!(database = %orgdir_store::redact_url(&args.db.database_url), "database ready");
     // An empty key counts as none: a control plane nobody can open helps no one.
     let given = args
@@ -254,12 +256,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             code_ttl: args.code_ttl.max(1),
         },
     };
-    let app = orgdir_server::Application::build(store.clone(), config)
+    let app = orgdir_server::Application::build_with(dir.clone(), config)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
     let addr = app.local_addr()?;
-    if store.orgs().await?.is_empty() {
-        let created = orgs::create_org(store.as_ref(), &orgs::NewOrg::demo(args.seed)).await?;
+    if orgs::list(&dir).await?.is_empty() {
+        let created = orgs::create_org(&dir, &orgs::NewOrg::demo(args.seed)).await?;
         print_demo(&created, addr);
     } else {
         println!("orgdir: serving existing orgs; mint a token with `orgdir token --scopes …`");
@@ -315,11 +317,11 @@ async fn shutdown_signal() {
 }
 
 async fn token(args: TokenArgs) -> anyhow::Result<()> {
-    let store = open(&args.target.db).await?;
-    let org = pick_org(store.as_ref(), args.target.org).await?;
+    let dir = open(&args.target.db).await?;
+    let org = pick_org(&dir, args.target.org).await?;
     let user = match &args.user {
-        Some(email) => store.user_by_email(org, email).await?,
-        None => store.primary_user(org).await?,
+        Some(email) => users::find_by_email(&dir, org, email).await?,
+        None => users::primary(&dir, org).await?,
     }
     .ok_or_else(|| anyhow!("no such user in org {org}"))?;
     let scopes = ScopeSet::parse(&args.scopes)?;
@@ -327,27 +329,26 @@ async fn token(args: TokenArgs) -> anyhow::Result<()> {
         bail!("give at least one scope");
     }
     let ttl = (args.expires_in > 0).then_some(args.expires_in);
-    let token = tokens::mint_access_token(store.as_ref(), org, user.user.id, scopes, ttl).await?;
+    let token = tokens::mint_access_token(&dir, org, user.user.id, scopes, ttl).await?;
     println!("{token}");
     Ok(())
 }
 
 async fn confirm_user(args: ConfirmArgs) -> anyhow::Result<()> {
-    let store = open(&args.target.db).await?;
-    let org = pick_org(store.as_ref(), args.target.org).await?;
-    let user = store
-        .user_by_email(org, &args.email)
+    let dir = open(&args.target.db).await?;
+    let org = pick_org(&dir, args.target.org).await?;
+    let user = users::find_by_email(&dir, org, &args.email)
         .await?
         .ok_or_else(|| anyhow!("no such user in org {org}"))?;
-    users::confirm(store.as_ref(), org, user.user.id).await?;
+    users::confirm(&dir, org, user.user.id).await?;
     println!("confirmed {}", user.user.email);
     Ok(())
 }
 
 async fn export(args: OrgArgs) -> anyhow::Result<()> {
-    let store = open(&args.db).await?;
-    let org = pick_org(store.as_ref(), args.org).await?;
-    let doc = document::export(store.as_ref(), org).await?;
+    let dir = open(&args.db).await?;
+    let org = pick_org(&dir, args.org).await?;
+    let doc = document::export(&dir, org).await?;
     println!("{}", serde_json::to_string_pretty(&doc)?);
     Ok(())
 }
@@ -365,22 +366,22 @@ async fn import(args: ImportArgs) -> anyhow::Result<()> {
         println!("the document is valid");
         return Ok(());
     }
-    let store = open(&args.db).await?;
-    let org = document::import(store.as_ref(), &doc).await?;
+    let dir = open(&args.db).await?;
+    let org = document::import(&dir, &doc).await?;
     println!("imported org {} ({})", org.id, org.name);
     Ok(())
 }
 
 async fn create_client(args: ClientArgs) -> anyhow::Result<()> {
-    let store = open(&args.target.db).await?;
-    let org = pick_org(store.as_ref(), args.target.org).await?;
+    let dir = open(&args.target.db).await?;
+    let org = pick_org(&dir, args.target.org).await?;
     let scopes = ScopeSet::parse(
         args.scopes
             .as_deref()
             .unwrap_or(orgdir_core::scopes::ALL_SCOPES),
     )?;
     let made = orgdir_core::service::oauth::create_client(
-        store.as_ref(),
+        &dir,
         org,
         &args.name,
         args.redirect_uris,
@@ -417,7 +418,7 @@ async fn seed(args: SeedArgs) -> anyhow::Result<()> {
         groups: args.groups,
         nesting: args.nesting,
     };
-    let store = open(&args.db).await?;
+    let dir = open(&args.db).await?;
     let bar = if args.quiet {
         indicatif::ProgressBar::hidden()
     } else {
@@ -430,11 +431,12 @@ async fn seed(args: SeedArgs) -> anyhow::Result<()> {
         .progress_chars("=> "),
     );
     let started = std::time::Instant::now();
-    let org = document::import_seeded(store.as_ref(), &spec, &Bar(bar.clone())).await?;
+    let org = document::import_seeded(&dir, &spec, Arc::new(Bar(bar.clone()))).await?;
     bar.finish_and_clear();
     let elapsed = started.elapsed();
-    let counts = store.user_counts(org.id).await?;
-    let groups = store.groups(org.id, None, 0, u64::MAX >> 1).await?;
+    let store = dir.store();
+    let counts = orgs::user_counts(&dir, org.id).await?;
+    let groups = store.groups(org.id, None, 0, u64::MAX >> 1).await?.value;
     let members: u64 = groups.iter().map(|g| g.group.member_count).sum();
     let memberships = store.all_memberships(org.id).await?.len();
     use orgdir_types::users::UserType;
@@ -467,15 +469,15 @@ async fn seed(args: SeedArgs) -> anyhow::Result<()> {
 }
 
 async fn check(args: CheckArgs) -> anyhow::Result<()> {
-    let store = open(&args.db).await?;
+    let dir = open(&args.db).await?;
     let orgs = match args.org {
-        Some(id) => vec![pick_org(store.as_ref(), Some(id)).await?],
-        None => store.orgs().await?.into_iter().map(|o| o.id).collect(),
+        Some(id) => vec![pick_org(&dir, Some(id)).await?],
+        None => orgs::list(&dir).await?.into_iter().map(|o| o.id).collect(),
     };
     let mut differences = 0;
     for org in orgs {
         let started = std::time::Instant::now();
-        let drifts = orgdir_core::check::check(store.as_ref(), org).await?;
+        let drifts = orgdir_core::check::check(&dir, org).await?;
         for drift in &drifts {
             println!("org {org}: {drift}");
         }

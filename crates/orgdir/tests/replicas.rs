@@ -2,105 +2,14 @@
 //! but it: a write acknowledged by one is in every count the other reads
 //! right after, and a token revoked on one is refused by the other.
 
+mod common;
+
+use common::{call, get, start, wait_ready, ADMIN_KEY};
 use orgdir_client::oauth::Accounts;
 use orgdir_testkit::{Backend, TestDb};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-const ADMIN_KEY: &str = "replica-test-admin-key";
 const REDIRECT: &str = "http://localhost:9999/callback";
-
-/// A running `orgdir serve`, killed when dropped.
-struct Replica {
-    child: Child,
-    base: String,
-    /// The demo org's admin token, when this replica created the org.
-    token: Option<String>,
-}
-
-impl Drop for Replica {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port()
-}
-
-/// Starts `orgdir serve` and reads its banner up to the line that shows it
-/// serves (the token line, for the first replica).
-fn start(url: &str) -> Replica {
-    let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_orgdir"))
-        .args(["serve", "--database-url", url, "--listen"])
-        .arg(format!("127.0.0.1:{port}"))
-        .env("ORGDIR_ADMIN_KEY", ADMIN_KEY)
-        .env("ORGDIR_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start orgdir serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut token = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("banner");
-        if let Some(rest) = line.split("shown once): ").nth(1) {
-            token = Some(rest.trim().to_owned());
-        }
-        if line.contains("curl") || line.contains("serving existing orgs") {
-            break;
-        }
-    }
-    Replica {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-        token,
-    }
-}
-
-async fn wait_ready(http: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(r) = http.get(format!("{base}/_orgdir/ping")).send().await {
-            if r.status().is_success() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("{base} did not start");
-}
-
-async fn call(
-    http: &reqwest::Client,
-    token: &str,
-    method: reqwest::Method,
-    url: String,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = http
-        .request(method, url)
-        .header("Authorization", format!("Zoho-oauthtoken {token}"));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.expect("request");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-async fn get(http: &reqwest::Client, token: &str, url: String) -> Value {
-    let (status, body) = call(http, token, reqwest::Method::GET, url, None).await;
-    assert_eq!(status, 200, "{body}");
-    body
-}
 
 #[tokio::test]
 async fn two_replicas_on_one_postgres_database() {

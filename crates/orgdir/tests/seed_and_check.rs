@@ -43,9 +43,10 @@ fn seed(url: &str, seed: &str) -> (bool, String) {
 async fn tamper(db: &TestDb, statements: &[&str]) {
     match db.backend {
         Backend::Sqlite => {
-            let pool = sqlx::SqlitePool::connect(&db.url).await.expect("sqlite");
+            let file = db.sqlite_file().expect("a SQLite database file");
+            let conn = rusqlite::Connection::open(file).expect("sqlite");
             for sql in statements {
-                sqlx::query(sql).execute(&pool).await.expect("tamper");
+                conn.execute(sql, []).expect("tamper");
             }
         }
         Backend::Postgres => {

@@ -1,5 +1,6 @@
-//! User group operations and the maintenance of every group's associated
-//! users, kept exact inside the transaction of each write.
+//! User group operations (reads, create, update, delete) and the
+//! maintenance of every group's associated users, kept exact inside the
+//! transaction of each write.
 //!
 //! Each (group, user) pair carries a *reason count*: how many of the group's
 //! sources bring the user in (a user source, each covering role source, each
@@ -15,11 +16,17 @@
 //! membership changed passes the change on to the groups that nest it, so
 //! every affected group is exact when the write commits.
 
-use crate::auth::Principal;
-use crate::groups::{Forest, Group, GroupPatch, NewGroup, Source, SourceKind};
-use crate::store::{OrgTx, Store};
+use super::Directory;
+use crate::groups::{
+    Filter, Forest, Group, GroupDetails, GroupPatch, NewGroup, Source, SourceDetails, SourceKind,
+    SourcesCount,
+};
+use crate::paging::Page;
+use crate::sessions::Caller;
+use crate::store::OrgTx;
 use crate::users::UserStatus;
 use crate::{Details, Error, Result, ZohoId};
+use orgdir_types::Info;
 use std::collections::{HashMap, HashSet, VecDeque};
 
 /// The permission Zoho names when a non-admin manages groups.
@@ -27,6 +34,131 @@ pub const MANAGE_GROUPS: &str = "Crm_Implied_Manage_Groups";
 
 /// Per group, per user: how many reasons to add (or remove, if negative).
 pub type Deltas = HashMap<ZohoId, HashMap<ZohoId, i64>>;
+
+/// A group as the API shows it: with its sources and, when asked for, their count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupView {
+    pub details: GroupDetails,
+    pub sources: Vec<SourceDetails>,
+    pub sources_count: Option<SourcesCount>,
+}
+
+/// A group's sources and (with `with_count`) their count.
+async fn view(
+    dir: &Directory,
+    caller: &mut Caller,
+    details: GroupDetails,
+    with_count: bool,
+) -> Result<GroupView> {
+    let (org, id) = (caller.org_id(), details.group.id);
+    let read = dir.store().group_sources(org, id).await?;
+    let sources = dir.confirm(caller, read).await?.unwrap_or_default();
+    let sources_count = if with_count {
+        let read = dir.store().sources_count(org, id).await?;
+        Some(dir.confirm(caller, read).await?.unwrap_or_default())
+    } else {
+        None
+    };
+    Ok(GroupView {
+        details,
+        sources,
+        sources_count,
+    })
+}
+
+/// `GET /settings/user_groups?include=&filters=`: a page of the groups
+/// passing `filter`, by creation, each with its sources (and their count
+/// with `with_count`).
+pub async fn list(
+    dir: &Directory,
+    caller: &mut Caller,
+    filter: Option<Filter>,
+    page: Page,
+    with_count: bool,
+) -> Result<(Vec<GroupView>, Info)> {
+    let read = dir
+        .store()
+        .groups(
+            caller.org_id(),
+            filter.as_ref(),
+            page.offset(),
+            page.fetch_limit(),
+        )
+        .await?;
+    let (rows, info) = page.finish(dir.confirm(caller, read).await?);
+    let mut groups = Vec::with_capacity(rows.len());
+    for details in rows {
+        groups.push(view(dir, caller, details, with_count).await?);
+    }
+    Ok((groups, info))
+}
+
+/// `GET /settings/user_groups/{id}`: the group with its sources and their count.
+pub async fn get(dir: &Directory, caller: &mut Caller, id: ZohoId) -> Result<Option<GroupView>> {
+    let read = dir.store().group(caller.org_id(), id).await?;
+    match dir.confirm(caller, read).await? {
+        Some(details) => Ok(Some(view(dir, caller, details, true).await?)),
+        None => Ok(None),
+    }
+}
+
+/// `GET /settings/user_groups/{id}/sources?type=&user_type=`: a page of the
+/// group's sources of `kind` (users only, of `user_status`, when given), in
+/// the order given; `None` if there is no such group.
+pub async fn sources(
+    dir: &Directory,
+    caller: &mut Caller,
+    id: ZohoId,
+    kind: Option<SourceKind>,
+    user_status: Option<UserStatus>,
+    page: Page,
+) -> Result<Option<(Vec<SourceDetails>, Info)>> {
+    let read = dir.store().group_sources(caller.org_id(), id).await?;
+    let Some(all) = dir.confirm(caller, read).await? else {
+        return Ok(None);
+    };
+    let chosen: Vec<SourceDetails> = all
+        .into_iter()
+        .filter(|s| kind.is_none_or(|k| s.source.kind == k))
+        .filter(|s| {
+            user_status.is_none_or(|status| {
+                s.source.kind == SourceKind::Users && s.user_status == Some(status)
+            })
+        })
+        .collect();
+    Ok(Some(page.slice(&chosen)))
+}
+
+/// `GET /settings/user_groups/{id}/actions/sources_count`; `None` if there
+/// is no such group.
+pub async fn sources_count(
+    dir: &Directory,
+    caller: &mut Caller,
+    id: ZohoId,
+) -> Result<Option<SourcesCount>> {
+    let read = dir.store().sources_count(caller.org_id(), id).await?;
+    dir.confirm(caller, read).await
+}
+
+/// `GET /settings/user_groups/actions/associated_users_count`: a page of
+/// (id, name, maintained member count) of the groups passing `filter`.
+pub async fn member_counts(
+    dir: &Directory,
+    caller: &mut Caller,
+    filter: Option<Filter>,
+    page: Page,
+) -> Result<(Vec<(ZohoId, String, u64)>, Info)> {
+    let read = dir
+        .store()
+        .group_counts(
+            caller.org_id(),
+            filter.as_ref(),
+            page.offset(),
+            page.fetch_limit(),
+        )
+        .await?;
+    Ok(page.finish(dir.confirm(caller, read).await?))
+}
 
 /// Applies reason deltas and passes membership changes on to nesting groups.
 pub async fn apply_deltas(tx: &mut dyn OrgTx, deltas: Deltas) -> Result<()> {
@@ -481,18 +613,25 @@ fn reaches(edges: &[(ZohoId, ZohoId)], from: ZohoId, target: ZohoId) -> bool {
 }
 
 /// `POST /settings/user_groups` (one item at `path`). Returns the new id.
-pub async fn create(
-    store: &dyn Store,
-    principal: &Principal,
+pub async fn create(dir: &Directory, caller: &Caller, new: NewGroup, path: &str) -> Result<ZohoId> {
+    caller.require_admin(MANAGE_GROUPS)?;
+    let path = path.to_owned();
+    dir.write_as(caller, move |tx, caller| {
+        Box::pin(async move { create_in(tx, &caller, new, &path).await })
+    })
+    .await
+}
+
+async fn create_in(
+    tx: &mut dyn OrgTx,
+    caller: &Caller,
     new: NewGroup,
     path: &str,
 ) -> Result<ZohoId> {
-    principal.require_admin(MANAGE_GROUPS)?;
-    let mut tx = store.begin(principal.org).await?;
     if tx.group_id_by_name(&new.name).await?.is_some() {
         return Err(duplicate_name(path));
     }
-    check_sources(tx.as_mut(), None, &new.sources, path).await?;
+    check_sources(tx, None, &new.sources, path).await?;
     let now = crate::time::now();
     let group = Group {
         id: tx.next_id(),
@@ -501,27 +640,40 @@ pub async fn create(
         member_count: 0,
         created_at: now,
         modified_at: now,
-        created_by: Some(principal.user_id),
-        modified_by: Some(principal.user_id),
+        created_by: Some(caller.user_id),
+        modified_by: Some(caller.user_id),
     };
     tx.insert_group(&group).await?;
     tx.set_sources(group.id, &new.sources).await?;
-    recompute(tx.as_mut(), group.id).await?;
-    tx.commit().await?;
+    recompute(tx, group.id).await?;
     Ok(group.id)
 }
 
 /// `PUT /settings/user_groups[/{id}]`: a partial update; `sources` replaces the list.
 pub async fn update(
-    store: &dyn Store,
-    principal: &Principal,
+    dir: &Directory,
+    caller: &Caller,
     id: ZohoId,
     patch: GroupPatch,
     path: &str,
-    missing: impl FnOnce() -> Error + Send,
+    missing: impl FnOnce() -> Error + Send + 'static,
 ) -> Result<()> {
-    principal.require_admin(MANAGE_GROUPS)?;
-    let mut tx = store.begin(principal.org).await?;
+    caller.require_admin(MANAGE_GROUPS)?;
+    let path = path.to_owned();
+    dir.write_as(caller, move |tx, caller| {
+        Box::pin(async move { update_in(tx, &caller, id, patch, &path, missing).await })
+    })
+    .await
+}
+
+async fn update_in(
+    tx: &mut dyn OrgTx,
+    caller: &Caller,
+    id: ZohoId,
+    patch: GroupPatch,
+    path: &str,
+    missing: impl FnOnce() -> Error,
+) -> Result<()> {
     let mut group = tx.group(id).await?.ok_or_else(missing)?;
     if let Some(name) = patch.name {
         if tx
@@ -537,30 +689,34 @@ pub async fn update(
         group.description = description;
     }
     if let Some(sources) = &patch.sources {
-        check_sources(tx.as_mut(), Some(id), sources, path).await?;
+        check_sources(tx, Some(id), sources, path).await?;
         tx.set_sources(id, sources).await?;
-        recompute(tx.as_mut(), id).await?;
+        recompute(tx, id).await?;
     }
     group.modified_at = crate::time::now();
-    group.modified_by = Some(principal.user_id);
-    tx.update_group(&group).await?;
-    tx.commit().await
+    group.modified_by = Some(caller.user_id);
+    tx.update_group(&group).await
 }
 
 /// `DELETE /settings/user_groups/{id}`: groups nesting it lose that source.
 pub async fn delete(
-    store: &dyn Store,
-    principal: &Principal,
+    dir: &Directory,
+    caller: &Caller,
     id: ZohoId,
-    missing: impl FnOnce() -> Error + Send,
+    missing: impl FnOnce() -> Error + Send + 'static,
 ) -> Result<()> {
-    principal.require_admin(MANAGE_GROUPS)?;
-    let mut tx = store.begin(principal.org).await?;
+    caller.require_admin(MANAGE_GROUPS)?;
+    dir.write_as(caller, move |tx, _| {
+        Box::pin(async move { delete_in(tx, id, missing).await })
+    })
+    .await
+}
+
+async fn delete_in(tx: &mut dyn OrgTx, id: ZohoId, missing: impl FnOnce() -> Error) -> Result<()> {
     tx.group(id).await?.ok_or_else(missing)?;
-    let parents = drop_sources_naming(tx.as_mut(), SourceKind::Groups, id).await?;
+    let parents = drop_sources_naming(tx, SourceKind::Groups, id).await?;
     tx.delete_group(id).await?;
-    recompute_all(tx.as_mut(), parents).await?;
-    tx.commit().await
+    recompute_all(tx, parents).await
 }
 
 #[cfg(test)]

@@ -3,12 +3,14 @@
 //! revocation. Codes are single use and short-lived; refresh tokens live
 //! until revoked and revoking one kills its access tokens.
 
+use super::Directory;
 use crate::auth::{hash_token, new_token, TokenHash, TokenKind, TokenRecord};
 use crate::oauth::{grantable, new_client_id, AuthCode, OAuthClient, OAuthError};
 use crate::scopes::ScopeSet;
-use crate::store::Store;
-use crate::users::UserStatus;
+use crate::store::{write, OrgTx, UserQuery, WriteTarget};
+use crate::users::{type_bucket_codes, UserDetails, UserStatus};
 use crate::{Error, OrgId, Result, ZohoId};
+use orgdir_types::users::UserType;
 
 /// Token lifetimes.
 #[derive(Debug, Clone, Copy)]
@@ -57,7 +59,7 @@ pub struct NewClient {
 /// Registers a client for `org`. `owner` (default: the primary admin) is the
 /// user a self client acts as; `scopes` bounds what its tokens may carry.
 pub async fn create_client(
-    store: &dyn Store,
+    dir: &Directory,
     org: OrgId,
     name: &str,
     redirect_uris: Vec<String>,
@@ -84,16 +86,11 @@ pub async fn create_client(
     }
     let owner = match owner {
         Some(id) => id,
-        None => store
-            .primary_user(org)
+        None => super::users::primary(dir, org)
             .await?
             .map(|u| u.user.id)
-            .ok_or_else(|| Error::invalid_param("org", "no such org"))?,
+            .ok_or_else(Error::no_such_org)?,
     };
-    let mut tx = store.begin(org).await?;
-    tx.user(owner)
-        .await?
-        .ok_or_else(|| Error::invalid_field("$.owner_id", "no such user"))?;
     let (secret, secret_hash) = new_token();
     let client = OAuthClient {
         client_id: new_client_id(),
@@ -106,9 +103,21 @@ pub async fn create_client(
         owner,
         created_at: crate::time::now(),
     };
-    tx.insert_oauth_client(&client).await?;
-    tx.commit().await?;
-    Ok(NewClient { client, secret })
+    write(dir.store(), WriteTarget::Org(org), move |tx| {
+        Box::pin(async move {
+            tx.user(owner)
+                .await?
+                .ok_or_else(|| Error::invalid_field("$.owner_id", "no such user"))?;
+            tx.insert_oauth_client(&client).await?;
+            Ok(NewClient { client, secret })
+        })
+    })
+    .await
+}
+
+/// An org's OAuth clients (the control plane).
+pub async fn clients(dir: &Directory, org: OrgId) -> Result<Vec<OAuthClient>> {
+    dir.store().oauth_clients(org).await
 }
 
 fn url_ok(uri: &str) -> Option<()> {
@@ -128,11 +137,12 @@ fn same(a: &TokenHash, b: &TokenHash) -> bool {
 
 /// The client named by `client_id`, if `secret` is its secret.
 async fn authenticate(
-    store: &dyn Store,
+    dir: &Directory,
     client_id: &str,
     secret: &str,
 ) -> Result<OAuthClient, OAuthFailure> {
-    let client = store
+    let client = dir
+        .store()
         .oauth_client(client_id)
         .await?
         .ok_or(OAuthError::InvalidClient)?;
@@ -145,12 +155,13 @@ async fn authenticate(
 
 /// The client and the scopes it may grant for a consent request.
 pub async fn consent_request(
-    store: &dyn Store,
+    dir: &Directory,
     client_id: &str,
     redirect_uri: &str,
     scope: &str,
 ) -> Result<(OAuthClient, ScopeSet), OAuthFailure> {
-    let client = store
+    let client = dir
+        .store()
         .oauth_client(client_id)
         .await?
         .ok_or(OAuthError::InvalidClient)?;
@@ -162,23 +173,41 @@ pub async fn consent_request(
     Ok((client, scopes))
 }
 
+/// Most users the consent page offers.
+const CONSENT_USERS: u64 = 500;
+
+/// The users the consent page offers to sign in as: the active users of
+/// the client's org, by id.
+pub async fn consent_users(dir: &Directory, client: &OAuthClient) -> Result<Vec<UserDetails>> {
+    let query = UserQuery {
+        buckets: type_bucket_codes(UserType::ActiveUsers),
+        ids: None,
+        offset: 0,
+        limit: CONSENT_USERS,
+    };
+    Ok(dir.store().users(client.org, &query).await?.value)
+}
+
+/// Fails with `invalid_code` unless `user` is active.
+async fn require_active(tx: &mut dyn OrgTx, user: ZohoId) -> Result<(), OAuthFailure> {
+    match tx.user(user).await? {
+        Some(u) if u.status == UserStatus::Active => Ok(()),
+        _ => Err(OAuthError::InvalidCode.into()),
+    }
+}
+
 /// The user approved: makes an authorization code for them.
 pub async fn approve(
-    store: &dyn Store,
+    dir: &Directory,
     client_id: &str,
     redirect_uri: &str,
     scope: &str,
     user: ZohoId,
     config: OAuthConfig,
 ) -> Result<String, OAuthFailure> {
-    let (client, scopes) = consent_request(store, client_id, redirect_uri, scope).await?;
-    let mut tx = store.begin(client.org).await?;
-    match tx.user(user).await? {
-        Some(u) if u.status == UserStatus::Active => {}
-        _ => return Err(OAuthError::InvalidCode.into()),
-    }
+    let (client, scopes) = consent_request(dir, client_id, redirect_uri, scope).await?;
     let (code, hash) = new_token();
-    tx.insert_code(&AuthCode {
+    let record = AuthCode {
         hash,
         org: client.org,
         client_id: client.client_id,
@@ -186,26 +215,41 @@ pub async fn approve(
         scopes,
         redirect_uri: redirect_uri.to_owned(),
         expires_at: crate::time::now().saturating_add(config.code_ttl),
+    };
+    write(dir.store(), WriteTarget::Org(client.org), move |tx| {
+        Box::pin(async move {
+            require_active(tx, user).await?;
+            tx.insert_code(&record).await?;
+            Ok(code)
+        })
     })
-    .await?;
-    tx.commit().await?;
-    Ok(code)
+    .await
 }
 
 /// Issues an access token (and, with `refresh`, a refresh token it hangs from).
 async fn issue(
-    store: &dyn Store,
+    dir: &Directory,
+    client: OAuthClient,
+    user: ZohoId,
+    scopes: ScopeSet,
+    refresh: Refresh,
+    config: OAuthConfig,
+) -> Result<Issued, OAuthFailure> {
+    write(dir.store(), WriteTarget::Org(client.org), move |tx| {
+        Box::pin(async move { issue_in(tx, &client, user, scopes, refresh, config).await })
+    })
+    .await
+}
+
+async fn issue_in(
+    tx: &mut dyn OrgTx,
     client: &OAuthClient,
     user: ZohoId,
     scopes: ScopeSet,
     refresh: Refresh,
     config: OAuthConfig,
 ) -> Result<Issued, OAuthFailure> {
-    let mut tx = store.begin(client.org).await?;
-    match tx.user(user).await? {
-        Some(u) if u.status == UserStatus::Active => {}
-        _ => return Err(OAuthError::InvalidCode.into()),
-    }
+    require_active(tx, user).await?;
     let now = crate::time::now();
     let record = |hash: TokenHash, kind, expires_at, parent| TokenRecord {
         hash,
@@ -242,7 +286,6 @@ async fn issue(
         parent,
     ))
     .await?;
-    tx.commit().await?;
     Ok(Issued {
         access_token,
         refresh_token,
@@ -259,42 +302,36 @@ enum Refresh {
 
 /// `grant_type=authorization_code`.
 pub async fn exchange_code(
-    store: &dyn Store,
+    dir: &Directory,
     client_id: &str,
     client_secret: &str,
     redirect_uri: &str,
     code: &str,
     config: OAuthConfig,
 ) -> Result<Issued, OAuthFailure> {
-    let client = authenticate(store, client_id, client_secret).await?;
-    let code = store
+    let client = authenticate(dir, client_id, client_secret).await?;
+    let code = dir
+        .store()
         .take_code(&hash_token(code), &client.client_id)
         .await?
         .ok_or(OAuthError::InvalidCode)?;
     if code.redirect_uri != redirect_uri || code.expires_at <= crate::time::now() {
         return Err(OAuthError::InvalidCode.into());
     }
-    issue(
-        store,
-        &client,
-        code.user_id,
-        code.scopes,
-        Refresh::New,
-        config,
-    )
-    .await
+    issue(dir, client, code.user_id, code.scopes, Refresh::New, config).await
 }
 
 /// `grant_type=refresh_token`: a new access token with the same scopes.
 pub async fn refresh(
-    store: &dyn Store,
+    dir: &Directory,
     client_id: &str,
     client_secret: &str,
     refresh_token: &str,
     config: OAuthConfig,
 ) -> Result<Issued, OAuthFailure> {
-    let client = authenticate(store, client_id, client_secret).await?;
-    let grant = store
+    let client = authenticate(dir, client_id, client_secret).await?;
+    let grant = dir
+        .store()
         .token(&hash_token(refresh_token))
         .await?
         .ok_or(OAuthError::InvalidCode)?;
@@ -305,8 +342,8 @@ pub async fn refresh(
         return Err(OAuthError::InvalidCode.into());
     }
     issue(
-        store,
-        &client,
+        dir,
+        client,
         record.user_id,
         record.scopes,
         Refresh::From(record.hash),
@@ -318,14 +355,14 @@ pub async fn refresh(
 /// `grant_type=client_credentials` with `soid=ZohoCRM.<org id>`: a self
 /// client gets an access token acting as its owner.
 pub async fn client_credentials(
-    store: &dyn Store,
+    dir: &Directory,
     client_id: &str,
     client_secret: &str,
     scope: &str,
     soid: &str,
     config: OAuthConfig,
 ) -> Result<Issued, OAuthFailure> {
-    let client = authenticate(store, client_id, client_secret).await?;
+    let client = authenticate(dir, client_id, client_secret).await?;
     let org = soid
         .strip_prefix("ZohoCRM.")
         .and_then(OrgId::parse)
@@ -335,18 +372,28 @@ pub async fn client_credentials(
     }
     let asked = ScopeSet::parse(scope).map_err(|_| OAuthError::InvalidScope)?;
     let scopes = grantable(&asked, &client.scopes).ok_or(OAuthError::InvalidScope)?;
-    issue(store, &client, client.owner, scopes, Refresh::None, config).await
+    let owner = client.owner;
+    issue(dir, client, owner, scopes, Refresh::None, config).await
 }
 
 /// `POST /oauth/v2/token/revoke?token=`: revokes a refresh token and every
-/// access token issued from it.
-pub async fn revoke(store: &dyn Store, token: &str) -> Result<(), OAuthFailure> {
+/// access token issued from it. The store bumps the org's auth version, so
+/// every server checks its cached sessions again.
+pub async fn revoke(dir: &Directory, token: &str) -> Result<(), OAuthFailure> {
     let hash = hash_token(token);
-    let grant = store.token(&hash).await?.ok_or(OAuthError::InvalidToken)?;
-    let mut tx = store.begin(grant.record.org).await?;
-    if !tx.delete_refresh_token(&hash).await? {
-        return Err(OAuthError::InvalidToken.into());
-    }
-    tx.commit().await?;
-    Ok(())
+    let grant = dir
+        .store()
+        .token(&hash)
+        .await?
+        .ok_or(OAuthError::InvalidToken)?;
+    write(dir.store(), WriteTarget::Org(grant.record.org), move |tx| {
+        Box::pin(async move {
+            if tx.delete_refresh_token(&hash).await? {
+                Ok(())
+            } else {
+                Err(OAuthError::InvalidToken.into())
+            }
+        })
+    })
+    .await
 }

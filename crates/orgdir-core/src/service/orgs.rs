@@ -1,13 +1,15 @@
 //! Creating an org with everything SPEC 3 says it always has: the profiles
 //! Administrator and Standard, a root role, a root territory named after the
 //! org, and a confirmed primary admin. The new org is written as an org
-//! document, which also becomes its baseline for resets.
+//! document, which also becomes its baseline for resets. Also the org reads:
+//! the caller's own (`GET /org`) and the control plane's.
 
+use super::Directory;
 use crate::document::{DocOrg, DocProfile, DocRole, DocTerritory, DocUser, OrgDocument, FORMAT};
 use crate::org::{Edition, Org, ADMIN_PROFILE, STANDARD_PROFILE};
 use crate::scopes::{ScopeSet, ALL_SCOPES};
-use crate::store::Store;
-use crate::users::normalize_email;
+use crate::sessions::Caller;
+use crate::users::{normalize_email, UserCounts, UserDetails};
 use crate::{Error, OrgId, Result, ZohoId};
 
 /// What to create.
@@ -149,9 +151,9 @@ pub const FIRST_SEQUENCE: i64 = 1000;
 
 /// Creates an org, its built-ins and its primary admin, and mints the admin an
 /// all-scopes token.
-pub async fn create_org(store: &dyn Store, new: &NewOrg) -> Result<CreatedOrg> {
+pub async fn create_org(dir: &Directory, new: &NewOrg) -> Result<CreatedOrg> {
     let doc = new.document()?;
-    let org = crate::document::import(store, &doc)
+    let org = crate::document::import(dir, &doc)
         .await
         .map_err(|e| match e {
             crate::document::ImportError::Store(e) => e,
@@ -162,10 +164,38 @@ pub async fn create_org(store: &dyn Store, new: &NewOrg) -> Result<CreatedOrg> {
     let admin_user_id = ZohoId::compose(org.id, FIRST_SEQUENCE + 3);
     let scopes = ScopeSet::parse(ALL_SCOPES).map_err(Error::internal)?;
     let admin_token =
-        super::tokens::mint_access_token(store, org.id, admin_user_id, scopes, None).await?;
+        super::tokens::mint_access_token(dir, org.id, admin_user_id, scopes, None).await?;
     Ok(CreatedOrg {
         org,
         admin_user_id,
         admin_token,
     })
+}
+
+/// `GET /org`: the caller's org, as of the read that confirmed the caller,
+/// and its primary user.
+pub async fn current(dir: &Directory, caller: &mut Caller) -> Result<(Org, Option<UserDetails>)> {
+    let read = dir.store().primary_user(caller.org_id()).await?;
+    let primary = dir.confirm(caller, read).await?;
+    Ok((caller.org().clone(), primary))
+}
+
+/// Every org, oldest first (the control plane).
+pub async fn list(dir: &Directory) -> Result<Vec<Org>> {
+    dir.store().orgs().await
+}
+
+/// One org (the control plane).
+pub async fn get(dir: &Directory, org: OrgId) -> Result<Option<Org>> {
+    dir.store().org(org).await
+}
+
+/// An org's maintained user counts (the control plane).
+pub async fn user_counts(dir: &Directory, org: OrgId) -> Result<UserCounts> {
+    Ok(dir.store().user_counts(org).await?.value)
+}
+
+/// Deletes an org and everything in it, tokens included; false if unknown.
+pub async fn delete(dir: &Directory, org: OrgId) -> Result<bool> {
+    dir.store().delete_org(org).await
 }

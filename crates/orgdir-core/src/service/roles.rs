@@ -1,11 +1,12 @@
-//! Role operations: create, update (no cycles, the root stays the root) and
-//! delete with `transfer_to_id` (users move there, child roles move up).
+//! Role operations: the roles and profiles reads, create, update (no cycles,
+//! the root stays the root) and delete with `transfer_to_id` (users move
+//! there, child roles move up).
 
-use super::groups;
-use crate::auth::Principal;
+use super::{groups, Directory};
 use crate::groups::SourceKind;
-use crate::org::{NewRole, Role, RolePatch};
-use crate::store::{OrgTx, Store};
+use crate::org::{NewRole, Profile, Role, RolePatch};
+use crate::sessions::Caller;
+use crate::store::OrgTx;
 use crate::{Details, Error, Result, ZohoId};
 
 /// The permission Zoho names when a non-admin manages roles.
@@ -34,15 +35,29 @@ fn not_allowed(message: &str, id: ZohoId) -> Error {
     }
 }
 
+/// `GET /settings/roles[/{id}]`: every role of the caller's org, oldest first.
+pub async fn list(dir: &Directory, caller: &mut Caller) -> Result<Vec<Role>> {
+    let read = dir.store().roles(caller.org_id()).await?;
+    dir.confirm(caller, read).await
+}
+
+/// `GET /settings/profiles[/{id}]`: every profile of the caller's org, oldest first.
+pub async fn profiles(dir: &Directory, caller: &mut Caller) -> Result<Vec<Profile>> {
+    let read = dir.store().profiles(caller.org_id()).await?;
+    dir.confirm(caller, read).await
+}
+
 /// `POST /settings/roles` (one item at `path`). Returns the new id.
-pub async fn create(
-    store: &dyn Store,
-    principal: &Principal,
-    new: NewRole,
-    path: &str,
-) -> Result<ZohoId> {
-    principal.require_admin(MANAGE_ROLES)?;
-    let mut tx = store.begin(principal.org).await?;
+pub async fn create(dir: &Directory, caller: &Caller, new: NewRole, path: &str) -> Result<ZohoId> {
+    caller.require_admin(MANAGE_ROLES)?;
+    let path = path.to_owned();
+    dir.write_as(caller, move |tx, _| {
+        Box::pin(async move { create_in(tx, new, &path).await })
+    })
+    .await
+}
+
+async fn create_in(tx: &mut dyn OrgTx, new: NewRole, path: &str) -> Result<ZohoId> {
     tx.role(new.reporting_to)
         .await?
         .ok_or_else(|| Error::invalid_field(format!("{path}.reporting_to"), "invalid role"))?;
@@ -58,21 +73,33 @@ pub async fn create(
         modified_at: now,
     };
     tx.insert_role(&role).await?;
-    tx.commit().await?;
     Ok(role.id)
 }
 
 /// `PUT /settings/roles[/{id}]`.
 pub async fn update(
-    store: &dyn Store,
-    principal: &Principal,
+    dir: &Directory,
+    caller: &Caller,
     id: ZohoId,
     patch: RolePatch,
     path: &str,
-    missing: impl FnOnce() -> Error + Send,
+    missing: impl FnOnce() -> Error + Send + 'static,
 ) -> Result<()> {
-    principal.require_admin(MANAGE_ROLES)?;
-    let mut tx = store.begin(principal.org).await?;
+    caller.require_admin(MANAGE_ROLES)?;
+    let path = path.to_owned();
+    dir.write_as(caller, move |tx, _| {
+        Box::pin(async move { update_in(tx, id, patch, &path, missing).await })
+    })
+    .await
+}
+
+async fn update_in(
+    tx: &mut dyn OrgTx,
+    id: ZohoId,
+    patch: RolePatch,
+    path: &str,
+    missing: impl FnOnce() -> Error,
+) -> Result<()> {
     let before = tx.role(id).await?.ok_or_else(missing)?;
     let mut after = before.clone();
     let mut moved_from: Option<Vec<ZohoId>> = None;
@@ -89,13 +116,13 @@ pub async fn update(
         tx.role(parent)
             .await?
             .ok_or_else(|| Error::invalid_field(format!("{path}.reporting_to"), "invalid role"))?;
-        if role_is_within(tx.as_mut(), parent, id).await? {
+        if role_is_within(tx, parent, id).await? {
             return Err(Error::invalid_field(
                 format!("{path}.reporting_to"),
                 "a role cannot report to itself or to a role below it",
             ));
         }
-        moved_from = Some(groups::role_chain(tx.as_mut(), id).await?);
+        moved_from = Some(groups::role_chain(tx, id).await?);
         after.reporting_to = Some(parent);
     }
     if let Some(name) = patch.name {
@@ -113,23 +140,35 @@ pub async fn update(
     after.modified_at = crate::time::now();
     tx.update_role(&after).await?;
     if let Some(old_chain) = moved_from {
-        let new_chain = groups::role_chain(tx.as_mut(), id).await?;
-        groups::on_role_moved(tx.as_mut(), &old_chain, &new_chain).await?;
+        let new_chain = groups::role_chain(tx, id).await?;
+        groups::on_role_moved(tx, &old_chain, &new_chain).await?;
     }
-    tx.commit().await
+    Ok(())
 }
 
 /// `DELETE /settings/roles/{id}?transfer_to_id=`: the role's users move to
 /// `transfer_to`, its child roles to its own parent.
 pub async fn delete(
-    store: &dyn Store,
-    principal: &Principal,
+    dir: &Directory,
+    caller: &Caller,
     id: ZohoId,
     transfer_to: ZohoId,
-    missing: impl FnOnce() -> Error + Send,
+    missing: impl FnOnce() -> Error + Send + 'static,
 ) -> Result<()> {
-    principal.require_admin(MANAGE_ROLES)?;
-    let mut tx = store.begin(principal.org).await?;
+    caller.require_admin(MANAGE_ROLES)?;
+    dir.write_as(caller, move |tx, caller| {
+        Box::pin(async move { delete_in(tx, &caller, id, transfer_to, missing).await })
+    })
+    .await
+}
+
+async fn delete_in(
+    tx: &mut dyn OrgTx,
+    caller: &Caller,
+    id: ZohoId,
+    transfer_to: ZohoId,
+    missing: impl FnOnce() -> Error,
+) -> Result<()> {
     let role = tx.role(id).await?.ok_or_else(missing)?;
     let Some(parent) = role.reporting_to else {
         return Err(not_allowed("the root role cannot be deleted", id));
@@ -142,23 +181,27 @@ pub async fn delete(
     }
     let now = crate::time::now();
     // Groups covering the role or its heir are recomputed once everything moved.
-    let mut chains = groups::role_chain(tx.as_mut(), id).await?;
-    chains.extend(groups::role_chain(tx.as_mut(), transfer_to).await?);
+    let mut chains = groups::role_chain(tx, id).await?;
+    chains.extend(groups::role_chain(tx, transfer_to).await?);
     let mut touched: Vec<ZohoId> = tx
         .groups_with_sources(SourceKind::Roles, &chains)
         .await?
         .into_iter()
         .map(|(group, _)| group)
         .collect();
-    touched.extend(groups::drop_sources_naming(tx.as_mut(), SourceKind::Roles, id).await?);
+    touched.extend(groups::drop_sources_naming(tx, SourceKind::Roles, id).await?);
     for mut child in tx.child_roles(id).await? {
         child.reporting_to = Some(parent);
         child.modified_at = now;
         tx.update_role(&child).await?;
     }
-    tx.reassign_role(id, transfer_to, now, principal.user_id)
+    let moved = tx
+        .reassign_role(id, transfer_to, now, caller.user_id)
         .await?;
+    if !moved.is_empty() {
+        // Their users changed role: sessions are checked again.
+        tx.auth_changed();
+    }
     tx.delete_role(id).await?;
-    groups::recompute_all(tx.as_mut(), touched).await?;
-    tx.commit().await
+    groups::recompute_all(tx, touched).await
 }

@@ -1,19 +1,188 @@
-//! Territory operations: create, update and delete in the tree under the
-//! root, and associating users — each write keeping the territories'
-//! maintained member counts exact.
+//! Territory operations: reads (territories, children, members, a user's
+//! territories, the member counts); create, update and delete in the tree
+//! under the root; and associating users — each write keeping the
+//! territories' maintained member counts exact.
 
-use super::groups;
-use crate::auth::Principal;
+use super::{groups, Directory};
 use crate::groups::SourceKind;
-use crate::store::{OrgTx, Store};
-use crate::territories::{api_name_from, NewTerritory, Territory, TerritoryPatch};
-use crate::users::UserStatus;
+use crate::paging::Page;
+use crate::sessions::Caller;
+use crate::store::OrgTx;
+use crate::territories::{
+    api_name_from, NewTerritory, Territory, TerritoryDetails, TerritoryPatch,
+};
+use crate::users::{UserDetails, UserStatus};
 use crate::{Details, Error, Result, ZohoId};
+use orgdir_types::Info;
 
 /// The permission Zoho names when a non-admin manages territories.
 pub const MANAGE_TERRITORIES: &str = "Crm_Implied_Manage_Territories";
 
 const MAX_DEPTH: usize = 10_000;
+
+/// `GET /settings/territories[?ids=]`: a page of territories, root first,
+/// then by creation; with `ids`, only those.
+pub async fn list(
+    dir: &Directory,
+    caller: &mut Caller,
+    page: Page,
+    ids: Option<Vec<ZohoId>>,
+) -> Result<(Vec<TerritoryDetails>, Info)> {
+    let org = caller.org_id();
+    match ids {
+        Some(ids) => {
+            let read = dir.store().territories_by_id(org, &ids).await?;
+            Ok(page.slice(&dir.confirm(caller, read).await?))
+        }
+        None => {
+            let read = dir
+                .store()
+                .territories(org, page.offset(), page.fetch_limit())
+                .await?;
+            Ok(page.finish(dir.confirm(caller, read).await?))
+        }
+    }
+}
+
+/// `GET /settings/territories/{id}`.
+pub async fn get(
+    dir: &Directory,
+    caller: &mut Caller,
+    id: ZohoId,
+) -> Result<Option<TerritoryDetails>> {
+    let read = dir
+        .store()
+        .territories_by_id(caller.org_id(), &[id])
+        .await?;
+    Ok(dir.confirm(caller, read).await?.into_iter().next())
+}
+
+/// Fails with `missing()` unless the territory exists (a second read, made
+/// only when the first found nothing to prove it).
+async fn require_territory(
+    dir: &Directory,
+    caller: &mut Caller,
+    id: ZohoId,
+    missing: impl FnOnce() -> Error,
+) -> Result<()> {
+    match get(dir, caller, id).await? {
+        Some(_) => Ok(()),
+        None => Err(missing()),
+    }
+}
+
+/// `GET /settings/territories/{id}/__child_territories`: a page of the
+/// direct children; `missing()` if there is no such territory.
+pub async fn children(
+    dir: &Directory,
+    caller: &mut Caller,
+    id: ZohoId,
+    page: Page,
+    missing: impl FnOnce() -> Error,
+) -> Result<(Vec<TerritoryDetails>, Info)> {
+    let read = dir
+        .store()
+        .child_territories(caller.org_id(), id, page.offset(), page.fetch_limit())
+        .await?;
+    let rows = dir.confirm(caller, read).await?;
+    if rows.is_empty() {
+        require_territory(dir, caller, id, missing).await?;
+    }
+    Ok(page.finish(rows))
+}
+
+/// `GET /settings/territories/actions/associated_users_count`: a page of
+/// (id, name, maintained member count), root first.
+pub async fn member_counts(
+    dir: &Directory,
+    caller: &mut Caller,
+    page: Page,
+) -> Result<(Vec<(ZohoId, String, u64)>, Info)> {
+    let read = dir
+        .store()
+        .territory_counts(caller.org_id(), page.offset(), page.fetch_limit())
+        .await?;
+    Ok(page.finish(dir.confirm(caller, read).await?))
+}
+
+/// `GET /settings/territories/{id}/users`: a page of the users directly
+/// associated, with their territories; `missing()` if there is no such territory.
+pub async fn members(
+    dir: &Directory,
+    caller: &mut Caller,
+    id: ZohoId,
+    page: Page,
+    missing: impl FnOnce() -> Error,
+) -> Result<(Vec<UserDetails>, Info)> {
+    let read = dir
+        .store()
+        .territory_members(caller.org_id(), id, page.offset(), page.fetch_limit())
+        .await?;
+    let rows = dir.confirm(caller, read).await?;
+    if rows.is_empty() {
+        require_territory(dir, caller, id, missing).await?;
+    }
+    Ok(page.finish(rows))
+}
+
+/// `GET /settings/territories/{id}/users/{user}`: the user if directly
+/// associated (`None` otherwise); `missing()` if there is no such territory.
+pub async fn member(
+    dir: &Directory,
+    caller: &mut Caller,
+    id: ZohoId,
+    user: ZohoId,
+    missing: impl FnOnce() -> Error,
+) -> Result<Option<UserDetails>> {
+    let found = super::users::get(dir, caller, user)
+        .await?
+        .filter(|d| d.memberships.iter().any(|m| m.territory_id == id));
+    if found.is_none() {
+        require_territory(dir, caller, id, missing).await?;
+    }
+    Ok(found)
+}
+
+/// `GET /users/{user}/territories`: a page of the user's territories;
+/// `missing()` if there is no such user.
+pub async fn of_user(
+    dir: &Directory,
+    caller: &mut Caller,
+    user: ZohoId,
+    page: Page,
+    missing: impl FnOnce() -> Error,
+) -> Result<(Vec<TerritoryDetails>, Info)> {
+    let details = super::users::get(dir, caller, user)
+        .await?
+        .ok_or_else(missing)?;
+    let ids: Vec<ZohoId> = details.memberships.iter().map(|m| m.territory_id).collect();
+    let rows = if ids.is_empty() {
+        Vec::new()
+    } else {
+        let read = dir.store().territories_by_id(caller.org_id(), &ids).await?;
+        dir.confirm(caller, read).await?
+    };
+    Ok(page.slice(&rows))
+}
+
+/// `GET /users/{user}/territories/{id}`: the territory if the user is
+/// directly associated with it (`None` otherwise); `missing()` if there is
+/// no such user.
+pub async fn of_user_one(
+    dir: &Directory,
+    caller: &mut Caller,
+    user: ZohoId,
+    id: ZohoId,
+    missing: impl FnOnce() -> Error,
+) -> Result<Option<TerritoryDetails>> {
+    let details = super::users::get(dir, caller, user)
+        .await?
+        .ok_or_else(missing)?;
+    if !details.memberships.iter().any(|m| m.territory_id == id) {
+        return Ok(None);
+    }
+    get(dir, caller, id).await
+}
 
 /// Whether `node` is `ancestor` or lies below it in the territory tree.
 pub async fn territory_is_within(
@@ -88,13 +257,25 @@ async fn ensure_member(tx: &mut dyn OrgTx, territory: ZohoId, user: ZohoId) -> R
 
 /// Creates one territory in its own transaction. Returns the new id.
 pub async fn create(
-    store: &dyn Store,
-    principal: &Principal,
+    dir: &Directory,
+    caller: &Caller,
     new: NewTerritory,
     path: &str,
 ) -> Result<ZohoId> {
-    principal.require_admin(MANAGE_TERRITORIES)?;
-    let mut tx = store.begin(principal.org).await?;
+    caller.require_admin(MANAGE_TERRITORIES)?;
+    let path = path.to_owned();
+    dir.write_as(caller, move |tx, caller| {
+        Box::pin(async move { create_in(tx, &caller, new, &path).await })
+    })
+    .await
+}
+
+async fn create_in(
+    tx: &mut dyn OrgTx,
+    caller: &Caller,
+    new: NewTerritory,
+    path: &str,
+) -> Result<ZohoId> {
     tx.territory(new.reporting_to)
         .await?
         .ok_or_else(|| Error::invalid_field(format!("{path}.reporting_to"), "invalid territory"))?;
@@ -102,7 +283,7 @@ pub async fn create(
         return Err(duplicate_name(path));
     }
     if let Some(manager) = new.manager {
-        associable_user(tx.as_mut(), manager, &format!("{path}.manager")).await?;
+        associable_user(tx, manager, &format!("{path}.manager")).await?;
     }
     let now = crate::time::now();
     let territory = Territory {
@@ -116,28 +297,41 @@ pub async fn create(
         member_count: 0,
         created_at: now,
         modified_at: now,
-        created_by: Some(principal.user_id),
-        modified_by: Some(principal.user_id),
+        created_by: Some(caller.user_id),
+        modified_by: Some(caller.user_id),
     };
     tx.insert_territory(&territory).await?;
     if let Some(manager) = territory.manager {
-        add_member_counted(tx.as_mut(), territory.id, manager).await?;
+        add_member_counted(tx, territory.id, manager).await?;
     }
-    tx.commit().await?;
     Ok(territory.id)
 }
 
 /// Updates one territory in its own transaction.
 pub async fn update(
-    store: &dyn Store,
-    principal: &Principal,
+    dir: &Directory,
+    caller: &Caller,
     id: ZohoId,
     patch: TerritoryPatch,
     path: &str,
-    missing: impl FnOnce() -> Error + Send,
+    missing: impl FnOnce() -> Error + Send + 'static,
 ) -> Result<()> {
-    principal.require_admin(MANAGE_TERRITORIES)?;
-    let mut tx = store.begin(principal.org).await?;
+    caller.require_admin(MANAGE_TERRITORIES)?;
+    let path = path.to_owned();
+    dir.write_as(caller, move |tx, caller| {
+        Box::pin(async move { update_in(tx, &caller, id, patch, &path, missing).await })
+    })
+    .await
+}
+
+async fn update_in(
+    tx: &mut dyn OrgTx,
+    caller: &Caller,
+    id: ZohoId,
+    patch: TerritoryPatch,
+    path: &str,
+    missing: impl FnOnce() -> Error,
+) -> Result<()> {
     let before = tx.territory(id).await?.ok_or_else(missing)?;
     let mut after = before.clone();
     let mut moved_from: Option<Vec<ZohoId>> = None;
@@ -151,13 +345,13 @@ pub async fn update(
         tx.territory(parent).await?.ok_or_else(|| {
             Error::invalid_field(format!("{path}.reporting_to"), "invalid territory")
         })?;
-        if territory_is_within(tx.as_mut(), parent, id).await? {
+        if territory_is_within(tx, parent, id).await? {
             return Err(Error::invalid_field(
                 format!("{path}.reporting_to"),
                 "a territory cannot report to itself or to a territory below it",
             ));
         }
-        moved_from = Some(groups::territory_chain(tx.as_mut(), id).await?);
+        moved_from = Some(groups::territory_chain(tx, id).await?);
         after.reporting_to = Some(parent);
     }
     if let Some(name) = patch.name {
@@ -181,31 +375,37 @@ pub async fn update(
     }
     if let Some(manager) = patch.manager {
         if let Some(user) = manager {
-            associable_user(tx.as_mut(), user, &format!("{path}.manager")).await?;
-            ensure_member(tx.as_mut(), id, user).await?;
+            associable_user(tx, user, &format!("{path}.manager")).await?;
+            ensure_member(tx, id, user).await?;
         }
         after.manager = manager;
     }
     after.modified_at = crate::time::now();
-    after.modified_by = Some(principal.user_id);
+    after.modified_by = Some(caller.user_id);
     tx.update_territory(&after).await?;
     if let Some(old_chain) = moved_from {
-        let new_chain = groups::territory_chain(tx.as_mut(), id).await?;
-        groups::on_territory_moved(tx.as_mut(), &old_chain, &new_chain).await?;
+        let new_chain = groups::territory_chain(tx, id).await?;
+        groups::on_territory_moved(tx, &old_chain, &new_chain).await?;
     }
-    tx.commit().await
+    Ok(())
 }
 
 /// Deletes one territory: not the root, not one with child territories; its
 /// users are disassociated.
 pub async fn delete(
-    store: &dyn Store,
-    principal: &Principal,
+    dir: &Directory,
+    caller: &Caller,
     id: ZohoId,
-    missing: impl FnOnce() -> Error + Send,
+    missing: impl FnOnce() -> Error + Send + 'static,
 ) -> Result<()> {
-    principal.require_admin(MANAGE_TERRITORIES)?;
-    let mut tx = store.begin(principal.org).await?;
+    caller.require_admin(MANAGE_TERRITORIES)?;
+    dir.write_as(caller, move |tx, _| {
+        Box::pin(async move { delete_in(tx, id, missing).await })
+    })
+    .await
+}
+
+async fn delete_in(tx: &mut dyn OrgTx, id: ZohoId, missing: impl FnOnce() -> Error) -> Result<()> {
     let territory = tx.territory(id).await?.ok_or_else(missing)?;
     if territory.is_root() {
         return Err(not_allowed("the root territory cannot be deleted", id));
@@ -217,34 +417,43 @@ pub async fn delete(
         ));
     }
     for user in tx.territory_member_ids(id).await? {
-        remove_member_counted(tx.as_mut(), id, user).await?;
+        remove_member_counted(tx, id, user).await?;
     }
-    let touched = groups::drop_sources_naming(tx.as_mut(), SourceKind::Territories, id).await?;
+    let touched = groups::drop_sources_naming(tx, SourceKind::Territories, id).await?;
     tx.delete_territory(id).await?;
-    groups::recompute_all(tx.as_mut(), touched).await?;
-    tx.commit().await
+    groups::recompute_all(tx, touched).await
 }
 
 /// Associates users with a territory; one result per user, in order.
 /// Successful items are committed together; failed ones write nothing.
 pub async fn associate(
-    store: &dyn Store,
-    principal: &Principal,
+    dir: &Directory,
+    caller: &Caller,
     territory: ZohoId,
     users: Vec<(ZohoId, String)>,
-    missing: impl FnOnce() -> Error + Send,
+    missing: impl FnOnce() -> Error + Send + 'static,
 ) -> Result<Vec<Result<ZohoId>>> {
-    principal.require_admin(MANAGE_TERRITORIES)?;
-    let mut tx = store.begin(principal.org).await?;
+    caller.require_admin(MANAGE_TERRITORIES)?;
+    dir.write_as(caller, move |tx, _| {
+        Box::pin(async move { associate_in(tx, territory, users, missing).await })
+    })
+    .await
+}
+
+async fn associate_in(
+    tx: &mut dyn OrgTx,
+    territory: ZohoId,
+    users: Vec<(ZohoId, String)>,
+    missing: impl FnOnce() -> Error,
+) -> Result<Vec<Result<ZohoId>>> {
     tx.territory(territory).await?.ok_or_else(missing)?;
     let mut results = Vec::with_capacity(users.len());
     for (user, path) in users {
-        match associate_one(tx.as_mut(), territory, user, path).await {
+        match associate_one(tx, territory, user, path).await {
             Err(e) if e.is_internal() => return Err(e),
             outcome => results.push(outcome),
         }
     }
-    tx.commit().await?;
     Ok(results)
 }
 
@@ -267,14 +476,25 @@ async fn associate_one(
 
 /// Disassociates users from a territory; one result per user, in order.
 pub async fn disassociate(
-    store: &dyn Store,
-    principal: &Principal,
+    dir: &Directory,
+    caller: &Caller,
     territory: ZohoId,
     users: Vec<(ZohoId, String)>,
-    missing: impl FnOnce() -> Error + Send,
+    missing: impl FnOnce() -> Error + Send + 'static,
 ) -> Result<Vec<Result<ZohoId>>> {
-    principal.require_admin(MANAGE_TERRITORIES)?;
-    let mut tx = store.begin(principal.org).await?;
+    caller.require_admin(MANAGE_TERRITORIES)?;
+    dir.write_as(caller, move |tx, _| {
+        Box::pin(async move { disassociate_in(tx, territory, users, missing).await })
+    })
+    .await
+}
+
+async fn disassociate_in(
+    tx: &mut dyn OrgTx,
+    territory: ZohoId,
+    users: Vec<(ZohoId, String)>,
+    missing: impl FnOnce() -> Error,
+) -> Result<Vec<Result<ZohoId>>> {
     let found = tx.territory(territory).await?.ok_or_else(missing)?;
     let mut results = Vec::with_capacity(users.len());
     for (user, path) in users {
@@ -289,11 +509,10 @@ pub async fn disassociate(
                 "the user is not associated with the territory",
             )));
         } else {
-            remove_member_counted(tx.as_mut(), territory, user).await?;
+            remove_member_counted(tx, territory, user).await?;
             results.push(Ok(user));
         }
     }
-    tx.commit().await?;
     Ok(results)
 }
 

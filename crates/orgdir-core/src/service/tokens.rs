@@ -1,8 +1,9 @@
 //! Minting tokens for a user (the CLI, the demo org, the control plane).
 
+use super::Directory;
 use crate::auth::{new_token, TokenKind, TokenRecord};
 use crate::scopes::ScopeSet;
-use crate::store::{OrgTx, Store};
+use crate::store::{write, OrgTx, WriteTarget};
 use crate::users::UserStatus;
 use crate::{Error, OrgId, Result, ZohoId};
 
@@ -45,14 +46,14 @@ pub async fn issue_access_token(
 
 /// [`issue_access_token`] in a transaction of its own.
 pub async fn mint_access_token(
-    store: &dyn Store,
+    dir: &Directory,
     org: OrgId,
     user_id: ZohoId,
     scopes: ScopeSet,
     ttl: Option<i64>,
 ) -> Result<String> {
-    let mut tx = store.begin(org).await?;
-    let token = issue_access_token(tx.as_mut(), user_id, scopes, ttl).await?;
-    tx.commit().await?;
-    Ok(token)
+    write(dir.store(), WriteTarget::Org(org), move |tx| {
+        Box::pin(async move { issue_access_token(tx, user_id, scopes, ttl).await })
+    })
+    .await
 }

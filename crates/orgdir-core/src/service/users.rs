@@ -1,13 +1,15 @@
-//! User operations: list, count, create, update (including status changes)
-//! and soft delete, with licence enforcement and the maintained counts.
+//! User operations: list, get, count, licences, create, update (including
+//! status changes) and soft delete, with licence enforcement and the
+//! maintained counts.
 
-use crate::auth::Principal;
+use super::Directory;
 use crate::paging::Page;
-use crate::store::{OrgTx, Store, UserQuery};
+use crate::sessions::Caller;
+use crate::store::{write, OrgTx, UserQuery, WriteTarget};
 use crate::users::{
     type_bucket_codes, NewUser, StatusChange, User, UserDetails, UserPatch, UserStatus,
 };
-use crate::{Details, Error, Result, ZohoId};
+use crate::{Details, Error, OrgId, Result, ZohoId};
 use orgdir_types::users::UserType;
 use orgdir_types::Info;
 
@@ -43,6 +45,13 @@ pub async fn insert_counted(tx: &mut dyn OrgTx, user: &User) -> Result<()> {
 /// moves between groups when its role changed.
 pub async fn update_counted(tx: &mut dyn OrgTx, before: &User, after: &User) -> Result<()> {
     tx.update_user(after).await?;
+    if before.status != after.status
+        || before.admin != after.admin
+        || before.profile_id != after.profile_id
+        || before.role_id != after.role_id
+    {
+        tx.auth_changed();
+    }
     if before.bucket() != after.bucket() {
         tx.adjust_user_count(before.bucket(), -1).await?;
         tx.adjust_user_count(after.bucket(), 1).await?;
@@ -64,22 +73,23 @@ pub async fn update_counted(tx: &mut dyn OrgTx, before: &User, after: &User) -> 
 }
 
 /// `GET /users/actions/count?type=…`: a read of the maintained counts.
-pub async fn count(store: &dyn Store, principal: &Principal, user_type: UserType) -> Result<u64> {
-    Ok(store.user_counts(principal.org).await?.count(user_type))
+pub async fn count(dir: &Directory, caller: &mut Caller, user_type: UserType) -> Result<u64> {
+    let read = dir.store().user_counts(caller.org_id()).await?;
+    Ok(dir.confirm(caller, read).await?.count(user_type))
 }
 
-/// `GET /users?type=&page=&per_page=&ids=`.
+/// `GET /users?type=&page=&per_page=&ids=`: users with their territories.
 pub async fn list(
-    store: &dyn Store,
-    principal: &Principal,
+    dir: &Directory,
+    caller: &mut Caller,
     user_type: UserType,
     page: Page,
     ids: Option<Vec<ZohoId>>,
 ) -> Result<(Vec<UserDetails>, Info)> {
     let ids = if user_type == UserType::CurrentUser {
-        let only_me = ids.is_none_or(|ids| ids.contains(&principal.user_id));
+        let only_me = ids.is_none_or(|ids| ids.contains(&caller.user_id));
         Some(if only_me {
-            vec![principal.user_id]
+            vec![caller.user_id]
         } else {
             vec![]
         })
@@ -91,18 +101,59 @@ pub async fn list(
     } else {
         type_bucket_codes(user_type)
     };
-    let rows = store
-        .users(
-            principal.org,
-            &UserQuery {
-                buckets,
-                ids,
-                offset: page.offset(),
-                limit: page.fetch_limit(),
-            },
-        )
-        .await?;
-    Ok(page.finish(rows))
+    let query = UserQuery {
+        buckets,
+        ids,
+        offset: page.offset(),
+        limit: page.fetch_limit(),
+    };
+    let read = dir.store().users(caller.org_id(), &query).await?;
+    Ok(page.finish(dir.confirm(caller, read).await?))
+}
+
+/// `GET /users/{id}`: one user with its territories.
+pub async fn get(dir: &Directory, caller: &mut Caller, id: ZohoId) -> Result<Option<UserDetails>> {
+    let read = dir.store().user(caller.org_id(), id).await?;
+    dir.confirm(caller, read).await
+}
+
+/// The user licences of an org: purchased, and used by active users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Licences {
+    pub purchased: u64,
+    pub used: u64,
+}
+
+impl Licences {
+    /// Licences left (none when more are used than purchased).
+    pub fn available(self) -> u64 {
+        self.purchased.saturating_sub(self.used)
+    }
+}
+
+/// `GET /__features/user_licenses`: one read of the maintained counts, and
+/// the purchased licences of the caller's org as of that read.
+pub async fn licences(dir: &Directory, caller: &mut Caller) -> Result<Licences> {
+    let read = dir.store().user_counts(caller.org_id()).await?;
+    let used = dir.confirm(caller, read).await?.licensed();
+    Ok(Licences {
+        purchased: u64::from(caller.org().licenses),
+        used,
+    })
+}
+
+/// The live user with this email, if any (the control plane; no territories).
+pub async fn find_by_email(
+    dir: &Directory,
+    org: OrgId,
+    email: &str,
+) -> Result<Option<UserDetails>> {
+    dir.store().user_by_email(org, email).await
+}
+
+/// The org's primary user (the control plane; no territories).
+pub async fn primary(dir: &Directory, org: OrgId) -> Result<Option<UserDetails>> {
+    Ok(dir.store().primary_user(org).await?.value)
 }
 
 fn licence_available(tx_org_licenses: u32, licensed: u64) -> Result<()> {
@@ -119,14 +170,21 @@ async fn check_licence(tx: &mut dyn OrgTx) -> Result<()> {
 }
 
 /// `POST /users` with one user read from `path` (`$.users[0]`). Returns the new id.
-pub async fn create(
-    store: &dyn Store,
-    principal: &Principal,
+pub async fn create(dir: &Directory, caller: &Caller, new: NewUser, path: &str) -> Result<ZohoId> {
+    caller.require_admin(MANAGE_USERS)?;
+    let path = path.to_owned();
+    dir.write_as(caller, move |tx, caller| {
+        Box::pin(async move { create_in(tx, &caller, new, &path).await })
+    })
+    .await
+}
+
+async fn create_in(
+    tx: &mut dyn OrgTx,
+    caller: &Caller,
     new: NewUser,
     path: &str,
 ) -> Result<ZohoId> {
-    principal.require_admin(MANAGE_USERS)?;
-    let mut tx = store.begin(principal.org).await?;
     tx.role(new.role_id)
         .await?
         .ok_or_else(|| Error::invalid_field(format!("{path}.role"), "invalid role"))?;
@@ -137,7 +195,7 @@ pub async fn create(
     if tx.user_id_by_email(&new.email).await?.is_some() {
         return Err(duplicate_email(path));
     }
-    check_licence(tx.as_mut()).await?;
+    check_licence(tx).await?;
     let now = crate::time::now();
     let user = User {
         id: tx.next_id(),
@@ -154,11 +212,10 @@ pub async fn create(
         extra: new.extra,
         created_at: now,
         modified_at: now,
-        created_by: Some(principal.user_id),
-        modified_by: Some(principal.user_id),
+        created_by: Some(caller.user_id),
+        modified_by: Some(caller.user_id),
     };
-    insert_counted(tx.as_mut(), &user).await?;
-    tx.commit().await?;
+    insert_counted(tx, &user).await?;
     Ok(user.id)
 }
 
@@ -179,14 +236,26 @@ fn not_allowed(message: &str, id: ZohoId) -> Error {
 /// `PUT /users/{id}` or `PUT /users` with `patch`. `missing` is the error for
 /// an id that names no user (it depends on where the id was given).
 pub async fn update(
-    store: &dyn Store,
-    principal: &Principal,
+    dir: &Directory,
+    caller: &Caller,
     id: ZohoId,
     patch: UserPatch,
-    missing: impl FnOnce() -> Error + Send,
+    missing: impl FnOnce() -> Error + Send + 'static,
 ) -> Result<()> {
-    principal.require_admin(MANAGE_USERS)?;
-    let mut tx = store.begin(principal.org).await?;
+    caller.require_admin(MANAGE_USERS)?;
+    dir.write_as(caller, move |tx, caller| {
+        Box::pin(async move { update_in(tx, &caller, id, patch, missing).await })
+    })
+    .await
+}
+
+async fn update_in(
+    tx: &mut dyn OrgTx,
+    caller: &Caller,
+    id: ZohoId,
+    patch: UserPatch,
+    missing: impl FnOnce() -> Error,
+) -> Result<()> {
     let before = tx.user(id).await?.ok_or_else(missing)?;
     if before.status == UserStatus::Deleted {
         return Err(Error::CannotUpdateDeletedUser { id: id.to_string() });
@@ -238,7 +307,7 @@ pub async fn update(
             if before.status == UserStatus::Active {
                 return Err(Error::IdAlreadyActive { id: id.to_string() });
             }
-            check_licence(tx.as_mut()).await?;
+            check_licence(tx).await?;
             after.status = UserStatus::Active;
         }
         Some(StatusChange::Deactivate) => {
@@ -248,7 +317,7 @@ pub async fn update(
             if before.primary {
                 return Err(not_allowed("the primary user cannot be deactivated", id));
             }
-            if id == principal.user_id {
+            if id == caller.user_id {
                 return Err(not_allowed("you cannot deactivate yourself", id));
             }
             after.status = UserStatus::Disabled;
@@ -256,20 +325,30 @@ pub async fn update(
     }
     after.extra.extend(patch.extra);
     after.modified_at = crate::time::now();
-    after.modified_by = Some(principal.user_id);
-    update_counted(tx.as_mut(), &before, &after).await?;
-    tx.commit().await
+    after.modified_by = Some(caller.user_id);
+    update_counted(tx, &before, &after).await
 }
 
 /// `DELETE /users/{id}`: a soft delete.
 pub async fn delete(
-    store: &dyn Store,
-    principal: &Principal,
+    dir: &Directory,
+    caller: &Caller,
     id: ZohoId,
-    missing: impl FnOnce() -> Error + Send,
+    missing: impl FnOnce() -> Error + Send + 'static,
 ) -> Result<()> {
-    principal.require_admin(MANAGE_USERS)?;
-    let mut tx = store.begin(principal.org).await?;
+    caller.require_admin(MANAGE_USERS)?;
+    dir.write_as(caller, move |tx, caller| {
+        Box::pin(async move { delete_in(tx, &caller, id, missing).await })
+    })
+    .await
+}
+
+async fn delete_in(
+    tx: &mut dyn OrgTx,
+    caller: &Caller,
+    id: ZohoId,
+    missing: impl FnOnce() -> Error,
+) -> Result<()> {
     let before = tx.user(id).await?.ok_or_else(missing)?;
     if before.status == UserStatus::Deleted {
         return Err(Error::IdAlreadyDeleted { id: id.to_string() });
@@ -277,36 +356,37 @@ pub async fn delete(
     if before.primary {
         return Err(not_allowed("the primary user cannot be deleted", id));
     }
-    if id == principal.user_id {
+    if id == caller.user_id {
         return Err(not_allowed("you cannot delete yourself", id));
     }
     let mut after = before.clone();
     after.status = UserStatus::Deleted;
     after.modified_at = crate::time::now();
-    after.modified_by = Some(principal.user_id);
-    super::territories::on_user_deleted(tx.as_mut(), id, after.modified_at, principal.user_id)
-        .await?;
-    update_counted(tx.as_mut(), &before, &after).await?;
-    tx.commit().await
+    after.modified_by = Some(caller.user_id);
+    super::territories::on_user_deleted(tx, id, after.modified_at, caller.user_id).await?;
+    update_counted(tx, &before, &after).await
 }
 
 /// Marks a user confirmed (they accepted the invitation): the CLI, the control
 /// plane and the org document do this, never the Zoho API.
-pub async fn confirm(store: &dyn Store, org: crate::OrgId, id: ZohoId) -> Result<()> {
-    let mut tx = store.begin(org).await?;
-    let before = tx
-        .user(id)
-        .await?
-        .ok_or_else(|| Error::invalid_param("user", "no such user"))?;
-    if before.confirmed {
-        return Ok(());
-    }
-    let mut after = before.clone();
-    after.confirmed = true;
-    after.zuid = Some(id.0.to_string());
-    after.modified_at = crate::time::now();
-    update_counted(tx.as_mut(), &before, &after).await?;
-    tx.commit().await
+pub async fn confirm(dir: &Directory, org: OrgId, id: ZohoId) -> Result<()> {
+    write(dir.store(), WriteTarget::Org(org), move |tx| {
+        Box::pin(async move {
+            let before = tx
+                .user(id)
+                .await?
+                .ok_or_else(|| Error::invalid_param("user", "no such user"))?;
+            if before.confirmed {
+                return Ok(());
+            }
+            let mut after = before.clone();
+            after.confirmed = true;
+            after.zuid = Some(id.0.to_string());
+            after.modified_at = crate::time::now();
+            update_counted(tx, &before, &after).await
+        })
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -65,9 +65,7 @@ fn org_id(text: &str) -> Result<OrgId, Error> {
 
 async fn existing(state: &AppState, text: &str) -> Result<Org, Error> {
     let id = org_id(text)?;
-    state
-        .store
-        .org(id)
+    orgs::get(&state.dir, id)
         .await?
         .ok_or_else(|| Error::invalid_path(2, "no such org"))
 }
@@ -92,14 +90,14 @@ async fn openapi(_: Admin) -> Response {
 /// `GET /_orgdir/metrics`: orgs and users per org and status, in Prometheus' text format.
 async fn metrics(_: Admin, State(state): State<AppState>) -> Result<Response, ApiError> {
     use orgdir_types::users::UserType;
-    let orgs = state.store.orgs().await?;
+    let orgs = orgs::list(&state.dir).await?;
     let mut text = format!(
         "# HELP orgdir_orgs Orgs served.\n# TYPE orgdir_orgs gauge\norgdir_orgs {}\n\
          # HELP orgdir_users Users per org and status (maintained counts).\n# TYPE orgdir_users gauge\n",
         orgs.len()
     );
     for org in &orgs {
-        let counts = state.store.user_counts(org.id).await?;
+        let counts = orgs::user_counts(&state.dir, org.id).await?;
         for (status, kind) in [
             ("active", UserType::ActiveUsers),
             ("disabled", UserType::DeactiveUsers),
@@ -125,7 +123,7 @@ async fn metrics(_: Admin, State(state): State<AppState>) -> Result<Response, Ap
 
 /// `GET /_orgdir/ready`: the database answers.
 async fn ready(_: Admin, State(state): State<AppState>) -> Response {
-    match state.store.orgs().await {
+    match orgs::list(&state.dir).await {
         Ok(orgs) => json_response(
             StatusCode::OK,
             &json!({ "status": "ready", "orgs": orgs.len() }),
@@ -142,7 +140,7 @@ async fn ready(_: Admin, State(state): State<AppState>) -> Response {
 
 /// `GET /_orgdir/orgs`
 async fn list_orgs(_: Admin, State(state): State<AppState>) -> Result<Response, ApiError> {
-    let orgs: Vec<Value> = state.store.orgs().await?.iter().map(org_view).collect();
+    let orgs: Vec<Value> = orgs::list(&state.dir).await?.iter().map(org_view).collect();
     Ok(json_response(StatusCode::OK, &json!({ "orgs": orgs })))
 }
 
@@ -153,7 +151,7 @@ async fn get_org(
     Path(org): Path<String>,
 ) -> Result<Response, ApiError> {
     let org = existing(&state, &org).await?;
-    let counts = state.store.user_counts(org.id).await?;
+    let counts = orgs::user_counts(&state.dir, org.id).await?;
     let mut view = org_view(&org);
     view["users"] = json!({
         "all": counts.count(orgdir_types::users::UserType::AllUsers),
@@ -196,7 +194,7 @@ async fn create_org(
     if let Some(id) = f.opt_str("id", 19)? {
         new.id = OrgId::parse(&id).ok_or_else(|| Error::invalid_field("$.id", "not an org id"))?;
     }
-    let created = orgs::create_org(state.store.as_ref(), &new).await?;
+    let created = orgs::create_org(&state.dir, &new).await?;
     tracing::info!(action = "create_org", org = %created.org.id, name = %created.org.name, "control plane");
     Ok(json_response(
         StatusCode::CREATED,
@@ -215,7 +213,7 @@ async fn delete_org(
     Path(org): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = org_id(&org)?;
-    if !state.store.delete_org(id).await? {
+    if !orgs::delete(&state.dir, id).await? {
         return Err(Error::invalid_path(2, "no such org").into());
     }
     tracing::info!(action = "delete_org", org = %id, "control plane");
@@ -258,9 +256,7 @@ async fn reset_org(
 ) -> Result<Response, ApiError> {
     let id = existing(&state, &org).await?.id;
     let start = Instant::now();
-    let org = document::reset(state.store.as_ref(), id)
-        .await
-        .map_err(problems)?;
+    let org = document::reset(&state.dir, id).await.map_err(problems)?;
     let took = start.elapsed();
     tracing::info!(action = "reset_org", org = %org.id, took_ms = took.as_secs_f64() * 1000.0, "control plane");
     Ok(json_response(
@@ -277,9 +273,7 @@ async fn import_org(
 ) -> Result<Response, ApiError> {
     let text = body.to_string();
     let doc: OrgDocument = document::parse(&text).map_err(|p| problems(ImportError::Invalid(p)))?;
-    let org = document::import(state.store.as_ref(), &doc)
-        .await
-        .map_err(problems)?;
+    let org = document::import(&state.dir, &doc).await.map_err(problems)?;
     tracing::info!(action = "import_org", org = %org.id, users = doc.users.len(), "control plane");
     Ok(json_response(
         StatusCode::CREATED,
@@ -294,7 +288,7 @@ async fn export_org(
     Path(org): Path<String>,
 ) -> Result<Response, ApiError> {
     let org = existing(&state, &org).await?;
-    let doc = document::export(state.store.as_ref(), org.id).await?;
+    let doc = document::export(&state.dir, org.id).await?;
     Ok(json_response(StatusCode::OK, &doc))
 }
 
@@ -317,15 +311,11 @@ async fn mint_token(
     }
     let user = match (f.opt_ref("user_id")?, f.opt_str("email", 100)?) {
         (Some(id), _) => id,
-        (None, Some(email)) => state
-            .store
-            .user_by_email(org.id, &email)
+        (None, Some(email)) => users::find_by_email(&state.dir, org.id, &email)
             .await?
             .map(|u| u.user.id)
             .ok_or_else(|| Error::invalid_field("$.email", "no such user"))?,
-        (None, None) => state
-            .store
-            .primary_user(org.id)
+        (None, None) => users::primary(&state.dir, org.id)
             .await?
             .map(|u| u.user.id)
             .ok_or_else(|| Error::internal("org without a primary user"))?,
@@ -344,8 +334,7 @@ async fn mint_token(
             }
         },
     };
-    let token =
-        tokens::mint_access_token(state.store.as_ref(), org.id, user, scopes, expires_in).await?;
+    let token = tokens::mint_access_token(&state.dir, org.id, user, scopes, expires_in).await?;
     tracing::info!(action = "mint_token", org = %org.id, user = %user, "control plane");
     Ok(json_response(
         StatusCode::CREATED,
@@ -371,9 +360,7 @@ async fn list_clients(
     Path(org): Path<String>,
 ) -> Result<Response, ApiError> {
     let org = existing(&state, &org).await?;
-    let clients: Vec<Value> = state
-        .store
-        .oauth_clients(org.id)
+    let clients: Vec<Value> = oauth::clients(&state.dir, org.id)
         .await?
         .iter()
         .map(client_view)
@@ -416,7 +403,7 @@ async fn create_client(
     let self_client = f.opt_bool("self_client")?.unwrap_or(false);
     let owner: Option<ZohoId> = f.opt_ref("owner_id")?;
     let made = oauth::create_client(
-        state.store.as_ref(),
+        &state.dir,
         org.id,
         &name,
         redirect_uris,
@@ -439,7 +426,7 @@ async fn confirm_user(
 ) -> Result<Response, ApiError> {
     let org = existing(&state, &org).await?;
     let user = ZohoId::parse(&user).ok_or_else(|| Error::invalid_path(4, "not a user id"))?;
-    users::confirm(state.store.as_ref(), org.id, user).await?;
+    users::confirm(&state.dir, org.id, user).await?;
     tracing::info!(action = "confirm_user", org = %org.id, user = %user, "control plane");
     Ok(json_response(
         StatusCode::OK,

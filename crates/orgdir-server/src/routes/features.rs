@@ -8,7 +8,8 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use orgdir_core::{Error, OrgId};
+use orgdir_core::service::users::{self as service, Licences};
+use orgdir_core::Error;
 use orgdir_types::features::{Feature, FeaturesBody, LicenceDetails, Total};
 use orgdir_types::Info;
 use utoipa_axum::router::OpenApiRouter;
@@ -24,24 +25,26 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// The only feature orgdir knows.
 pub const USER_LICENSES: &str = "user_licenses";
 
-/// The user licences feature of an org, as of now.
-pub async fn user_licenses(state: &AppState, org: OrgId) -> Result<Feature, Error> {
-    let limits = u64::from(state.org(org).await?.licenses);
-    let used = state.store.user_counts(org).await?.licensed();
-    Ok(Feature {
+/// The user licences feature in Zoho's shape.
+pub fn user_licenses(licences: Licences) -> Feature {
+    Feature {
         components: None,
         api_name: USER_LICENSES.to_owned(),
         parent_feature: None,
         module_supported: false,
         details: LicenceDetails {
             available_count: Total {
-                total: limits.saturating_sub(used),
+                total: licences.available(),
             },
-            used_count: Total { total: used },
-            limits: Total { total: limits },
+            used_count: Total {
+                total: licences.used,
+            },
+            limits: Total {
+                total: licences.purchased,
+            },
         },
         feature_label: "UserLicenses".to_owned(),
-    })
+    }
 }
 
 /// `GET /__features`
@@ -60,10 +63,11 @@ pub async fn user_licenses(state: &AppState, org: OrgId) -> Result<Feature, Erro
     security(("zoho_oauth" = ["ZohoCRM.features.READ"]))
 )]
 async fn list(
-    auth: Authed<FeaturesRead>,
+    mut auth: Authed<FeaturesRead>,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
-    let features = vec![user_licenses(&state, auth.principal.org).await?];
+    let licences = service::licences(&state.dir, &mut auth.caller).await?;
+    let features = vec![user_licenses(licences)];
     let info = Info {
         per_page: 200,
         count: features.len() as u32,
@@ -96,7 +100,7 @@ async fn list(
     security(("zoho_oauth" = ["ZohoCRM.features.READ"]))
 )]
 async fn get_one(
-    auth: Authed<FeaturesRead>,
+    mut auth: Authed<FeaturesRead>,
     State(state): State<AppState>,
     Path((_version, api_name)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
@@ -105,7 +109,8 @@ async fn get_one(
             Error::invalid_path(1, "the feature api_name given seems to be invalid").into(),
         );
     }
-    let feature = user_licenses(&state, auth.principal.org).await?;
+    let licences = service::licences(&state.dir, &mut auth.caller).await?;
+    let feature = user_licenses(licences);
     Ok(json_response(
         StatusCode::OK,
         &FeaturesBody {

@@ -107,7 +107,10 @@ where
 
 /// The `id` inside an item of a bulk update, and the error for an id that
 /// names nothing (`INVALID_DATA` at `<path>.id`).
-pub fn item_id(item: &Value, path: &str) -> Result<(ZohoId, impl FnOnce() -> Error + Send), Error> {
+pub fn item_id(
+    item: &Value,
+    path: &str,
+) -> Result<(ZohoId, impl FnOnce() -> Error + Send + 'static), Error> {
     let fields = orgdir_core::input::Fields::new(item, path)?;
     let id_path = fields.path_of("id");
     let id = match fields.map.get("id") {

@@ -12,10 +12,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use orgdir_core::oauth::OAuthError;
 use orgdir_core::service::oauth::{self as service, Issued, OAuthFailure};
-use orgdir_core::store::UserQuery;
-use orgdir_core::users::type_bucket_codes;
 use orgdir_core::ZohoId;
-use orgdir_types::users::UserType;
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -55,13 +52,13 @@ async fn token(
 ) -> Response {
     let p = parameters(&query, &body);
     let get = |k: &str| p.get(k).map(String::as_str).unwrap_or_default();
-    let store = state.store.as_ref();
+    let dir = state.dir.as_ref();
     let config = state.settings.oauth;
     let (client_id, secret) = (get("client_id"), get("client_secret"));
     let result = match get("grant_type") {
         "authorization_code" => {
             service::exchange_code(
-                store,
+                dir,
                 client_id,
                 secret,
                 get("redirect_uri"),
@@ -71,10 +68,10 @@ async fn token(
             .await
         }
         "refresh_token" => {
-            service::refresh(store, client_id, secret, get("refresh_token"), config).await
+            service::refresh(dir, client_id, secret, get("refresh_token"), config).await
         }
         "client_credentials" => {
-            service::client_credentials(store, client_id, secret, get("scope"), get("soid"), config)
+            service::client_credentials(dir, client_id, secret, get("scope"), get("soid"), config)
                 .await
         }
         _ => Err(OAuthError::UnsupportedGrantType.into()),
@@ -112,7 +109,7 @@ async fn revoke(
 ) -> Response {
     let p = parameters(&query, &body);
     match service::revoke(
-        state.store.as_ref(),
+        &state.dir,
         p.get("token").map(String::as_str).unwrap_or_default(),
     )
     .await
@@ -148,7 +145,7 @@ async fn consent_page(
         return error_page("response_type must be code");
     }
     let (client, scopes) = match service::consent_request(
-        state.store.as_ref(),
+        &state.dir,
         get("client_id"),
         get("redirect_uri"),
         get("scope"),
@@ -159,13 +156,7 @@ async fn consent_page(
         Err(OAuthFailure::OAuth(e)) => return error_page(e.as_str()),
         Err(OAuthFailure::Internal(e)) => return ApiError(e).into_response(),
     };
-    let query = UserQuery {
-        buckets: type_bucket_codes(UserType::ActiveUsers),
-        ids: None,
-        offset: 0,
-        limit: 500,
-    };
-    let users = match state.store.users(client.org, &query).await {
+    let users = match service::consent_users(&state.dir, &client).await {
         Ok(users) => users,
         Err(e) => return ApiError(e).into_response(),
     };
@@ -220,9 +211,9 @@ async fn consent_decision(
     let p = parameters(&query, &body);
     let get = |k: &str| p.get(k).map(String::as_str).unwrap_or_default();
     let redirect_uri = get("redirect_uri");
-    let store = state.store.as_ref();
+    let dir = state.dir.as_ref();
     if let Err(f) =
-        service::consent_request(store, get("client_id"), redirect_uri, get("scope")).await
+        service::consent_request(dir, get("client_id"), redirect_uri, get("scope")).await
     {
         return match f {
             OAuthFailure::OAuth(e) => error_page(e.as_str()),
@@ -234,7 +225,7 @@ async fn consent_decision(
             return error_page("pick a user");
         };
         match service::approve(
-            store,
+            dir,
             get("client_id"),
             redirect_uri,
             get("scope"),

@@ -6,6 +6,7 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use orgdir_core::service::orgs as service;
 use orgdir_types::org::{LicenseDetails, OrgBody, OrgInfo};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -31,11 +32,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
     security(("zoho_oauth" = ["ZohoCRM.org.READ"]))
 )]
 async fn get_org(
-    auth: Authed<OrgRead>,
+    mut auth: Authed<OrgRead>,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
-    let org = state.org(auth.principal.org).await?;
-    let primary = state.store.primary_user(org.id).await?;
+    let (org, primary) = service::current(&state.dir, &mut auth.caller).await?;
     let info = OrgInfo {
         id: org.id.to_string(),
         company_name: org.name.clone(),

@@ -8,6 +8,7 @@ use crate::{views, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use orgdir_core::service::roles as service;
 use orgdir_core::Error;
 use orgdir_types::roles::ProfilesBody;
 use utoipa_axum::router::OpenApiRouter;
@@ -36,13 +37,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
     security(("zoho_oauth" = ["ZohoCRM.settings.profiles.READ"]))
 )]
 async fn list(
-    auth: Authed<ProfilesRead>,
+    mut auth: Authed<ProfilesRead>,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
-    let org = state.org(auth.principal.org).await?;
-    let profiles = state.store.profiles(org.id).await?;
+    let profiles = service::profiles(&state.dir, &mut auth.caller).await?;
+    let org = auth.caller.org();
     let body = ProfilesBody {
-        profiles: profiles.iter().map(|p| views::profile(&org, p)).collect(),
+        profiles: profiles.iter().map(|p| views::profile(org, p)).collect(),
     };
     Ok(json_response(StatusCode::OK, &body))
 }
@@ -64,19 +65,18 @@ async fn list(
     security(("zoho_oauth" = ["ZohoCRM.settings.profiles.READ"]))
 )]
 async fn get_one(
-    auth: Authed<ProfilesRead>,
+    mut auth: Authed<ProfilesRead>,
     State(state): State<AppState>,
     Path((_version, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, 2)?;
-    let org = state.org(auth.principal.org).await?;
-    let profiles = state.store.profiles(org.id).await?;
+    let profiles = service::profiles(&state.dir, &mut auth.caller).await?;
     let profile = profiles
         .iter()
         .find(|p| p.id == id)
         .ok_or_else(|| Error::invalid_path(2, "the id given seems to be invalid"))?;
     let body = ProfilesBody {
-        profiles: vec![views::profile(&org, profile)],
+        profiles: vec![views::profile(auth.caller.org(), profile)],
     };
     Ok(json_response(StatusCode::OK, &body))
 }

@@ -44,13 +44,13 @@ fn unknown_role() -> Error {
     security(("zoho_oauth" = ["ZohoCRM.settings.roles.READ"]))
 )]
 async fn list(
-    auth: Authed<RolesRead>,
+    mut auth: Authed<RolesRead>,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
-    let org = state.org(auth.principal.org).await?;
-    let roles = state.store.roles(org.id).await?;
+    let roles = service::list(&state.dir, &mut auth.caller).await?;
+    let org = auth.caller.org();
     let body = RolesBody {
-        roles: roles.iter().map(|r| views::role(&org, r, &roles)).collect(),
+        roles: roles.iter().map(|r| views::role(org, r, &roles)).collect(),
     };
     Ok(json_response(StatusCode::OK, &body))
 }
@@ -72,16 +72,15 @@ async fn list(
     security(("zoho_oauth" = ["ZohoCRM.settings.roles.READ"]))
 )]
 async fn get_one(
-    auth: Authed<RolesRead>,
+    mut auth: Authed<RolesRead>,
     State(state): State<AppState>,
     Path((_version, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, ROLE_ID_SEGMENT)?;
-    let org = state.org(auth.principal.org).await?;
-    let roles = state.store.roles(org.id).await?;
+    let roles = service::list(&state.dir, &mut auth.caller).await?;
     let role = roles.iter().find(|r| r.id == id).ok_or_else(unknown_role)?;
     let body = RolesBody {
-        roles: vec![views::role(&org, role, &roles)],
+        roles: vec![views::role(auth.caller.org(), role, &roles)],
     };
     Ok(json_response(StatusCode::OK, &body))
 }
@@ -108,10 +107,10 @@ async fn create(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let (store, principal) = (state.store.as_ref(), &auth.principal);
+    let (dir, caller) = (state.dir.as_ref(), &auth.caller);
     let results = each_item(&body, "roles", |item, path| async move {
         let new = NewRole::from_json(&item, &path)?;
-        service::create(store, principal, new, &path).await
+        service::create(dir, caller, new, &path).await
     })
     .await?;
     item_results("roles", results, "Role added", StatusCode::CREATED)
@@ -138,11 +137,11 @@ async fn update_in_body(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let (store, principal) = (state.store.as_ref(), &auth.principal);
+    let (dir, caller) = (state.dir.as_ref(), &auth.caller);
     let results = each_item(&body, "roles", |item, path| async move {
         let (id, missing) = item_id(&item, &path)?;
         let patch = RolePatch::from_json(&item, &path)?;
-        service::update(store, principal, id, patch, &path, missing)
+        service::update(dir, caller, id, patch, &path, missing)
             .await
             .map(|()| id)
     })
@@ -178,8 +177,8 @@ async fn update_one(
     let item = single_item(&body, "roles").map_err(&to_item)?;
     let patch = RolePatch::from_json(item, "$.roles[0]").map_err(&to_item)?;
     service::update(
-        state.store.as_ref(),
-        &auth.principal,
+        &state.dir,
+        &auth.caller,
         id,
         patch,
         "$.roles[0]",
@@ -223,14 +222,8 @@ async fn delete_one(
             .ok_or_else(|| Error::invalid_param("transfer_to_id", "invalid role id")),
     }
     .map_err(&to_item)?;
-    service::delete(
-        state.store.as_ref(),
-        &auth.principal,
-        id,
-        transfer_to,
-        unknown_role,
-    )
-    .await
-    .map_err(&to_item)?;
+    service::delete(&state.dir, &auth.caller, id, transfer_to, unknown_role)
+        .await
+        .map_err(&to_item)?;
     Ok(written("roles", id, "Role deleted", StatusCode::OK))
 }

@@ -16,12 +16,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use orgdir_core::input::reference;
+use orgdir_core::org::Org;
 use orgdir_core::paging::Page;
 use orgdir_core::service::territories as service;
-use orgdir_core::territories::{NewTerritory, TerritoryPatch};
+use orgdir_core::service::users;
+use orgdir_core::sessions::Caller;
+use orgdir_core::territories::{NewTerritory, TerritoryDetails, TerritoryPatch};
 use orgdir_core::{Error, Result, ZohoId};
 use orgdir_types::territories::{
-    TerritoriesBody, TerritoriesPage, TerritoryUsersCount, TerritoryUsersCountPage,
+    TerritoriesBody, TerritoriesPage, Territory, TerritoryUsersCount, TerritoryUsersCountPage,
     UserTerritoriesBody, UserTerritoriesPage,
 };
 use orgdir_types::users::{UsersBody, UsersPage};
@@ -70,6 +73,11 @@ fn page(params: &Params, max: u32) -> Result<Page> {
     Page::parse(params.get("page"), params.get("per_page"), max)
 }
 
+/// Territories in Zoho's shape.
+fn territory_views(org: &Org, rows: Vec<TerritoryDetails>) -> Vec<Territory> {
+    rows.into_iter().map(|t| views::territory(org, t)).collect()
+}
+
 /// `GET /settings/territories?ids=&page=&per_page=`
 #[utoipa::path(
     operation_id = "territories_list",
@@ -88,31 +96,20 @@ fn page(params: &Params, max: u32) -> Result<Page> {
     security(("zoho_oauth" = ["ZohoCRM.settings.territories.READ"]))
 )]
 async fn list(
-    auth: Authed<TerritoriesRead>,
+    mut auth: Authed<TerritoriesRead>,
     params: Params,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
     let page = page(&params, MAX_TERRITORIES_PER_PAGE)?;
-    let org = state.org(auth.principal.org).await?;
-    let (rows, info) = match params.get("ids") {
-        Some(ids) => {
-            let ids = query_ids(ids, "ids", MAX_TERRITORIES_PER_PAGE as usize)?;
-            page.slice(&state.store.territories_by_id(org.id, &ids).await?)
-        }
-        None => page.finish(
-            state
-                .store
-                .territories(org.id, page.offset(), page.fetch_limit())
-                .await?,
-        ),
-    };
+    let ids = params
+        .get("ids")
+        .map(|ids| query_ids(ids, "ids", MAX_TERRITORIES_PER_PAGE as usize))
+        .transpose()?;
+    let (rows, info) = service::list(&state.dir, &mut auth.caller, page, ids).await?;
     if rows.is_empty() {
         return Ok(no_content());
     }
-    let territories = rows
-        .into_iter()
-        .map(|t| views::territory(&org, t))
-        .collect();
+    let territories = territory_views(auth.caller.org(), rows);
     Ok(json_response(
         StatusCode::OK,
         &TerritoriesPage { territories, info },
@@ -136,15 +133,15 @@ async fn list(
     security(("zoho_oauth" = ["ZohoCRM.settings.territories.READ"]))
 )]
 async fn get_one(
-    auth: Authed<TerritoriesRead>,
+    mut auth: Authed<TerritoriesRead>,
     State(state): State<AppState>,
     Path((_version, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, TERRITORY_SEGMENT)?;
-    let org = state.org(auth.principal.org).await?;
-    let found = state.store.territories_by_id(org.id, &[id]).await?;
-    let territory = found.into_iter().next().ok_or_else(unknown_territory)?;
-    let territories = vec![views::territory(&org, territory)];
+    let territory = service::get(&state.dir, &mut auth.caller, id)
+        .await?
+        .ok_or_else(unknown_territory)?;
+    let territories = vec![views::territory(auth.caller.org(), territory)];
     Ok(json_response(
         StatusCode::OK,
         &TerritoriesBody { territories },
@@ -170,34 +167,19 @@ async fn get_one(
     security(("zoho_oauth" = ["ZohoCRM.settings.territories.READ"]))
 )]
 async fn children(
-    auth: Authed<TerritoriesRead>,
+    mut auth: Authed<TerritoriesRead>,
     params: Params,
     State(state): State<AppState>,
     Path((_version, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, TERRITORY_SEGMENT)?;
     let page = page(&params, 200)?;
-    let org = state.org(auth.principal.org).await?;
-    if state
-        .store
-        .territories_by_id(org.id, &[id])
-        .await?
-        .is_empty()
-    {
-        return Err(unknown_territory().into());
-    }
-    let rows = state
-        .store
-        .child_territories(org.id, id, page.offset(), page.fetch_limit())
-        .await?;
-    let (rows, info) = page.finish(rows);
+    let (rows, info) =
+        service::children(&state.dir, &mut auth.caller, id, page, unknown_territory).await?;
     if rows.is_empty() {
         return Ok(no_content());
     }
-    let territories = rows
-        .into_iter()
-        .map(|t| views::territory(&org, t))
-        .collect();
+    let territories = territory_views(auth.caller.org(), rows);
     Ok(json_response(
         StatusCode::OK,
         &TerritoriesPage { territories, info },
@@ -223,16 +205,12 @@ async fn children(
     security(("zoho_oauth" = ["ZohoCRM.settings.territories.READ", "ZohoCRM.users.READ"]))
 )]
 async fn associated_users_count(
-    auth: Authed<TerritoryUsersRead>,
+    mut auth: Authed<TerritoryUsersRead>,
     params: Params,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
     let page = page(&params, 200)?;
-    let rows = state
-        .store
-        .territory_counts(auth.principal.org, page.offset(), page.fetch_limit())
-        .await?;
-    let (rows, info) = page.finish(rows);
+    let (rows, info) = service::member_counts(&state.dir, &mut auth.caller, page).await?;
     if rows.is_empty() {
         return Ok(no_content());
     }
@@ -277,10 +255,10 @@ async fn create(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let (store, principal) = (state.store.as_ref(), &auth.principal);
+    let (dir, caller) = (state.dir.as_ref(), &auth.caller);
     let results = each_item(&body, "territories", |item, path| async move {
         let new = NewTerritory::from_json(&item, &path)?;
-        service::create(store, principal, new, &path).await
+        service::create(dir, caller, new, &path).await
     })
     .await?;
     item_results(
@@ -312,11 +290,11 @@ async fn update_in_body(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let (store, principal) = (state.store.as_ref(), &auth.principal);
+    let (dir, caller) = (state.dir.as_ref(), &auth.caller);
     let results = each_item(&body, "territories", |item, path| async move {
         let (id, missing) = item_id(&item, &path)?;
         let patch = TerritoryPatch::from_json(&item, &path)?;
-        service::update(store, principal, id, patch, &path, missing)
+        service::update(dir, caller, id, patch, &path, missing)
             .await
             .map(|()| id)
     })
@@ -351,10 +329,9 @@ async fn update_one(
     let id = path_id(&id, TERRITORY_SEGMENT).map_err(&to_item)?;
     let item = single_item(&body, "territories").map_err(&to_item)?;
     let patch = TerritoryPatch::from_json(item, "$.territories[0]").map_err(&to_item)?;
-    let store = state.store.as_ref();
     service::update(
-        store,
-        &auth.principal,
+        &state.dir,
+        &auth.caller,
         id,
         patch,
         "$.territories[0]",
@@ -401,7 +378,7 @@ async fn delete_many(
             message: "the id given seems to be invalid".to_owned(),
             details: orgdir_core::Details::Id(id.to_string()),
         };
-        let result = service::delete(state.store.as_ref(), &auth.principal, id, missing).await;
+        let result = service::delete(&state.dir, &auth.caller, id, missing).await;
         results.push(result.map(|()| id));
     }
     item_results("territories", results, "Territory deleted", StatusCode::OK)
@@ -430,7 +407,7 @@ async fn delete_one(
 ) -> Result<Response, ItemError> {
     let to_item = item_error("territories");
     let id = path_id(&id, TERRITORY_SEGMENT).map_err(&to_item)?;
-    service::delete(state.store.as_ref(), &auth.principal, id, unknown_territory)
+    service::delete(&state.dir, &auth.caller, id, unknown_territory)
         .await
         .map_err(&to_item)?;
     Ok(written(
@@ -439,22 +416,6 @@ async fn delete_one(
         "Territory deleted",
         StatusCode::OK,
     ))
-}
-
-/// Checks the territory exists and returns it (`INVALID_DATA` on the URL otherwise).
-async fn existing_territory(
-    state: &AppState,
-    org: orgdir_core::OrgId,
-    id: ZohoId,
-    segment: usize,
-) -> Result<()> {
-    if state.store.territories_by_id(org, &[id]).await?.is_empty() {
-        return Err(Error::invalid_path(
-            segment,
-            "the id given seems to be invalid",
-        ));
-    }
-    Ok(())
 }
 
 /// `GET /settings/territories/{id}/users`
@@ -476,24 +437,19 @@ async fn existing_territory(
     security(("zoho_oauth" = ["ZohoCRM.settings.territories.READ", "ZohoCRM.users.READ"]))
 )]
 async fn members(
-    auth: Authed<TerritoryUsersRead>,
+    mut auth: Authed<TerritoryUsersRead>,
     params: Params,
     State(state): State<AppState>,
     Path((_version, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, TERRITORY_SEGMENT)?;
     let page = page(&params, 200)?;
-    let org = state.org(auth.principal.org).await?;
-    existing_territory(&state, org.id, id, TERRITORY_SEGMENT).await?;
-    let rows = state
-        .store
-        .territory_members(org.id, id, page.offset(), page.fetch_limit())
-        .await?;
-    let (rows, info) = page.finish(rows);
+    let (rows, info) =
+        service::members(&state.dir, &mut auth.caller, id, page, unknown_territory).await?;
     if rows.is_empty() {
         return Ok(no_content());
     }
-    let users = user_views(&state, &org, rows).await?;
+    let users = user_views(auth.caller.org(), rows);
     Ok(json_response(StatusCode::OK, &UsersPage { users, info }))
 }
 
@@ -516,24 +472,17 @@ async fn members(
     security(("zoho_oauth" = ["ZohoCRM.settings.territories.READ", "ZohoCRM.users.READ"]))
 )]
 async fn member(
-    auth: Authed<TerritoryUsersRead>,
+    mut auth: Authed<TerritoryUsersRead>,
     State(state): State<AppState>,
     Path((_version, id, user)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, TERRITORY_SEGMENT)?;
     let user = path_id(&user, MEMBER_SEGMENT)?;
-    let org = state.org(auth.principal.org).await?;
-    existing_territory(&state, org.id, id, TERRITORY_SEGMENT).await?;
-    let associated = state
-        .store
-        .memberships(org.id, &[user])
-        .await?
-        .iter()
-        .any(|m| m.territory_id == id);
-    let Some(details) = state.store.user(org.id, user).await?.filter(|_| associated) else {
+    let found = service::member(&state.dir, &mut auth.caller, id, user, unknown_territory).await?;
+    let Some(details) = found else {
         return Ok(no_content());
     };
-    let users = user_views(&state, &org, vec![details]).await?;
+    let users = user_views(auth.caller.org(), vec![details]);
     Ok(json_response(StatusCode::OK, &UsersBody { users }))
 }
 
@@ -605,9 +554,8 @@ async fn associate_many(
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, TERRITORY_SEGMENT)?;
     let parsed = references(&body, "users")?;
-    let store = state.store.as_ref();
     let results = in_order(parsed, |users| {
-        service::associate(store, &auth.principal, id, users, unknown_territory)
+        service::associate(&state.dir, &auth.caller, id, users, unknown_territory)
     })
     .await?;
     item_results("users", results, "User associated", StatusCode::OK)
@@ -639,7 +587,7 @@ async fn associate_one(
     let user = path_id(&user, MEMBER_SEGMENT)?;
     let users = vec![(user, "$.users[0].id".to_owned())];
     let results = Change::Associate
-        .apply(&state, &auth.principal, id, users, unknown_territory)
+        .apply(&state, &auth.caller, id, users, unknown_territory)
         .await?;
     item_results(
         "users",
@@ -681,14 +629,8 @@ async fn disassociate_many(
         .enumerate()
         .map(|(i, user)| (user, format!("$.ids[{i}]")))
         .collect();
-    let results = service::disassociate(
-        state.store.as_ref(),
-        &auth.principal,
-        id,
-        users,
-        unknown_territory,
-    )
-    .await?;
+    let results =
+        service::disassociate(&state.dir, &auth.caller, id, users, unknown_territory).await?;
     item_results("users", results, "User removed", StatusCode::OK)
 }
 
@@ -718,7 +660,7 @@ async fn disassociate_one(
     let user = path_id(&user, MEMBER_SEGMENT)?;
     let users = vec![(user, "$.users[0].id".to_owned())];
     let results = Change::Disassociate
-        .apply(&state, &auth.principal, id, users, unknown_territory)
+        .apply(&state, &auth.caller, id, users, unknown_territory)
         .await?;
     item_results(
         "users",
@@ -748,18 +690,16 @@ impl Change {
     async fn apply(
         self,
         state: &AppState,
-        principal: &orgdir_core::auth::Principal,
+        caller: &Caller,
         territory: ZohoId,
         users: Vec<(ZohoId, String)>,
-        missing: impl FnOnce() -> Error + Send,
+        missing: impl FnOnce() -> Error + Send + 'static,
     ) -> Result<Vec<Result<ZohoId>>> {
-        let store = state.store.as_ref();
+        let dir = state.dir.as_ref();
         match self {
-            Self::Associate => {
-                service::associate(store, principal, territory, users, missing).await
-            }
+            Self::Associate => service::associate(dir, caller, territory, users, missing).await,
             Self::Disassociate => {
-                service::disassociate(store, principal, territory, users, missing).await
+                service::disassociate(dir, caller, territory, users, missing).await
             }
         }
     }
@@ -768,33 +708,34 @@ impl Change {
 /// `PUT` or `DELETE /users/{user}/territories/{id}`: one territory of one user.
 async fn user_side_one(
     state: &AppState,
-    principal: &orgdir_core::auth::Principal,
+    caller: &mut Caller,
     user: &str,
     territory: &str,
     change: Change,
 ) -> Result<Response, ApiError> {
     let user = path_id(user, USER_SEGMENT)?;
     let territory = path_id(territory, USER_TERRITORY_SEGMENT)?;
-    existing_user(state, principal.org, user).await?;
+    existing_user(state, caller, user).await?;
     let missing =
         || Error::invalid_path(USER_TERRITORY_SEGMENT, "the id given seems to be invalid");
     let users = vec![(user, "$.territories[0].id".to_owned())];
     let results = change
-        .apply(state, principal, territory, users, missing)
+        .apply(state, caller, territory, users, missing)
         .await?;
     let results = results.into_iter().map(|r| r.map(|_| territory)).collect();
     item_results("territories", results, change.message(), StatusCode::OK)
 }
 
+fn unknown_user() -> Error {
+    Error::invalid_path(USER_SEGMENT, "the id given seems to be invalid")
+}
+
 /// Checks the user exists (`INVALID_DATA` on the URL otherwise).
-async fn existing_user(state: &AppState, org: orgdir_core::OrgId, user: ZohoId) -> Result<()> {
-    if state.store.user(org, user).await?.is_none() {
-        return Err(Error::invalid_path(
-            USER_SEGMENT,
-            "the id given seems to be invalid",
-        ));
+async fn existing_user(state: &AppState, caller: &mut Caller, user: ZohoId) -> Result<()> {
+    match users::get(&state.dir, caller, user).await? {
+        Some(_) => Ok(()),
+        None => Err(unknown_user()),
     }
-    Ok(())
 }
 
 /// `GET /users/{user}/territories`
@@ -816,23 +757,15 @@ async fn existing_user(state: &AppState, org: orgdir_core::OrgId, user: ZohoId) 
     security(("zoho_oauth" = ["ZohoCRM.settings.territories.READ", "ZohoCRM.users.READ"]))
 )]
 async fn user_territories(
-    auth: Authed<TerritoryUsersRead>,
+    mut auth: Authed<TerritoryUsersRead>,
     params: Params,
     State(state): State<AppState>,
     Path((_version, user)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let user = path_id(&user, USER_SEGMENT)?;
     let page = page(&params, 200)?;
-    let org = auth.principal.org;
-    existing_user(&state, org, user).await?;
-    let ids: Vec<ZohoId> = state
-        .store
-        .memberships(org, &[user])
-        .await?
-        .into_iter()
-        .map(|m| m.territory_id)
-        .collect();
-    let (rows, info) = page.slice(&state.store.territories_by_id(org, &ids).await?);
+    let (rows, info) =
+        service::of_user(&state.dir, &mut auth.caller, user, page, unknown_user).await?;
     if rows.is_empty() {
         return Ok(no_content());
     }
@@ -862,26 +795,14 @@ async fn user_territories(
     security(("zoho_oauth" = ["ZohoCRM.settings.territories.READ", "ZohoCRM.users.READ"]))
 )]
 async fn user_territory(
-    auth: Authed<TerritoryUsersRead>,
+    mut auth: Authed<TerritoryUsersRead>,
     State(state): State<AppState>,
     Path((_version, user, id)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
     let user = path_id(&user, USER_SEGMENT)?;
     let id = path_id(&id, USER_TERRITORY_SEGMENT)?;
-    let org = auth.principal.org;
-    existing_user(&state, org, user).await?;
-    let associated = state
-        .store
-        .memberships(org, &[user])
-        .await?
-        .iter()
-        .any(|m| m.territory_id == id);
-    let found = if associated {
-        state.store.territories_by_id(org, &[id]).await?
-    } else {
-        Vec::new()
-    };
-    let Some(territory) = found.into_iter().next() else {
+    let found = service::of_user_one(&state.dir, &mut auth.caller, user, id, unknown_user).await?;
+    let Some(territory) = found else {
         return Ok(no_content());
     };
     let territories = vec![views::user_territory(territory)];
@@ -940,22 +861,21 @@ where
     security(("zoho_oauth" = ["ZohoCRM.settings.territories.UPDATE", "ZohoCRM.users.UPDATE"]))
 )]
 async fn user_associate(
-    auth: Authed<TerritoryUsersUpdate>,
+    mut auth: Authed<TerritoryUsersUpdate>,
     State(state): State<AppState>,
     Path((_version, user)): Path<(String, String)>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let user = path_id(&user, USER_SEGMENT)?;
-    existing_user(&state, auth.principal.org, user).await?;
+    existing_user(&state, &mut auth.caller, user).await?;
     let territories = references(&body, "territories")?;
-    let store = state.store.as_ref();
-    let principal = &auth.principal;
+    let (dir, caller) = (state.dir.as_ref(), &auth.caller);
     let results = per_territory(territories, |territory, path| async move {
         let missing = {
             let path = path.clone();
             move || Error::invalid_field(path, "invalid territory")
         };
-        service::associate(store, principal, territory, vec![(user, path)], missing).await
+        service::associate(dir, caller, territory, vec![(user, path)], missing).await
     })
     .await?;
     item_results("territories", results, "User associated", StatusCode::OK)
@@ -979,13 +899,13 @@ async fn user_associate(
     security(("zoho_oauth" = ["ZohoCRM.settings.territories.UPDATE", "ZohoCRM.users.UPDATE"]))
 )]
 async fn user_disassociate_many(
-    auth: Authed<TerritoryUsersUpdate>,
+    mut auth: Authed<TerritoryUsersUpdate>,
     params: Params,
     State(state): State<AppState>,
     Path((_version, user)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let user = path_id(&user, USER_SEGMENT)?;
-    existing_user(&state, auth.principal.org, user).await?;
+    existing_user(&state, &mut auth.caller, user).await?;
     let ids = params.get("ids").ok_or(Error::RequiredParamMissing {
         param_name: "ids".to_owned(),
     })?;
@@ -994,14 +914,13 @@ async fn user_disassociate_many(
         .enumerate()
         .map(|(i, t)| Ok((t, format!("$.ids[{i}]"))))
         .collect();
-    let store = state.store.as_ref();
-    let principal = &auth.principal;
+    let (dir, caller) = (state.dir.as_ref(), &auth.caller);
     let results = per_territory(territories, |territory, path| async move {
         let missing = {
             let path = path.clone();
             move || Error::invalid_field(path, "invalid territory")
         };
-        service::disassociate(store, principal, territory, vec![(user, path)], missing).await
+        service::disassociate(dir, caller, territory, vec![(user, path)], missing).await
     })
     .await?;
     item_results("territories", results, "User removed", StatusCode::OK)
@@ -1025,11 +944,11 @@ async fn user_disassociate_many(
     security(("zoho_oauth" = ["ZohoCRM.settings.territories.UPDATE", "ZohoCRM.users.UPDATE"]))
 )]
 async fn user_associate_one(
-    auth: Authed<TerritoryUsersUpdate>,
+    mut auth: Authed<TerritoryUsersUpdate>,
     State(state): State<AppState>,
     Path((_version, user, id)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
-    user_side_one(&state, &auth.principal, &user, &id, Change::Associate).await
+    user_side_one(&state, &mut auth.caller, &user, &id, Change::Associate).await
 }
 
 /// `DELETE /users/{user}/territories/{id}`.
@@ -1050,9 +969,9 @@ async fn user_associate_one(
     security(("zoho_oauth" = ["ZohoCRM.settings.territories.UPDATE", "ZohoCRM.users.UPDATE"]))
 )]
 async fn user_disassociate_one(
-    auth: Authed<TerritoryUsersUpdate>,
+    mut auth: Authed<TerritoryUsersUpdate>,
     State(state): State<AppState>,
     Path((_version, user, id)): Path<(String, String, String)>,
 ) -> Result<Response, ApiError> {
-    user_side_one(&state, &auth.principal, &user, &id, Change::Disassociate).await
+    user_side_one(&state, &mut auth.caller, &user, &id, Change::Disassociate).await
 }

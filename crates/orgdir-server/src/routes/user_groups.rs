@@ -11,15 +11,16 @@ use crate::{views, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use orgdir_core::groups::{Filter, GroupDetails, GroupPatch, NewGroup, SourceKind};
+use orgdir_core::groups::{Filter, GroupPatch, NewGroup, SourceKind};
+use orgdir_core::org::Org;
 use orgdir_core::paging::Page;
-use orgdir_core::service::groups as service;
+use orgdir_core::service::groups::{self as service, GroupView};
 use orgdir_core::users::UserStatus;
-use orgdir_core::{Error, OrgId, Result};
+use orgdir_core::{Error, Result};
 use orgdir_types::groups::{
-    GroupUsersCount, GroupUsersCountPage, SourcesCountBody, SourcesPage, UserGroupsPage,
+    GroupUsersCount, GroupUsersCountPage, SourcesCountBody, SourcesPage, UserGroup, UserGroupsPage,
 };
-use orgdir_types::{Info, Reference};
+use orgdir_types::Reference;
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -41,20 +42,6 @@ fn unknown_group() -> Error {
     Error::invalid_path(GROUP_SEGMENT, "the id given seems to be invalid")
 }
 
-/// The page of groups that `page`, `per_page` and `filters` ask for, by creation.
-async fn filtered_page(
-    state: &AppState,
-    org: OrgId,
-    params: &Params,
-) -> Result<(Vec<GroupDetails>, Info)> {
-    let (page, filter) = page_and_filter(params)?;
-    let rows = state
-        .store
-        .groups(org, filter.as_ref(), page.offset(), page.fetch_limit())
-        .await?;
-    Ok(page.finish(rows))
-}
-
 /// The `page`, `per_page` and `filters` of a group listing.
 fn page_and_filter(params: &Params) -> Result<(Page, Option<Filter>)> {
     let page = Page::parse(params.get("page"), params.get("per_page"), 200)?;
@@ -62,14 +49,9 @@ fn page_and_filter(params: &Params) -> Result<(Page, Option<Filter>)> {
     Ok((page, filter))
 }
 
-/// The group named in the URL, or `INVALID_DATA` on its segment.
-async fn existing_group(
-    state: &AppState,
-    org: OrgId,
-    id: &str,
-) -> Result<orgdir_core::groups::GroupDetails> {
-    let id = path_id(id, GROUP_SEGMENT)?;
-    state.store.group(org, id).await?.ok_or_else(unknown_group)
+/// A group in Zoho's shape.
+fn group_view(org: &Org, view: GroupView) -> UserGroup {
+    views::group(org, view.details, view.sources, view.sources_count)
 }
 
 /// `GET /settings/user_groups?include=sources_count&page=&per_page=&filters=`
@@ -90,35 +72,21 @@ async fn existing_group(
     security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.READ"]))
 )]
 async fn list(
-    auth: Authed<GroupsRead>,
+    mut auth: Authed<GroupsRead>,
     params: Params,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
     let with_count = params
         .get("include")
         .is_some_and(|inc| inc.split(',').any(|part| part.trim() == "sources_count"));
-    let org = state.org(auth.principal.org).await?;
-    let (rows, info) = filtered_page(&state, org.id, &params).await?;
+    let (page, filter) = page_and_filter(&params)?;
+    let (rows, info) =
+        service::list(&state.dir, &mut auth.caller, filter, page, with_count).await?;
     if rows.is_empty() {
         return Ok(no_content());
     }
-    let mut user_groups = Vec::with_capacity(rows.len());
-    for details in rows {
-        let id = details.group.id;
-        let sources = state.store.group_sources(org.id, id).await?;
-        let count = if with_count {
-            Some(
-                state
-                    .store
-                    .sources_count(org.id, id)
-                    .await?
-                    .unwrap_or_default(),
-            )
-        } else {
-            None
-        };
-        user_groups.push(views::group(&org, details, sources, count));
-    }
+    let org = auth.caller.org();
+    let user_groups = rows.into_iter().map(|g| group_view(org, g)).collect();
     Ok(json_response(
         StatusCode::OK,
         &UserGroupsPage { user_groups, info },
@@ -142,20 +110,15 @@ async fn list(
     security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.READ"]))
 )]
 async fn get_one(
-    auth: Authed<GroupsRead>,
+    mut auth: Authed<GroupsRead>,
     State(state): State<AppState>,
     Path((_version, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let org = state.org(auth.principal.org).await?;
-    let details = existing_group(&state, org.id, &id).await?;
-    let group_id = details.group.id;
-    let sources = state.store.group_sources(org.id, group_id).await?;
-    let count = state
-        .store
-        .sources_count(org.id, group_id)
+    let id = path_id(&id, GROUP_SEGMENT)?;
+    let found = service::get(&state.dir, &mut auth.caller, id)
         .await?
-        .unwrap_or_default();
-    let group = views::group(&org, details, sources, Some(count));
+        .ok_or_else(unknown_group)?;
+    let group = group_view(auth.caller.org(), found);
     Ok(json_response(
         StatusCode::OK,
         &json!({ "user_groups": [group] }),
@@ -181,7 +144,7 @@ async fn get_one(
     security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.READ"]))
 )]
 async fn sources(
-    auth: Authed<GroupsRead>,
+    mut auth: Authed<GroupsRead>,
     params: Params,
     State(state): State<AppState>,
     Path((_version, id)): Path<(String, String)>,
@@ -208,19 +171,10 @@ async fn sources(
             .into())
         }
     };
-    let org = auth.principal.org;
-    let details = existing_group(&state, org, &id).await?;
-    let all = state.store.group_sources(org, details.group.id).await?;
-    let chosen: Vec<_> = all
-        .into_iter()
-        .filter(|s| kind.is_none_or(|k| s.source.kind == k))
-        .filter(|s| {
-            user_type.is_none_or(|status| {
-                s.source.kind == SourceKind::Users && s.user_status == Some(status)
-            })
-        })
-        .collect();
-    let (rows, info) = page.slice(&chosen);
+    let id = path_id(&id, GROUP_SEGMENT)?;
+    let (rows, info) = service::sources(&state.dir, &mut auth.caller, id, kind, user_type, page)
+        .await?
+        .ok_or_else(unknown_group)?;
     if rows.is_empty() {
         return Ok(no_content());
     }
@@ -248,14 +202,12 @@ async fn sources(
     security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.READ"]))
 )]
 async fn sources_count(
-    auth: Authed<GroupsRead>,
+    mut auth: Authed<GroupsRead>,
     State(state): State<AppState>,
     Path((_version, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, GROUP_SEGMENT)?;
-    let count = state
-        .store
-        .sources_count(auth.principal.org, id)
+    let count = service::sources_count(&state.dir, &mut auth.caller, id)
         .await?
         .ok_or_else(unknown_group)?;
     let body = SourcesCountBody {
@@ -283,21 +235,12 @@ async fn sources_count(
     security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.READ"]))
 )]
 async fn associated_users_count(
-    auth: Authed<GroupsRead>,
+    mut auth: Authed<GroupsRead>,
     params: Params,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
     let (page, filter) = page_and_filter(&params)?;
-    let rows = state
-        .store
-        .group_counts(
-            auth.principal.org,
-            filter.as_ref(),
-            page.offset(),
-            page.fetch_limit(),
-        )
-        .await?;
-    let (rows, info) = page.finish(rows);
+    let (rows, info) = service::member_counts(&state.dir, &mut auth.caller, filter, page).await?;
     if rows.is_empty() {
         return Ok(no_content());
     }
@@ -342,10 +285,10 @@ async fn create(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let (store, principal) = (state.store.as_ref(), &auth.principal);
+    let (dir, caller) = (state.dir.as_ref(), &auth.caller);
     let results = each_item(&body, "user_groups", |item, path| async move {
         let new = NewGroup::from_json(&item, &path)?;
-        service::create(store, principal, new, &path).await
+        service::create(dir, caller, new, &path).await
     })
     .await?;
     item_results(
@@ -377,11 +320,11 @@ async fn update_in_body(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let (store, principal) = (state.store.as_ref(), &auth.principal);
+    let (dir, caller) = (state.dir.as_ref(), &auth.caller);
     let results = each_item(&body, "user_groups", |item, path| async move {
         let (id, missing) = item_id(&item, &path)?;
         let patch = GroupPatch::from_json(&item, &path)?;
-        service::update(store, principal, id, patch, &path, missing)
+        service::update(dir, caller, id, patch, &path, missing)
             .await
             .map(|()| id)
     })
@@ -416,10 +359,9 @@ async fn update_one(
     let id = path_id(&id, GROUP_SEGMENT).map_err(&to_item)?;
     let item = single_item(&body, "user_groups").map_err(&to_item)?;
     let patch = GroupPatch::from_json(item, "$.user_groups[0]").map_err(&to_item)?;
-    let store = state.store.as_ref();
     service::update(
-        store,
-        &auth.principal,
+        &state.dir,
+        &auth.caller,
         id,
         patch,
         "$.user_groups[0]",
@@ -458,7 +400,7 @@ async fn delete_one(
 ) -> Result<Response, ItemError> {
     let to_item = item_error("user_groups");
     let id = path_id(&id, GROUP_SEGMENT).map_err(&to_item)?;
-    service::delete(state.store.as_ref(), &auth.principal, id, unknown_group)
+    service::delete(&state.dir, &auth.caller, id, unknown_group)
         .await
         .map_err(&to_item)?;
     Ok(written(

@@ -12,7 +12,7 @@ use orgdir_core::org::Org;
 use orgdir_core::paging::Page;
 use orgdir_core::service::users as service;
 use orgdir_core::users::{NewUser, UserDetails, UserPatch};
-use orgdir_core::{Error, ZohoId};
+use orgdir_core::Error;
 use orgdir_types::users::{User, UserType, UsersBody, UsersCount, UsersPage};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -43,18 +43,9 @@ fn unknown_user() -> Error {
     Error::invalid_path(USER_ID_SEGMENT, "the id given seems to be invalid")
 }
 
-/// Users in Zoho's shape, with their territories (one query for the page).
-pub async fn user_views(
-    state: &AppState,
-    org: &Org,
-    rows: Vec<UserDetails>,
-) -> Result<Vec<User>, Error> {
-    let ids: Vec<ZohoId> = rows.iter().map(|d| d.user.id).collect();
-    let memberships = state.store.memberships(org.id, &ids).await?;
-    Ok(rows
-        .into_iter()
-        .map(|d| views::user(org, d, &memberships))
-        .collect())
+/// Users in Zoho's shape, with their territories.
+pub fn user_views(org: &Org, rows: Vec<UserDetails>) -> Vec<User> {
+    rows.into_iter().map(|d| views::user(org, d)).collect()
 }
 
 /// `GET /users/actions/count?type=`
@@ -74,12 +65,12 @@ pub async fn user_views(
     security(("zoho_oauth" = ["ZohoCRM.users.READ"]))
 )]
 async fn count(
-    auth: Authed<UsersRead>,
+    mut auth: Authed<UsersRead>,
     params: Params,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
     let user_type = user_type(&params)?;
-    let count = service::count(state.store.as_ref(), &auth.principal, user_type).await?;
+    let count = service::count(&state.dir, &mut auth.caller, user_type).await?;
     Ok(json_response(StatusCode::OK, &UsersCount { count }))
 }
 
@@ -101,7 +92,7 @@ async fn count(
     security(("zoho_oauth" = ["ZohoCRM.users.READ"]))
 )]
 async fn list(
-    auth: Authed<UsersRead>,
+    mut auth: Authed<UsersRead>,
     params: Params,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
@@ -111,13 +102,11 @@ async fn list(
         .get("ids")
         .map(|t| query_ids(t, "ids", MAX_IDS))
         .transpose()?;
-    let (rows, info) =
-        service::list(state.store.as_ref(), &auth.principal, user_type, page, ids).await?;
+    let (rows, info) = service::list(&state.dir, &mut auth.caller, user_type, page, ids).await?;
     if rows.is_empty() {
         return Ok(no_content());
     }
-    let org = state.org(auth.principal.org).await?;
-    let users = user_views(&state, &org, rows).await?;
+    let users = user_views(auth.caller.org(), rows);
     Ok(json_response(StatusCode::OK, &UsersPage { users, info }))
 }
 
@@ -138,18 +127,15 @@ async fn list(
     security(("zoho_oauth" = ["ZohoCRM.users.READ"]))
 )]
 async fn get_one(
-    auth: Authed<UsersRead>,
+    mut auth: Authed<UsersRead>,
     State(state): State<AppState>,
     Path((_version, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, USER_ID_SEGMENT)?;
-    let details = state
-        .store
-        .user(auth.principal.org, id)
+    let details = service::get(&state.dir, &mut auth.caller, id)
         .await?
         .ok_or_else(unknown_user)?;
-    let org = state.org(auth.principal.org).await?;
-    let users = user_views(&state, &org, vec![details]).await?;
+    let users = user_views(auth.caller.org(), vec![details]);
     Ok(json_response(StatusCode::OK, &UsersBody { users }))
 }
 
@@ -177,7 +163,7 @@ async fn create(
     let to_item = item_error("users");
     let item = single_item(&body, "users").map_err(&to_item)?;
     let new = NewUser::from_json(item, "$.users[0]").map_err(&to_item)?;
-    let id = service::create(state.store.as_ref(), &auth.principal, new, "$.users[0]")
+    let id = service::create(&state.dir, &auth.caller, new, "$.users[0]")
         .await
         .map_err(&to_item)?;
     Ok(written("users", id, "User added", StatusCode::CREATED))
@@ -210,15 +196,9 @@ async fn update_one(
     let id = path_id(&id, USER_ID_SEGMENT).map_err(&to_item)?;
     let item = single_item(&body, "users").map_err(&to_item)?;
     let patch = UserPatch::from_json(item, "$.users[0]").map_err(&to_item)?;
-    service::update(
-        state.store.as_ref(),
-        &auth.principal,
-        id,
-        patch,
-        unknown_user,
-    )
-    .await
-    .map_err(&to_item)?;
+    service::update(&state.dir, &auth.caller, id, patch, unknown_user)
+        .await
+        .map_err(&to_item)?;
     Ok(written("users", id, "User updated", StatusCode::OK))
 }
 
@@ -247,7 +227,7 @@ async fn update_in_body(
     let item = single_item(&body, "users").map_err(&to_item)?;
     let (id, missing) = item_id(item, "$.users[0]").map_err(&to_item)?;
     let patch = UserPatch::from_json(item, "$.users[0]").map_err(&to_item)?;
-    service::update(state.store.as_ref(), &auth.principal, id, patch, missing)
+    service::update(&state.dir, &auth.caller, id, patch, missing)
         .await
         .map_err(&to_item)?;
     Ok(written("users", id, "User updated", StatusCode::OK))
@@ -276,7 +256,7 @@ async fn delete_one(
 ) -> Result<Response, ItemError> {
     let to_item = item_error("users");
     let id = path_id(&id, USER_ID_SEGMENT).map_err(&to_item)?;
-    service::delete(state.store.as_ref(), &auth.principal, id, unknown_user)
+    service::delete(&state.dir, &auth.caller, id, unknown_user)
         .await
         .map_err(&to_item)?;
     Ok(written("users", id, "User deleted", StatusCode::OK))

@@ -1,0 +1,96 @@
+//! User groups, their sources and their maintained members.
+
+use super::Versioned;
+use crate::groups::{Filter, Group, GroupDetails, Source, SourceDetails, SourceKind, SourcesCount};
+use crate::{OrgId, Result, ZohoId};
+
+/// Reads of user groups.
+#[async_trait::async_trait]
+pub trait GroupStore {
+    /// Groups passing `filter`, by creation.
+    async fn groups(
+        &self,
+        org: OrgId,
+        filter: Option<&Filter>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Versioned<Vec<GroupDetails>>>;
+    /// (id, name, member count) of groups passing `filter`, by creation: the
+    /// lean read behind the group associated users count.
+    async fn group_counts(
+        &self,
+        org: OrgId,
+        filter: Option<&Filter>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Versioned<Vec<(ZohoId, String, u64)>>>;
+    /// One group.
+    async fn group(&self, org: OrgId, id: ZohoId) -> Result<Versioned<Option<GroupDetails>>>;
+    /// A group's sources with the names of what they name, in the order
+    /// given; `None` if there is no such group.
+    async fn group_sources(
+        &self,
+        org: OrgId,
+        group: ZohoId,
+    ) -> Result<Versioned<Option<Vec<SourceDetails>>>>;
+    /// The sources count of a group (SPEC 4.2); `None` if there is no such group.
+    async fn sources_count(
+        &self,
+        org: OrgId,
+        group: ZohoId,
+    ) -> Result<Versioned<Option<SourcesCount>>>;
+    /// Every source of every group (for export and for checks).
+    async fn all_group_sources(&self, org: OrgId) -> Result<Vec<(ZohoId, Source)>>;
+    /// Groups whose maintained data differs from a recount from the
+    /// definition: (group, maintained member count, recounted member count,
+    /// users whose stored reason count is wrong or missing).
+    async fn group_drift(&self, org: OrgId) -> Result<Vec<(ZohoId, i64, i64, i64)>>;
+}
+
+/// Writes of user groups and their maintained members.
+#[async_trait::async_trait]
+pub trait GroupWrites {
+    /// A group.
+    async fn group(&mut self, id: ZohoId) -> Result<Option<Group>>;
+    /// The id of the group with this name (case-insensitive).
+    async fn group_id_by_name(&mut self, name: &str) -> Result<Option<ZohoId>>;
+    /// Inserts a group (its `member_count` must be 0).
+    async fn insert_group(&mut self, group: &Group) -> Result<()>;
+    /// Rewrites a group's name, description and modification stamp.
+    async fn update_group(&mut self, group: &Group) -> Result<()>;
+    /// Deletes a group with its sources and members.
+    async fn delete_group(&mut self, id: ZohoId) -> Result<()>;
+    /// A group's sources, in the order given.
+    async fn sources_of(&mut self, group: ZohoId) -> Result<Vec<Source>>;
+    /// Replaces a group's sources.
+    async fn set_sources(&mut self, group: ZohoId, sources: &[Source]) -> Result<()>;
+    /// Groups with a source of `kind` naming one of `ids`, as (group, source).
+    async fn groups_with_sources(
+        &mut self,
+        kind: SourceKind,
+        ids: &[ZohoId],
+    ) -> Result<Vec<(ZohoId, Source)>>;
+    /// Every (group, nested group) pair.
+    async fn group_edges(&mut self) -> Result<Vec<(ZohoId, ZohoId)>>;
+    /// A group's members with their reason counts.
+    async fn member_reasons(&mut self, group: ZohoId) -> Result<Vec<(ZohoId, i64)>>;
+    /// Adds reason deltas to members (new members start at 0), removes those
+    /// left with none, moves the group's member count, and returns each
+    /// user's count after the change.
+    async fn add_member_reasons(
+        &mut self,
+        group: ZohoId,
+        deltas: &[(ZohoId, i64)],
+    ) -> Result<Vec<(ZohoId, i64)>>;
+    /// Adds `delta` reasons to `group` for every live user whose role is in
+    /// `roles` (set-based, in the database), settles the group like
+    /// [`GroupWrites::add_member_reasons`], and returns each such user's count after.
+    async fn add_reasons_for_roles(
+        &mut self,
+        group: ZohoId,
+        roles: &[ZohoId],
+        delta: i64,
+    ) -> Result<Vec<(ZohoId, i64)>>;
+    /// Removes a user from every group; returns the groups it was in.
+    async fn remove_user_from_groups(&mut self, user: ZohoId) -> Result<Vec<ZohoId>>;
+}

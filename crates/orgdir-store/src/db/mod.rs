@@ -1,0 +1,496 @@
+//! The one interface both databases are driven through: [`Conn`] runs a
+//! statement with `$N` placeholders and hands rows back as plain values.
+//! The SQL of every area is written once against it; `sqlite.rs` (rusqlite,
+//! on the caller's own thread for reads) and `postgres.rs` (sqlx) implement it.
+//!
+//! Written by hand: no crate runs SQLite on the calling thread and
+//! PostgreSQL asynchronously behind one interface (sqlx's `Any` driver hands
+//! every SQLite statement to a worker thread, the cost this layer removes).
+
+pub mod migrations;
+pub mod postgres;
+pub mod sqlite;
+
+use futures::future::BoxFuture;
+use orgdir_core::store::{Backend, JobOutcome, Versioned};
+use orgdir_core::{Error, OrgId, Result, ZohoId};
+use std::borrow::Cow;
+
+/// A database fault; unique-constraint violations are told apart because
+/// some writes turn them into `DUPLICATE_DATA`.
+#[derive(Debug)]
+pub struct DbError {
+    pub unique_violation: bool,
+    pub message: String,
+}
+
+impl DbError {
+    /// A fault that is not a constraint violation.
+    pub fn other(message: impl std::fmt::Display) -> Self {
+        Self {
+            unique_violation: false,
+            message: message.to_string(),
+        }
+    }
+}
+
+impl From<DbError> for Error {
+    fn from(e: DbError) -> Self {
+        Error::Internal(format!("database: {}", e.message))
+    }
+}
+
+/// A job for a connection inside a write transaction (a savepoint when
+/// batched); its outer `Err` is a store fault, its outcome the job's own.
+pub type RawJob =
+    Box<dyn for<'c> FnOnce(&'c mut dyn Conn) -> BoxFuture<'c, Result<JobOutcome>> + Send + 'static>;
+
+/// A value bound to a statement. Nulls carry their type (PostgreSQL wants it).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg<'a> {
+    Int(Option<i64>),
+    Text(Option<Cow<'a, str>>),
+    Bool(bool),
+}
+
+impl From<i64> for Arg<'_> {
+    fn from(v: i64) -> Self {
+        Arg::Int(Some(v))
+    }
+}
+
+impl From<Option<i64>> for Arg<'_> {
+    fn from(v: Option<i64>) -> Self {
+        Arg::Int(v)
+    }
+}
+
+impl From<i16> for Arg<'_> {
+    fn from(v: i16) -> Self {
+        Arg::Int(Some(i64::from(v)))
+    }
+}
+
+impl From<u32> for Arg<'_> {
+    fn from(v: u32) -> Self {
+        Arg::Int(Some(i64::from(v)))
+    }
+}
+
+impl From<usize> for Arg<'_> {
+    fn from(v: usize) -> Self {
+        Arg::Int(Some(i64::try_from(v).unwrap_or(i64::MAX)))
+    }
+}
+
+impl From<u64> for Arg<'_> {
+    /// Offsets and limits: anything past `i64::MAX` is `i64::MAX`.
+    fn from(v: u64) -> Self {
+        Arg::Int(Some(i64::try_from(v).unwrap_or(i64::MAX)))
+    }
+}
+
+impl From<bool> for Arg<'_> {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
+}
+
+impl From<ZohoId> for Arg<'_> {
+    fn from(v: ZohoId) -> Self {
+        Arg::Int(Some(v.0))
+    }
+}
+
+impl From<Option<ZohoId>> for Arg<'_> {
+    fn from(v: Option<ZohoId>) -> Self {
+        Arg::Int(v.map(|id| id.0))
+    }
+}
+
+impl From<OrgId> for Arg<'_> {
+    fn from(v: OrgId) -> Self {
+        Arg::Int(Some(v.0))
+    }
+}
+
+impl<'a> From<&'a str> for Arg<'a> {
+    fn from(v: &'a str) -> Self {
+        Arg::Text(Some(Cow::Borrowed(v)))
+    }
+}
+
+impl<'a> From<&'a String> for Arg<'a> {
+    fn from(v: &'a String) -> Self {
+        Arg::Text(Some(Cow::Borrowed(v)))
+    }
+}
+
+impl From<String> for Arg<'_> {
+    fn from(v: String) -> Self {
+        Arg::Text(Some(Cow::Owned(v)))
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Arg<'a> {
+    fn from(v: Option<&'a str>) -> Self {
+        Arg::Text(v.map(Cow::Borrowed))
+    }
+}
+
+impl<'a> From<&'a Option<String>> for Arg<'a> {
+    fn from(v: &'a Option<String>) -> Self {
+        Arg::Text(v.as_deref().map(Cow::Borrowed))
+    }
+}
+
+/// The arguments of a statement: `args![org, id, &name]`.
+#[macro_export]
+macro_rules! args {
+    ($($arg:expr),* $(,)?) => {
+        &[$($crate::db::Arg::from($arg)),*] as &[$crate::db::Arg<'_>]
+    };
+}
+
+/// A value read from a row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+    Bool(bool),
+}
+
+/// One row: its values in the order of the statement's columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row(pub Vec<Value>);
+
+impl Row {
+    /// Reads the columns in order.
+    pub fn cols(&self) -> Cols<'_> {
+        Cols { row: self, next: 0 }
+    }
+}
+
+/// Reads a row's columns one after the other, in the order the statement
+/// selects them: a row mapping mirrors its `SELECT` list.
+pub struct Cols<'a> {
+    row: &'a Row,
+    next: usize,
+}
+
+impl<'a> Cols<'a> {
+    fn take(&mut self) -> Result<&'a Value> {
+        let row: &'a Row = self.row;
+        let value = row
+            .0
+            .get(self.next)
+            .ok_or_else(|| Error::Internal(format!("no column {}", self.next)))?;
+        self.next += 1;
+        Ok(value)
+    }
+
+    fn wrong(&self, wanted: &str, found: &Value) -> Error {
+        Error::Internal(format!(
+            "column {}: wanted {wanted}, found {found:?}",
+            self.next - 1
+        ))
+    }
+
+    /// Skips `n` columns.
+    pub fn skip(&mut self, n: usize) -> &mut Self {
+        self.next += n;
+        self
+    }
+
+    /// Whether the next column is NULL (without reading it).
+    pub fn next_is_null(&self) -> bool {
+        matches!(self.row.0.get(self.next), None | Some(Value::Null))
+    }
+
+    /// A nullable integer.
+    pub fn opt_i64(&mut self) -> Result<Option<i64>> {
+        match self.take()? {
+            Value::Null => Ok(None),
+            Value::Int(v) => Ok(Some(*v)),
+            other => Err(self.wrong("an integer", other)),
+        }
+    }
+
+    /// An integer.
+    pub fn i64(&mut self) -> Result<i64> {
+        self.opt_i64()?
+            .ok_or_else(|| Error::Internal(format!("column {} is NULL", self.next - 1)))
+    }
+
+    /// A count (a non-negative integer).
+    pub fn u64(&mut self) -> Result<u64> {
+        u64::try_from(self.i64()?).map_err(Error::internal)
+    }
+
+    /// An id.
+    pub fn id(&mut self) -> Result<ZohoId> {
+        self.i64().map(ZohoId)
+    }
+
+    /// A nullable id.
+    pub fn opt_id(&mut self) -> Result<Option<ZohoId>> {
+        Ok(self.opt_i64()?.map(ZohoId))
+    }
+
+    /// A nullable text.
+    pub fn opt_text(&mut self) -> Result<Option<String>> {
+        match self.take()? {
+            Value::Null => Ok(None),
+            Value::Text(v) => Ok(Some(v.clone())),
+            other => Err(self.wrong("a text", other)),
+        }
+    }
+
+    /// A text.
+    pub fn text(&mut self) -> Result<String> {
+        self.opt_text()?
+            .ok_or_else(|| Error::Internal(format!("column {} is NULL", self.next - 1)))
+    }
+
+    /// A boolean (SQLite stores 0 or 1).
+    pub fn bool(&mut self) -> Result<bool> {
+        match self.take()? {
+            Value::Bool(v) => Ok(*v),
+            Value::Int(v) => Ok(*v != 0),
+            other => Err(self.wrong("a boolean", other)),
+        }
+    }
+}
+
+/// A connection (or a transaction on one) of either database.
+#[async_trait::async_trait]
+pub trait Conn: Send {
+    /// Which database this is.
+    fn backend(&self) -> Backend;
+    /// Runs a statement; returns how many rows it changed.
+    async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, DbError>;
+    /// Runs a statement and returns every row.
+    async fn fetch(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>, DbError>;
+}
+
+impl dyn Conn + '_ {
+    /// The first row, if any.
+    pub async fn fetch_optional(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<Row>> {
+        Ok(self.fetch(sql, args).await?.into_iter().next())
+    }
+
+    /// Runs a statement for its effect.
+    pub async fn run(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
+        Ok(self.execute(sql, args).await?)
+    }
+
+    /// Each row mapped by `map`.
+    pub async fn fetch_map<T>(
+        &mut self,
+        sql: &str,
+        args: &[Arg<'_>],
+        map: impl Fn(&mut Cols<'_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        self.fetch(sql, args)
+            .await?
+            .iter()
+            .map(|row| map(&mut row.cols()))
+            .collect()
+    }
+
+    /// The first row mapped by `map`, if any.
+    pub async fn fetch_one_map<T>(
+        &mut self,
+        sql: &str,
+        args: &[Arg<'_>],
+        map: impl Fn(&mut Cols<'_>) -> Result<T>,
+    ) -> Result<Option<T>> {
+        match self.fetch(sql, args).await?.first() {
+            Some(row) => map(&mut row.cols()).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Every row's first column as an id.
+    pub async fn fetch_ids(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<ZohoId>> {
+        self.fetch_map(sql, args, |c| c.id()).await
+    }
+
+    /// Runs a built statement.
+    pub async fn fetch_sql(&mut self, sql: &Sql<'_>) -> Result<Vec<Row>> {
+        Ok(self.fetch(&sql.text, &sql.args).await?)
+    }
+
+    /// Runs a built statement for its effect.
+    pub async fn run_sql(&mut self, sql: &Sql<'_>) -> Result<u64> {
+        Ok(self.execute(&sql.text, &sql.args).await?)
+    }
+}
+
+/// A statement built piece by piece, numbering its placeholders.
+#[derive(Debug, Clone, Default)]
+pub struct Sql<'a> {
+    pub text: String,
+    pub args: Vec<Arg<'a>>,
+}
+
+impl<'a> Sql<'a> {
+    /// Starts with `text`.
+    pub fn new(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            args: Vec::new(),
+        }
+    }
+
+    /// Appends SQL text.
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder bound to `arg`.
+    pub fn bind(&mut self, arg: impl Into<Arg<'a>>) -> &mut Self {
+        self.args.push(arg.into());
+        self.text.push('$');
+        self.text.push_str(&self.args.len().to_string());
+        self
+    }
+
+    /// Appends `$a, $b, …`, one placeholder per item.
+    pub fn list<A: Into<Arg<'a>>>(&mut self, items: impl IntoIterator<Item = A>) -> &mut Self {
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(item);
+        }
+        self
+    }
+
+    /// Appends `VALUES (…), (…)`: one tuple per row, `row` giving its values.
+    pub fn values<T, I, A>(
+        &mut self,
+        rows: impl IntoIterator<Item = T>,
+        row: impl Fn(T) -> I,
+    ) -> &mut Self
+    where
+        I: IntoIterator<Item = A>,
+        A: Into<Arg<'a>>,
+    {
+        self.text.push_str(" VALUES ");
+        for (i, item) in rows.into_iter().enumerate() {
+            self.text.push_str(if i == 0 { "(" } else { ", (" });
+            self.list(row(item));
+            self.text.push(')');
+        }
+        self
+    }
+}
+
+/// Rows per multi-row statement: far below both databases' bind limits.
+pub const CHUNK: usize = 2000;
+
+/// `inner` — a query whose `$1` is the org id — joined to that org's auth
+/// version, so that one statement reads both: every row starts with the
+/// version, and an empty result is a single row whose other columns are
+/// NULL. `order` sorts the outer rows (a subquery's order is not kept by
+/// SQL), naming `x.` columns.
+pub fn versioned_sql(inner: &str, order: &str) -> String {
+    format!(
+        "SELECT o.auth_version, x.* FROM orgs o LEFT JOIN ({inner}) x ON 1 = 1 \
+         WHERE o.id = $1 {order}"
+    )
+}
+
+/// The version and the mapped rows of a [`versioned_sql`] query (whose
+/// first joined column is never NULL in a real row).
+pub fn versioned_rows<T>(
+    rows: &[Row],
+    map: impl Fn(&mut Cols<'_>) -> Result<T>,
+) -> Result<Versioned<Vec<T>>> {
+    let Some(first) = rows.first() else {
+        return Ok(Versioned::new(Vec::new(), None));
+    };
+    let version = first.cols().opt_i64()?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let mut cols = row.cols();
+        cols.skip(1);
+        if !cols.next_is_null() {
+            out.push(map(&mut cols)?);
+        }
+    }
+    Ok(Versioned::new(out, version))
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+pub fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `first last`, the way Zoho prints a referenced user's name.
+pub fn full_name(first: Option<String>, last: Option<String>) -> Option<String> {
+    let last = last?;
+    Some(match first {
+        Some(f) if !f.trim().is_empty() => format!("{f} {last}"),
+        _ => last,
+    })
+}
+
+/// Reads a referenced user's first and last name columns as a full name.
+pub fn person(cols: &mut Cols<'_>) -> Result<Option<String>> {
+    let first = cols.opt_text()?;
+    let last = cols.opt_text()?;
+    Ok(full_name(first, last))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_numbers_placeholders() {
+        let mut sql = Sql::new("SELECT 1 WHERE a = ");
+        sql.bind(1i64).push(" AND b IN (").list([2i64, 3]).push(")");
+        assert_eq!(sql.text, "SELECT 1 WHERE a = $1 AND b IN ($2, $3)");
+        assert_eq!(sql.args.len(), 3);
+        let mut insert = Sql::new("INSERT INTO t (a, b)");
+        insert.values([(1i64, "x"), (2, "y")], |(a, b)| {
+            [Arg::from(a), Arg::from(b)]
+        });
+        assert_eq!(
+            insert.text,
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
+    }
+
+    #[test]
+    fn versioned_rows_skip_the_empty_marker() {
+        let rows = vec![Row(vec![Value::Int(7), Value::Null])];
+        let read = versioned_rows(&rows, |c| c.i64()).expect("rows");
+        assert_eq!(read, Versioned::new(Vec::new(), Some(7)));
+        let rows = vec![Row(vec![Value::Int(7), Value::Int(3)])];
+        assert_eq!(
+            versioned_rows(&rows, |c| c.i64()).expect("rows").value,
+            vec![3]
+        );
+        assert_eq!(
+            versioned_rows(&[], |c| c.i64()).expect("rows").auth_version,
+            None
+        );
+    }
+
+    #[test]
+    fn like_patterns_are_escaped() {
+        assert_eq!(like_escape("a%b_c\\"), "a\\%b\\_c\\\\");
+    }
+}

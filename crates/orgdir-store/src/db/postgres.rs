@@ -1,0 +1,157 @@
+//! PostgreSQL through sqlx: one pool serves reads (a pooled connection per
+//! read) and writes (a transaction per job). A write job's first statement
+//! locks its org's row, which serialises writes per org across every server
+//! sharing the database.
+
+use super::migrations::MIGRATOR;
+use super::{Arg, Conn, DbError, RawJob, Row, Value};
+use orgdir_core::store::{Backend, JobOutcome};
+use orgdir_core::{Error, Result};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgArguments, PgPoolOptions, PgRow};
+use sqlx::query::Query;
+use sqlx::{Column, PgConnection, PgPool, Postgres, Row as _, TypeInfo, ValueRef};
+use std::time::Duration;
+
+/// Connections in the pool.
+const POOL_SIZE: u32 = 10;
+
+/// One PostgreSQL database.
+pub struct PgDb {
+    pool: PgPool,
+}
+
+impl PgDb {
+    /// Connects to `url` and migrates the database.
+    pub async fn open(url: &str) -> Result<Self> {
+        // No ping round trip before each acquire (one per query otherwise);
+        // a connection that broke is discarded when its query fails, and idle
+        // ones are recycled.
+        let pool = PgPoolOptions::new()
+            .test_before_acquire(false)
+            .idle_timeout(Duration::from_secs(60))
+            .max_connections(POOL_SIZE)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await
+            .map_err(pg_error)?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|e| Error::Internal(format!("migrations: {e}")))?;
+        Ok(Self { pool })
+    }
+
+    /// A pooled connection for one read.
+    pub async fn reader(&self) -> Result<PgReader> {
+        Ok(PgReader(self.pool.acquire().await.map_err(pg_error)?))
+    }
+
+    /// Runs a job in a transaction of its own: committed when the job ends
+    /// with `Ok`, rolled back otherwise.
+    pub async fn write(&self, job: RawJob) -> Result<JobOutcome> {
+        let mut tx = self.pool.begin().await.map_err(pg_error)?;
+        let outcome = job(&mut PgConn(&mut tx)).await?;
+        if outcome.is_ok() {
+            tx.commit().await.map_err(pg_error)?;
+        }
+        Ok(outcome)
+    }
+}
+
+/// A pooled connection lent to one read.
+pub struct PgReader(PoolConnection<Postgres>);
+
+#[async_trait::async_trait]
+impl Conn for PgReader {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, DbError> {
+        execute(&mut self.0, sql, args).await
+    }
+
+    async fn fetch(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>, DbError> {
+        fetch(&mut self.0, sql, args).await
+    }
+}
+
+/// A connection inside a write transaction.
+struct PgConn<'a>(&'a mut PgConnection);
+
+#[async_trait::async_trait]
+impl Conn for PgConn<'_> {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, DbError> {
+        execute(self.0, sql, args).await
+    }
+
+    async fn fetch(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>, DbError> {
+        fetch(self.0, sql, args).await
+    }
+}
+
+fn query<'q>(sql: &'q str, args: &'q [Arg<'_>]) -> Query<'q, Postgres, PgArguments> {
+    let mut query = sqlx::query(sql);
+    for arg in args {
+        query = match arg {
+            Arg::Int(v) => query.bind(*v),
+            Arg::Text(v) => query.bind(v.as_deref()),
+            Arg::Bool(v) => query.bind(*v),
+        };
+    }
+    query
+}
+
+async fn execute(conn: &mut PgConnection, sql: &str, args: &[Arg<'_>]) -> Result<u64, DbError> {
+    let done = query(sql, args).execute(conn).await.map_err(pg_db_error)?;
+    Ok(done.rows_affected())
+}
+
+async fn fetch(conn: &mut PgConnection, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>, DbError> {
+    let rows = query(sql, args)
+        .fetch_all(conn)
+        .await
+        .map_err(pg_db_error)?;
+    rows.iter().map(row_values).collect()
+}
+
+/// A row's values, decoded by each column's type.
+fn row_values(row: &PgRow) -> Result<Row, DbError> {
+    let mut values = Vec::with_capacity(row.len());
+    for (i, column) in row.columns().iter().enumerate() {
+        let raw = row.try_get_raw(i).map_err(pg_db_error)?;
+        if raw.is_null() {
+            values.push(Value::Null);
+            continue;
+        }
+        let get_err = pg_db_error;
+        values.push(match column.type_info().name() {
+            "INT8" => Value::Int(row.try_get::<i64, _>(i).map_err(get_err)?),
+            "INT4" => Value::Int(i64::from(row.try_get::<i32, _>(i).map_err(get_err)?)),
+            "INT2" => Value::Int(i64::from(row.try_get::<i16, _>(i).map_err(get_err)?)),
+            "BOOL" => Value::Bool(row.try_get::<bool, _>(i).map_err(get_err)?),
+            "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" => {
+                Value::Text(row.try_get::<String, _>(i).map_err(get_err)?)
+            }
+            other => return Err(DbError::other(format!("unexpected column type {other}"))),
+        });
+    }
+    Ok(Row(values))
+}
+
+fn pg_db_error(e: sqlx::Error) -> DbError {
+    let unique_violation = matches!(&e, sqlx::Error::Database(d) if d.is_unique_violation());
+    DbError {
+        unique_violation,
+        message: e.to_string(),
+    }
+}
+
+fn pg_error(e: sqlx::Error) -> Error {
+    Error::from(pg_db_error(e))
+}

@@ -1,0 +1,217 @@
+//! Orgs and their documents: org rows, locking an org for a write, the
+//! baseline a reset returns to, and the set-based count rebuild of bulk writes.
+
+use crate::args;
+use crate::db::{Cols, Conn};
+use crate::groups::GROUP_REASONS_CTE;
+use crate::tx::SqlTx;
+use crate::SqlStore;
+use orgdir_core::org::{Edition, Org};
+use orgdir_core::store::{Backend, OrgStore, OrgWrites};
+use orgdir_core::{Details, Error, OrgId, Result};
+
+/// The columns [`org_from`] reads.
+pub(crate) const ORG_COLUMNS: &str =
+    "o.id, o.name, o.time_zone, o.edition, o.licenses, o.next_seq, o.created_at";
+
+/// Tables holding an org's directory: emptied by a reset.
+pub(crate) const DIRECTORY_TABLES: [&str; 9] = [
+    "group_members",
+    "group_sources",
+    "user_groups",
+    "territory_users",
+    "territories",
+    "user_counts",
+    "users",
+    "roles",
+    "profiles",
+];
+
+/// An org from the columns of [`ORG_COLUMNS`].
+pub(crate) fn org_from(c: &mut Cols<'_>) -> Result<Org> {
+    Ok(Org {
+        id: OrgId(c.i64()?),
+        name: c.text()?,
+        time_zone: c.text()?,
+        edition: Edition::parse(&c.text()?).unwrap_or_default(),
+        licenses: u32::try_from(c.i64()?).map_err(Error::internal)?,
+        next_seq: c.i64()?,
+        created_at: c.i64()?,
+    })
+}
+
+/// Inserts a new org row (`DUPLICATE_DATA` if its id is taken). Its auth
+/// version starts at a random number: a session cached for an earlier org
+/// with the same id (deleted, then imported again) never matches it.
+pub(crate) async fn insert_org(c: &mut dyn Conn, org: &Org) -> Result<()> {
+    let auth_version = rand::random::<i64>() >> 2;
+    let inserted = c
+        .execute(
+            "INSERT INTO orgs (id, name, time_zone, edition, licenses, next_seq, created_at, auth_version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            args![
+                org.id,
+                &org.name,
+                &org.time_zone,
+                org.edition.as_str(),
+                org.licenses,
+                org.next_seq,
+                org.created_at,
+                auth_version
+            ],
+        )
+        .await;
+    match inserted {
+        Err(e) if e.unique_violation => Err(Error::DuplicateData {
+            message: format!("an org with id {} exists", org.id),
+            details: Details::field("$.id"),
+        }),
+        other => other.map(|_| ()).map_err(Error::from),
+    }
+}
+
+/// Loads and locks an org for the rest of the transaction: its row lock on
+/// PostgreSQL (writes to other orgs proceed), the database lock already
+/// held on SQLite (`BEGIN IMMEDIATE`). Returns the org and its auth version.
+pub(crate) async fn lock_org(c: &mut dyn Conn, org: OrgId) -> Result<(Org, i64)> {
+    let lock = match c.backend() {
+        Backend::Postgres => " FOR UPDATE",
+        Backend::Sqlite => "",
+    };
+    let sql = format!("SELECT {ORG_COLUMNS}, o.auth_version FROM orgs o WHERE o.id = $1{lock}");
+    c.fetch_one_map(&sql, args![org], |c| Ok((org_from(c)?, c.i64()?)))
+        .await?
+        .ok_or_else(Error::no_such_org)
+}
+
+#[async_trait::async_trait]
+impl OrgStore for SqlStore {
+    async fn orgs(&self) -> Result<Vec<Org>> {
+        let sql = format!("SELECT {ORG_COLUMNS} FROM orgs o ORDER BY o.created_at, o.id");
+        self.read().await?.fetch_map(&sql, args![], org_from).await
+    }
+
+    async fn org(&self, org: OrgId) -> Result<Option<Org>> {
+        let sql = format!("SELECT {ORG_COLUMNS} FROM orgs o WHERE o.id = $1");
+        self.read()
+            .await?
+            .fetch_one_map(&sql, args![org], org_from)
+            .await
+    }
+
+    async fn baseline(&self, org: OrgId) -> Result<Option<String>> {
+        self.read()
+            .await?
+            .fetch_one_map(
+                "SELECT document FROM org_baselines WHERE org_id = $1",
+                args![org],
+                |c| c.text(),
+            )
+            .await
+    }
+
+    async fn delete_org(&self, org: OrgId) -> Result<bool> {
+        self.write_alone(move |c| {
+            Box::pin(
+                async move { Ok(c.run("DELETE FROM orgs WHERE id = $1", args![org]).await? == 1) },
+            )
+        })
+        .await
+    }
+}
+
+#[async_trait::async_trait]
+impl OrgWrites for SqlTx<'_> {
+    async fn set_baseline(&mut self, document: &str) -> Result<()> {
+        self.c
+            .run(
+                "INSERT INTO org_baselines (org_id, document) VALUES ($1, $2) \
+                 ON CONFLICT (org_id) DO UPDATE SET document = excluded.document",
+                args![self.org.id, document],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn replace_org(&mut self, org: &Org) -> Result<()> {
+        self.c
+            .run(
+                "UPDATE orgs SET name = $2, time_zone = $3, edition = $4, licenses = $5, next_seq = $6, \
+                 created_at = $7 WHERE id = $1",
+                args![
+                    self.org.id,
+                    &org.name,
+                    &org.time_zone,
+                    org.edition.as_str(),
+                    org.licenses,
+                    org.next_seq,
+                    org.created_at
+                ],
+            )
+            .await?;
+        self.org = Org {
+            id: self.org.id,
+            ..org.clone()
+        };
+        self.first_seq = self.org.next_seq;
+        self.auth_changed = true;
+        Ok(())
+    }
+
+    async fn drop_orphaned_credentials(&mut self) -> Result<()> {
+        for (table, column) in [
+            ("tokens", "user_id"),
+            ("oauth_codes", "user_id"),
+            ("oauth_clients", "owner_id"),
+        ] {
+            let sql = format!(
+                "DELETE FROM {table} WHERE org_id = $1 AND {column} NOT IN (SELECT id FROM users WHERE org_id = $1)"
+            );
+            if self.c.run(&sql, args![self.org.id]).await? > 0 {
+                self.auth_changed = true;
+            }
+        }
+        Ok(())
+    }
+
+    async fn rebuild_counts(&mut self, analyze: bool) -> Result<()> {
+        if analyze {
+            // Planner statistics for the sizes just written: without them
+            // both databases may walk a tree by scanning it.
+            let statements: &[&str] = match self.c.backend() {
+                Backend::Sqlite => &["PRAGMA analysis_limit = 1000", "ANALYZE"],
+                Backend::Postgres => {
+                    &["ANALYZE users, roles, territories, territory_users, user_groups, group_sources"]
+                }
+            };
+            for sql in statements {
+                self.c.run(sql, args![]).await?;
+            }
+        }
+        let group_members = format!(
+            "{GROUP_REASONS_CTE} INSERT INTO group_members (org_id, group_id, user_id, reasons) \
+             SELECT $1, group_id, user_id, reasons FROM reasons"
+        );
+        let statements = [
+            "DELETE FROM user_counts WHERE org_id = $1",
+            "INSERT INTO user_counts (org_id, bucket, n) \
+             SELECT $1, bucket, CAST(COUNT(*) AS BIGINT) FROM users WHERE org_id = $1 GROUP BY bucket",
+            // Only rows whose count is wrong are rewritten (fewer dead row
+            // versions for PostgreSQL to vacuum).
+            "UPDATE territories SET member_count = (SELECT COUNT(*) FROM territory_users m \
+             WHERE m.org_id = territories.org_id AND m.territory_id = territories.id) WHERE org_id = $1 \
+             AND member_count <> (SELECT COUNT(*) FROM territory_users m \
+             WHERE m.org_id = territories.org_id AND m.territory_id = territories.id)",
+            "DELETE FROM group_members WHERE org_id = $1",
+            group_members.as_str(),
+            "UPDATE user_groups SET member_count = (SELECT COUNT(*) FROM group_members m \
+             WHERE m.org_id = user_groups.org_id AND m.group_id = user_groups.id) WHERE org_id = $1 \
+             AND member_count <> (SELECT COUNT(*) FROM group_members m \
+             WHERE m.org_id = user_groups.org_id AND m.group_id = user_groups.id)",
+        ];
+        for sql in statements {
+            self.c.run(sql, args![self.org.id]).await?;
+        }
+        Ok(())
+    }
+}
