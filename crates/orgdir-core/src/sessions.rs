@@ -28,21 +28,17 @@ pub const SESSION_CAPACITY: usize = 100_000;
 
 /// What an endpoint requires of its caller: every scope listed, and an
 /// Administrator profile when it names the permission a write needs.
+/// (Parsed once per endpoint, not per request.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Requirement {
-    pub scopes: &'static [&'static str],
+    pub scopes: &'static [Scope],
     pub admin_permission: Option<&'static str>,
 }
 
 impl Requirement {
     /// Whether `principal` meets it (`OAUTH_SCOPE_MISMATCH`, then `NO_PERMISSION`).
     pub fn check(&self, principal: &Principal) -> Result<()> {
-        let scopes = self
-            .scopes
-            .iter()
-            .map(|s| Scope::parse(s).map_err(Error::internal))
-            .collect::<Result<Vec<_>>>()?;
-        principal.require_scopes(&scopes)?;
+        principal.require_scopes(self.scopes)?;
         if let Some(permission) = self.admin_permission {
             principal.require_admin(permission)?;
         }

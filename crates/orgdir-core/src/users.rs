@@ -110,6 +110,13 @@ pub fn type_bucket_codes(user_type: UserType) -> Vec<i16> {
         .collect()
 }
 
+/// The buckets `user_type` counts, as a bit mask (bit `code`).
+pub fn type_bucket_mask(user_type: UserType) -> u32 {
+    type_bucket_codes(user_type)
+        .into_iter()
+        .fold(0, |mask, code| mask | (1 << code))
+}
+
 /// An org's user counts per bucket.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct UserCounts([u64; UserBucket::COUNT]);
@@ -353,6 +360,32 @@ impl UserPatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bucket_masks_match_the_types() {
+        for user_type in [
+            UserType::AllUsers,
+            UserType::ActiveUsers,
+            UserType::DeactiveUsers,
+            UserType::ConfirmedUsers,
+            UserType::NotConfirmedUsers,
+            UserType::DeletedUsers,
+            UserType::ActiveConfirmedUsers,
+            UserType::AdminUsers,
+            UserType::ActiveConfirmedAdmins,
+        ] {
+            let mask = type_bucket_mask(user_type);
+            for bucket in UserBucket::all() {
+                let set = mask & (1 << bucket.code()) != 0;
+                assert_eq!(
+                    set,
+                    type_matches(user_type, bucket),
+                    "{user_type:?} {bucket:?}"
+                );
+            }
+        }
+        assert_eq!(type_bucket_mask(UserType::AllUsers), 0xfff);
+    }
     use serde_json::json;
 
     #[test]

@@ -9,6 +9,7 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use orgdir_core::auth::Principal;
+use orgdir_core::scopes::Scope;
 use orgdir_core::sessions::Caller;
 use orgdir_core::{Error, OrgId};
 use serde_json::Value;
@@ -22,6 +23,17 @@ pub trait Requirement: Send + Sync + 'static {
     /// The permission an Administrator profile gives, when the endpoint
     /// writes (403 `NO_PERMISSION` for others, before the body is read).
     const ADMIN_PERMISSION: Option<&'static str> = None;
+
+    /// [`Requirement::SCOPES`] parsed, once.
+    fn parsed() -> &'static Result<Vec<Scope>, String>;
+}
+
+/// Parses an endpoint's scope strings (a test checks that every one parses).
+fn parse_scopes(scopes: &[&str]) -> Result<Vec<Scope>, String> {
+    scopes
+        .iter()
+        .map(|s| Scope::parse(s).map_err(|e| e.to_string()))
+        .collect()
 }
 
 macro_rules! requirements {
@@ -30,6 +42,12 @@ macro_rules! requirements {
         impl Requirement for $name {
             const SCOPES: &'static [&'static str] = &[$($scope),+];
             $(const ADMIN_PERMISSION: Option<&'static str> = Some($permission);)?
+
+            fn parsed() -> &'static Result<Vec<Scope>, String> {
+                static PARSED: std::sync::OnceLock<Result<Vec<Scope>, String>> =
+                    std::sync::OnceLock::new();
+                PARSED.get_or_init(|| parse_scopes(Self::SCOPES))
+            }
         })*
 
         /// Every requirement's scopes, for the scope tests.
@@ -122,7 +140,7 @@ pub async fn authenticate<R: Requirement>(
         Some(value) => Some(value.to_str().map_err(|_| Error::AuthenticationFailure)?),
     };
     let requirement = orgdir_core::sessions::Requirement {
-        scopes: R::SCOPES,
+        scopes: R::parsed().as_ref().map_err(Error::internal)?,
         admin_permission: R::ADMIN_PERMISSION,
     };
     let named_org = |principal: &Principal| match parts.headers.get("x-crm-org") {
@@ -302,7 +320,6 @@ impl FromRequestParts<AppState> for Admin {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use orgdir_core::scopes::Scope;
 
     #[test]
     fn every_requirement_parses() {
@@ -311,5 +328,7 @@ mod tests {
                 assert!(Scope::parse(scope).is_ok(), "{name}: {scope}");
             }
         }
+        let parsed = TerritoryUsersRead::parsed().as_ref().expect("parsed");
+        assert_eq!(parsed.len(), 2);
     }
 }

@@ -3,7 +3,7 @@
 //! compares them with.
 
 use crate::args;
-use crate::db::{full_name, person, versioned_rows, versioned_sql, Arg, Cols, Sql, CHUNK};
+use crate::db::{full_name, person, versioned_sql, Arg, Cols, Sql, CHUNK};
 use crate::territories::count_row;
 use crate::tx::SqlTx;
 use crate::SqlStore;
@@ -38,16 +38,11 @@ const GROUP_DETAILS_SELECT: &str = concat!(
      LEFT JOIN users mb ON mb.org_id = g.org_id AND mb.id = g.modified_by "
 );
 
-/// The lean row of the group count: (id, name, member count), then the
-/// listing order's columns.
-const GROUP_COUNT_SELECT: &str =
-    "SELECT g.id, g.name, g.member_count, g.created_at FROM user_groups g ";
-
-/// By creation: the order of group listings, over a [`versioned_sql`] query.
-const VERSIONED_GROUP_ORDER: &str = "ORDER BY x.created_at, x.id";
+/// The lean row of the group count: (id, name, member count).
+const GROUP_COUNT_SELECT: &str = "SELECT g.id, g.name, g.member_count FROM user_groups g ";
 
 /// Every group's member reasons computed from the definition alone (SPEC
-/// 4.3), for the org bound as `$1`: the CTE `reasons(group_id, user_id,
+/// 4.3), for the org bound as `?1`: the CTE `reasons(group_id, user_id,
 /// reasons)`, one row per member. A reason is a user source naming the
 /// user, a role or territory source covering the user (a territory source
 /// once per covered territory of the user), or a nested group the user is a
@@ -62,35 +57,35 @@ const VERSIONED_GROUP_ORDER: &str = "ORDER BY x.created_at, x.id";
 /// Every join follows an index, so the cost grows with the rows produced.
 pub(crate) const GROUP_REASONS_CTE: &str = "WITH RECURSIVE \
      group_paths(top, via, group_id) AS ( \
-       SELECT id, CAST(0 AS BIGINT), id FROM user_groups WHERE org_id = $1 \
+       SELECT id, CAST(0 AS BIGINT), id FROM user_groups WHERE org_id = ?1 \
        UNION \
-       SELECT group_id, source_id, source_id FROM group_sources WHERE org_id = $1 AND kind = 'groups' \
+       SELECT group_id, source_id, source_id FROM group_sources WHERE org_id = ?1 AND kind = 'groups' \
        UNION \
        SELECT p.top, p.via, s.source_id FROM group_paths p JOIN group_sources s \
-         ON s.org_id = $1 AND s.group_id = p.group_id AND s.kind = 'groups' WHERE p.via <> 0), \
+         ON s.org_id = ?1 AND s.group_id = p.group_id AND s.kind = 'groups' WHERE p.via <> 0), \
      covered(top, via, kind, source_id, subordinates) AS ( \
        SELECT p.top, p.via, s.kind, s.source_id, s.subordinates FROM group_paths p JOIN group_sources s \
-         ON s.org_id = $1 AND s.group_id = p.group_id WHERE s.kind <> 'groups'), \
+         ON s.org_id = ?1 AND s.group_id = p.group_id WHERE s.kind <> 'groups'), \
      role_cover(top, via, subordinates, role_id) AS ( \
        SELECT top, via, subordinates, source_id FROM covered WHERE kind = 'roles' \
        UNION ALL \
        SELECT c.top, c.via, c.subordinates, r.id FROM role_cover c \
-         JOIN roles r ON r.org_id = $1 AND r.reporting_to = c.role_id WHERE c.subordinates), \
+         JOIN roles r ON r.org_id = ?1 AND r.reporting_to = c.role_id WHERE c.subordinates), \
      territory_cover(top, via, subordinates, territory_id) AS ( \
        SELECT top, via, subordinates, source_id FROM covered WHERE kind = 'territories' \
        UNION ALL \
        SELECT c.top, c.via, c.subordinates, t.id FROM territory_cover c \
-         JOIN territories t ON t.org_id = $1 AND t.reporting_to = c.territory_id WHERE c.subordinates), \
+         JOIN territories t ON t.org_id = ?1 AND t.reporting_to = c.territory_id WHERE c.subordinates), \
      hits(top, via, user_id) AS ( \
-       SELECT c.top, c.via, u.id FROM covered c JOIN users u ON u.org_id = $1 AND u.id = c.source_id \
+       SELECT c.top, c.via, u.id FROM covered c JOIN users u ON u.org_id = ?1 AND u.id = c.source_id \
          WHERE c.kind = 'users' AND u.status <> 'deleted' \
        UNION ALL \
-       SELECT c.top, c.via, u.id FROM role_cover c JOIN users u ON u.org_id = $1 AND u.role_id = c.role_id \
+       SELECT c.top, c.via, u.id FROM role_cover c JOIN users u ON u.org_id = ?1 AND u.role_id = c.role_id \
          WHERE u.status <> 'deleted' \
        UNION ALL \
        SELECT c.top, c.via, m.user_id FROM territory_cover c \
-         JOIN territory_users m ON m.org_id = $1 AND m.territory_id = c.territory_id \
-         JOIN users u ON u.org_id = $1 AND u.id = m.user_id WHERE u.status <> 'deleted'), \
+         JOIN territory_users m ON m.org_id = ?1 AND m.territory_id = c.territory_id \
+         JOIN users u ON u.org_id = ?1 AND u.id = m.user_id WHERE u.status <> 'deleted'), \
      reasons(group_id, user_id, reasons) AS ( \
        SELECT top, user_id, CAST(COUNT(*) AS BIGINT) FROM ( \
          SELECT top, user_id FROM hits WHERE via = 0 \
@@ -203,9 +198,11 @@ impl GroupStore for SqlStore {
         limit: u64,
     ) -> Result<Versioned<Vec<GroupDetails>>> {
         let page = group_page(GROUP_DETAILS_SELECT, org, filter, offset, limit);
-        let sql = versioned_sql(&page.text, VERSIONED_GROUP_ORDER);
-        let rows = self.read().await?.fetch(&sql, &page.args).await?;
-        versioned_rows(&rows, details_from)
+        let sql = versioned_sql(&page.text);
+        self.read()
+            .await?
+            .fetch_versioned(org, &sql, &page.args, details_from)
+            .await
     }
 
     async fn group_counts(
@@ -216,18 +213,23 @@ impl GroupStore for SqlStore {
         limit: u64,
     ) -> Result<Versioned<Vec<(ZohoId, String, u64)>>> {
         let page = group_page(GROUP_COUNT_SELECT, org, filter, offset, limit);
-        let sql = versioned_sql(&page.text, VERSIONED_GROUP_ORDER);
-        let rows = self.read().await?.fetch(&sql, &page.args).await?;
-        versioned_rows(&rows, count_row)
+        let sql = versioned_sql(&page.text);
+        self.read()
+            .await?
+            .fetch_versioned(org, &sql, &page.args, count_row)
+            .await
     }
 
     async fn group(&self, org: OrgId, id: ZohoId) -> Result<Versioned<Option<GroupDetails>>> {
-        let sql = versioned_sql(
-            &format!("{GROUP_DETAILS_SELECT} WHERE g.org_id = $1 AND g.id = $2"),
-            "",
-        );
-        let rows = self.read().await?.fetch(&sql, args![org, id]).await?;
-        Ok(versioned_rows(&rows, details_from)?.map(|groups| groups.into_iter().next()))
+        let sql = versioned_sql(&format!(
+            "{GROUP_DETAILS_SELECT} WHERE g.org_id = ?1 AND g.id = ?2"
+        ));
+        let read = self
+            .read()
+            .await?
+            .fetch_versioned(org, &sql, args![org, id], details_from)
+            .await?;
+        Ok(read.map(|groups| groups.into_iter().next()))
     }
 
     async fn group_sources(
@@ -236,7 +238,7 @@ impl GroupStore for SqlStore {
         group: ZohoId,
     ) -> Result<Versioned<Option<Vec<SourceDetails>>>> {
         // From the group row, so that one statement also tells whether the
-        // group exists (a group without sources is one row of NULLs).
+        // group exists (a group without sources is one row of NULL sources).
         let sql = versioned_sql(
             "SELECT g.id, s.position, s.kind, s.source_id, s.subordinates, u.first_name, u.last_name, \
              u.status, r.name AS role_name, t.name AS territory_name, n.name AS group_name \
@@ -246,30 +248,31 @@ impl GroupStore for SqlStore {
              LEFT JOIN roles r ON s.kind = 'roles' AND r.org_id = s.org_id AND r.id = s.source_id \
              LEFT JOIN territories t ON s.kind = 'territories' AND t.org_id = s.org_id AND t.id = s.source_id \
              LEFT JOIN user_groups n ON s.kind = 'groups' AND n.org_id = s.org_id AND n.id = s.source_id \
-             WHERE g.org_id = $1 AND g.id = $2",
-            "ORDER BY x.position",
+             WHERE g.org_id = ?1 AND g.id = ?2 ORDER BY s.position",
         );
-        let rows = self.read().await?.fetch(&sql, args![org, group]).await?;
-        let read = versioned_rows(&rows, |c| {
-            c.skip(2);
-            if c.next_is_null() {
-                return Ok(None);
-            }
-            let source = source_from(c)?;
-            let (first, last, status) = (c.opt_text()?, c.opt_text()?, c.opt_text()?);
-            let (role, territory, group) = (c.opt_text()?, c.opt_text()?, c.opt_text()?);
-            let name = match source.kind {
-                SourceKind::Users => full_name(first, last),
-                SourceKind::Roles => role,
-                SourceKind::Territories => territory,
-                SourceKind::Groups => group,
-            };
-            Ok(Some(SourceDetails {
-                source,
-                name: name.unwrap_or_default(),
-                user_status: status.as_deref().and_then(UserStatus::parse),
-            }))
-        })?;
+        let mut conn = self.read().await?;
+        let read = conn
+            .fetch_versioned(org, &sql, args![org, group], |c| {
+                c.skip(2);
+                if c.next_is_null() {
+                    return Ok(None);
+                }
+                let source = source_from(c)?;
+                let (first, last, status) = (c.opt_text()?, c.opt_text()?, c.opt_text()?);
+                let (role, territory, group) = (c.opt_text()?, c.opt_text()?, c.opt_text()?);
+                let name = match source.kind {
+                    SourceKind::Users => full_name(first, last),
+                    SourceKind::Roles => role,
+                    SourceKind::Territories => territory,
+                    SourceKind::Groups => group,
+                };
+                Ok(Some(SourceDetails {
+                    source,
+                    name: name.unwrap_or_default(),
+                    user_status: status.as_deref().and_then(UserStatus::parse),
+                }))
+            })
+            .await?;
         Ok(read.map(|rows| {
             // No row: no such group; rows of NULL sources: a group without any.
             (!rows.is_empty()).then(|| rows.into_iter().flatten().collect())
@@ -281,37 +284,42 @@ impl GroupStore for SqlStore {
         org: OrgId,
         group: ZohoId,
     ) -> Result<Versioned<Option<SourcesCount>>> {
-        // From the group row, so that one statement also tells whether the group exists.
-        let sql = versioned_sql(
-            "SELECT g.id, s.kind, u.status, CAST(COUNT(s.kind) AS BIGINT) AS n FROM user_groups g \
+        // One aggregate row whether or not the group exists (`COUNT(g.id)`
+        // tells), so one statement answers every case, with no grouping.
+        let kind = |condition: &str| {
+            format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS BIGINT)")
+        };
+        let sql = versioned_sql(&format!(
+            "SELECT COUNT(g.id), {}, {}, {}, {}, {}, {} FROM user_groups g \
              LEFT JOIN group_sources s ON s.org_id = g.org_id AND s.group_id = g.id \
              LEFT JOIN users u ON s.kind = 'users' AND u.org_id = s.org_id AND u.id = s.source_id \
-             WHERE g.org_id = $1 AND g.id = $2 GROUP BY g.id, s.kind, u.status",
-            "",
-        );
-        let rows = self.read().await?.fetch(&sql, args![org, group]).await?;
-        let read = versioned_rows(&rows, |c| {
-            c.skip(1);
-            Ok((c.opt_text()?, c.opt_text()?, c.u64()?))
-        })?;
-        Ok(read.map(|rows| {
-            if rows.is_empty() {
-                return None;
-            }
-            let mut count = SourcesCount::default();
-            for (kind, status, n) in rows {
-                match (kind.as_deref().unwrap_or_default(), status.as_deref()) {
-                    ("roles", _) => count.roles += n,
-                    ("territories", _) => count.territories += n,
-                    ("groups", _) => count.groups += n,
-                    ("users", Some("active")) => count.users_active += n,
-                    ("users", Some("disabled")) => count.users_inactive += n,
-                    ("users", _) => count.users_deleted += n,
-                    _ => {}
-                }
-            }
-            Some(count)
-        }))
+             WHERE g.org_id = ?1 AND g.id = ?2",
+            kind("s.kind = 'roles'"),
+            kind("s.kind = 'territories'"),
+            kind("s.kind = 'groups'"),
+            kind("s.kind = 'users' AND u.status = 'active'"),
+            kind("s.kind = 'users' AND u.status = 'disabled'"),
+            kind(
+                "s.kind = 'users' AND COALESCE(u.status, 'deleted') NOT IN ('active', 'disabled')"
+            ),
+        ));
+        let read = self
+            .read()
+            .await?
+            .fetch_versioned(org, &sql, args![org, group], |c| {
+                let found = c.u64()? > 0;
+                let count = SourcesCount {
+                    roles: c.u64()?,
+                    territories: c.u64()?,
+                    groups: c.u64()?,
+                    users_active: c.u64()?,
+                    users_inactive: c.u64()?,
+                    users_deleted: c.u64()?,
+                };
+                Ok(found.then_some(count))
+            })
+            .await?;
+        Ok(read.map(|rows| rows.into_iter().flatten().next()))
     }
 
     async fn all_group_sources(&self, org: OrgId) -> Result<Vec<(ZohoId, Source)>> {
@@ -320,7 +328,7 @@ impl GroupStore for SqlStore {
             .fetch_map(
                 "SELECT s.group_id, s.kind, s.source_id, s.subordinates FROM group_sources s \
                  JOIN user_groups g ON g.org_id = s.org_id AND g.id = s.group_id \
-                 WHERE s.org_id = $1 ORDER BY g.created_at, g.id, s.position",
+                 WHERE s.org_id = ?1 ORDER BY g.created_at, g.id, s.position",
                 args![org],
                 |c| Ok((c.id()?, source_from(c)?)),
             )
@@ -336,10 +344,10 @@ impl GroupStore for SqlStore {
              CAST(SUM(CASE WHEN m.reasons = r.reasons THEN 1 ELSE 0 END) AS BIGINT) AS matched, \
              CAST(SUM(CASE WHEN m.reasons IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS present \
              FROM reasons r LEFT JOIN group_members m \
-             ON m.org_id = $1 AND m.group_id = r.group_id AND m.user_id = r.user_id GROUP BY r.group_id"
+             ON m.org_id = ?1 AND m.group_id = r.group_id AND m.user_id = r.user_id GROUP BY r.group_id"
         );
         let stored = "SELECT group_id, CAST(COUNT(*) AS BIGINT) AS n, 0, 0 \
-             FROM group_members WHERE org_id = $1 GROUP BY group_id";
+             FROM group_members WHERE org_id = ?1 GROUP BY group_id";
         let mut conn = self.read().await?;
         // Per group: [recounted, stored, matching, present in both].
         let mut per_group: HashMap<i64, [i64; 4]> = HashMap::new();
@@ -360,7 +368,7 @@ impl GroupStore for SqlStore {
         }
         let groups = conn
             .fetch_map(
-                "SELECT id, member_count FROM user_groups WHERE org_id = $1 ORDER BY id",
+                "SELECT id, member_count FROM user_groups WHERE org_id = ?1 ORDER BY id",
                 args![org],
                 |c| Ok((c.i64()?, c.i64()?)),
             )
@@ -410,7 +418,7 @@ impl SqlTx<'_> {
         if joined != 0 {
             self.c
                 .run(
-                    "UPDATE user_groups SET member_count = member_count + $3 WHERE org_id = $1 AND id = $2",
+                    "UPDATE user_groups SET member_count = member_count + ?3 WHERE org_id = ?1 AND id = ?2",
                     args![self.org.id, group, joined],
                 )
                 .await?;
@@ -427,7 +435,7 @@ fn reasons_row(c: &mut Cols<'_>) -> Result<(i64, i64)> {
 #[async_trait::async_trait]
 impl GroupWrites for SqlTx<'_> {
     async fn group(&mut self, id: ZohoId) -> Result<Option<Group>> {
-        let sql = format!("{GROUP_SELECT} WHERE g.org_id = $1 AND g.id = $2");
+        let sql = format!("{GROUP_SELECT} WHERE g.org_id = ?1 AND g.id = ?2");
         self.c
             .fetch_one_map(&sql, args![self.org.id, id], group_from)
             .await
@@ -436,7 +444,7 @@ impl GroupWrites for SqlTx<'_> {
     async fn group_id_by_name(&mut self, name: &str) -> Result<Option<ZohoId>> {
         self.c
             .fetch_one_map(
-                "SELECT id FROM user_groups WHERE org_id = $1 AND name_key = $2",
+                "SELECT id FROM user_groups WHERE org_id = ?1 AND name_key = ?2",
                 args![self.org.id, name.to_lowercase()],
                 |c| c.id(),
             )
@@ -448,7 +456,7 @@ impl GroupWrites for SqlTx<'_> {
             .c
             .execute(
                 "INSERT INTO user_groups (org_id, id, name, name_key, description, description_key, member_count, \
-                 created_at, modified_at, created_by, modified_by) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $10)",
+                 created_at, modified_at, created_by, modified_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, ?9, ?10)",
                 args![
                     self.org.id,
                     g.id,
@@ -476,8 +484,8 @@ impl GroupWrites for SqlTx<'_> {
         let result = self
             .c
             .execute(
-                "UPDATE user_groups SET name = $3, name_key = $4, description = $5, description_key = $6, \
-                 modified_at = $7, modified_by = $8 WHERE org_id = $1 AND id = $2",
+                "UPDATE user_groups SET name = ?3, name_key = ?4, description = ?5, description_key = ?6, \
+                 modified_at = ?7, modified_by = ?8 WHERE org_id = ?1 AND id = ?2",
                 args![
                     self.org.id,
                     g.id,
@@ -501,9 +509,9 @@ impl GroupWrites for SqlTx<'_> {
 
     async fn delete_group(&mut self, id: ZohoId) -> Result<()> {
         for sql in [
-            "DELETE FROM group_members WHERE org_id = $1 AND group_id = $2",
-            "DELETE FROM group_sources WHERE org_id = $1 AND group_id = $2",
-            "DELETE FROM user_groups WHERE org_id = $1 AND id = $2",
+            "DELETE FROM group_members WHERE org_id = ?1 AND group_id = ?2",
+            "DELETE FROM group_sources WHERE org_id = ?1 AND group_id = ?2",
+            "DELETE FROM user_groups WHERE org_id = ?1 AND id = ?2",
         ] {
             self.c.run(sql, args![self.org.id, id]).await?;
         }
@@ -513,7 +521,7 @@ impl GroupWrites for SqlTx<'_> {
     async fn sources_of(&mut self, group: ZohoId) -> Result<Vec<Source>> {
         self.c
             .fetch_map(
-                "SELECT kind, source_id, subordinates FROM group_sources WHERE org_id = $1 AND group_id = $2 \
+                "SELECT kind, source_id, subordinates FROM group_sources WHERE org_id = ?1 AND group_id = ?2 \
                  ORDER BY position",
                 args![self.org.id, group],
                 source_from,
@@ -524,7 +532,7 @@ impl GroupWrites for SqlTx<'_> {
     async fn set_sources(&mut self, group: ZohoId, sources: &[Source]) -> Result<()> {
         self.c
             .run(
-                "DELETE FROM group_sources WHERE org_id = $1 AND group_id = $2",
+                "DELETE FROM group_sources WHERE org_id = ?1 AND group_id = ?2",
                 args![self.org.id, group],
             )
             .await?;
@@ -577,7 +585,7 @@ impl GroupWrites for SqlTx<'_> {
     async fn group_edges(&mut self) -> Result<Vec<(ZohoId, ZohoId)>> {
         self.c
             .fetch_map(
-                "SELECT group_id, source_id FROM group_sources WHERE org_id = $1 AND kind = 'groups'",
+                "SELECT group_id, source_id FROM group_sources WHERE org_id = ?1 AND kind = 'groups'",
                 args![self.org.id],
                 |c| Ok((c.id()?, c.id()?)),
             )
@@ -587,7 +595,7 @@ impl GroupWrites for SqlTx<'_> {
     async fn member_reasons(&mut self, group: ZohoId) -> Result<Vec<(ZohoId, i64)>> {
         self.c
             .fetch_map(
-                "SELECT user_id, reasons FROM group_members WHERE org_id = $1 AND group_id = $2",
+                "SELECT user_id, reasons FROM group_members WHERE org_id = ?1 AND group_id = ?2",
                 args![self.org.id, group],
                 |c| Ok((c.id()?, c.i64()?)),
             )
@@ -665,14 +673,14 @@ impl GroupWrites for SqlTx<'_> {
         let groups = self
             .c
             .fetch_ids(
-                "DELETE FROM group_members WHERE org_id = $1 AND user_id = $2 RETURNING group_id",
+                "DELETE FROM group_members WHERE org_id = ?1 AND user_id = ?2 RETURNING group_id",
                 args![self.org.id, user],
             )
             .await?;
         for group in &groups {
             self.c
                 .run(
-                    "UPDATE user_groups SET member_count = member_count - 1 WHERE org_id = $1 AND id = $2",
+                    "UPDATE user_groups SET member_count = member_count - 1 WHERE org_id = ?1 AND id = ?2",
                     args![self.org.id, *group],
                 )
                 .await?;

@@ -48,7 +48,7 @@ pub(crate) async fn insert_org(c: &mut dyn Conn, org: &Org) -> Result<()> {
     let inserted = c
         .execute(
             "INSERT INTO orgs (id, name, time_zone, edition, licenses, next_seq, created_at, auth_version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             args![
                 org.id,
                 &org.name,
@@ -78,7 +78,7 @@ pub(crate) async fn lock_org(c: &mut dyn Conn, org: OrgId) -> Result<(Org, i64)>
         Backend::Postgres => " FOR UPDATE",
         Backend::Sqlite => "",
     };
-    let sql = format!("SELECT {ORG_COLUMNS}, o.auth_version FROM orgs o WHERE o.id = $1{lock}");
+    let sql = format!("SELECT {ORG_COLUMNS}, o.auth_version FROM orgs o WHERE o.id = ?1{lock}");
     c.fetch_one_map(&sql, args![org], |c| Ok((org_from(c)?, c.i64()?)))
         .await?
         .ok_or_else(Error::no_such_org)
@@ -92,7 +92,7 @@ impl OrgStore for SqlStore {
     }
 
     async fn org(&self, org: OrgId) -> Result<Option<Org>> {
-        let sql = format!("SELECT {ORG_COLUMNS} FROM orgs o WHERE o.id = $1");
+        let sql = format!("SELECT {ORG_COLUMNS} FROM orgs o WHERE o.id = ?1");
         self.read()
             .await?
             .fetch_one_map(&sql, args![org], org_from)
@@ -103,7 +103,7 @@ impl OrgStore for SqlStore {
         self.read()
             .await?
             .fetch_one_map(
-                "SELECT document FROM org_baselines WHERE org_id = $1",
+                "SELECT document FROM org_baselines WHERE org_id = ?1",
                 args![org],
                 |c| c.text(),
             )
@@ -113,7 +113,7 @@ impl OrgStore for SqlStore {
     async fn delete_org(&self, org: OrgId) -> Result<bool> {
         self.write_alone(move |c| {
             Box::pin(
-                async move { Ok(c.run("DELETE FROM orgs WHERE id = $1", args![org]).await? == 1) },
+                async move { Ok(c.run("DELETE FROM orgs WHERE id = ?1", args![org]).await? == 1) },
             )
         })
         .await
@@ -125,7 +125,7 @@ impl OrgWrites for SqlTx<'_> {
     async fn set_baseline(&mut self, document: &str) -> Result<()> {
         self.c
             .run(
-                "INSERT INTO org_baselines (org_id, document) VALUES ($1, $2) \
+                "INSERT INTO org_baselines (org_id, document) VALUES (?1, ?2) \
                  ON CONFLICT (org_id) DO UPDATE SET document = excluded.document",
                 args![self.org.id, document],
             )
@@ -136,8 +136,8 @@ impl OrgWrites for SqlTx<'_> {
     async fn replace_org(&mut self, org: &Org) -> Result<()> {
         self.c
             .run(
-                "UPDATE orgs SET name = $2, time_zone = $3, edition = $4, licenses = $5, next_seq = $6, \
-                 created_at = $7 WHERE id = $1",
+                "UPDATE orgs SET name = ?2, time_zone = ?3, edition = ?4, licenses = ?5, next_seq = ?6, \
+                 created_at = ?7 WHERE id = ?1",
                 args![
                     self.org.id,
                     &org.name,
@@ -165,7 +165,7 @@ impl OrgWrites for SqlTx<'_> {
             ("oauth_clients", "owner_id"),
         ] {
             let sql = format!(
-                "DELETE FROM {table} WHERE org_id = $1 AND {column} NOT IN (SELECT id FROM users WHERE org_id = $1)"
+                "DELETE FROM {table} WHERE org_id = ?1 AND {column} NOT IN (SELECT id FROM users WHERE org_id = ?1)"
             );
             if self.c.run(&sql, args![self.org.id]).await? > 0 {
                 self.auth_changed = true;
@@ -190,22 +190,22 @@ impl OrgWrites for SqlTx<'_> {
         }
         let group_members = format!(
             "{GROUP_REASONS_CTE} INSERT INTO group_members (org_id, group_id, user_id, reasons) \
-             SELECT $1, group_id, user_id, reasons FROM reasons"
+             SELECT ?1, group_id, user_id, reasons FROM reasons"
         );
         let statements = [
-            "DELETE FROM user_counts WHERE org_id = $1",
+            "DELETE FROM user_counts WHERE org_id = ?1",
             "INSERT INTO user_counts (org_id, bucket, n) \
-             SELECT $1, bucket, CAST(COUNT(*) AS BIGINT) FROM users WHERE org_id = $1 GROUP BY bucket",
+             SELECT ?1, bucket, CAST(COUNT(*) AS BIGINT) FROM users WHERE org_id = ?1 GROUP BY bucket",
             // Only rows whose count is wrong are rewritten (fewer dead row
             // versions for PostgreSQL to vacuum).
             "UPDATE territories SET member_count = (SELECT COUNT(*) FROM territory_users m \
-             WHERE m.org_id = territories.org_id AND m.territory_id = territories.id) WHERE org_id = $1 \
+             WHERE m.org_id = territories.org_id AND m.territory_id = territories.id) WHERE org_id = ?1 \
              AND member_count <> (SELECT COUNT(*) FROM territory_users m \
              WHERE m.org_id = territories.org_id AND m.territory_id = territories.id)",
-            "DELETE FROM group_members WHERE org_id = $1",
+            "DELETE FROM group_members WHERE org_id = ?1",
             group_members.as_str(),
             "UPDATE user_groups SET member_count = (SELECT COUNT(*) FROM group_members m \
-             WHERE m.org_id = user_groups.org_id AND m.group_id = user_groups.id) WHERE org_id = $1 \
+             WHERE m.org_id = user_groups.org_id AND m.group_id = user_groups.id) WHERE org_id = ?1 \
              AND member_count <> (SELECT COUNT(*) FROM group_members m \
              WHERE m.org_id = user_groups.org_id AND m.group_id = user_groups.id)",
         ];

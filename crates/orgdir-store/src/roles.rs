@@ -1,7 +1,7 @@
 //! Roles (a tree) and profiles.
 
 use crate::args;
-use crate::db::{versioned_rows, versioned_sql, Cols};
+use crate::db::{versioned_sql, Cols};
 use crate::tx::SqlTx;
 use crate::SqlStore;
 use orgdir_core::org::{Profile, Role};
@@ -16,13 +16,13 @@ const ROLE_SELECT: &str = "SELECT id, name, display_label, reporting_to, share_w
 const PROFILE_SELECT: &str = "SELECT id, name, display_label, description, is_default, custom, \
      is_admin, created_at, modified_at FROM profiles ";
 
-/// A role and its ancestors, nearest first (`$1` org, `$2` role); the
+/// A role and its ancestors, nearest first (`?1` org, `?2` role); the
 /// depth bound stops a corrupt cycle.
 const CHAIN_ROLES: &str = "WITH RECURSIVE chain(id, parent, depth) AS ( \
-     SELECT id, reporting_to, 0 FROM roles WHERE org_id = $1 AND id = $2 \
+     SELECT id, reporting_to, 0 FROM roles WHERE org_id = ?1 AND id = ?2 \
      UNION ALL \
      SELECT r.id, r.reporting_to, c.depth + 1 FROM chain c \
-       JOIN roles r ON r.org_id = $1 AND r.id = c.parent WHERE c.depth < 10000) \
+       JOIN roles r ON r.org_id = ?1 AND r.id = c.parent WHERE c.depth < 10000) \
      SELECT id FROM chain ORDER BY depth";
 
 fn role_from(c: &mut Cols<'_>) -> Result<Role> {
@@ -60,25 +60,26 @@ pub(crate) fn parent_pair(c: &mut Cols<'_>) -> Result<(ZohoId, Option<ZohoId>)> 
 #[async_trait::async_trait]
 impl RoleStore for SqlStore {
     async fn roles(&self, org: OrgId) -> Result<Versioned<Vec<Role>>> {
-        let sql = versioned_sql(&format!("{ROLE_SELECT} WHERE org_id = $1"), "ORDER BY x.id");
-        let rows = self.read().await?.fetch(&sql, args![org]).await?;
-        versioned_rows(&rows, role_from)
+        let sql = versioned_sql(&format!("{ROLE_SELECT} WHERE org_id = ?1 ORDER BY id"));
+        self.read()
+            .await?
+            .fetch_versioned(org, &sql, args![org], role_from)
+            .await
     }
 
     async fn profiles(&self, org: OrgId) -> Result<Versioned<Vec<Profile>>> {
-        let sql = versioned_sql(
-            &format!("{PROFILE_SELECT} WHERE org_id = $1"),
-            "ORDER BY x.id",
-        );
-        let rows = self.read().await?.fetch(&sql, args![org]).await?;
-        versioned_rows(&rows, profile_from)
+        let sql = versioned_sql(&format!("{PROFILE_SELECT} WHERE org_id = ?1 ORDER BY id"));
+        self.read()
+            .await?
+            .fetch_versioned(org, &sql, args![org], profile_from)
+            .await
     }
 }
 
 #[async_trait::async_trait]
 impl RoleWrites for SqlTx<'_> {
     async fn role(&mut self, id: ZohoId) -> Result<Option<Role>> {
-        let sql = format!("{ROLE_SELECT} WHERE org_id = $1 AND id = $2");
+        let sql = format!("{ROLE_SELECT} WHERE org_id = ?1 AND id = ?2");
         self.c
             .fetch_one_map(&sql, args![self.org.id, id], role_from)
             .await
@@ -88,7 +89,7 @@ impl RoleWrites for SqlTx<'_> {
         self.c
             .run(
                 "INSERT INTO roles (org_id, id, name, display_label, reporting_to, share_with_peers, \
-                 description, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 description, created_at, modified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 args![
                     self.org.id,
                     role.id,
@@ -106,7 +107,7 @@ impl RoleWrites for SqlTx<'_> {
     }
 
     async fn child_roles(&mut self, parent: ZohoId) -> Result<Vec<Role>> {
-        let sql = format!("{ROLE_SELECT} WHERE org_id = $1 AND reporting_to = $2 ORDER BY id");
+        let sql = format!("{ROLE_SELECT} WHERE org_id = ?1 AND reporting_to = ?2 ORDER BY id");
         self.c
             .fetch_map(&sql, args![self.org.id, parent], role_from)
             .await
@@ -115,8 +116,8 @@ impl RoleWrites for SqlTx<'_> {
     async fn update_role(&mut self, role: &Role) -> Result<()> {
         self.c
             .run(
-                "UPDATE roles SET name = $3, display_label = $4, reporting_to = $5, share_with_peers = $6, \
-                 description = $7, modified_at = $8 WHERE org_id = $1 AND id = $2",
+                "UPDATE roles SET name = ?3, display_label = ?4, reporting_to = ?5, share_with_peers = ?6, \
+                 description = ?7, modified_at = ?8 WHERE org_id = ?1 AND id = ?2",
                 args![
                     self.org.id,
                     role.id,
@@ -135,7 +136,7 @@ impl RoleWrites for SqlTx<'_> {
     async fn delete_role(&mut self, id: ZohoId) -> Result<()> {
         self.c
             .run(
-                "DELETE FROM roles WHERE org_id = $1 AND id = $2",
+                "DELETE FROM roles WHERE org_id = ?1 AND id = ?2",
                 args![self.org.id, id],
             )
             .await?;
@@ -151,7 +152,7 @@ impl RoleWrites for SqlTx<'_> {
     async fn role_parents(&mut self) -> Result<Vec<(ZohoId, Option<ZohoId>)>> {
         self.c
             .fetch_map(
-                "SELECT id, reporting_to FROM roles WHERE org_id = $1",
+                "SELECT id, reporting_to FROM roles WHERE org_id = ?1",
                 args![self.org.id],
                 parent_pair,
             )
@@ -159,7 +160,7 @@ impl RoleWrites for SqlTx<'_> {
     }
 
     async fn profile(&mut self, id: ZohoId) -> Result<Option<Profile>> {
-        let sql = format!("{PROFILE_SELECT} WHERE org_id = $1 AND id = $2");
+        let sql = format!("{PROFILE_SELECT} WHERE org_id = ?1 AND id = ?2");
         self.c
             .fetch_one_map(&sql, args![self.org.id, id], profile_from)
             .await
@@ -169,7 +170,7 @@ impl RoleWrites for SqlTx<'_> {
         self.c
             .run(
                 "INSERT INTO profiles (org_id, id, name, display_label, description, is_default, custom, \
-                 is_admin, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 is_admin, created_at, modified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 args![
                     self.org.id,
                     profile.id,

@@ -2,10 +2,10 @@
 //! territory's maintained member count.
 
 use crate::args;
-use crate::db::{person, versioned_rows, versioned_sql, Arg, Cols, Sql, CHUNK};
+use crate::db::{person, versioned_sql, Arg, Cols, Sql, CHUNK};
 use crate::roles::parent_pair;
 use crate::tx::SqlTx;
-use crate::users::{users_with_memberships, with_memberships, USER_DETAILS_SELECT};
+use crate::users::{membership_row, users_with_memberships, with_memberships, USER_DETAILS_SELECT};
 use crate::SqlStore;
 use orgdir_core::store::{TerritoryStore, TerritoryWrites, Versioned};
 use orgdir_core::territories::{PermissionType, Territory, TerritoryDetails};
@@ -24,14 +24,13 @@ macro_rules! territory_columns {
 /// A territory row alone.
 const TERRITORY_SELECT: &str = concat!("SELECT ", territory_columns!(), " FROM territories t ");
 
-/// A territory with the names it references, read by [`details_from`]; it
-/// ends with `is_root` for the listing order.
+/// A territory with the names it references, read by [`details_from`].
 const TERRITORY_DETAILS_SELECT: &str = concat!(
     "SELECT ",
     territory_columns!(),
     ", m.first_name AS m_first, m.last_name AS m_last, p.name AS parent_name, \
      cb.first_name AS cb_first, cb.last_name AS cb_last, mb.first_name AS mb_first, \
-     mb.last_name AS mb_last, t.is_root \
+     mb.last_name AS mb_last \
      FROM territories t \
      LEFT JOIN users m ON m.org_id = t.org_id AND m.id = t.manager_id \
      LEFT JOIN territories p ON p.org_id = t.org_id AND p.id = t.reporting_to \
@@ -39,23 +38,18 @@ const TERRITORY_DETAILS_SELECT: &str = concat!(
      LEFT JOIN users mb ON mb.org_id = t.org_id AND mb.id = t.modified_by "
 );
 
-/// The lean row of the territory count: (id, name, member count), then the
-/// listing order's columns.
-const TERRITORY_COUNT_SELECT: &str =
-    "SELECT t.id, t.name, t.member_count, t.is_root, t.created_at FROM territories t ";
+/// The lean row of the territory count: (id, name, member count).
+const TERRITORY_COUNT_SELECT: &str = "SELECT t.id, t.name, t.member_count FROM territories t ";
 
 /// Root first, then by creation: the order of every territory listing.
 const TERRITORY_ORDER: &str = " ORDER BY t.is_root DESC, t.created_at, t.id ";
 
-/// [`TERRITORY_ORDER`] over the rows of a [`versioned_sql`] query.
-const VERSIONED_TERRITORY_ORDER: &str = "ORDER BY x.is_root DESC, x.created_at, x.id";
-
-/// A territory and its ancestors, nearest first (`$1` org, `$2` territory).
+/// A territory and its ancestors, nearest first (`?1` org, `?2` territory).
 const CHAIN_TERRITORIES: &str = "WITH RECURSIVE chain(id, parent, depth) AS ( \
-     SELECT id, reporting_to, 0 FROM territories WHERE org_id = $1 AND id = $2 \
+     SELECT id, reporting_to, 0 FROM territories WHERE org_id = ?1 AND id = ?2 \
      UNION ALL \
      SELECT t.id, t.reporting_to, c.depth + 1 FROM chain c \
-       JOIN territories t ON t.org_id = $1 AND t.id = c.parent WHERE c.depth < 10000) \
+       JOIN territories t ON t.org_id = ?1 AND t.id = c.parent WHERE c.depth < 10000) \
      SELECT id FROM chain ORDER BY depth";
 
 fn territory_from(c: &mut Cols<'_>) -> Result<Territory> {
@@ -97,7 +91,7 @@ pub(crate) fn count_row(c: &mut Cols<'_>) -> Result<(ZohoId, String, u64)> {
     Ok((c.id()?, c.text()?, c.u64()?))
 }
 
-/// The start of a page of an org's territory details: `$1` is the org;
+/// The start of a page of an org's territory details: `?1` is the org;
 /// conditions on `t` follow.
 fn details_page<'a>(org: OrgId) -> Sql<'a> {
     let mut page = Sql::new(TERRITORY_DETAILS_SELECT);
@@ -109,6 +103,7 @@ impl SqlStore {
     /// Ends a [`details_page`] in listing order and reads it with the auth version.
     async fn territory_details(
         &self,
+        org: OrgId,
         mut page: Sql<'_>,
         offset: u64,
         limit: u64,
@@ -118,9 +113,11 @@ impl SqlStore {
             .bind(limit)
             .push(" OFFSET ")
             .bind(offset);
-        let sql = versioned_sql(&page.text, VERSIONED_TERRITORY_ORDER);
-        let rows = self.read().await?.fetch(&sql, &page.args).await?;
-        versioned_rows(&rows, details_from)
+        let sql = versioned_sql(&page.text);
+        self.read()
+            .await?
+            .fetch_versioned(org, &sql, &page.args, details_from)
+            .await
     }
 }
 
@@ -132,7 +129,7 @@ impl TerritoryStore for SqlStore {
         offset: u64,
         limit: u64,
     ) -> Result<Versioned<Vec<TerritoryDetails>>> {
-        self.territory_details(details_page(org), offset, limit)
+        self.territory_details(org, details_page(org), offset, limit)
             .await
     }
 
@@ -142,18 +139,13 @@ impl TerritoryStore for SqlStore {
         offset: u64,
         limit: u64,
     ) -> Result<Versioned<Vec<(ZohoId, String, u64)>>> {
-        let sql = versioned_sql(
-            &format!(
-                "{TERRITORY_COUNT_SELECT} WHERE t.org_id = $1 {TERRITORY_ORDER} LIMIT $2 OFFSET $3"
-            ),
-            VERSIONED_TERRITORY_ORDER,
-        );
-        let rows = self
-            .read()
+        let sql = versioned_sql(&format!(
+            "{TERRITORY_COUNT_SELECT} WHERE t.org_id = ?1 {TERRITORY_ORDER} LIMIT ?2 OFFSET ?3"
+        ));
+        self.read()
             .await?
-            .fetch(&sql, args![org, limit, offset])
-            .await?;
-        versioned_rows(&rows, count_row)
+            .fetch_versioned(org, &sql, args![org, limit, offset], count_row)
+            .await
     }
 
     async fn territories_by_id(
@@ -169,7 +161,7 @@ impl TerritoryStore for SqlStore {
                 .list(ids.iter().copied())
                 .push(")");
         }
-        self.territory_details(page, 0, u64::MAX).await
+        self.territory_details(org, page, 0, u64::MAX).await
     }
 
     async fn child_territories(
@@ -181,7 +173,7 @@ impl TerritoryStore for SqlStore {
     ) -> Result<Versioned<Vec<TerritoryDetails>>> {
         let mut page = details_page(org);
         page.push(" AND t.reporting_to = ").bind(parent);
-        self.territory_details(page, offset, limit).await
+        self.territory_details(org, page, offset, limit).await
     }
 
     async fn territory_members(
@@ -193,21 +185,26 @@ impl TerritoryStore for SqlStore {
     ) -> Result<Versioned<Vec<UserDetails>>> {
         let sql = with_memberships(&format!(
             "{USER_DETAILS_SELECT} JOIN territory_users tm ON tm.org_id = u.org_id AND tm.user_id = u.id \
-             WHERE u.org_id = $1 AND tm.territory_id = $2 ORDER BY u.id LIMIT $3 OFFSET $4"
+             WHERE u.org_id = ?1 AND tm.territory_id = ?2 ORDER BY u.id LIMIT ?3 OFFSET ?4"
         ));
-        let rows = self
-            .read()
-            .await?
-            .fetch(&sql, args![org, territory, limit, offset])
-            .await?;
-        users_with_memberships(&rows)
+        users_with_memberships(
+            self.read()
+                .await?
+                .fetch_versioned(
+                    org,
+                    &sql,
+                    args![org, territory, limit, offset],
+                    membership_row,
+                )
+                .await?,
+        )
     }
 
     async fn all_memberships(&self, org: OrgId) -> Result<Vec<(ZohoId, ZohoId)>> {
         self.read()
             .await?
             .fetch_map(
-                "SELECT territory_id, user_id FROM territory_users WHERE org_id = $1 \
+                "SELECT territory_id, user_id FROM territory_users WHERE org_id = ?1 \
                  ORDER BY territory_id, user_id",
                 args![org],
                 |c| Ok((c.id()?, c.id()?)),
@@ -221,7 +218,7 @@ impl TerritoryStore for SqlStore {
             .fetch_map(
                 "SELECT t.id, CAST(COUNT(tu.user_id) AS BIGINT) AS n FROM territories t \
                  LEFT JOIN territory_users tu ON tu.org_id = t.org_id AND tu.territory_id = t.id \
-                 WHERE t.org_id = $1 GROUP BY t.id ORDER BY t.id",
+                 WHERE t.org_id = ?1 GROUP BY t.id ORDER BY t.id",
                 args![org],
                 |c| Ok((c.id()?, c.u64()?)),
             )
@@ -233,14 +230,14 @@ impl SqlTx<'_> {
     async fn move_member_count(&mut self, territory: ZohoId, delta: i64) -> Result<()> {
         self.c
             .run(
-                "UPDATE territories SET member_count = member_count + $3 WHERE org_id = $1 AND id = $2",
+                "UPDATE territories SET member_count = member_count + ?3 WHERE org_id = ?1 AND id = ?2",
                 args![self.org.id, territory, delta],
             )
             .await?;
         Ok(())
     }
 
-    /// The ids a query with `$1` the org and `$2` `value` selects.
+    /// The ids a query with `?1` the org and `?2` `value` selects.
     async fn ids_where(&mut self, sql: &str, value: ZohoId) -> Result<Vec<ZohoId>> {
         self.c.fetch_ids(sql, args![self.org.id, value]).await
     }
@@ -249,7 +246,7 @@ impl SqlTx<'_> {
 #[async_trait::async_trait]
 impl TerritoryWrites for SqlTx<'_> {
     async fn territory(&mut self, id: ZohoId) -> Result<Option<Territory>> {
-        let sql = format!("{TERRITORY_SELECT} WHERE t.org_id = $1 AND t.id = $2");
+        let sql = format!("{TERRITORY_SELECT} WHERE t.org_id = ?1 AND t.id = ?2");
         self.c
             .fetch_one_map(&sql, args![self.org.id, id], territory_from)
             .await
@@ -258,7 +255,7 @@ impl TerritoryWrites for SqlTx<'_> {
     async fn territory_id_by_name(&mut self, name: &str) -> Result<Option<ZohoId>> {
         self.c
             .fetch_one_map(
-                "SELECT id FROM territories WHERE org_id = $1 AND name_key = $2",
+                "SELECT id FROM territories WHERE org_id = ?1 AND name_key = ?2",
                 args![self.org.id, name.to_lowercase()],
                 |c| c.id(),
             )
@@ -267,7 +264,7 @@ impl TerritoryWrites for SqlTx<'_> {
 
     async fn child_territory_ids(&mut self, parent: ZohoId) -> Result<Vec<ZohoId>> {
         self.ids_where(
-            "SELECT id FROM territories WHERE org_id = $1 AND reporting_to = $2 ORDER BY id",
+            "SELECT id FROM territories WHERE org_id = ?1 AND reporting_to = ?2 ORDER BY id",
             parent,
         )
         .await
@@ -279,7 +276,7 @@ impl TerritoryWrites for SqlTx<'_> {
             .execute(
                 "INSERT INTO territories (org_id, id, name, name_key, api_name, description, manager_id, \
                  reporting_to, permission_type, is_root, member_count, created_at, modified_at, created_by, \
-                 modified_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $13, $14)",
+                 modified_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, ?12, ?13, ?14)",
                 args![
                     self.org.id,
                     t.id,
@@ -311,9 +308,9 @@ impl TerritoryWrites for SqlTx<'_> {
         let result = self
             .c
             .execute(
-                "UPDATE territories SET name = $3, name_key = $4, api_name = $5, description = $6, manager_id = $7, \
-                 reporting_to = $8, permission_type = $9, modified_at = $10, modified_by = $11 \
-                 WHERE org_id = $1 AND id = $2",
+                "UPDATE territories SET name = ?3, name_key = ?4, api_name = ?5, description = ?6, manager_id = ?7, \
+                 reporting_to = ?8, permission_type = ?9, modified_at = ?10, modified_by = ?11 \
+                 WHERE org_id = ?1 AND id = ?2",
                 args![
                     self.org.id,
                     t.id,
@@ -341,7 +338,7 @@ impl TerritoryWrites for SqlTx<'_> {
     async fn delete_territory(&mut self, id: ZohoId) -> Result<()> {
         self.c
             .run(
-                "DELETE FROM territories WHERE org_id = $1 AND id = $2",
+                "DELETE FROM territories WHERE org_id = ?1 AND id = ?2",
                 args![self.org.id, id],
             )
             .await?;
@@ -351,12 +348,12 @@ impl TerritoryWrites for SqlTx<'_> {
     async fn is_member(&mut self, territory: ZohoId, user: ZohoId) -> Result<bool> {
         let found = self
             .c
-            .fetch_optional(
-                "SELECT user_id FROM territory_users WHERE org_id = $1 AND territory_id = $2 AND user_id = $3",
+            .exists(
+                "SELECT user_id FROM territory_users WHERE org_id = ?1 AND territory_id = ?2 AND user_id = ?3",
                 args![self.org.id, territory, user],
             )
             .await?;
-        Ok(found.is_some())
+        Ok(found)
     }
 
     async fn add_members(&mut self, pairs: &[(ZohoId, ZohoId)]) -> Result<()> {
@@ -382,7 +379,7 @@ impl TerritoryWrites for SqlTx<'_> {
         let removed = self
             .c
             .run(
-                "DELETE FROM territory_users WHERE org_id = $1 AND territory_id = $2 AND user_id = $3",
+                "DELETE FROM territory_users WHERE org_id = ?1 AND territory_id = ?2 AND user_id = ?3",
                 args![self.org.id, territory, user],
             )
             .await?;
@@ -394,7 +391,7 @@ impl TerritoryWrites for SqlTx<'_> {
 
     async fn territory_member_ids(&mut self, territory: ZohoId) -> Result<Vec<ZohoId>> {
         self.ids_where(
-            "SELECT user_id FROM territory_users WHERE org_id = $1 AND territory_id = $2 ORDER BY user_id",
+            "SELECT user_id FROM territory_users WHERE org_id = ?1 AND territory_id = ?2 ORDER BY user_id",
             territory,
         )
         .await
@@ -402,7 +399,7 @@ impl TerritoryWrites for SqlTx<'_> {
 
     async fn territories_of(&mut self, user: ZohoId) -> Result<Vec<ZohoId>> {
         self.ids_where(
-            "SELECT territory_id FROM territory_users WHERE org_id = $1 AND user_id = $2 ORDER BY territory_id",
+            "SELECT territory_id FROM territory_users WHERE org_id = ?1 AND user_id = ?2 ORDER BY territory_id",
             user,
         )
         .await
@@ -410,7 +407,7 @@ impl TerritoryWrites for SqlTx<'_> {
 
     async fn territories_managed_by(&mut self, user: ZohoId) -> Result<Vec<ZohoId>> {
         self.ids_where(
-            "SELECT id FROM territories WHERE org_id = $1 AND manager_id = $2 ORDER BY id",
+            "SELECT id FROM territories WHERE org_id = ?1 AND manager_id = ?2 ORDER BY id",
             user,
         )
         .await
@@ -423,7 +420,7 @@ impl TerritoryWrites for SqlTx<'_> {
     async fn territory_parents(&mut self) -> Result<Vec<(ZohoId, Option<ZohoId>)>> {
         self.c
             .fetch_map(
-                "SELECT id, reporting_to FROM territories WHERE org_id = $1",
+                "SELECT id, reporting_to FROM territories WHERE org_id = ?1",
                 args![self.org.id],
                 parent_pair,
             )

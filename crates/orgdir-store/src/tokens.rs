@@ -19,7 +19,7 @@ fn token_select() -> String {
         "SELECT t.hash, t.org_id, t.user_id, t.kind, t.scopes, t.expires_at, t.parent, t.created_at, \
          t.client_id, u.status, u.is_admin, {ORG_COLUMNS}, o.auth_version \
          FROM tokens t JOIN users u ON u.org_id = t.org_id AND u.id = t.user_id \
-         JOIN orgs o ON o.id = t.org_id WHERE t.hash = $1"
+         JOIN orgs o ON o.id = t.org_id WHERE t.hash = ?1"
     )
 }
 
@@ -93,7 +93,7 @@ impl TokenStore for SqlStore {
     }
 
     async fn oauth_client(&self, client_id: &str) -> Result<Option<OAuthClient>> {
-        let sql = format!("{CLIENT_SELECT} WHERE client_id = $1");
+        let sql = format!("{CLIENT_SELECT} WHERE client_id = ?1");
         self.read()
             .await?
             .fetch_one_map(&sql, args![client_id], client_from)
@@ -101,7 +101,7 @@ impl TokenStore for SqlStore {
     }
 
     async fn oauth_clients(&self, org: OrgId) -> Result<Vec<OAuthClient>> {
-        let sql = format!("{CLIENT_SELECT} WHERE org_id = $1 ORDER BY created_at, client_id");
+        let sql = format!("{CLIENT_SELECT} WHERE org_id = ?1 ORDER BY created_at, client_id");
         self.read()
             .await?
             .fetch_map(&sql, args![org], client_from)
@@ -113,7 +113,7 @@ impl TokenStore for SqlStore {
         self.write_alone(move |c| {
             Box::pin(async move {
                 c.fetch_one_map(
-                    "DELETE FROM oauth_codes WHERE hash = $1 AND client_id = $2 \
+                    "DELETE FROM oauth_codes WHERE hash = ?1 AND client_id = ?2 \
                      RETURNING hash, org_id, client_id, user_id, scopes, redirect_uri, expires_at",
                     args![&hash, &client_id],
                     code_from,
@@ -137,7 +137,7 @@ impl TokenWrites for SqlTx<'_> {
         self.c
             .run(
                 "INSERT INTO tokens (hash, org_id, user_id, kind, scopes, expires_at, parent, created_at, client_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 args![
                     &token.hash.0,
                     token.org,
@@ -157,25 +157,25 @@ impl TokenWrites for SqlTx<'_> {
     async fn refresh_token_exists(&mut self, hash: &TokenHash) -> Result<bool> {
         let found = self
             .c
-            .fetch_optional(
-                "SELECT hash FROM tokens WHERE org_id = $1 AND hash = $2 AND kind = 'refresh'",
+            .exists(
+                "SELECT hash FROM tokens WHERE org_id = ?1 AND hash = ?2 AND kind = 'refresh'",
                 args![self.org.id, &hash.0],
             )
             .await?;
-        Ok(found.is_some())
+        Ok(found)
     }
 
     async fn delete_refresh_token(&mut self, hash: &TokenHash) -> Result<bool> {
         let deleted = self
             .c
             .run(
-                "DELETE FROM tokens WHERE org_id = $1 AND hash = $2 AND kind = 'refresh'",
+                "DELETE FROM tokens WHERE org_id = ?1 AND hash = ?2 AND kind = 'refresh'",
                 args![self.org.id, &hash.0],
             )
             .await?;
         self.c
             .run(
-                "DELETE FROM tokens WHERE org_id = $1 AND parent = $2",
+                "DELETE FROM tokens WHERE org_id = ?1 AND parent = ?2",
                 args![self.org.id, &hash.0],
             )
             .await?;
@@ -188,7 +188,7 @@ impl TokenWrites for SqlTx<'_> {
         self.c
             .run(
                 "INSERT INTO oauth_clients (client_id, org_id, secret_hash, name, redirect_uris, self_client, \
-                 scopes, owner_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                 scopes, owner_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 args![
                     &client.client_id,
                     client.org,
@@ -209,7 +209,7 @@ impl TokenWrites for SqlTx<'_> {
         self.c
             .run(
                 "INSERT INTO oauth_codes (hash, org_id, client_id, user_id, scopes, redirect_uri, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 args![
                     &code.hash.0,
                     code.org,

@@ -58,7 +58,7 @@ impl<'c> SqlTx<'c> {
         for table in DIRECTORY_TABLES {
             self.c
                 .run(
-                    &format!("DELETE FROM {table} WHERE org_id = $1"),
+                    &format!("DELETE FROM {table} WHERE org_id = ?1"),
                     args![self.org.id],
                 )
                 .await?;
@@ -73,7 +73,7 @@ impl<'c> SqlTx<'c> {
         if seq_moved || self.auth_changed {
             self.c
                 .run(
-                    "UPDATE orgs SET next_seq = $2, auth_version = auth_version + $3 WHERE id = $1",
+                    "UPDATE orgs SET next_seq = ?2, auth_version = auth_version + ?3 WHERE id = ?1",
                     args![self.org.id, self.org.next_seq, i64::from(self.auth_changed)],
                 )
                 .await?;

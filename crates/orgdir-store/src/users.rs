@@ -1,7 +1,7 @@
 //! Users and the maintained user counts (one row per bucket).
 
 use crate::args;
-use crate::db::{person, versioned_rows, versioned_sql, Arg, Cols, Row, Sql, CHUNK};
+use crate::db::{person, versioned_sql, Arg, Cols, Sql, CHUNK};
 use crate::tx::SqlTx;
 use crate::SqlStore;
 use orgdir_core::store::{UserQuery, UserStore, UserWrites, Versioned};
@@ -74,39 +74,42 @@ pub(crate) fn details_from(c: &mut Cols<'_>) -> Result<UserDetails> {
     })
 }
 
-/// `page` (a query of [`USER_DETAILS_SELECT`] rows whose `$1` is the org)
+/// `page` (a query of [`USER_DETAILS_SELECT`] rows whose `?1` is the org)
 /// joined to the org's auth version and to each user's territories: one
 /// statement for a page of users as the API shows them.
 pub(crate) fn with_memberships(page: &str) -> String {
     format!(
-        "SELECT o.auth_version, x.*, t.id, t.name, t.manager_id FROM orgs o \
-         LEFT JOIN ({page}) x ON 1 = 1 \
-         LEFT JOIN territory_users tu ON tu.org_id = o.id AND tu.user_id = x.id \
+        "SELECT (SELECT auth_version FROM orgs WHERE id = ?1), x.*, t.id, t.name, t.manager_id \
+         FROM ({page}) x \
+         LEFT JOIN territory_users tu ON tu.org_id = ?1 AND tu.user_id = x.id \
          LEFT JOIN territories t ON t.org_id = tu.org_id AND t.id = tu.territory_id \
-         WHERE o.id = $1 ORDER BY x.id, t.is_root DESC, t.created_at, t.id"
+         ORDER BY x.id, t.is_root DESC, t.created_at, t.id"
     )
 }
 
-/// The users of a [`with_memberships`] query, each with its territories.
-pub(crate) fn users_with_memberships(rows: &[Row]) -> Result<Versioned<Vec<UserDetails>>> {
-    let read = versioned_rows(rows, |c| {
-        let details = details_from(c)?;
-        let territory = c.opt_id()?;
-        let membership = match territory {
-            Some(territory_id) => {
-                let territory_name = c.text()?;
-                let manager = c.opt_id()?;
-                Some(Membership {
-                    user_id: details.user.id,
-                    territory_id,
-                    territory_name,
-                    manager: manager == Some(details.user.id),
-                })
-            }
-            None => None,
-        };
-        Ok((details, membership))
-    })?;
+/// A user and one of its territories (if any), from a [`with_memberships`] row.
+pub(crate) fn membership_row(c: &mut Cols<'_>) -> Result<(UserDetails, Option<Membership>)> {
+    let details = details_from(c)?;
+    let membership = match c.opt_id()? {
+        Some(territory_id) => {
+            let territory_name = c.text()?;
+            let manager = c.opt_id()?;
+            Some(Membership {
+                user_id: details.user.id,
+                territory_id,
+                territory_name,
+                manager: manager == Some(details.user.id),
+            })
+        }
+        None => None,
+    };
+    Ok((details, membership))
+}
+
+/// The users of [`membership_row`]s (consecutive per user), each with its territories.
+pub(crate) fn users_with_memberships(
+    read: Versioned<Vec<(UserDetails, Option<Membership>)>>,
+) -> Result<Versioned<Vec<UserDetails>>> {
     Ok(read.map(|rows| {
         let mut users: Vec<UserDetails> = Vec::new();
         for (details, membership) in rows {
@@ -145,18 +148,29 @@ fn bucket_row(c: &mut Cols<'_>) -> Result<(i64, i64)> {
 #[async_trait::async_trait]
 impl UserStore for SqlStore {
     async fn user_counts(&self, org: OrgId) -> Result<Versioned<UserCounts>> {
-        let rows = self
+        let sql = versioned_sql("SELECT bucket, n FROM user_counts WHERE org_id = ?1");
+        let read = self
             .read()
             .await?
-            .fetch(
-                "SELECT o.auth_version, c.bucket, c.n FROM orgs o \
-                 LEFT JOIN user_counts c ON c.org_id = o.id WHERE o.id = $1",
-                args![org],
-            )
+            .fetch_versioned(org, &sql, args![org], bucket_row)
             .await?;
-        let read = versioned_rows(&rows, bucket_row)?;
         let version = read.auth_version;
         Ok(Versioned::new(counts_from(read.value)?, version))
+    }
+
+    async fn count_users(&self, org: OrgId, buckets: u32) -> Result<Versioned<u64>> {
+        // A bit mask rather than `bucket IN (…)`: one statement for every
+        // type, and no list for SQLite to build at each execution.
+        let sql = versioned_sql(
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM user_counts \
+             WHERE org_id = ?1 AND ((?2 >> bucket) & 1) = 1",
+        );
+        let read = self
+            .read()
+            .await?
+            .fetch_versioned(org, &sql, args![org, i64::from(buckets)], |c| c.u64())
+            .await?;
+        Ok(read.map(|sums| sums.into_iter().sum()))
     }
 
     async fn recount_users(&self, org: OrgId) -> Result<UserCounts> {
@@ -164,7 +178,7 @@ impl UserStore for SqlStore {
             .read()
             .await?
             .fetch_map(
-                "SELECT bucket, CAST(COUNT(*) AS BIGINT) AS n FROM users WHERE org_id = $1 GROUP BY bucket",
+                "SELECT bucket, CAST(COUNT(*) AS BIGINT) AS n FROM users WHERE org_id = ?1 GROUP BY bucket",
                 args![org],
                 bucket_row,
             )
@@ -193,21 +207,29 @@ impl UserStore for SqlStore {
             .push(" OFFSET ")
             .bind(query.offset);
         let sql = with_memberships(&page.text);
-        let rows = self.read().await?.fetch(&sql, &page.args).await?;
-        users_with_memberships(&rows)
+        let rows = self
+            .read()
+            .await?
+            .fetch_versioned(org, &sql, &page.args, membership_row)
+            .await?;
+        users_with_memberships(rows)
     }
 
     async fn user(&self, org: OrgId, id: ZohoId) -> Result<Versioned<Option<UserDetails>>> {
         let sql = with_memberships(&format!(
-            "{USER_DETAILS_SELECT} WHERE u.org_id = $1 AND u.id = $2"
+            "{USER_DETAILS_SELECT} WHERE u.org_id = ?1 AND u.id = ?2"
         ));
-        let rows = self.read().await?.fetch(&sql, args![org, id]).await?;
-        Ok(users_with_memberships(&rows)?.map(|users| users.into_iter().next()))
+        let rows = self
+            .read()
+            .await?
+            .fetch_versioned(org, &sql, args![org, id], membership_row)
+            .await?;
+        Ok(users_with_memberships(rows)?.map(|users| users.into_iter().next()))
     }
 
     async fn user_by_email(&self, org: OrgId, email: &str) -> Result<Option<UserDetails>> {
         let sql = format!(
-            "{USER_DETAILS_SELECT} WHERE u.org_id = $1 AND u.email_key = $2 AND u.status <> 'deleted'"
+            "{USER_DETAILS_SELECT} WHERE u.org_id = ?1 AND u.email_key = ?2 AND u.status <> 'deleted'"
         );
         self.read()
             .await?
@@ -216,21 +238,22 @@ impl UserStore for SqlStore {
     }
 
     async fn primary_user(&self, org: OrgId) -> Result<Versioned<Option<UserDetails>>> {
-        let sql = versioned_sql(
-            &format!(
-                "{USER_DETAILS_SELECT} WHERE u.org_id = $1 AND u.is_primary ORDER BY u.id LIMIT 1"
-            ),
-            "",
-        );
-        let rows = self.read().await?.fetch(&sql, args![org]).await?;
-        Ok(versioned_rows(&rows, details_from)?.map(|users| users.into_iter().next()))
+        let sql = versioned_sql(&format!(
+            "{USER_DETAILS_SELECT} WHERE u.org_id = ?1 AND u.is_primary ORDER BY u.id LIMIT 1"
+        ));
+        let read = self
+            .read()
+            .await?
+            .fetch_versioned(org, &sql, args![org], details_from)
+            .await?;
+        Ok(read.map(|users| users.into_iter().next()))
     }
 }
 
 #[async_trait::async_trait]
 impl UserWrites for SqlTx<'_> {
     async fn user(&mut self, id: ZohoId) -> Result<Option<User>> {
-        let sql = format!("{USER_SELECT} WHERE u.org_id = $1 AND u.id = $2");
+        let sql = format!("{USER_SELECT} WHERE u.org_id = ?1 AND u.id = ?2");
         self.c
             .fetch_one_map(&sql, args![self.org.id, id], user_from)
             .await
@@ -239,7 +262,7 @@ impl UserWrites for SqlTx<'_> {
     async fn user_id_by_email(&mut self, email: &str) -> Result<Option<ZohoId>> {
         self.c
             .fetch_one_map(
-                "SELECT id FROM users WHERE org_id = $1 AND email_key = $2 AND status <> 'deleted'",
+                "SELECT id FROM users WHERE org_id = ?1 AND email_key = ?2 AND status <> 'deleted'",
                 args![self.org.id, email.to_ascii_lowercase()],
                 |c| c.id(),
             )
@@ -302,9 +325,9 @@ impl UserWrites for SqlTx<'_> {
         let result = self
             .c
             .execute(
-                "UPDATE users SET email = $3, first_name = $4, last_name = $5, status = $6, confirmed = $7, \
-                 zuid = $8, role_id = $9, profile_id = $10, is_admin = $11, is_primary = $12, bucket = $13, \
-                 extra = $14, modified_at = $15, modified_by = $16, email_key = $17 WHERE org_id = $1 AND id = $2",
+                "UPDATE users SET email = ?3, first_name = ?4, last_name = ?5, status = ?6, confirmed = ?7, \
+                 zuid = ?8, role_id = ?9, profile_id = ?10, is_admin = ?11, is_primary = ?12, bucket = ?13, \
+                 extra = ?14, modified_at = ?15, modified_by = ?16, email_key = ?17 WHERE org_id = ?1 AND id = ?2",
                 args![
                     self.org.id,
                     u.id,
@@ -343,7 +366,7 @@ impl UserWrites for SqlTx<'_> {
     async fn adjust_user_count(&mut self, bucket: UserBucket, delta: i64) -> Result<()> {
         self.c
             .run(
-                "INSERT INTO user_counts (org_id, bucket, n) VALUES ($1, $2, $3) \
+                "INSERT INTO user_counts (org_id, bucket, n) VALUES (?1, ?2, ?3) \
                  ON CONFLICT (org_id, bucket) DO UPDATE SET n = user_counts.n + excluded.n",
                 args![self.org.id, bucket.code(), delta],
             )
@@ -355,7 +378,7 @@ impl UserWrites for SqlTx<'_> {
         let rows = self
             .c
             .fetch_map(
-                "SELECT bucket, n FROM user_counts WHERE org_id = $1",
+                "SELECT bucket, n FROM user_counts WHERE org_id = ?1",
                 args![self.org.id],
                 bucket_row,
             )
@@ -403,8 +426,8 @@ impl UserWrites for SqlTx<'_> {
         let rows = self
             .c
             .fetch_map(
-                "UPDATE users SET role_id = $3, modified_at = $4, modified_by = $5 \
-                 WHERE org_id = $1 AND role_id = $2 RETURNING id, status",
+                "UPDATE users SET role_id = ?3, modified_at = ?4, modified_by = ?5 \
+                 WHERE org_id = ?1 AND role_id = ?2 RETURNING id, status",
                 args![self.org.id, from, to, now, by],
                 |c| Ok((c.id()?, c.text()?)),
             )

@@ -5,6 +5,11 @@ mod cli;
 
 use clap::Parser;
 
+/// mimalloc: the server allocates many small values per request on every
+/// worker thread, where it measured faster than the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = cli::Cli::parse();

@@ -7,7 +7,8 @@ use crate::paging::Page;
 use crate::sessions::Caller;
 use crate::store::{write, OrgTx, UserQuery, WriteTarget};
 use crate::users::{
-    type_bucket_codes, NewUser, StatusChange, User, UserDetails, UserPatch, UserStatus,
+    type_bucket_codes, type_bucket_mask, NewUser, StatusChange, User, UserDetails, UserPatch,
+    UserStatus,
 };
 use crate::{Details, Error, OrgId, Result, ZohoId};
 use orgdir_types::users::UserType;
@@ -72,10 +73,20 @@ pub async fn update_counted(tx: &mut dyn OrgTx, before: &User, after: &User) -> 
     Ok(())
 }
 
-/// `GET /users/actions/count?type=…`: a read of the maintained counts.
+/// `GET /users/actions/count?type=…`: one read of the maintained counts
+/// (`CurrentUser` is always 1; the read still proves the session).
 pub async fn count(dir: &Directory, caller: &mut Caller, user_type: UserType) -> Result<u64> {
-    let read = dir.store().user_counts(caller.org_id()).await?;
-    Ok(dir.confirm(caller, read).await?.count(user_type))
+    let buckets = match user_type {
+        UserType::CurrentUser => 0,
+        other => type_bucket_mask(other),
+    };
+    let read = dir.store().count_users(caller.org_id(), buckets).await?;
+    let count = dir.confirm(caller, read).await?;
+    Ok(if user_type == UserType::CurrentUser {
+        1
+    } else {
+        count
+    })
 }
 
 /// `GET /users?type=&page=&per_page=&ids=`: users with their territories.
@@ -134,8 +145,9 @@ impl Licences {
 /// `GET /__features/user_licenses`: one read of the maintained counts, and
 /// the purchased licences of the caller's org as of that read.
 pub async fn licences(dir: &Directory, caller: &mut Caller) -> Result<Licences> {
-    let read = dir.store().user_counts(caller.org_id()).await?;
-    let used = dir.confirm(caller, read).await?.licensed();
+    let licensed = type_bucket_mask(UserType::ActiveUsers);
+    let read = dir.store().count_users(caller.org_id(), licensed).await?;
+    let used = dir.confirm(caller, read).await?;
     Ok(Licences {
         purchased: u64::from(caller.org().licenses),
         used,

@@ -20,6 +20,9 @@ pub struct UserQuery {
 pub trait UserStore {
     /// The maintained user counts: a read of at most twelve rows.
     async fn user_counts(&self, org: OrgId) -> Result<Versioned<UserCounts>>;
+    /// The sum of the maintained counts of the buckets whose bit is set in
+    /// `buckets` (bit `code`): a read of one row.
+    async fn count_users(&self, org: OrgId, buckets: u32) -> Result<Versioned<u64>>;
     /// The user counts recounted from the users table (for checks and tests).
     async fn recount_users(&self, org: OrgId) -> Result<UserCounts>;
     /// Users by id order, each with its territories (`memberships`), in one statement.

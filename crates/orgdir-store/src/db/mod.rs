@@ -1,5 +1,6 @@
 //! The one interface both databases are driven through: [`Conn`] runs a
-//! statement with `$N` placeholders and hands rows back as plain values.
+//! statement with numbered placeholders (`?N`) and hands rows back as plain
+//! values.
 //! The SQL of every area is written once against it; `sqlite.rs` (rusqlite,
 //! on the caller's own thread for reads) and `postgres.rs` (sqlx) implement it.
 //!
@@ -153,38 +154,69 @@ macro_rules! args {
 }
 
 /// A value read from a row.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
+    #[default]
     Null,
     Int(i64),
     Text(String),
     Bool(bool),
 }
 
-/// One row: its values in the order of the statement's columns.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Row(pub Vec<Value>);
+/// The rows a statement answered, their values stored flat, row after row
+/// (one allocation for the whole answer).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Rows {
+    width: usize,
+    values: Vec<Value>,
+}
 
-impl Row {
-    /// Reads the columns in order.
-    pub fn cols(&self) -> Cols<'_> {
-        Cols { row: self, next: 0 }
+impl Rows {
+    /// No rows yet, of `width` columns each.
+    pub fn new(width: usize) -> Self {
+        Self {
+            width,
+            values: Vec::new(),
+        }
+    }
+
+    /// Appends the next value (rows are filled column after column).
+    pub fn push(&mut self, value: Value) {
+        self.values.push(value);
+    }
+
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        self.values.len().checked_div(self.width).unwrap_or(0)
+    }
+
+    /// Whether there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Each row's columns, in order; reading a value takes it out.
+    pub fn each(&mut self) -> impl Iterator<Item = Cols<'_>> {
+        self.values
+            .chunks_mut(self.width.max(1))
+            .map(|row| Cols { row, next: 0 })
     }
 }
 
 /// Reads a row's columns one after the other, in the order the statement
 /// selects them: a row mapping mirrors its `SELECT` list.
 pub struct Cols<'a> {
-    row: &'a Row,
+    row: &'a mut [Value],
     next: usize,
 }
 
-impl<'a> Cols<'a> {
-    fn take(&mut self) -> Result<&'a Value> {
-        let row: &'a Row = self.row;
-        let value = row
-            .0
-            .get(self.next)
+impl Cols<'_> {
+    /// The next column's value, taken out of the row (no copy).
+    fn take(&mut self) -> Result<Value> {
+        let value = self
+            .row
+            .get_mut(self.next)
+            .map(std::mem::take)
             .ok_or_else(|| Error::Internal(format!("no column {}", self.next)))?;
         self.next += 1;
         Ok(value)
@@ -205,15 +237,15 @@ impl<'a> Cols<'a> {
 
     /// Whether the next column is NULL (without reading it).
     pub fn next_is_null(&self) -> bool {
-        matches!(self.row.0.get(self.next), None | Some(Value::Null))
+        matches!(self.row.get(self.next), None | Some(Value::Null))
     }
 
     /// A nullable integer.
     pub fn opt_i64(&mut self) -> Result<Option<i64>> {
         match self.take()? {
             Value::Null => Ok(None),
-            Value::Int(v) => Ok(Some(*v)),
-            other => Err(self.wrong("an integer", other)),
+            Value::Int(v) => Ok(Some(v)),
+            other => Err(self.wrong("an integer", &other)),
         }
     }
 
@@ -242,8 +274,8 @@ impl<'a> Cols<'a> {
     pub fn opt_text(&mut self) -> Result<Option<String>> {
         match self.take()? {
             Value::Null => Ok(None),
-            Value::Text(v) => Ok(Some(v.clone())),
-            other => Err(self.wrong("a text", other)),
+            Value::Text(v) => Ok(Some(v)),
+            other => Err(self.wrong("a text", &other)),
         }
     }
 
@@ -256,9 +288,9 @@ impl<'a> Cols<'a> {
     /// A boolean (SQLite stores 0 or 1).
     pub fn bool(&mut self) -> Result<bool> {
         match self.take()? {
-            Value::Bool(v) => Ok(*v),
-            Value::Int(v) => Ok(*v != 0),
-            other => Err(self.wrong("a boolean", other)),
+            Value::Bool(v) => Ok(v),
+            Value::Int(v) => Ok(v != 0),
+            other => Err(self.wrong("a boolean", &other)),
         }
     }
 }
@@ -271,13 +303,13 @@ pub trait Conn: Send {
     /// Runs a statement; returns how many rows it changed.
     async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, DbError>;
     /// Runs a statement and returns every row.
-    async fn fetch(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>, DbError>;
+    async fn fetch(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Rows, DbError>;
 }
 
 impl dyn Conn + '_ {
-    /// The first row, if any.
-    pub async fn fetch_optional(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<Row>> {
-        Ok(self.fetch(sql, args).await?.into_iter().next())
+    /// Whether the statement answers any row.
+    pub async fn exists(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<bool> {
+        Ok(!self.fetch(sql, args).await?.is_empty())
     }
 
     /// Runs a statement for its effect.
@@ -294,8 +326,8 @@ impl dyn Conn + '_ {
     ) -> Result<Vec<T>> {
         self.fetch(sql, args)
             .await?
-            .iter()
-            .map(|row| map(&mut row.cols()))
+            .each()
+            .map(|mut row| map(&mut row))
             .collect()
     }
 
@@ -306,20 +338,46 @@ impl dyn Conn + '_ {
         args: &[Arg<'_>],
         map: impl Fn(&mut Cols<'_>) -> Result<T>,
     ) -> Result<Option<T>> {
-        match self.fetch(sql, args).await?.first() {
-            Some(row) => map(&mut row.cols()).map(Some),
+        match self.fetch(sql, args).await?.each().next() {
+            Some(mut row) => map(&mut row).map(Some),
             None => Ok(None),
         }
+    }
+
+    /// Runs a [`versioned_sql`] statement: the rows (each mapped by `map`
+    /// after the version column) and the version. A statement that finds no
+    /// row tells no version, so then the version is read alone: only empty
+    /// answers take a second statement.
+    pub async fn fetch_versioned<T>(
+        &mut self,
+        org: OrgId,
+        sql: &str,
+        args: &[Arg<'_>],
+        map: impl Fn(&mut Cols<'_>) -> Result<T>,
+    ) -> Result<Versioned<Vec<T>>> {
+        let mut rows = self.fetch(sql, args).await?;
+        if rows.is_empty() {
+            let version = self
+                .fetch_one_map(
+                    "SELECT auth_version FROM orgs WHERE id = ?1",
+                    &[Arg::from(org)],
+                    |c| c.i64(),
+                )
+                .await?;
+            return Ok(Versioned::new(Vec::new(), version));
+        }
+        let mut version = None;
+        let mut out = Vec::with_capacity(rows.len());
+        for mut row in rows.each() {
+            version = row.opt_i64()?;
+            out.push(map(&mut row)?);
+        }
+        Ok(Versioned::new(out, version))
     }
 
     /// Every row's first column as an id.
     pub async fn fetch_ids(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<ZohoId>> {
         self.fetch_map(sql, args, |c| c.id()).await
-    }
-
-    /// Runs a built statement.
-    pub async fn fetch_sql(&mut self, sql: &Sql<'_>) -> Result<Vec<Row>> {
-        Ok(self.fetch(&sql.text, &sql.args).await?)
     }
 
     /// Runs a built statement for its effect.
@@ -353,12 +411,12 @@ impl<'a> Sql<'a> {
     /// Appends a placeholder bound to `arg`.
     pub fn bind(&mut self, arg: impl Into<Arg<'a>>) -> &mut Self {
         self.args.push(arg.into());
-        self.text.push('$');
+        self.text.push('?');
         self.text.push_str(&self.args.len().to_string());
         self
     }
 
-    /// Appends `$a, $b, …`, one placeholder per item.
+    /// Appends `?a, ?b, …`, one placeholder per item.
     pub fn list<A: Into<Arg<'a>>>(&mut self, items: impl IntoIterator<Item = A>) -> &mut Self {
         for (i, item) in items.into_iter().enumerate() {
             if i > 0 {
@@ -392,37 +450,15 @@ impl<'a> Sql<'a> {
 /// Rows per multi-row statement: far below both databases' bind limits.
 pub const CHUNK: usize = 2000;
 
-/// `inner` — a query whose `$1` is the org id — joined to that org's auth
-/// version, so that one statement reads both: every row starts with the
-/// version, and an empty result is a single row whose other columns are
-/// NULL. `order` sorts the outer rows (a subquery's order is not kept by
-/// SQL), naming `x.` columns.
-pub fn versioned_sql(inner: &str, order: &str) -> String {
-    format!(
-        "SELECT o.auth_version, x.* FROM orgs o LEFT JOIN ({inner}) x ON 1 = 1 \
-         WHERE o.id = $1 {order}"
-    )
-}
-
-/// The version and the mapped rows of a [`versioned_sql`] query (whose
-/// first joined column is never NULL in a real row).
-pub fn versioned_rows<T>(
-    rows: &[Row],
-    map: impl Fn(&mut Cols<'_>) -> Result<T>,
-) -> Result<Versioned<Vec<T>>> {
-    let Some(first) = rows.first() else {
-        return Ok(Versioned::new(Vec::new(), None));
-    };
-    let version = first.cols().opt_i64()?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let mut cols = row.cols();
-        cols.skip(1);
-        if !cols.next_is_null() {
-            out.push(map(&mut cols)?);
-        }
-    }
-    Ok(Versioned::new(out, version))
+/// `select` — a `SELECT` whose `?1` is the org id — with the org's auth
+/// version as its first column: a scalar subquery, computed once per
+/// statement, so that one statement reads both the data and the version.
+pub fn versioned_sql(select: &str) -> String {
+    let rest = select
+        .trim_start()
+        .strip_prefix("SELECT ")
+        .unwrap_or(select);
+    format!("SELECT (SELECT auth_version FROM orgs WHERE id = ?1), {rest}")
 }
 
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
@@ -461,7 +497,7 @@ mod tests {
     fn builder_numbers_placeholders() {
         let mut sql = Sql::new("SELECT 1 WHERE a = ");
         sql.bind(1i64).push(" AND b IN (").list([2i64, 3]).push(")");
-        assert_eq!(sql.text, "SELECT 1 WHERE a = $1 AND b IN ($2, $3)");
+        assert_eq!(sql.text, "SELECT 1 WHERE a = ?1 AND b IN (?2, ?3)");
         assert_eq!(sql.args.len(), 3);
         let mut insert = Sql::new("INSERT INTO t (a, b)");
         insert.values([(1i64, "x"), (2, "y")], |(a, b)| {
@@ -469,23 +505,15 @@ mod tests {
         });
         assert_eq!(
             insert.text,
-            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+            "INSERT INTO t (a, b) VALUES (?1, ?2), (?3, ?4)"
         );
     }
 
     #[test]
-    fn versioned_rows_skip_the_empty_marker() {
-        let rows = vec![Row(vec![Value::Int(7), Value::Null])];
-        let read = versioned_rows(&rows, |c| c.i64()).expect("rows");
-        assert_eq!(read, Versioned::new(Vec::new(), Some(7)));
-        let rows = vec![Row(vec![Value::Int(7), Value::Int(3)])];
+    fn versioned_statements_read_the_version_first() {
         assert_eq!(
-            versioned_rows(&rows, |c| c.i64()).expect("rows").value,
-            vec![3]
-        );
-        assert_eq!(
-            versioned_rows(&[], |c| c.i64()).expect("rows").auth_version,
-            None
+            versioned_sql("SELECT a, b FROM t WHERE org_id = ?1"),
+            "SELECT (SELECT auth_version FROM orgs WHERE id = ?1), a, b FROM t WHERE org_id = ?1"
         );
     }
 

@@ -4,7 +4,7 @@
 //! sharing the database.
 
 use super::migrations::MIGRATOR;
-use super::{Arg, Conn, DbError, RawJob, Row, Value};
+use super::{Arg, Conn, DbError, RawJob, Rows, Value};
 use orgdir_core::store::{Backend, JobOutcome};
 use orgdir_core::{Error, Result};
 use sqlx::pool::PoolConnection;
@@ -72,7 +72,7 @@ impl Conn for PgReader {
         execute(&mut self.0, sql, args).await
     }
 
-    async fn fetch(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>, DbError> {
+    async fn fetch(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Rows, DbError> {
         fetch(&mut self.0, sql, args).await
     }
 }
@@ -90,9 +90,22 @@ impl Conn for PgConn<'_> {
         execute(self.0, sql, args).await
     }
 
-    async fn fetch(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>, DbError> {
+    async fn fetch(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Rows, DbError> {
         fetch(self.0, sql, args).await
     }
+}
+
+/// The statement with its placeholders as PostgreSQL writes them: `?N`
+/// (the form every statement here is written in, which SQLite binds by
+/// number at no cost) becomes `$N`. No statement has a `?` of its own.
+fn pg_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        let numbered = c == '?' && chars.peek().is_some_and(char::is_ascii_digit);
+        out.push(if numbered { '$' } else { c });
+    }
+    out
 }
 
 fn query<'q>(sql: &'q str, args: &'q [Arg<'_>]) -> Query<'q, Postgres, PgArguments> {
@@ -108,21 +121,26 @@ fn query<'q>(sql: &'q str, args: &'q [Arg<'_>]) -> Query<'q, Postgres, PgArgumen
 }
 
 async fn execute(conn: &mut PgConnection, sql: &str, args: &[Arg<'_>]) -> Result<u64, DbError> {
-    let done = query(sql, args).execute(conn).await.map_err(pg_db_error)?;
+    let sql = pg_placeholders(sql);
+    let done = query(&sql, args).execute(conn).await.map_err(pg_db_error)?;
     Ok(done.rows_affected())
 }
 
-async fn fetch(conn: &mut PgConnection, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>, DbError> {
-    let rows = query(sql, args)
+async fn fetch(conn: &mut PgConnection, sql: &str, args: &[Arg<'_>]) -> Result<Rows, DbError> {
+    let sql = pg_placeholders(sql);
+    let rows = query(&sql, args)
         .fetch_all(conn)
         .await
         .map_err(pg_db_error)?;
-    rows.iter().map(row_values).collect()
+    let mut out = Rows::new(rows.first().map_or(0, |row| row.len()));
+    for row in &rows {
+        push_values(row, &mut out)?;
+    }
+    Ok(out)
 }
 
-/// A row's values, decoded by each column's type.
-fn row_values(row: &PgRow) -> Result<Row, DbError> {
-    let mut values = Vec::with_capacity(row.len());
+/// Appends a row's values, decoded by each column's type.
+fn push_values(row: &PgRow, values: &mut Rows) -> Result<(), DbError> {
     for (i, column) in row.columns().iter().enumerate() {
         let raw = row.try_get_raw(i).map_err(pg_db_error)?;
         if raw.is_null() {
@@ -141,7 +159,7 @@ fn row_values(row: &PgRow) -> Result<Row, DbError> {
             other => return Err(DbError::other(format!("unexpected column type {other}"))),
         });
     }
-    Ok(Row(values))
+    Ok(())
 }
 
 fn pg_db_error(e: sqlx::Error) -> DbError {
@@ -154,4 +172,15 @@ fn pg_db_error(e: sqlx::Error) -> DbError {
 
 fn pg_error(e: sqlx::Error) -> Error {
     Error::from(pg_db_error(e))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_are_written_for_postgres() {
+        assert_eq!(
+            super::pg_placeholders("SELECT ?12 + ?3 WHERE a = '?'"),
+            "SELECT $12 + $3 WHERE a = '?'"
+        );
+    }
 }

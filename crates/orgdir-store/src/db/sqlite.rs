@@ -15,7 +15,7 @@
 //!   killed; the last ones may not survive a power cut), a 10 s busy timeout
 //!   for other processes (the CLI) and foreign keys.
 
-use super::{Arg, Conn, DbError, RawJob, Row, Value};
+use super::{Arg, Conn, DbError, RawJob, Rows, Value};
 use futures::channel::oneshot;
 use orgdir_core::store::{Backend, JobOutcome};
 use orgdir_core::{Error, Result};
@@ -172,7 +172,7 @@ impl Conn for Reader {
         execute(self.conn()?, sql, args)
     }
 
-    async fn fetch(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>, DbError> {
+    async fn fetch(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Rows, DbError> {
         fetch(self.conn()?, sql, args)
     }
 }
@@ -198,7 +198,7 @@ impl Conn for Writing<'_> {
         execute(self.0, sql, args)
     }
 
-    async fn fetch(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>, DbError> {
+    async fn fetch(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Rows, DbError> {
         fetch(self.0, sql, args)
     }
 }
@@ -214,44 +214,50 @@ impl ToSql for Arg<'_> {
     }
 }
 
-/// Binds `args` to a prepared statement. Placeholders are `$N` (as
-/// PostgreSQL writes them); SQLite numbers named parameters by first
-/// appearance, so each is bound by the number in its name.
+/// Binds `args` to a prepared statement: `?N` takes `args[N - 1]` (SQLite
+/// binds a numbered placeholder by its number, no lookup by name).
 fn bind(stmt: &mut rusqlite::CachedStatement<'_>, args: &[Arg<'_>]) -> Result<(), DbError> {
-    for index in 1..=stmt.parameter_count() {
-        let position = match stmt.parameter_name(index) {
-            Some(name) => name
-                .strip_prefix('$')
-                .and_then(|n| n.parse::<usize>().ok())
-                .ok_or_else(|| DbError::other(format!("unsupported placeholder {name}")))?,
-            None => index,
-        };
-        let arg = args
-            .get(position - 1)
-            .ok_or_else(|| DbError::other(format!("no argument for ${position}")))?;
-        stmt.raw_bind_parameter(index, arg)
+    let count = stmt.parameter_count();
+    if count > args.len() {
+        return Err(DbError::other(format!(
+            "{count} placeholders for {} arguments",
+            args.len()
+        )));
+    }
+    for (index, arg) in args.iter().enumerate().take(count) {
+        stmt.raw_bind_parameter(index + 1, arg)
             .map_err(sqlite_db_error)?;
     }
     Ok(())
 }
 
-fn execute(conn: &Connection, sql: &str, args: &[Arg<'_>]) -> Result<u64, DbError> {
-    let mut stmt = conn.prepare_cached(sql).map_err(sqlite_db_error)?;
-    bind(&mut stmt, args)?;
-    let changed = stmt.raw_execute().map_err(sqlite_db_error)?;
-    Ok(changed as u64)
+/// Prepares a statement, or takes it from the connection's cache.
+fn prepare<'c>(conn: &'c Connection, sql: &str) -> Result<rusqlite::CachedStatement<'c>, DbError> {
+    conn.prepare_cached(sql).map_err(sqlite_db_error)
 }
 
-fn fetch(conn: &Connection, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>, DbError> {
-    let mut stmt = conn.prepare_cached(sql).map_err(sqlite_db_error)?;
+fn execute(conn: &Connection, sql: &str, args: &[Arg<'_>]) -> Result<u64, DbError> {
+    let mut stmt = prepare(conn, sql)?;
+    bind(&mut stmt, args)?;
+    if stmt.column_count() == 0 {
+        let changed = stmt.raw_execute().map_err(sqlite_db_error)?;
+        return Ok(changed as u64);
+    }
+    // A statement that also answers rows (`RETURNING`, some pragmas).
+    let mut rows = stmt.raw_query();
+    while rows.next().map_err(sqlite_db_error)?.is_some() {}
+    Ok(conn.changes())
+}
+
+fn fetch(conn: &Connection, sql: &str, args: &[Arg<'_>]) -> Result<Rows, DbError> {
+    let mut stmt = prepare(conn, sql)?;
     bind(&mut stmt, args)?;
     let width = stmt.column_count();
     let mut rows = stmt.raw_query();
-    let mut out = Vec::new();
+    let mut out = Rows::new(width);
     while let Some(row) = rows.next().map_err(sqlite_db_error)? {
-        let mut values = Vec::with_capacity(width);
         for i in 0..width {
-            values.push(match row.get_ref(i).map_err(sqlite_db_error)? {
+            out.push(match row.get_ref(i).map_err(sqlite_db_error)? {
                 ValueRef::Null => Value::Null,
                 ValueRef::Integer(v) => Value::Int(v),
                 ValueRef::Real(v) => Value::Int(v as i64),
@@ -259,7 +265,6 @@ fn fetch(conn: &Connection, sql: &str, args: &[Arg<'_>]) -> Result<Vec<Row>, DbE
                 ValueRef::Blob(_) => return Err(DbError::other("unexpected blob column")),
             });
         }
-        out.push(Row(values));
     }
     Ok(out)
 }
