@@ -1,6 +1,9 @@
-//! The PNG in docs/PERFORMANCE.md: p50 latency and requests/s against org
-//! size for each count endpoint (and the baseline), one row per backend.
+//! The PNG in docs/PERFORMANCE.md, one row of two panels per backend: the
+//! p50 latency of each count scenario against org size, and its req/s as a
+//! ratio to the constant server of the same run (with the one-statement
+//! reference's ratio for comparison).
 
+use crate::scenarios::{CONSTANT, COUNTS, REFERENCE};
 use crate::Row;
 use plotters::prelude::*;
 
@@ -28,15 +31,10 @@ pub fn draw(rows: &[Row], path: &std::path::Path) -> anyhow::Result<()> {
             backends.push(&row.backend);
         }
     }
-    let series: Vec<&str> = {
-        let mut names: Vec<&str> = rows
-            .iter()
-            .filter(|r| r.count_endpoint || r.scenario.starts_with("baseline"))
-            .map(|r| r.scenario.as_str())
-            .collect();
-        names.sort();
-        names.dedup();
-        names
+    let constant = |backend: &str, users: usize| {
+        rows.iter()
+            .find(|r| r.backend == backend && r.users == users && r.scenario == CONSTANT)
+            .map_or(f64::NAN, |r| r.figures.rps)
     };
     let (min_size, max_size) = rows.iter().fold((f64::MAX, 0f64), |(lo, hi), r| {
         (lo.min(r.users as f64), hi.max(r.users as f64))
@@ -48,6 +46,11 @@ pub fn draw(rows: &[Row], path: &std::path::Path) -> anyhow::Result<()> {
     for (b, backend) in backends.iter().enumerate() {
         for metric in 0..2 {
             let area = &panels[b * 2 + metric];
+            let series: Vec<&str> = if metric == 0 {
+                COUNTS.to_vec()
+            } else {
+                COUNTS.iter().copied().chain([REFERENCE]).collect()
+            };
             let points = |name: &str| -> Vec<(f64, f64)> {
                 rows.iter()
                     .filter(|r| r.backend == *backend && r.scenario == name)
@@ -55,10 +58,11 @@ pub fn draw(rows: &[Row], path: &std::path::Path) -> anyhow::Result<()> {
                         let y = if metric == 0 {
                             r.figures.p50_ms
                         } else {
-                            r.figures.rps
+                            r.figures.rps / constant(backend, r.users)
                         };
                         (r.users as f64, y)
                     })
+                    .filter(|(_, y)| y.is_finite())
                     .collect()
             };
             let y_max = series
@@ -70,7 +74,7 @@ pub fn draw(rows: &[Row], path: &std::path::Path) -> anyhow::Result<()> {
             let title = if metric == 0 {
                 format!("{backend}: p50 latency (ms) vs users")
             } else {
-                format!("{backend}: requests/s vs users")
+                format!("{backend}: req/s ÷ the constant server's vs users")
             };
             let mut chart = ChartBuilder::on(area)
                 .caption(title, ("sans-serif", 22))

@@ -137,7 +137,8 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> anyhow::Result<u16> {
+/// A port nothing listens on now.
+pub fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
@@ -289,6 +290,29 @@ pub async fn settle(backend: &str, db: &str) -> anyhow::Result<()> {
         use sqlx::Connection;
         let mut conn = sqlx::PgConnection::connect(db).await?;
         sqlx::query("VACUUM ANALYZE").execute(&mut conn).await?;
+    }
+    Ok(())
+}
+
+/// Licences the benchmark gives the seeded org: the seed's (twice the users,
+/// plus 1,000) run out after a few seconds of creations on a small org.
+pub const LICENCES: i64 = 1_000_000_000;
+
+/// Raises org `org`'s purchased licences to [`LICENCES`], so that creations
+/// never meet `LICENSE_LIMIT_EXCEEDED`. Run before the server starts.
+pub async fn raise_licences(backend: &str, db: &str, org: i64) -> anyhow::Result<()> {
+    const SQL: &str = "UPDATE orgs SET licenses = $1 WHERE id = $2 AND licenses < $1";
+    if backend == "postgres" {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(db).await?;
+        sqlx::query(SQL)
+            .bind(LICENCES)
+            .bind(org)
+            .execute(&mut conn)
+            .await?;
+    } else {
+        let path = db.strip_prefix("sqlite://").unwrap_or(db);
+        rusqlite::Connection::open(path)?.execute(SQL, rusqlite::params![LICENCES, org])?;
     }
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! URL scheme (`sqlite://…` or `postgres://…`).
 #![deny(clippy::unwrap_used)]
 
+mod batch;
 pub mod db;
 mod groups;
 mod orgs;
@@ -17,6 +18,7 @@ mod tokens;
 mod tx;
 mod users;
 
+use batch::GroupCommit;
 use db::postgres::PgDb;
 use db::sqlite::SqliteDb;
 use db::{Conn, RawJob};
@@ -33,7 +35,7 @@ pub struct SqlStore {
 
 enum Db {
     Sqlite(SqliteDb),
-    Postgres(PgDb),
+    Postgres(PgDb, GroupCommit),
 }
 
 /// Opens the store a database URL names and runs its migrations.
@@ -46,7 +48,8 @@ impl SqlStore {
     /// `postgresql://`) and runs its migrations.
     pub async fn connect(url: &str) -> Result<Self> {
         let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Db::Postgres(PgDb::open(url).await?)
+            let db = PgDb::open(url).await?;
+            Db::Postgres(db.clone(), GroupCommit::new(db))
         } else if url.starts_with("sqlite:") {
             Db::Sqlite(SqliteDb::open(url)?)
         } else {
@@ -62,7 +65,7 @@ impl SqlStore {
     async fn read(&self) -> Result<Box<dyn Conn>> {
         Ok(match &self.db {
             Db::Sqlite(db) => Box::new(db.reader()?),
-            Db::Postgres(db) => Box::new(db.reader().await?),
+            Db::Postgres(db, _) => Box::new(db.reader().await?),
         })
     }
 
@@ -70,7 +73,7 @@ impl SqlStore {
     async fn write_raw(&self, job: RawJob) -> Result<JobOutcome> {
         match &self.db {
             Db::Sqlite(db) => db.write(job).await,
-            Db::Postgres(db) => db.write(job).await,
+            Db::Postgres(db, _) => db.write(job).await,
         }
     }
 
@@ -107,12 +110,18 @@ impl Store for SqlStore {
     fn backend(&self) -> Backend {
         match self.db {
             Db::Sqlite(_) => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
+            Db::Postgres(..) => Backend::Postgres,
         }
     }
 
     async fn run_write(&self, target: WriteTarget, job: WriteJob) -> Result<JobOutcome> {
-        self.write_raw(tx::org_job(target, job)).await
+        match (&self.db, target) {
+            // SQLite's writer thread already commits queued jobs together.
+            (Db::Postgres(_, group_commit), WriteTarget::Org(org)) => {
+                group_commit.write(org, job).await
+            }
+            (_, target) => self.write_raw(tx::org_job(target, job)).await,
+        }
     }
 }
 

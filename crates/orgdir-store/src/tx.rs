@@ -7,8 +7,9 @@ use crate::args;
 use crate::db::{Conn, RawJob};
 use crate::orgs::{insert_org, lock_org, DIRECTORY_TABLES};
 use orgdir_core::org::Org;
-use orgdir_core::store::{OrgTx, WriteJob, WriteTarget};
-use orgdir_core::{Result, ZohoId};
+use orgdir_core::store::{JobOutcome, OrgTx, WriteJob, WriteTarget};
+use orgdir_core::{OrgId, Result, ZohoId};
+use std::any::Any;
 
 /// One write transaction on one org (an [`OrgTx`]).
 pub struct SqlTx<'c> {
@@ -32,7 +33,9 @@ impl OrgTx for SqlTx<'_> {
     }
 
     fn auth_version(&self) -> i64 {
-        self.auth_version
+        // A change made earlier in this transaction (by an earlier job of a
+        // batch, too) already counts: a later job checks its session again.
+        self.auth_version + i64::from(self.auth_changed)
     }
 
     fn auth_changed(&mut self) {
@@ -42,7 +45,7 @@ impl OrgTx for SqlTx<'_> {
 
 impl<'c> SqlTx<'c> {
     /// Locks `org` for the rest of the transaction.
-    async fn lock(c: &'c mut dyn Conn, org: orgdir_core::OrgId) -> Result<Self> {
+    async fn lock(c: &'c mut dyn Conn, org: OrgId) -> Result<Self> {
         let (org, auth_version) = lock_org(c, org).await?;
         Ok(Self {
             first_seq: org.next_seq,
@@ -103,6 +106,38 @@ pub fn org_job(target: WriteTarget, job: WriteJob) -> RawJob {
                 tx.finish().await?;
             }
             Ok(outcome)
+        })
+    })
+}
+
+/// Each job's outcome in a batch ([`org_batch_job`]), in order.
+pub type BatchOutcomes = Vec<Result<JobOutcome>>;
+
+/// The job that runs several jobs on one org in one transaction (group
+/// commit): the org is locked once, each job runs in a savepoint (rolled
+/// back alone when it fails) and sees the writes of the jobs before it,
+/// and the id sequence and auth version are written back once. The raw
+/// job's value is the [`BatchOutcomes`]; they hold only once it commits.
+pub fn org_batch_job(org: OrgId, jobs: Vec<WriteJob>) -> RawJob {
+    Box::new(move |c: &mut dyn Conn| {
+        Box::pin(async move {
+            let mut tx = SqlTx::lock(c, org).await?;
+            let mut outcomes: BatchOutcomes = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                let (org_before, changed_before) = (tx.org.clone(), tx.auth_changed);
+                tx.c.run("SAVEPOINT job", args![]).await?;
+                let outcome = job(&mut tx).await;
+                if outcome.is_ok() {
+                    tx.c.run("RELEASE SAVEPOINT job", args![]).await?;
+                } else {
+                    tx.c.run("ROLLBACK TO SAVEPOINT job", args![]).await?;
+                    tx.c.run("RELEASE SAVEPOINT job", args![]).await?;
+                    (tx.org, tx.auth_changed) = (org_before, changed_before);
+                }
+                outcomes.push(Ok(outcome));
+            }
+            tx.finish().await?;
+            Ok(Ok(Box::new(outcomes) as Box<dyn Any + Send>))
         })
     })
 }

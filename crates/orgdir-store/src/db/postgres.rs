@@ -8,15 +8,16 @@ use super::{Arg, Conn, DbError, RawJob, Rows, Value};
 use orgdir_core::store::{Backend, JobOutcome};
 use orgdir_core::{Error, Result};
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgArguments, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgArguments, PgPoolOptions, PgValueRef};
 use sqlx::query::Query;
-use sqlx::{Column, PgConnection, PgPool, Postgres, Row as _, TypeInfo, ValueRef};
+use sqlx::{Column, Decode, PgConnection, PgPool, Postgres, Row as _, TypeInfo, ValueRef};
 use std::time::Duration;
 
 /// Connections in the pool.
 const POOL_SIZE: u32 = 10;
 
-/// One PostgreSQL database.
+/// One PostgreSQL database (cheap to clone: a pool).
+#[derive(Clone)]
 pub struct PgDb {
     pool: PgPool,
 }
@@ -132,34 +133,60 @@ async fn fetch(conn: &mut PgConnection, sql: &str, args: &[Arg<'_>]) -> Result<R
         .fetch_all(conn)
         .await
         .map_err(pg_db_error)?;
-    let mut out = Rows::new(rows.first().map_or(0, |row| row.len()));
+    let Some(first) = rows.first() else {
+        return Ok(Rows::new(0));
+    };
+    // How to decode each column, decided once for the whole answer.
+    let kinds = first
+        .columns()
+        .iter()
+        .map(|column| Kind::of(column.type_info().name()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut out = Rows::new(kinds.len());
     for row in &rows {
-        push_values(row, &mut out)?;
+        for (i, kind) in kinds.iter().enumerate() {
+            let raw = row.try_get_raw(i).map_err(pg_db_error)?;
+            out.push(if raw.is_null() {
+                Value::Null
+            } else {
+                kind.decode(raw).map_err(DbError::other)?
+            });
+        }
     }
     Ok(out)
 }
 
-/// Appends a row's values, decoded by each column's type.
-fn push_values(row: &PgRow, values: &mut Rows) -> Result<(), DbError> {
-    for (i, column) in row.columns().iter().enumerate() {
-        let raw = row.try_get_raw(i).map_err(pg_db_error)?;
-        if raw.is_null() {
-            values.push(Value::Null);
-            continue;
-        }
-        let get_err = pg_db_error;
-        values.push(match column.type_info().name() {
-            "INT8" => Value::Int(row.try_get::<i64, _>(i).map_err(get_err)?),
-            "INT4" => Value::Int(i64::from(row.try_get::<i32, _>(i).map_err(get_err)?)),
-            "INT2" => Value::Int(i64::from(row.try_get::<i16, _>(i).map_err(get_err)?)),
-            "BOOL" => Value::Bool(row.try_get::<bool, _>(i).map_err(get_err)?),
-            "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" => {
-                Value::Text(row.try_get::<String, _>(i).map_err(get_err)?)
-            }
+/// The column types orgdir reads, and how each becomes a [`Value`].
+#[derive(Clone, Copy)]
+enum Kind {
+    Int8,
+    Int4,
+    Int2,
+    Bool,
+    Text,
+}
+
+impl Kind {
+    fn of(type_name: &str) -> Result<Self, DbError> {
+        Ok(match type_name {
+            "INT8" => Self::Int8,
+            "INT4" => Self::Int4,
+            "INT2" => Self::Int2,
+            "BOOL" => Self::Bool,
+            "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" => Self::Text,
             other => return Err(DbError::other(format!("unexpected column type {other}"))),
-        });
+        })
     }
-    Ok(())
+
+    fn decode(self, raw: PgValueRef<'_>) -> Result<Value, sqlx::error::BoxDynError> {
+        Ok(match self {
+            Self::Int8 => Value::Int(<i64 as Decode<Postgres>>::decode(raw)?),
+            Self::Int4 => Value::Int(i64::from(<i32 as Decode<Postgres>>::decode(raw)?)),
+            Self::Int2 => Value::Int(i64::from(<i16 as Decode<Postgres>>::decode(raw)?)),
+            Self::Bool => Value::Bool(<bool as Decode<Postgres>>::decode(raw)?),
+            Self::Text => Value::Text(<String as Decode<Postgres>>::decode(raw)?),
+        })
+    }
 }
 
 fn pg_db_error(e: sqlx::Error) -> DbError {
