@@ -1,6 +1,8 @@
 //! Two `orgdir serve` processes on one PostgreSQL database, sharing nothing
 //! but it: a write acknowledged by one is in every count the other reads
-//! right after, and a token revoked on one is refused by the other.
+//! right after, and a token revoked on one, or whose user was disabled on
+//! one, is refused by the other on its very next request, although the
+//! other holds the token's session in its cache.
 
 mod common;
 
@@ -178,4 +180,84 @@ async fn two_replicas_on_one_postgres_database() {
         b_accounts.refresh(&refresh).await.is_err(),
         "B refuses the revoked refresh token"
     );
+
+    // A user disabled on A: B, which holds the user's session in its cache,
+    // refuses the user's next write and next read.
+    let admin_profile = profiles["profiles"]
+        .as_array()
+        .expect("profiles")
+        .iter()
+        .find(|p| p["name"] == "Administrator")
+        .expect("administrator")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let (status, body) = call(
+        &http,
+        &token,
+        reqwest::Method::POST,
+        on_a("/crm/v8/users"),
+        Some(
+            json!({"users": [{"last_name": "Second admin", "email": "admin2@example.com",
+            "role": {"id": root_role}, "profile": {"id": admin_profile}}]}),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let second = body["users"][0]["details"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let minted: Value = http
+        .post(on_a(&format!("/_orgdir/orgs/{org}/tokens")))
+        .header("X-Orgdir-Admin-Key", ADMIN_KEY)
+        .json(&json!({"user_id": second, "scopes": "ZohoCRM.users.ALL"}))
+        .send()
+        .await
+        .expect("mint")
+        .json()
+        .await
+        .expect("json");
+    let second_token = minted["access_token"].as_str().expect("token").to_owned();
+    get(&http, &second_token, on_b(&users_count("AllUsers"))).await; // now cached on B
+    let (status, body) = call(
+        &http,
+        &token,
+        reqwest::Method::PUT,
+        on_a(&format!("/crm/v8/users/{second}")),
+        Some(json!({"users": [{"status": "inactive"}]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(
+        &http,
+        &second_token,
+        reqwest::Method::POST,
+        on_b("/crm/v8/users"),
+        Some(
+            json!({"users": [{"last_name": "Late", "email": "late@example.com",
+            "role": {"id": root_role}, "profile": {"id": standard}}]}),
+        ),
+    )
+    .await;
+    assert_eq!(
+        status, 403,
+        "B refuses a write by the user A disabled: {body}"
+    );
+    assert_eq!(body["code"], json!("INACTIVE_USER"));
+    let (status, body) = call(
+        &http,
+        &second_token,
+        reqwest::Method::GET,
+        on_b(&users_count("AllUsers")),
+        None,
+    )
+    .await;
+    assert_eq!(
+        status, 403,
+        "B refuses a read by the user A disabled: {body}"
+    );
+    assert_eq!(body["code"], json!("INACTIVE_USER"));
+    let count = get(&http, &token, on_b(&users_count("AllUsers"))).await;
+    assert_eq!(count["count"], json!(5), "the refused write wrote nothing");
 }
