@@ -18,7 +18,7 @@ pub fn is_valid_time_zone(name: &str) -> bool {
 pub fn format(unix: i64, zone: &str) -> String {
     let tz: Tz = zone.parse().unwrap_or(Tz::UTC);
     match tz.timestamp_opt(unix, 0).single() {
-        Some(t) => t.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+        Some(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
         None => "1970-01-01T00:00:00+00:00".to_owned(),
     }
 }

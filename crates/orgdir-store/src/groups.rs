@@ -4,6 +4,7 @@
 
 use crate::args;
 use crate::db::{full_name, person, versioned_sql, Arg, Cols, Sql, CHUNK};
+use crate::static_sql;
 use crate::territories::count_row;
 use crate::tx::SqlTx;
 use crate::SqlStore;
@@ -167,6 +168,26 @@ fn push_filter<'a>(sql: &mut Sql<'a>, filter: &Filter) {
     }
 }
 
+/// The sources count of one group as one aggregate row (see
+/// `GroupStore::sources_count`): whether the group exists, then its sources by kind.
+fn sources_count_sql() -> String {
+    let kind = |condition: &str| {
+        format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS BIGINT)")
+    };
+    versioned_sql(&format!(
+        "SELECT COUNT(g.id), {}, {}, {}, {}, {}, {} FROM user_groups g \
+         LEFT JOIN group_sources s ON s.org_id = g.org_id AND s.group_id = g.id \
+         LEFT JOIN users u ON s.kind = 'users' AND u.org_id = s.org_id AND u.id = s.source_id \
+         WHERE g.org_id = ?1 AND g.id = ?2",
+        kind("s.kind = 'roles'"),
+        kind("s.kind = 'territories'"),
+        kind("s.kind = 'groups'"),
+        kind("s.kind = 'users' AND u.status = 'active'"),
+        kind("s.kind = 'users' AND u.status = 'disabled'"),
+        kind("s.kind = 'users' AND COALESCE(u.status, 'deleted') NOT IN ('active', 'disabled')"),
+    ))
+}
+
 /// A page of an org's groups passing `filter`, by creation, selected by `select`.
 fn group_page<'a>(
     select: &str,
@@ -221,13 +242,13 @@ impl GroupStore for SqlStore {
     }
 
     async fn group(&self, org: OrgId, id: ZohoId) -> Result<Versioned<Option<GroupDetails>>> {
-        let sql = versioned_sql(&format!(
+        let sql = static_sql!(versioned_sql(&format!(
             "{GROUP_DETAILS_SELECT} WHERE g.org_id = ?1 AND g.id = ?2"
-        ));
+        )));
         let read = self
             .read()
             .await?
-            .fetch_versioned(org, &sql, args![org, id], details_from)
+            .fetch_versioned(org, sql, args![org, id], details_from)
             .await?;
         Ok(read.map(|groups| groups.into_iter().next()))
     }
@@ -239,7 +260,7 @@ impl GroupStore for SqlStore {
     ) -> Result<Versioned<Option<Vec<SourceDetails>>>> {
         // From the group row, so that one statement also tells whether the
         // group exists (a group without sources is one row of NULL sources).
-        let sql = versioned_sql(
+        let sql = static_sql!(versioned_sql(
             "SELECT g.id, s.position, s.kind, s.source_id, s.subordinates, u.first_name, u.last_name, \
              u.status, r.name AS role_name, t.name AS territory_name, n.name AS group_name \
              FROM user_groups g \
@@ -249,10 +270,10 @@ impl GroupStore for SqlStore {
              LEFT JOIN territories t ON s.kind = 'territories' AND t.org_id = s.org_id AND t.id = s.source_id \
              LEFT JOIN user_groups n ON s.kind = 'groups' AND n.org_id = s.org_id AND n.id = s.source_id \
              WHERE g.org_id = ?1 AND g.id = ?2 ORDER BY s.position",
-        );
+        ));
         let mut conn = self.read().await?;
         let read = conn
-            .fetch_versioned(org, &sql, args![org, group], |c| {
+            .fetch_versioned(org, sql, args![org, group], |c| {
                 c.skip(2);
                 if c.next_is_null() {
                     return Ok(None);
@@ -286,27 +307,11 @@ impl GroupStore for SqlStore {
     ) -> Result<Versioned<Option<SourcesCount>>> {
         // One aggregate row whether or not the group exists (`COUNT(g.id)`
         // tells), so one statement answers every case, with no grouping.
-        let kind = |condition: &str| {
-            format!("CAST(COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0) AS BIGINT)")
-        };
-        let sql = versioned_sql(&format!(
-            "SELECT COUNT(g.id), {}, {}, {}, {}, {}, {} FROM user_groups g \
-             LEFT JOIN group_sources s ON s.org_id = g.org_id AND s.group_id = g.id \
-             LEFT JOIN users u ON s.kind = 'users' AND u.org_id = s.org_id AND u.id = s.source_id \
-             WHERE g.org_id = ?1 AND g.id = ?2",
-            kind("s.kind = 'roles'"),
-            kind("s.kind = 'territories'"),
-            kind("s.kind = 'groups'"),
-            kind("s.kind = 'users' AND u.status = 'active'"),
-            kind("s.kind = 'users' AND u.status = 'disabled'"),
-            kind(
-                "s.kind = 'users' AND COALESCE(u.status, 'deleted') NOT IN ('active', 'disabled')"
-            ),
-        ));
+        let sql = static_sql!(sources_count_sql());
         let read = self
             .read()
             .await?
-            .fetch_versioned(org, &sql, args![org, group], |c| {
+            .fetch_versioned(org, sql, args![org, group], |c| {
                 let found = c.u64()? > 0;
                 let count = SourcesCount {
                     roles: c.u64()?,
@@ -435,9 +440,9 @@ fn reasons_row(c: &mut Cols<'_>) -> Result<(i64, i64)> {
 #[async_trait::async_trait]
 impl GroupWrites for SqlTx<'_> {
     async fn group(&mut self, id: ZohoId) -> Result<Option<Group>> {
-        let sql = format!("{GROUP_SELECT} WHERE g.org_id = ?1 AND g.id = ?2");
+        let sql = static_sql!(format!("{GROUP_SELECT} WHERE g.org_id = ?1 AND g.id = ?2"));
         self.c
-            .fetch_one_map(&sql, args![self.org.id, id], group_from)
+            .fetch_one_map(sql, args![self.org.id, id], group_from)
             .await
     }
 

@@ -4,6 +4,7 @@
 use crate::args;
 use crate::db::{Cols, Conn};
 use crate::groups::GROUP_REASONS_CTE;
+use crate::static_sql;
 use crate::tx::SqlTx;
 use crate::SqlStore;
 use orgdir_core::org::{Edition, Org};
@@ -74,12 +75,15 @@ pub(crate) async fn insert_org(c: &mut dyn Conn, org: &Org) -> Result<()> {
 /// PostgreSQL (writes to other orgs proceed), the database lock already
 /// held on SQLite (`BEGIN IMMEDIATE`). Returns the org and its auth version.
 pub(crate) async fn lock_org(c: &mut dyn Conn, org: OrgId) -> Result<(Org, i64)> {
-    let lock = match c.backend() {
-        Backend::Postgres => " FOR UPDATE",
-        Backend::Sqlite => "",
+    let sql = match c.backend() {
+        Backend::Postgres => static_sql!(format!(
+            "SELECT {ORG_COLUMNS}, o.auth_version FROM orgs o WHERE o.id = ?1 FOR UPDATE"
+        )),
+        Backend::Sqlite => static_sql!(format!(
+            "SELECT {ORG_COLUMNS}, o.auth_version FROM orgs o WHERE o.id = ?1"
+        )),
     };
-    let sql = format!("SELECT {ORG_COLUMNS}, o.auth_version FROM orgs o WHERE o.id = ?1{lock}");
-    c.fetch_one_map(&sql, args![org], |c| Ok((org_from(c)?, c.i64()?)))
+    c.fetch_one_map(sql, args![org], |c| Ok((org_from(c)?, c.i64()?)))
         .await?
         .ok_or_else(Error::no_such_org)
 }
@@ -87,15 +91,17 @@ pub(crate) async fn lock_org(c: &mut dyn Conn, org: OrgId) -> Result<(Org, i64)>
 #[async_trait::async_trait]
 impl OrgStore for SqlStore {
     async fn orgs(&self) -> Result<Vec<Org>> {
-        let sql = format!("SELECT {ORG_COLUMNS} FROM orgs o ORDER BY o.created_at, o.id");
-        self.read().await?.fetch_map(&sql, args![], org_from).await
+        let sql = static_sql!(format!(
+            "SELECT {ORG_COLUMNS} FROM orgs o ORDER BY o.created_at, o.id"
+        ));
+        self.read().await?.fetch_map(sql, args![], org_from).await
     }
 
     async fn org(&self, org: OrgId) -> Result<Option<Org>> {
-        let sql = format!("SELECT {ORG_COLUMNS} FROM orgs o WHERE o.id = ?1");
+        let sql = static_sql!(format!("SELECT {ORG_COLUMNS} FROM orgs o WHERE o.id = ?1"));
         self.read()
             .await?
-            .fetch_one_map(&sql, args![org], org_from)
+            .fetch_one_map(sql, args![org], org_from)
             .await
     }
 

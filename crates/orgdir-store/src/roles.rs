@@ -2,6 +2,7 @@
 
 use crate::args;
 use crate::db::{versioned_sql, Cols};
+use crate::static_sql;
 use crate::tx::SqlTx;
 use crate::SqlStore;
 use orgdir_core::org::{Profile, Role};
@@ -60,18 +61,22 @@ pub(crate) fn parent_pair(c: &mut Cols<'_>) -> Result<(ZohoId, Option<ZohoId>)> 
 #[async_trait::async_trait]
 impl RoleStore for SqlStore {
     async fn roles(&self, org: OrgId) -> Result<Versioned<Vec<Role>>> {
-        let sql = versioned_sql(&format!("{ROLE_SELECT} WHERE org_id = ?1 ORDER BY id"));
+        let sql = static_sql!(versioned_sql(&format!(
+            "{ROLE_SELECT} WHERE org_id = ?1 ORDER BY id"
+        )));
         self.read()
             .await?
-            .fetch_versioned(org, &sql, args![org], role_from)
+            .fetch_versioned(org, sql, args![org], role_from)
             .await
     }
 
     async fn profiles(&self, org: OrgId) -> Result<Versioned<Vec<Profile>>> {
-        let sql = versioned_sql(&format!("{PROFILE_SELECT} WHERE org_id = ?1 ORDER BY id"));
+        let sql = static_sql!(versioned_sql(&format!(
+            "{PROFILE_SELECT} WHERE org_id = ?1 ORDER BY id"
+        )));
         self.read()
             .await?
-            .fetch_versioned(org, &sql, args![org], profile_from)
+            .fetch_versioned(org, sql, args![org], profile_from)
             .await
     }
 }
@@ -79,9 +84,9 @@ impl RoleStore for SqlStore {
 #[async_trait::async_trait]
 impl RoleWrites for SqlTx<'_> {
     async fn role(&mut self, id: ZohoId) -> Result<Option<Role>> {
-        let sql = format!("{ROLE_SELECT} WHERE org_id = ?1 AND id = ?2");
+        let sql = static_sql!(format!("{ROLE_SELECT} WHERE org_id = ?1 AND id = ?2"));
         self.c
-            .fetch_one_map(&sql, args![self.org.id, id], role_from)
+            .fetch_one_map(sql, args![self.org.id, id], role_from)
             .await
     }
 
@@ -107,9 +112,11 @@ impl RoleWrites for SqlTx<'_> {
     }
 
     async fn child_roles(&mut self, parent: ZohoId) -> Result<Vec<Role>> {
-        let sql = format!("{ROLE_SELECT} WHERE org_id = ?1 AND reporting_to = ?2 ORDER BY id");
+        let sql = static_sql!(format!(
+            "{ROLE_SELECT} WHERE org_id = ?1 AND reporting_to = ?2 ORDER BY id"
+        ));
         self.c
-            .fetch_map(&sql, args![self.org.id, parent], role_from)
+            .fetch_map(sql, args![self.org.id, parent], role_from)
             .await
     }
 
@@ -160,9 +167,9 @@ impl RoleWrites for SqlTx<'_> {
     }
 
     async fn profile(&mut self, id: ZohoId) -> Result<Option<Profile>> {
-        let sql = format!("{PROFILE_SELECT} WHERE org_id = ?1 AND id = ?2");
+        let sql = static_sql!(format!("{PROFILE_SELECT} WHERE org_id = ?1 AND id = ?2"));
         self.c
-            .fetch_one_map(&sql, args![self.org.id, id], profile_from)
+            .fetch_one_map(sql, args![self.org.id, id], profile_from)
             .await
     }
 

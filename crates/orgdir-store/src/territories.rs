@@ -4,6 +4,7 @@
 use crate::args;
 use crate::db::{person, versioned_sql, Arg, Cols, Sql, CHUNK};
 use crate::roles::parent_pair;
+use crate::static_sql;
 use crate::tx::SqlTx;
 use crate::users::{membership_row, users_with_memberships, with_memberships, USER_DETAILS_SELECT};
 use crate::SqlStore;
@@ -139,12 +140,12 @@ impl TerritoryStore for SqlStore {
         offset: u64,
         limit: u64,
     ) -> Result<Versioned<Vec<(ZohoId, String, u64)>>> {
-        let sql = versioned_sql(&format!(
+        let sql = static_sql!(versioned_sql(&format!(
             "{TERRITORY_COUNT_SELECT} WHERE t.org_id = ?1 {TERRITORY_ORDER} LIMIT ?2 OFFSET ?3"
-        ));
+        )));
         self.read()
             .await?
-            .fetch_versioned(org, &sql, args![org, limit, offset], count_row)
+            .fetch_versioned(org, sql, args![org, limit, offset], count_row)
             .await
     }
 
@@ -183,16 +184,16 @@ impl TerritoryStore for SqlStore {
         offset: u64,
         limit: u64,
     ) -> Result<Versioned<Vec<UserDetails>>> {
-        let sql = with_memberships(&format!(
+        let sql = static_sql!(with_memberships(&format!(
             "{USER_DETAILS_SELECT} JOIN territory_users tm ON tm.org_id = u.org_id AND tm.user_id = u.id \
              WHERE u.org_id = ?1 AND tm.territory_id = ?2 ORDER BY u.id LIMIT ?3 OFFSET ?4"
-        ));
+        )));
         users_with_memberships(
             self.read()
                 .await?
                 .fetch_versioned(
                     org,
-                    &sql,
+                    sql,
                     args![org, territory, limit, offset],
                     membership_row,
                 )
@@ -246,9 +247,11 @@ impl SqlTx<'_> {
 #[async_trait::async_trait]
 impl TerritoryWrites for SqlTx<'_> {
     async fn territory(&mut self, id: ZohoId) -> Result<Option<Territory>> {
-        let sql = format!("{TERRITORY_SELECT} WHERE t.org_id = ?1 AND t.id = ?2");
+        let sql = static_sql!(format!(
+            "{TERRITORY_SELECT} WHERE t.org_id = ?1 AND t.id = ?2"
+        ));
         self.c
-            .fetch_one_map(&sql, args![self.org.id, id], territory_from)
+            .fetch_one_map(sql, args![self.org.id, id], territory_from)
             .await
     }
 

@@ -3,6 +3,7 @@
 use crate::args;
 use crate::db::Cols;
 use crate::orgs::{org_from, ORG_COLUMNS};
+use crate::static_sql;
 use crate::tx::SqlTx;
 use crate::SqlStore;
 use orgdir_core::auth::{TokenGrant, TokenHash, TokenKind, TokenRecord};
@@ -14,13 +15,13 @@ use orgdir_core::{Error, OrgId, Result};
 
 /// A token with its user's state, its org and the org's auth version: the
 /// one statement behind a session. Read by [`grant_from`].
-fn token_select() -> String {
-    format!(
+fn token_select() -> &'static str {
+    static_sql!(format!(
         "SELECT t.hash, t.org_id, t.user_id, t.kind, t.scopes, t.expires_at, t.parent, t.created_at, \
          t.client_id, u.status, u.is_admin, {ORG_COLUMNS}, o.auth_version \
          FROM tokens t JOIN users u ON u.org_id = t.org_id AND u.id = t.user_id \
          JOIN orgs o ON o.id = t.org_id WHERE t.hash = ?1"
-    )
+    ))
 }
 
 /// An OAuth client row, read by [`client_from`].
@@ -88,23 +89,25 @@ impl TokenStore for SqlStore {
     async fn token(&self, hash: &TokenHash) -> Result<Option<TokenGrant>> {
         self.read()
             .await?
-            .fetch_one_map(&token_select(), args![&hash.0], grant_from)
+            .fetch_one_map(token_select(), args![&hash.0], grant_from)
             .await
     }
 
     async fn oauth_client(&self, client_id: &str) -> Result<Option<OAuthClient>> {
-        let sql = format!("{CLIENT_SELECT} WHERE client_id = ?1");
+        let sql = static_sql!(format!("{CLIENT_SELECT} WHERE client_id = ?1"));
         self.read()
             .await?
-            .fetch_one_map(&sql, args![client_id], client_from)
+            .fetch_one_map(sql, args![client_id], client_from)
             .await
     }
 
     async fn oauth_clients(&self, org: OrgId) -> Result<Vec<OAuthClient>> {
-        let sql = format!("{CLIENT_SELECT} WHERE org_id = ?1 ORDER BY created_at, client_id");
+        let sql = static_sql!(format!(
+            "{CLIENT_SELECT} WHERE org_id = ?1 ORDER BY created_at, client_id"
+        ));
         self.read()
             .await?
-            .fetch_map(&sql, args![org], client_from)
+            .fetch_map(sql, args![org], client_from)
             .await
     }
 
@@ -129,7 +132,7 @@ impl TokenStore for SqlStore {
 impl TokenWrites for SqlTx<'_> {
     async fn token(&mut self, hash: &TokenHash) -> Result<Option<TokenGrant>> {
         self.c
-            .fetch_one_map(&token_select(), args![&hash.0], grant_from)
+            .fetch_one_map(token_select(), args![&hash.0], grant_from)
             .await
     }
 

@@ -2,6 +2,7 @@
 
 use crate::args;
 use crate::db::{person, versioned_sql, Arg, Cols, Sql, CHUNK};
+use crate::static_sql;
 use crate::tx::SqlTx;
 use crate::SqlStore;
 use orgdir_core::store::{UserQuery, UserStore, UserWrites, Versioned};
@@ -21,17 +22,42 @@ macro_rules! user_columns {
 /// A user row alone.
 const USER_SELECT: &str = concat!("SELECT ", user_columns!(), " FROM users u ");
 
+/// The columns of a user with the names it references, read by [`details_from`].
+macro_rules! user_details_columns {
+    () => {
+        concat!(
+            user_columns!(),
+            ", r.name AS role_name, p.name AS profile_name, cb.first_name AS cb_first, \
+             cb.last_name AS cb_last, mb.first_name AS mb_first, mb.last_name AS mb_last"
+        )
+    };
+}
+
+/// The joins behind `user_details_columns!`.
+macro_rules! user_details_joins {
+    () => {
+        " FROM users u \
+         LEFT JOIN roles r ON r.org_id = u.org_id AND r.id = u.role_id \
+         LEFT JOIN profiles p ON p.org_id = u.org_id AND p.id = u.profile_id \
+         LEFT JOIN users cb ON cb.org_id = u.org_id AND cb.id = u.created_by \
+         LEFT JOIN users mb ON mb.org_id = u.org_id AND mb.id = u.modified_by "
+    };
+}
+
 /// A user row with the names it references, read by [`details_from`].
-pub(crate) const USER_DETAILS_SELECT: &str = concat!(
+pub(crate) const USER_DETAILS_SELECT: &str =
+    concat!("SELECT ", user_details_columns!(), user_details_joins!());
+
+/// One user with its territories, one row per territory, root first: the
+/// joins of [`with_memberships`] without a page to materialise.
+const USER_WITH_MEMBERSHIPS: &str = concat!(
     "SELECT ",
-    user_columns!(),
-    ", r.name AS role_name, p.name AS profile_name, cb.first_name AS cb_first, \
-     cb.last_name AS cb_last, mb.first_name AS mb_first, mb.last_name AS mb_last \
-     FROM users u \
-     LEFT JOIN roles r ON r.org_id = u.org_id AND r.id = u.role_id \
-     LEFT JOIN profiles p ON p.org_id = u.org_id AND p.id = u.profile_id \
-     LEFT JOIN users cb ON cb.org_id = u.org_id AND cb.id = u.created_by \
-     LEFT JOIN users mb ON mb.org_id = u.org_id AND mb.id = u.modified_by "
+    user_details_columns!(),
+    ", t.id, t.name, t.manager_id",
+    user_details_joins!(),
+    "LEFT JOIN territory_users tu ON tu.org_id = u.org_id AND tu.user_id = u.id \
+     LEFT JOIN territories t ON t.org_id = tu.org_id AND t.id = tu.territory_id \
+     WHERE u.org_id = ?1 AND u.id = ?2 ORDER BY t.is_root DESC, t.created_at, t.id"
 );
 
 /// A user from the columns of `user_columns!`.
@@ -148,11 +174,13 @@ fn bucket_row(c: &mut Cols<'_>) -> Result<(i64, i64)> {
 #[async_trait::async_trait]
 impl UserStore for SqlStore {
     async fn user_counts(&self, org: OrgId) -> Result<Versioned<UserCounts>> {
-        let sql = versioned_sql("SELECT bucket, n FROM user_counts WHERE org_id = ?1");
+        let sql = static_sql!(versioned_sql(
+            "SELECT bucket, n FROM user_counts WHERE org_id = ?1"
+        ));
         let read = self
             .read()
             .await?
-            .fetch_versioned(org, &sql, args![org], bucket_row)
+            .fetch_versioned(org, sql, args![org], bucket_row)
             .await?;
         let version = read.auth_version;
         Ok(Versioned::new(counts_from(read.value)?, version))
@@ -161,14 +189,14 @@ impl UserStore for SqlStore {
     async fn count_users(&self, org: OrgId, buckets: u32) -> Result<Versioned<u64>> {
         // A bit mask rather than `bucket IN (…)`: one statement for every
         // type, and no list for SQLite to build at each execution.
-        let sql = versioned_sql(
+        let sql = static_sql!(versioned_sql(
             "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM user_counts \
              WHERE org_id = ?1 AND ((?2 >> bucket) & 1) = 1",
-        );
+        ));
         let read = self
             .read()
             .await?
-            .fetch_versioned(org, &sql, args![org, i64::from(buckets)], |c| c.u64())
+            .fetch_versioned(org, sql, args![org, i64::from(buckets)], |c| c.u64())
             .await?;
         Ok(read.map(|sums| sums.into_iter().sum()))
     }
@@ -216,35 +244,33 @@ impl UserStore for SqlStore {
     }
 
     async fn user(&self, org: OrgId, id: ZohoId) -> Result<Versioned<Option<UserDetails>>> {
-        let sql = with_memberships(&format!(
-            "{USER_DETAILS_SELECT} WHERE u.org_id = ?1 AND u.id = ?2"
-        ));
+        let sql = static_sql!(versioned_sql(USER_WITH_MEMBERSHIPS));
         let rows = self
             .read()
             .await?
-            .fetch_versioned(org, &sql, args![org, id], membership_row)
+            .fetch_versioned(org, sql, args![org, id], membership_row)
             .await?;
         Ok(users_with_memberships(rows)?.map(|users| users.into_iter().next()))
     }
 
     async fn user_by_email(&self, org: OrgId, email: &str) -> Result<Option<UserDetails>> {
-        let sql = format!(
+        let sql = static_sql!(format!(
             "{USER_DETAILS_SELECT} WHERE u.org_id = ?1 AND u.email_key = ?2 AND u.status <> 'deleted'"
-        );
+        ));
         self.read()
             .await?
-            .fetch_one_map(&sql, args![org, email.to_ascii_lowercase()], details_from)
+            .fetch_one_map(sql, args![org, email.to_ascii_lowercase()], details_from)
             .await
     }
 
     async fn primary_user(&self, org: OrgId) -> Result<Versioned<Option<UserDetails>>> {
-        let sql = versioned_sql(&format!(
+        let sql = static_sql!(versioned_sql(&format!(
             "{USER_DETAILS_SELECT} WHERE u.org_id = ?1 AND u.is_primary ORDER BY u.id LIMIT 1"
-        ));
+        )));
         let read = self
             .read()
             .await?
-            .fetch_versioned(org, &sql, args![org], details_from)
+            .fetch_versioned(org, sql, args![org], details_from)
             .await?;
         Ok(read.map(|users| users.into_iter().next()))
     }
@@ -253,9 +279,9 @@ impl UserStore for SqlStore {
 #[async_trait::async_trait]
 impl UserWrites for SqlTx<'_> {
     async fn user(&mut self, id: ZohoId) -> Result<Option<User>> {
-        let sql = format!("{USER_SELECT} WHERE u.org_id = ?1 AND u.id = ?2");
+        let sql = static_sql!(format!("{USER_SELECT} WHERE u.org_id = ?1 AND u.id = ?2"));
         self.c
-            .fetch_one_map(&sql, args![self.org.id, id], user_from)
+            .fetch_one_map(sql, args![self.org.id, id], user_from)
             .await
     }
 

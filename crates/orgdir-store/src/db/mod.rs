@@ -153,6 +153,17 @@ macro_rules! args {
     };
 }
 
+/// A statement composed once, on first use: `static_sql!(expr)` builds the
+/// `String` the first time it runs and is a `&'static str` ever after (so a
+/// hot read neither formats its SQL nor allocates it again).
+#[macro_export]
+macro_rules! static_sql {
+    ($sql:expr) => {{
+        static SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| $sql);
+        SQL.as_str()
+    }};
+}
+
 /// A value read from a row.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Value {
