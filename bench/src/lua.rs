@@ -1,9 +1,10 @@
-//! Renders a scenario as a wrk script. Each wrk thread formats the pool once
-//! in `init` and hands out the next request in `request`; creations are made
-//! up on the fly. `response` counts answers by status and, for non-2xx ones
-//! only (to keep the script cheap), by the Zoho `"code"` of the body; `done`
-//! adds up every thread's counts and prints them with wrk's own figures as
-//! one line: `orgdir-bench {json}` (read by [`crate::wrk`]).
+//! Renders a scenario as a wrk script. Each wrk thread cycles through the
+//! pool from its own starting point, formatting each request the first time
+//! it sends it; creations are made up on the fly. `response` counts answers
+//! by status and, for non-2xx ones only (to keep the script cheap), by the
+//! Zoho `"code"` of the body; `done` adds up every thread's counts and
+//! prints them with wrk's own figures as one line, `orgdir-bench {json}`,
+//! which [`crate::wrk`] reads.
 
 use crate::scenarios::Scenario;
 
@@ -16,7 +17,7 @@ function setup(thread)
 end
 
 ok, bad = {}, {}
-local requests, next_request, sent, created = {}, 0, 0, 0
+local lines, requests, next_request, sent, created = {}, {}, 0, 0, 0
 local prefix
 
 local function headers(with_body)
@@ -29,12 +30,21 @@ end
 function init(args)
   prefix = tag .. "t" .. tid
   math.randomseed(tid * 7919 + os.time())
-  for line in pool:gmatch("[^\n]+") do
-    local method, path, body = line:match("^(%u+) ([^\t]+)\t?(.*)$")
+  for line in pool:gmatch("[^\n]+") do lines[#lines + 1] = line end
+  if #lines > 0 then next_request = (tid * 7919) % #lines end
+end
+
+-- Formats a pool request the first time it is sent: init stays short, so
+-- that one thread does not start long before the other.
+local function formatted(n)
+  local r = requests[n]
+  if not r then
+    local method, path, body = lines[n]:match("^(%u+) ([^\t]+)\t?(.*)$")
     if body == "" then body = nil end
-    requests[#requests + 1] = wrk.format(method, path, headers(body ~= nil), body)
+    r = wrk.format(method, path, headers(body ~= nil), body)
+    requests[n] = r
   end
-  if #requests > 0 then next_request = (tid * 7919) % #requests end
+  return r
 end
 
 function request()
@@ -46,8 +56,8 @@ function request()
       prefix, created, prefix, created, roles[math.random(#roles)], profile)
     return wrk.format("POST", "/crm/v8/users", headers(true), body)
   end
-  next_request = next_request % #requests + 1
-  return requests[next_request]
+  next_request = next_request % #lines + 1
+  return formatted(next_request)
 end
 
 function response(status, _, body)
@@ -55,29 +65,24 @@ function response(status, _, body)
     ok[status] = (ok[status] or 0) + 1
     return
   end
-  local code = string.match(body or "", '"code"%s*:%s*"([%w_]+)"') or ""
-  local codes = bad[status]
-  if not codes then codes = {}; bad[status] = codes end
-  codes[code] = (codes[code] or 0) + 1
+  local key = status .. " " .. (string.match(body or "", '"code"%s*:%s*"([%w_]+)"') or "")
+  bad[key] = (bad[key] or 0) + 1
 end
 
+-- (`bad` stays flat: wrk cannot hand nested tables from a thread to `done`.)
 function done(summary, latency, _)
   local all_ok, all_bad = {}, {}
   for _, thread in ipairs(threads) do
     for status, n in pairs(thread:get("ok")) do all_ok[status] = (all_ok[status] or 0) + n end
-    for status, codes in pairs(thread:get("bad")) do
-      all_bad[status] = all_bad[status] or {}
-      for code, n in pairs(codes) do all_bad[status][code] = (all_bad[status][code] or 0) + n end
-    end
+    for key, n in pairs(thread:get("bad")) do all_bad[key] = (all_bad[key] or 0) + n end
   end
   local answers = {}
   for status, n in pairs(all_ok) do
     answers[#answers + 1] = string.format('[%d,"",%d]', status, n)
   end
-  for status, codes in pairs(all_bad) do
-    for code, n in pairs(codes) do
-      answers[#answers + 1] = string.format('[%d,"%s",%d]', status, code, n)
-    end
+  for key, n in pairs(all_bad) do
+    local status, code = key:match("^(%d+) (.*)$")
+    answers[#answers + 1] = string.format('[%s,"%s",%d]', status, code, n)
   end
   local e = summary.errors
   io.write(string.format(

@@ -160,6 +160,7 @@ impl Runs<'_> {
         Ok(figures)
     }
 
+    /// Measures `scenario` and keeps its figures as a row of `backend` at `users`.
     fn record(
         &mut self,
         backend: &str,

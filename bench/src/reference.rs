@@ -129,6 +129,9 @@ pub fn start(
         let db = match backend.as_str() {
             "sqlite" => {
                 let db = workdir.join("perf-reference.db").display().to_string();
+                for suffix in ["-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{db}{suffix}"));
+                }
                 run(Command::new(&refcount).args(["seed", &db]))?;
                 (db, "sync1")
             }
