@@ -136,20 +136,38 @@ impl Sessions {
         store: &dyn Store,
         header: Option<&str>,
         requirement: Requirement,
-        precheck: impl FnOnce(&Principal) -> Result<()>,
+        precheck: impl Fn(&Principal) -> Result<()>,
     ) -> Result<Caller> {
         let hash = hash_token(token_from_header(header)?);
         let now = crate::time::now();
+        let checks = |session: &Session| -> Result<()> {
+            precheck(&session.principal)?;
+            requirement.check(&session.principal)
+        };
         let session = match self.cache.get(&hash) {
-            Some(session) if session.expires_at.is_none_or(|t| t > now) => session,
+            Some(session) if session.expires_at.is_none_or(|t| t > now) => {
+                if checks(&session).is_ok() {
+                    session
+                } else {
+                    // A refusal is never decided on a cached session alone:
+                    // the token may have been revoked (INVALID_TOKEN comes
+                    // first) or its user promoted since it was cached.
+                    self.cache.remove(&hash);
+                    let fresh = self.load(store, hash, now).await?;
+                    checks(&fresh)?;
+                    fresh
+                }
+            }
             Some(_) => {
                 self.cache.remove(&hash);
                 return Err(Error::InvalidToken);
             }
-            None => self.load(store, hash, now).await?,
+            None => {
+                let session = self.load(store, hash, now).await?;
+                checks(&session)?;
+                session
+            }
         };
-        precheck(&session.principal)?;
-        requirement.check(&session.principal)?;
         Ok(Caller {
             session,
             requirement,

@@ -50,7 +50,7 @@ impl Directory {
         &self,
         header: Option<&str>,
         requirement: Requirement,
-        precheck: impl FnOnce(&Principal) -> Result<()>,
+        precheck: impl Fn(&Principal) -> Result<()>,
     ) -> Result<Caller> {
         self.sessions
             .authenticate(self.store(), header, requirement, precheck)
