@@ -275,7 +275,7 @@ impl GroupStore for SqlStore {
         let read = conn
             .fetch_versioned(org, sql, args![org, group], |c| {
                 c.skip(2);
-                if c.next_is_null() {
+                if c.next_is_null()? {
                     return Ok(None);
                 }
                 let source = source_from(c)?;

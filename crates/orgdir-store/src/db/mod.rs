@@ -164,80 +164,43 @@ macro_rules! static_sql {
     }};
 }
 
-/// A value read from a row.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum Value {
-    #[default]
-    Null,
-    Int(i64),
-    Text(String),
-    Bool(bool),
+/// One row of an answer, as a driver hands it over: its columns by index,
+/// read straight from the driver's row (no copy of the row first).
+pub trait RowRef {
+    /// An integer column (NULL: `None`).
+    fn int(&self, index: usize) -> Result<Option<i64>>;
+    /// A text column (NULL: `None`).
+    fn text(&self, index: usize) -> Result<Option<String>>;
+    /// A boolean column (SQLite stores 0 or 1; NULL: `None`).
+    fn boolean(&self, index: usize) -> Result<Option<bool>>;
+    /// Whether a column is NULL.
+    fn is_null(&self, index: usize) -> Result<bool>;
 }
 
-/// The rows a statement answered, their values stored flat, row after row
-/// (one allocation for the whole answer).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Rows {
-    width: usize,
-    values: Vec<Value>,
-}
-
-impl Rows {
-    /// No rows yet, of `width` columns each.
-    pub fn new(width: usize) -> Self {
-        Self {
-            width,
-            values: Vec::new(),
-        }
-    }
-
-    /// Appends the next value (rows are filled column after column).
-    pub fn push(&mut self, value: Value) {
-        self.values.push(value);
-    }
-
-    /// How many rows.
-    pub fn len(&self) -> usize {
-        self.values.len().checked_div(self.width).unwrap_or(0)
-    }
-
-    /// Whether there is no row.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Each row's columns, in order; reading a value takes it out.
-    pub fn each(&mut self) -> impl Iterator<Item = Cols<'_>> {
-        self.values
-            .chunks_mut(self.width.max(1))
-            .map(|row| Cols { row, next: 0 })
-    }
-}
+/// What a driver calls with each row of an answer, in order.
+pub type EachRow<'f> = dyn FnMut(&dyn RowRef) -> Result<()> + Send + 'f;
 
 /// Reads a row's columns one after the other, in the order the statement
 /// selects them: a row mapping mirrors its `SELECT` list.
 pub struct Cols<'a> {
-    row: &'a mut [Value],
+    row: &'a dyn RowRef,
     next: usize,
 }
 
-impl Cols<'_> {
-    /// The next column's value, taken out of the row (no copy).
-    fn take(&mut self) -> Result<Value> {
-        let value = self
-            .row
-            .get_mut(self.next)
-            .map(std::mem::take)
-            .ok_or_else(|| Error::Internal(format!("no column {}", self.next)))?;
-        self.next += 1;
-        Ok(value)
+impl<'a> Cols<'a> {
+    /// The columns of `row`, from the first.
+    pub fn new(row: &'a dyn RowRef) -> Self {
+        Self { row, next: 0 }
     }
 
-    fn wrong(&self, wanted: &str, found: &Value) -> Error {
-        Error::Internal(format!(
-            "column {}: wanted {wanted}, found {found:?}",
-            self.next - 1
-        ))
+    /// The index of the next column, moving past it.
+    fn take(&mut self) -> usize {
+        self.next += 1;
+        self.next - 1
+    }
+
+    fn null(&self) -> Error {
+        Error::Internal(format!("column {} is NULL", self.next - 1))
     }
 
     /// Skips `n` columns.
@@ -247,23 +210,19 @@ impl Cols<'_> {
     }
 
     /// Whether the next column is NULL (without reading it).
-    pub fn next_is_null(&self) -> bool {
-        matches!(self.row.get(self.next), None | Some(Value::Null))
+    pub fn next_is_null(&self) -> Result<bool> {
+        self.row.is_null(self.next)
     }
 
     /// A nullable integer.
     pub fn opt_i64(&mut self) -> Result<Option<i64>> {
-        match self.take()? {
-            Value::Null => Ok(None),
-            Value::Int(v) => Ok(Some(v)),
-            other => Err(self.wrong("an integer", &other)),
-        }
+        let index = self.take();
+        self.row.int(index)
     }
 
     /// An integer.
     pub fn i64(&mut self) -> Result<i64> {
-        self.opt_i64()?
-            .ok_or_else(|| Error::Internal(format!("column {} is NULL", self.next - 1)))
+        self.opt_i64()?.ok_or_else(|| self.null())
     }
 
     /// A count (a non-negative integer).
@@ -283,26 +242,19 @@ impl Cols<'_> {
 
     /// A nullable text.
     pub fn opt_text(&mut self) -> Result<Option<String>> {
-        match self.take()? {
-            Value::Null => Ok(None),
-            Value::Text(v) => Ok(Some(v)),
-            other => Err(self.wrong("a text", &other)),
-        }
+        let index = self.take();
+        self.row.text(index)
     }
 
     /// A text.
     pub fn text(&mut self) -> Result<String> {
-        self.opt_text()?
-            .ok_or_else(|| Error::Internal(format!("column {} is NULL", self.next - 1)))
+        self.opt_text()?.ok_or_else(|| self.null())
     }
 
-    /// A boolean (SQLite stores 0 or 1).
+    /// A boolean.
     pub fn bool(&mut self) -> Result<bool> {
-        match self.take()? {
-            Value::Bool(v) => Ok(v),
-            Value::Int(v) => Ok(v != 0),
-            other => Err(self.wrong("a boolean", &other)),
-        }
+        let index = self.take();
+        self.row.boolean(index)?.ok_or_else(|| self.null())
     }
 }
 
@@ -313,14 +265,25 @@ pub trait Conn: Send {
     fn backend(&self) -> Backend;
     /// Runs a statement; returns how many rows it changed.
     async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, DbError>;
-    /// Runs a statement and returns every row.
-    async fn fetch(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Rows, DbError>;
+    /// Runs a statement and hands each row of its answer to `row`.
+    async fn each(
+        &mut self,
+        sql: &str,
+        args: &[Arg<'_>],
+        row: &mut EachRow<'_>,
+    ) -> Result<(), DbError>;
 }
 
 impl dyn Conn + '_ {
     /// Whether the statement answers any row.
     pub async fn exists(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<bool> {
-        Ok(!self.fetch(sql, args).await?.is_empty())
+        let mut found = false;
+        self.each(sql, args, &mut |_| {
+            found = true;
+            Ok(())
+        })
+        .await?;
+        Ok(found)
     }
 
     /// Runs a statement for its effect.
@@ -329,59 +292,67 @@ impl dyn Conn + '_ {
     }
 
     /// Each row mapped by `map`.
-    pub async fn fetch_map<T>(
+    pub async fn fetch_map<T: Send>(
         &mut self,
         sql: &str,
         args: &[Arg<'_>],
-        map: impl Fn(&mut Cols<'_>) -> Result<T>,
+        map: impl Fn(&mut Cols<'_>) -> Result<T> + Send + Sync,
     ) -> Result<Vec<T>> {
-        self.fetch(sql, args)
-            .await?
-            .each()
-            .map(|mut row| map(&mut row))
-            .collect()
+        let mut out = Vec::new();
+        self.each(sql, args, &mut |row| {
+            out.push(map(&mut Cols::new(row))?);
+            Ok(())
+        })
+        .await?;
+        Ok(out)
     }
 
     /// The first row mapped by `map`, if any.
-    pub async fn fetch_one_map<T>(
+    pub async fn fetch_one_map<T: Send>(
         &mut self,
         sql: &str,
         args: &[Arg<'_>],
-        map: impl Fn(&mut Cols<'_>) -> Result<T>,
+        map: impl Fn(&mut Cols<'_>) -> Result<T> + Send + Sync,
     ) -> Result<Option<T>> {
-        match self.fetch(sql, args).await?.each().next() {
-            Some(mut row) => map(&mut row).map(Some),
-            None => Ok(None),
-        }
+        let mut first = None;
+        self.each(sql, args, &mut |row| {
+            if first.is_none() {
+                first = Some(map(&mut Cols::new(row))?);
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(first)
     }
 
     /// Runs a [`versioned_sql`] statement: the rows (each mapped by `map`
     /// after the version column) and the version. A statement that finds no
     /// row tells no version, so then the version is read alone: only empty
     /// answers take a second statement.
-    pub async fn fetch_versioned<T>(
+    pub async fn fetch_versioned<T: Send>(
         &mut self,
         org: OrgId,
         sql: &str,
         args: &[Arg<'_>],
-        map: impl Fn(&mut Cols<'_>) -> Result<T>,
+        map: impl Fn(&mut Cols<'_>) -> Result<T> + Send + Sync,
     ) -> Result<Versioned<Vec<T>>> {
-        let mut rows = self.fetch(sql, args).await?;
-        if rows.is_empty() {
-            let version = self
+        let mut version = None;
+        let mut out = Vec::new();
+        self.each(sql, args, &mut |row| {
+            let mut cols = Cols::new(row);
+            version = cols.opt_i64()?;
+            out.push(map(&mut cols)?);
+            Ok(())
+        })
+        .await?;
+        if out.is_empty() {
+            version = self
                 .fetch_one_map(
                     "SELECT auth_version FROM orgs WHERE id = ?1",
                     &[Arg::from(org)],
                     |c| c.i64(),
                 )
                 .await?;
-            return Ok(Versioned::new(Vec::new(), version));
-        }
-        let mut version = None;
-        let mut out = Vec::with_capacity(rows.len());
-        for mut row in rows.each() {
-            version = row.opt_i64()?;
-            out.push(map(&mut row)?);
         }
         Ok(Versioned::new(out, version))
     }

@@ -4,11 +4,11 @@
 //! sharing the database.
 
 use super::migrations::MIGRATOR;
-use super::{Arg, Conn, DbError, RawJob, Rows, Value};
+use super::{Arg, Conn, DbError, EachRow, RawJob, RowRef};
 use orgdir_core::store::{Backend, JobOutcome};
 use orgdir_core::{Error, Result};
 use sqlx::pool::PoolConnection;
-use sqlx::postgres::{PgArguments, PgPoolOptions, PgValueRef};
+use sqlx::postgres::{PgArguments, PgPoolOptions, PgRow, PgValueRef};
 use sqlx::query::Query;
 use sqlx::{Column, Decode, PgConnection, PgPool, Postgres, Row as _, TypeInfo, ValueRef};
 use std::time::Duration;
@@ -73,8 +73,13 @@ impl Conn for PgReader {
         execute(&mut self.0, sql, args).await
     }
 
-    async fn fetch(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Rows, DbError> {
-        fetch(&mut self.0, sql, args).await
+    async fn each(
+        &mut self,
+        sql: &str,
+        args: &[Arg<'_>],
+        row: &mut EachRow<'_>,
+    ) -> Result<(), DbError> {
+        each(&mut self.0, sql, args, row).await
     }
 }
 
@@ -91,8 +96,13 @@ impl Conn for PgConn<'_> {
         execute(self.0, sql, args).await
     }
 
-    async fn fetch(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Rows, DbError> {
-        fetch(self.0, sql, args).await
+    async fn each(
+        &mut self,
+        sql: &str,
+        args: &[Arg<'_>],
+        row: &mut EachRow<'_>,
+    ) -> Result<(), DbError> {
+        each(self.0, sql, args, row).await
     }
 }
 
@@ -127,14 +137,19 @@ async fn execute(conn: &mut PgConnection, sql: &str, args: &[Arg<'_>]) -> Result
     Ok(done.rows_affected())
 }
 
-async fn fetch(conn: &mut PgConnection, sql: &str, args: &[Arg<'_>]) -> Result<Rows, DbError> {
+async fn each(
+    conn: &mut PgConnection,
+    sql: &str,
+    args: &[Arg<'_>],
+    each_row: &mut EachRow<'_>,
+) -> Result<(), DbError> {
     let sql = pg_placeholders(sql);
     let rows = query(&sql, args)
         .fetch_all(conn)
         .await
         .map_err(pg_db_error)?;
     let Some(first) = rows.first() else {
-        return Ok(Rows::new(0));
+        return Ok(());
     };
     // How to decode each column, decided once for the whole answer.
     let kinds = first
@@ -142,22 +157,14 @@ async fn fetch(conn: &mut PgConnection, sql: &str, args: &[Arg<'_>]) -> Result<R
         .iter()
         .map(|column| Kind::of(column.type_info().name()))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut out = Rows::new(kinds.len());
     for row in &rows {
-        for (i, kind) in kinds.iter().enumerate() {
-            let raw = row.try_get_raw(i).map_err(pg_db_error)?;
-            out.push(if raw.is_null() {
-                Value::Null
-            } else {
-                kind.decode(raw).map_err(DbError::other)?
-            });
-        }
+        each_row(&PgRowRef { row, kinds: &kinds }).map_err(DbError::other)?;
     }
-    Ok(out)
+    Ok(())
 }
 
-/// The column types orgdir reads, and how each becomes a [`Value`].
-#[derive(Clone, Copy)]
+/// The column types orgdir reads.
+#[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Int8,
     Int4,
@@ -177,15 +184,66 @@ impl Kind {
             other => return Err(DbError::other(format!("unexpected column type {other}"))),
         })
     }
+}
 
-    fn decode(self, raw: PgValueRef<'_>) -> Result<Value, sqlx::error::BoxDynError> {
-        Ok(match self {
-            Self::Int8 => Value::Int(<i64 as Decode<Postgres>>::decode(raw)?),
-            Self::Int4 => Value::Int(i64::from(<i32 as Decode<Postgres>>::decode(raw)?)),
-            Self::Int2 => Value::Int(i64::from(<i16 as Decode<Postgres>>::decode(raw)?)),
-            Self::Bool => Value::Bool(<bool as Decode<Postgres>>::decode(raw)?),
-            Self::Text => Value::Text(<String as Decode<Postgres>>::decode(raw)?),
-        })
+/// A row of a PostgreSQL answer, decoded column by column as it is read.
+struct PgRowRef<'a> {
+    row: &'a PgRow,
+    kinds: &'a [Kind],
+}
+
+impl PgRowRef<'_> {
+    /// The column's raw value (`None`: NULL) and its kind.
+    fn raw(&self, index: usize) -> orgdir_core::Result<Option<(PgValueRef<'_>, Kind)>> {
+        let kind = *self
+            .kinds
+            .get(index)
+            .ok_or_else(|| Error::Internal(format!("no column {index}")))?;
+        let raw = self.row.try_get_raw(index).map_err(Error::internal)?;
+        Ok((!raw.is_null()).then_some((raw, kind)))
+    }
+}
+
+fn decode<'r, T: Decode<'r, Postgres>>(raw: PgValueRef<'r>) -> orgdir_core::Result<T> {
+    T::decode(raw).map_err(|e| Error::Internal(e.to_string()))
+}
+
+fn wrong(index: usize, wanted: &str) -> Error {
+    Error::Internal(format!("column {index}: not {wanted}"))
+}
+
+impl RowRef for PgRowRef<'_> {
+    fn int(&self, index: usize) -> orgdir_core::Result<Option<i64>> {
+        self.raw(index)?
+            .map(|(raw, kind)| match kind {
+                Kind::Int8 => decode::<i64>(raw),
+                Kind::Int4 => decode::<i32>(raw).map(i64::from),
+                Kind::Int2 => decode::<i16>(raw).map(i64::from),
+                _ => Err(wrong(index, "an integer")),
+            })
+            .transpose()
+    }
+
+    fn text(&self, index: usize) -> orgdir_core::Result<Option<String>> {
+        self.raw(index)?
+            .map(|(raw, kind)| match kind {
+                Kind::Text => decode::<String>(raw),
+                _ => Err(wrong(index, "a text")),
+            })
+            .transpose()
+    }
+
+    fn boolean(&self, index: usize) -> orgdir_core::Result<Option<bool>> {
+        self.raw(index)?
+            .map(|(raw, kind)| match kind {
+                Kind::Bool => decode::<bool>(raw),
+                _ => Err(wrong(index, "a boolean")),
+            })
+            .transpose()
+    }
+
+    fn is_null(&self, index: usize) -> orgdir_core::Result<bool> {
+        Ok(self.raw(index)?.is_none())
     }
 }
 

@@ -15,7 +15,7 @@
 //!   killed; the last ones may not survive a power cut), a 10 s busy timeout
 //!   for other processes (the CLI) and foreign keys.
 
-use super::{Arg, Conn, DbError, RawJob, Rows, Value};
+use super::{Arg, Conn, DbError, EachRow, RawJob, RowRef};
 use futures::channel::oneshot;
 use orgdir_core::store::{Backend, JobOutcome};
 use orgdir_core::{Error, Result};
@@ -172,8 +172,13 @@ impl Conn for Reader {
         execute(self.conn()?, sql, args)
     }
 
-    async fn fetch(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Rows, DbError> {
-        fetch(self.conn()?, sql, args)
+    async fn each(
+        &mut self,
+        sql: &str,
+        args: &[Arg<'_>],
+        row: &mut EachRow<'_>,
+    ) -> Result<(), DbError> {
+        each(self.conn()?, sql, args, row)
     }
 }
 
@@ -198,8 +203,13 @@ impl Conn for Writing<'_> {
         execute(self.0, sql, args)
     }
 
-    async fn fetch(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Rows, DbError> {
-        fetch(self.0, sql, args)
+    async fn each(
+        &mut self,
+        sql: &str,
+        args: &[Arg<'_>],
+        row: &mut EachRow<'_>,
+    ) -> Result<(), DbError> {
+        each(self.0, sql, args, row)
     }
 }
 
@@ -249,24 +259,62 @@ fn execute(conn: &Connection, sql: &str, args: &[Arg<'_>]) -> Result<u64, DbErro
     Ok(conn.changes())
 }
 
-fn fetch(conn: &Connection, sql: &str, args: &[Arg<'_>]) -> Result<Rows, DbError> {
+fn each(
+    conn: &Connection,
+    sql: &str,
+    args: &[Arg<'_>],
+    each_row: &mut EachRow<'_>,
+) -> Result<(), DbError> {
     let mut stmt = prepare(conn, sql)?;
     bind(&mut stmt, args)?;
-    let width = stmt.column_count();
     let mut rows = stmt.raw_query();
-    let mut out = Rows::new(width);
     while let Some(row) = rows.next().map_err(sqlite_db_error)? {
-        for i in 0..width {
-            out.push(match row.get_ref(i).map_err(sqlite_db_error)? {
-                ValueRef::Null => Value::Null,
-                ValueRef::Integer(v) => Value::Int(v),
-                ValueRef::Real(v) => Value::Int(v as i64),
-                ValueRef::Text(v) => Value::Text(String::from_utf8_lossy(v).into_owned()),
-                ValueRef::Blob(_) => return Err(DbError::other("unexpected blob column")),
-            });
+        each_row(&SqliteRow(row)).map_err(DbError::other)?;
+    }
+    Ok(())
+}
+
+/// A row of a SQLite answer, read in place.
+struct SqliteRow<'r, 's>(&'r rusqlite::Row<'s>);
+
+impl SqliteRow<'_, '_> {
+    fn value(&self, index: usize) -> orgdir_core::Result<ValueRef<'_>> {
+        self.0.get_ref(index).map_err(Error::internal)
+    }
+}
+
+impl RowRef for SqliteRow<'_, '_> {
+    fn int(&self, index: usize) -> orgdir_core::Result<Option<i64>> {
+        match self.value(index)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Integer(v) => Ok(Some(v)),
+            other => Err(Error::Internal(format!(
+                "column {index}: wanted an integer, found {:?}",
+                other.data_type()
+            ))),
         }
     }
-    Ok(out)
+
+    fn text(&self, index: usize) -> orgdir_core::Result<Option<String>> {
+        match self.value(index)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+                .map(|text| Some(text.to_owned()))
+                .map_err(Error::internal),
+            other => Err(Error::Internal(format!(
+                "column {index}: wanted a text, found {:?}",
+                other.data_type()
+            ))),
+        }
+    }
+
+    fn boolean(&self, index: usize) -> orgdir_core::Result<Option<bool>> {
+        Ok(self.int(index)?.map(|v| v != 0))
+    }
+
+    fn is_null(&self, index: usize) -> orgdir_core::Result<bool> {
+        Ok(matches!(self.value(index)?, ValueRef::Null))
+    }
 }
 
 fn sqlite_db_error(e: rusqlite::Error) -> DbError {
