@@ -93,5 +93,25 @@ pub async fn check(dir: &Directory, org: OrgId) -> Result<Vec<Drift>> {
             });
         }
     }
+    let misplaced = [
+        (
+            "group listing positions",
+            store.misplaced_groups(org).await?,
+        ),
+        (
+            "territory listing positions",
+            store.misplaced_territories(org).await?,
+        ),
+    ];
+    for (what, n) in misplaced {
+        if n > 0 {
+            drifts.push(Drift {
+                what,
+                id: org.to_string(),
+                maintained: 0,
+                recounted: signed(n),
+            });
+        }
+    }
     Ok(drifts)
 }

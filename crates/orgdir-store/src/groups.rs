@@ -5,7 +5,7 @@
 use crate::args;
 use crate::db::{full_name, person, versioned_sql, Arg, Cols, Sql, CHUNK};
 use crate::static_sql;
-use crate::territories::count_row;
+use crate::territories::{close_gap, count_row, misplaced};
 use crate::tx::SqlTx;
 use crate::SqlStore;
 use orgdir_core::groups::{
@@ -188,7 +188,9 @@ fn sources_count_sql() -> String {
     ))
 }
 
-/// A page of an org's groups passing `filter`, by creation, selected by `select`.
+/// A page of an org's groups passing `filter`, by creation (each group's
+/// `position`: 1, 2, … in its org), selected by `select`. Without a filter
+/// the page is a seek to its first position.
 fn group_page<'a>(
     select: &str,
     org: OrgId,
@@ -198,14 +200,22 @@ fn group_page<'a>(
 ) -> Sql<'a> {
     let mut sql = Sql::new(select);
     sql.push("WHERE g.org_id = ").bind(org);
-    if let Some(filter) = filter {
-        sql.push(" AND ");
-        push_filter(&mut sql, filter);
+    match filter {
+        None => {
+            sql.push(" AND g.position > ")
+                .bind(offset)
+                .push(" ORDER BY g.position LIMIT ")
+                .bind(limit);
+        }
+        Some(filter) => {
+            sql.push(" AND ");
+            push_filter(&mut sql, filter);
+            sql.push(" ORDER BY g.position LIMIT ")
+                .bind(limit)
+                .push(" OFFSET ")
+                .bind(offset);
+        }
     }
-    sql.push(" ORDER BY g.created_at, g.id LIMIT ")
-        .bind(limit)
-        .push(" OFFSET ")
-        .bind(offset);
     sql
 }
 
@@ -333,11 +343,21 @@ impl GroupStore for SqlStore {
             .fetch_map(
                 "SELECT s.group_id, s.kind, s.source_id, s.subordinates FROM group_sources s \
                  JOIN user_groups g ON g.org_id = s.org_id AND g.id = s.group_id \
-                 WHERE s.org_id = ?1 ORDER BY g.created_at, g.id, s.position",
+                 WHERE s.org_id = ?1 ORDER BY g.position, s.position",
                 args![org],
                 |c| Ok((c.id()?, source_from(c)?)),
             )
             .await
+    }
+
+    async fn misplaced_groups(&self, org: OrgId) -> Result<u64> {
+        misplaced(
+            self,
+            "SELECT COUNT(*) FROM (SELECT position, ROW_NUMBER() OVER (ORDER BY position, id) AS place \
+             FROM user_groups WHERE org_id = ?1) r WHERE r.position <> r.place",
+            org,
+        )
+        .await
     }
 
     async fn group_drift(&self, org: OrgId) -> Result<Vec<(ZohoId, i64, i64, i64)>> {
@@ -461,7 +481,9 @@ impl GroupWrites for SqlTx<'_> {
             .c
             .execute(
                 "INSERT INTO user_groups (org_id, id, name, name_key, description, description_key, member_count, \
-                 created_at, modified_at, created_by, modified_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, ?9, ?10)",
+                 created_at, modified_at, created_by, modified_by, position) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8, ?9, ?10, \
+                 (SELECT COALESCE(MAX(position), 0) + 1 FROM user_groups WHERE org_id = ?1))",
                 args![
                     self.org.id,
                     g.id,
@@ -516,9 +538,19 @@ impl GroupWrites for SqlTx<'_> {
         for sql in [
             "DELETE FROM group_members WHERE org_id = ?1 AND group_id = ?2",
             "DELETE FROM group_sources WHERE org_id = ?1 AND group_id = ?2",
-            "DELETE FROM user_groups WHERE org_id = ?1 AND id = ?2",
         ] {
             self.c.run(sql, args![self.org.id, id]).await?;
+        }
+        let position = self
+            .c
+            .fetch_one_map(
+                "DELETE FROM user_groups WHERE org_id = ?1 AND id = ?2 RETURNING position",
+                args![self.org.id, id],
+                |c| c.i64(),
+            )
+            .await?;
+        if let Some(position) = position {
+            close_gap(self.c, "user_groups", self.org.id, position).await?;
         }
         Ok(())
     }

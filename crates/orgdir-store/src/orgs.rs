@@ -208,6 +208,15 @@ impl OrgWrites for SqlTx<'_> {
              WHERE m.org_id = territories.org_id AND m.territory_id = territories.id) WHERE org_id = ?1 \
              AND member_count <> (SELECT COUNT(*) FROM territory_users m \
              WHERE m.org_id = territories.org_id AND m.territory_id = territories.id)",
+            // Listing positions in the order of the rows' timestamps (bulk
+            // writes insert in the document's order).
+            "UPDATE user_groups SET position = r.position FROM (SELECT id, \
+             ROW_NUMBER() OVER (ORDER BY created_at, id) AS position FROM user_groups WHERE org_id = ?1) r \
+             WHERE user_groups.org_id = ?1 AND user_groups.id = r.id AND user_groups.position <> r.position",
+            "UPDATE territories SET position = r.position FROM (SELECT id, \
+             ROW_NUMBER() OVER (ORDER BY is_root DESC, created_at, id) AS position FROM territories \
+             WHERE org_id = ?1) r \
+             WHERE territories.org_id = ?1 AND territories.id = r.id AND territories.position <> r.position",
             "DELETE FROM group_members WHERE org_id = ?1",
             group_members.as_str(),
             "UPDATE user_groups SET member_count = (SELECT COUNT(*) FROM group_members m \

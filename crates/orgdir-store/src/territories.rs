@@ -42,8 +42,9 @@ const TERRITORY_DETAILS_SELECT: &str = concat!(
 /// The lean row of the territory count: (id, name, member count).
 const TERRITORY_COUNT_SELECT: &str = "SELECT t.id, t.name, t.member_count FROM territories t ";
 
-/// Root first, then by creation: the order of every territory listing.
-const TERRITORY_ORDER: &str = " ORDER BY t.is_root DESC, t.created_at, t.id ";
+/// Root first, then by creation: the order of every territory listing,
+/// kept as each territory's `position` (1, 2, … in its org).
+const TERRITORY_ORDER: &str = " ORDER BY t.position ";
 
 /// A territory and its ancestors, nearest first (`?1` org, `?2` territory).
 const CHAIN_TERRITORIES: &str = "WITH RECURSIVE chain(id, parent, depth) AS ( \
@@ -85,6 +86,30 @@ fn details_from(c: &mut Cols<'_>) -> Result<TerritoryDetails> {
         created_by_name: person(c)?,
         modified_by_name: person(c)?,
     })
+}
+
+/// Moves every row of `table` after `position` up one place: the listing
+/// positions of an org stay 1, 2, … after a delete.
+pub(crate) async fn close_gap(
+    c: &mut dyn crate::db::Conn,
+    table: &str,
+    org: OrgId,
+    position: i64,
+) -> Result<()> {
+    let sql =
+        format!("UPDATE {table} SET position = position - 1 WHERE org_id = ?1 AND position > ?2");
+    c.run(&sql, args![org, position]).await?;
+    Ok(())
+}
+
+/// The count a `misplaced_*` check's statement answers.
+pub(crate) async fn misplaced(store: &SqlStore, sql: &str, org: OrgId) -> Result<u64> {
+    let count = store
+        .read()
+        .await?
+        .fetch_one_map(sql, args![org], |c| c.u64())
+        .await?;
+    Ok(count.unwrap_or(0))
 }
 
 /// An (id, name, count) row of a count listing.
@@ -130,8 +155,10 @@ impl TerritoryStore for SqlStore {
         offset: u64,
         limit: u64,
     ) -> Result<Versioned<Vec<TerritoryDetails>>> {
-        self.territory_details(org, details_page(org), offset, limit)
-            .await
+        // The whole listing: a seek to the page's first position.
+        let mut page = details_page(org);
+        page.push(" AND t.position > ").bind(offset);
+        self.territory_details(org, page, 0, limit).await
     }
 
     async fn territory_counts(
@@ -141,7 +168,7 @@ impl TerritoryStore for SqlStore {
         limit: u64,
     ) -> Result<Versioned<Vec<(ZohoId, String, u64)>>> {
         let sql = static_sql!(versioned_sql(&format!(
-            "{TERRITORY_COUNT_SELECT} WHERE t.org_id = ?1 {TERRITORY_ORDER} LIMIT ?2 OFFSET ?3"
+            "{TERRITORY_COUNT_SELECT} WHERE t.org_id = ?1 AND t.position > ?3 {TERRITORY_ORDER} LIMIT ?2"
         )));
         self.read()
             .await?
@@ -213,6 +240,18 @@ impl TerritoryStore for SqlStore {
             .await
     }
 
+    async fn misplaced_territories(&self, org: OrgId) -> Result<u64> {
+        // In place: positions 1, 2, … with the root at 1.
+        misplaced(
+            self,
+            "SELECT COUNT(*) FROM (SELECT position, is_root, \
+             ROW_NUMBER() OVER (ORDER BY position, id) AS place FROM territories WHERE org_id = ?1) r \
+             WHERE r.position <> r.place OR (r.place = 1) <> r.is_root",
+            org,
+        )
+        .await
+    }
+
     async fn recount_territory_members(&self, org: OrgId) -> Result<Vec<(ZohoId, u64)>> {
         self.read()
             .await?
@@ -279,7 +318,8 @@ impl TerritoryWrites for SqlTx<'_> {
             .execute(
                 "INSERT INTO territories (org_id, id, name, name_key, api_name, description, manager_id, \
                  reporting_to, permission_type, is_root, member_count, created_at, modified_at, created_by, \
-                 modified_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, ?12, ?13, ?14)",
+                 modified_by, position) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, ?12, ?13, ?14, \
+                 (SELECT COALESCE(MAX(position), 0) + 1 FROM territories WHERE org_id = ?1))",
                 args![
                     self.org.id,
                     t.id,
@@ -339,12 +379,17 @@ impl TerritoryWrites for SqlTx<'_> {
     }
 
     async fn delete_territory(&mut self, id: ZohoId) -> Result<()> {
-        self.c
-            .run(
-                "DELETE FROM territories WHERE org_id = ?1 AND id = ?2",
+        let position = self
+            .c
+            .fetch_one_map(
+                "DELETE FROM territories WHERE org_id = ?1 AND id = ?2 RETURNING position",
                 args![self.org.id, id],
+                |c| c.i64(),
             )
             .await?;
+        if let Some(position) = position {
+            close_gap(self.c, "territories", self.org.id, position).await?;
+        }
         Ok(())
     }
 

@@ -57,7 +57,7 @@ const USER_WITH_MEMBERSHIPS: &str = concat!(
     user_details_joins!(),
     "LEFT JOIN territory_users tu ON tu.org_id = u.org_id AND tu.user_id = u.id \
      LEFT JOIN territories t ON t.org_id = tu.org_id AND t.id = tu.territory_id \
-     WHERE u.org_id = ?1 AND u.id = ?2 ORDER BY t.is_root DESC, t.created_at, t.id"
+     WHERE u.org_id = ?1 AND u.id = ?2 ORDER BY t.position"
 );
 
 /// A user from the columns of `user_columns!`.
@@ -109,7 +109,7 @@ pub(crate) fn with_memberships(page: &str) -> String {
          FROM ({page}) x \
          LEFT JOIN territory_users tu ON tu.org_id = ?1 AND tu.user_id = x.id \
          LEFT JOIN territories t ON t.org_id = tu.org_id AND t.id = tu.territory_id \
-         ORDER BY x.id, t.is_root DESC, t.created_at, t.id"
+         ORDER BY x.id, t.position"
     )
 }
 

@@ -45,6 +45,9 @@ pub trait GroupStore {
     /// definition: (group, maintained member count, recounted member count,
     /// users whose stored reason count is wrong or missing).
     async fn group_drift(&self, org: OrgId) -> Result<Vec<(ZohoId, i64, i64, i64)>>;
+    /// How many groups are out of place in the listing: its positions must
+    /// be exactly 1, 2, … (for checks).
+    async fn misplaced_groups(&self, org: OrgId) -> Result<u64>;
 }
 
 /// Writes of user groups and their maintained members.

@@ -49,6 +49,9 @@ pub trait TerritoryStore {
     async fn all_memberships(&self, org: OrgId) -> Result<Vec<(ZohoId, ZohoId)>>;
     /// Territory member counts recounted from the association table (for checks).
     async fn recount_territory_members(&self, org: OrgId) -> Result<Vec<(ZohoId, u64)>>;
+    /// How many territories are out of place in the listing, like
+    /// `GroupStore::misplaced_groups` (the root must be first).
+    async fn misplaced_territories(&self, org: OrgId) -> Result<u64>;
 }
 
 /// Writes of territories and their users.
