@@ -1,6 +1,8 @@
 //! `orgdir check`: every maintained count recounted from scratch and
 //! compared with what the server reads — user buckets, territory member
-//! counts, group member counts and each member's reason count.
+//! counts, the group membership model (what each group reaches and covers,
+//! live users per role, cross counts) and every group's member count, and
+//! the listing positions.
 
 use crate::service::Directory;
 use crate::users::UserBucket;
@@ -9,14 +11,14 @@ use crate::{OrgId, Result};
 /// One maintained count that differs from its recount.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Drift {
-    /// What is counted: `users`, `territory members`, `group members` or
-    /// `group member reasons`.
+    /// What is counted: `users`, `territory members`, `group members`, or a
+    /// part of the membership model or of the listings.
     pub what: &'static str,
-    /// Which bucket, territory or group.
+    /// Which bucket, territory or group (the org, for a part).
     pub id: String,
-    /// The stored value (for reasons: 0).
+    /// The stored value (for a part: 0).
     pub maintained: i64,
-    /// The value from scratch (for reasons: how many users' reasons differ).
+    /// The value from scratch (for a part: how many of its rows differ).
     pub recounted: i64,
 }
 
@@ -75,21 +77,22 @@ pub async fn check(dir: &Directory, org: OrgId) -> Result<Vec<Drift>> {
             });
         }
     }
-    for (group, maintained, recounted, differing) in store.group_drift(org).await? {
-        if maintained != recounted {
-            drifts.push(Drift {
-                what: "group members",
-                id: group.to_string(),
-                maintained,
-                recounted,
-            });
-        }
+    let membership = store.membership_drift(org).await?;
+    for (group, maintained, recounted) in membership.members {
+        drifts.push(Drift {
+            what: "group members",
+            id: group.to_string(),
+            maintained,
+            recounted,
+        });
+    }
+    for (part, differing) in membership.parts {
         if differing > 0 {
             drifts.push(Drift {
-                what: "group member reasons",
-                id: group.to_string(),
+                what: part,
+                id: org.to_string(),
                 maintained: 0,
-                recounted: differing,
+                recounted: signed(differing),
             });
         }
     }

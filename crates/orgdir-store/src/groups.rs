@@ -1,6 +1,5 @@
-//! User groups: their sources, the maintained members with their reason
-//! counts, the `filters` of the listings, and the recount `orgdir check`
-//! compares them with.
+//! User groups: their rows, their sources and the `filters` of the
+//! listings (their membership model is in [`crate::membership`]).
 
 use crate::args;
 use crate::db::{full_name, person, versioned_sql, Arg, Cols, Sql, CHUNK};
@@ -12,10 +11,9 @@ use orgdir_core::groups::{
     Comparator, Filter, FilterField, Group, GroupDetails, GroupOperator, Source, SourceDetails,
     SourceKind, SourcesCount,
 };
-use orgdir_core::store::{GroupStore, GroupWrites, Versioned};
+use orgdir_core::store::{GroupStore, GroupWrites, MembershipDrift, Versioned};
 use orgdir_core::users::UserStatus;
 use orgdir_core::{Details, Error, OrgId, Result, ZohoId};
-use std::collections::HashMap;
 
 /// The columns of a group row that [`group_from`] reads.
 macro_rules! group_columns {
@@ -41,58 +39,6 @@ const GROUP_DETAILS_SELECT: &str = concat!(
 
 /// The lean row of the group count: (id, name, member count).
 const GROUP_COUNT_SELECT: &str = "SELECT g.id, g.name, g.member_count FROM user_groups g ";
-
-/// Every group's member reasons computed from the definition alone (SPEC
-/// 4.3), for the org bound as `?1`: the CTE `reasons(group_id, user_id,
-/// reasons)`, one row per member. A reason is a user source naming the
-/// user, a role or territory source covering the user (a territory source
-/// once per covered territory of the user), or a nested group the user is a
-/// member of. Used to build the maintained rows once after a bulk write
-/// (import, seed, reset) and to check them (`orgdir check`).
-///
-/// `group_paths(top, via, group_id)` lists each group as its own path
-/// (`via` 0) and every group nested below it through each direct nested
-/// group `via`; the sources of those paths, expanded down the role and
-/// territory trees, give `hits`. Hits of a group's own sources are reasons
-/// one by one; a nested group is one reason per member however reached.
-/// Every join follows an index, so the cost grows with the rows produced.
-pub(crate) const GROUP_REASONS_CTE: &str = "WITH RECURSIVE \
-     group_paths(top, via, group_id) AS ( \
-       SELECT id, CAST(0 AS BIGINT), id FROM user_groups WHERE org_id = ?1 \
-       UNION \
-       SELECT group_id, source_id, source_id FROM group_sources WHERE org_id = ?1 AND kind = 'groups' \
-       UNION \
-       SELECT p.top, p.via, s.source_id FROM group_paths p JOIN group_sources s \
-         ON s.org_id = ?1 AND s.group_id = p.group_id AND s.kind = 'groups' WHERE p.via <> 0), \
-     covered(top, via, kind, source_id, subordinates) AS ( \
-       SELECT p.top, p.via, s.kind, s.source_id, s.subordinates FROM group_paths p JOIN group_sources s \
-         ON s.org_id = ?1 AND s.group_id = p.group_id WHERE s.kind <> 'groups'), \
-     role_cover(top, via, subordinates, role_id) AS ( \
-       SELECT top, via, subordinates, source_id FROM covered WHERE kind = 'roles' \
-       UNION ALL \
-       SELECT c.top, c.via, c.subordinates, r.id FROM role_cover c \
-         JOIN roles r ON r.org_id = ?1 AND r.reporting_to = c.role_id WHERE c.subordinates), \
-     territory_cover(top, via, subordinates, territory_id) AS ( \
-       SELECT top, via, subordinates, source_id FROM covered WHERE kind = 'territories' \
-       UNION ALL \
-       SELECT c.top, c.via, c.subordinates, t.id FROM territory_cover c \
-         JOIN territories t ON t.org_id = ?1 AND t.reporting_to = c.territory_id WHERE c.subordinates), \
-     hits(top, via, user_id) AS ( \
-       SELECT c.top, c.via, u.id FROM covered c JOIN users u ON u.org_id = ?1 AND u.id = c.source_id \
-         WHERE c.kind = 'users' AND u.status <> 'deleted' \
-       UNION ALL \
-       SELECT c.top, c.via, u.id FROM role_cover c JOIN users u ON u.org_id = ?1 AND u.role_id = c.role_id \
-         WHERE u.status <> 'deleted' \
-       UNION ALL \
-       SELECT c.top, c.via, m.user_id FROM territory_cover c \
-         JOIN territory_users m ON m.org_id = ?1 AND m.territory_id = c.territory_id \
-         JOIN users u ON u.org_id = ?1 AND u.id = m.user_id WHERE u.status <> 'deleted'), \
-     reasons(group_id, user_id, reasons) AS ( \
-       SELECT top, user_id, CAST(COUNT(*) AS BIGINT) FROM ( \
-         SELECT top, user_id FROM hits WHERE via = 0 \
-         UNION ALL \
-         SELECT top, user_id FROM (SELECT DISTINCT top, via, user_id FROM hits WHERE via <> 0) AS nested \
-       ) AS x GROUP BY top, user_id) ";
 
 fn group_from(c: &mut Cols<'_>) -> Result<Group> {
     Ok(Group {
@@ -360,101 +306,9 @@ impl GroupStore for SqlStore {
         .await
     }
 
-    async fn group_drift(&self, org: OrgId) -> Result<Vec<(ZohoId, i64, i64, i64)>> {
-        // Three small per-group results joined here rather than in SQL, so
-        // that no plan can join two large unindexed results. The recount
-        // looks each recounted member up by primary key.
-        let recount = format!(
-            "{GROUP_REASONS_CTE} SELECT r.group_id, CAST(COUNT(*) AS BIGINT) AS n, \
-             CAST(SUM(CASE WHEN m.reasons = r.reasons THEN 1 ELSE 0 END) AS BIGINT) AS matched, \
-             CAST(SUM(CASE WHEN m.reasons IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS present \
-             FROM reasons r LEFT JOIN group_members m \
-             ON m.org_id = ?1 AND m.group_id = r.group_id AND m.user_id = r.user_id GROUP BY r.group_id"
-        );
-        let stored = "SELECT group_id, CAST(COUNT(*) AS BIGINT) AS n, 0, 0 \
-             FROM group_members WHERE org_id = ?1 GROUP BY group_id";
-        let mut conn = self.read().await?;
-        // Per group: [recounted, stored, matching, present in both].
-        let mut per_group: HashMap<i64, [i64; 4]> = HashMap::new();
-        for (slot, sql) in [(0, recount.as_str()), (1, stored)] {
-            let rows = conn
-                .fetch_map(sql, args![org], |c| {
-                    Ok((c.i64()?, c.i64()?, c.i64()?, c.i64()?))
-                })
-                .await?;
-            for (group, n, matched, present) in rows {
-                let entry = per_group.entry(group).or_default();
-                entry[slot] = n;
-                if slot == 0 {
-                    entry[2] = matched;
-                    entry[3] = present;
-                }
-            }
-        }
-        let groups = conn
-            .fetch_map(
-                "SELECT id, member_count FROM user_groups WHERE org_id = ?1 ORDER BY id",
-                args![org],
-                |c| Ok((c.i64()?, c.i64()?)),
-            )
-            .await?;
-        let mut out = Vec::new();
-        for (id, maintained) in groups {
-            let [recounted, stored, matched, present] =
-                per_group.get(&id).copied().unwrap_or_default();
-            // Wrong (present - matched) + missing (recounted - present)
-            // + extra (stored - present): each user once.
-            let differing = recounted + stored - present - matched;
-            if maintained != recounted || differing != 0 {
-                out.push((ZohoId(id), maintained, recounted, differing));
-            }
-        }
-        Ok(out)
+    async fn membership_drift(&self, org: OrgId) -> Result<MembershipDrift> {
+        self.drift(org).await
     }
-}
-
-impl SqlTx<'_> {
-    /// After reason counts moved — (user, delta, count after) — removes the
-    /// members left with none and moves the group's member count.
-    async fn settle_members(
-        &mut self,
-        group: ZohoId,
-        changed: &[(ZohoId, i64, i64)],
-    ) -> Result<()> {
-        let gone: Vec<ZohoId> = changed
-            .iter()
-            .filter(|(_, _, now)| *now <= 0)
-            .map(|(u, _, _)| *u)
-            .collect();
-        let joined: i64 = changed
-            .iter()
-            .map(|(_, delta, now)| i64::from(*now > 0) - i64::from(now - delta > 0))
-            .sum();
-        for chunk in gone.chunks(CHUNK) {
-            let mut sql = Sql::new("DELETE FROM group_members WHERE org_id = ");
-            sql.bind(self.org.id)
-                .push(" AND group_id = ")
-                .bind(group)
-                .push(" AND user_id IN (")
-                .list(chunk.iter().copied())
-                .push(")");
-            self.c.run_sql(&sql).await?;
-        }
-        if joined != 0 {
-            self.c
-                .run(
-                    "UPDATE user_groups SET member_count = member_count + ?3 WHERE org_id = ?1 AND id = ?2",
-                    args![self.org.id, group, joined],
-                )
-                .await?;
-        }
-        Ok(())
-    }
-}
-
-/// The `(user, reasons)` rows an upsert into `group_members` returns.
-fn reasons_row(c: &mut Cols<'_>) -> Result<(i64, i64)> {
-    Ok((c.i64()?, c.i64()?))
 }
 
 #[async_trait::async_trait]
@@ -535,12 +389,13 @@ impl GroupWrites for SqlTx<'_> {
     }
 
     async fn delete_group(&mut self, id: ZohoId) -> Result<()> {
-        for sql in [
-            "DELETE FROM group_members WHERE org_id = ?1 AND group_id = ?2",
-            "DELETE FROM group_sources WHERE org_id = ?1 AND group_id = ?2",
-        ] {
-            self.c.run(sql, args![self.org.id, id]).await?;
-        }
+        crate::membership::forget_group(self.c, self.org.id, id).await?;
+        self.c
+            .run(
+                "DELETE FROM group_sources WHERE org_id = ?1 AND group_id = ?2",
+                args![self.org.id, id],
+            )
+            .await?;
         let position = self
             .c
             .fetch_one_map(
@@ -627,101 +482,5 @@ impl GroupWrites for SqlTx<'_> {
                 |c| Ok((c.id()?, c.id()?)),
             )
             .await
-    }
-
-    async fn member_reasons(&mut self, group: ZohoId) -> Result<Vec<(ZohoId, i64)>> {
-        self.c
-            .fetch_map(
-                "SELECT user_id, reasons FROM group_members WHERE org_id = ?1 AND group_id = ?2",
-                args![self.org.id, group],
-                |c| Ok((c.id()?, c.i64()?)),
-            )
-            .await
-    }
-
-    async fn add_member_reasons(
-        &mut self,
-        group: ZohoId,
-        deltas: &[(ZohoId, i64)],
-    ) -> Result<Vec<(ZohoId, i64)>> {
-        let org = self.org.id;
-        let mut after: HashMap<i64, i64> = HashMap::with_capacity(deltas.len());
-        for chunk in deltas.chunks(CHUNK) {
-            let mut sql =
-                Sql::new("INSERT INTO group_members (org_id, group_id, user_id, reasons)");
-            sql.values(chunk, |&(user, n)| {
-                [Arg::from(org), group.into(), user.into(), n.into()]
-            });
-            sql.push(
-                " ON CONFLICT (org_id, group_id, user_id) DO UPDATE \
-                 SET reasons = group_members.reasons + excluded.reasons RETURNING user_id, reasons",
-            );
-            after.extend(self.c.fetch_map(&sql.text, &sql.args, reasons_row).await?);
-        }
-        let out: Vec<(ZohoId, i64, i64)> = deltas
-            .iter()
-            .map(|(user, delta)| {
-                (
-                    *user,
-                    *delta,
-                    after.get(&user.0).copied().unwrap_or(i64::MIN),
-                )
-            })
-            .collect();
-        self.settle_members(group, &out).await?;
-        Ok(out.into_iter().map(|(user, _, now)| (user, now)).collect())
-    }
-
-    async fn add_reasons_for_roles(
-        &mut self,
-        group: ZohoId,
-        roles: &[ZohoId],
-        delta: i64,
-    ) -> Result<Vec<(ZohoId, i64)>> {
-        let mut out: Vec<(ZohoId, i64, i64)> = Vec::new();
-        for chunk in roles.chunks(CHUNK) {
-            // `WHERE` before `ON CONFLICT` keeps SQLite's parser from reading the upsert as a join.
-            let mut sql =
-                Sql::new("INSERT INTO group_members (org_id, group_id, user_id, reasons) SELECT ");
-            sql.bind(self.org.id)
-                .push(", ")
-                .bind(group)
-                .push(", u.id, ")
-                .bind(delta)
-                .push(" FROM users u WHERE u.org_id = ")
-                .bind(self.org.id)
-                .push(" AND u.status <> 'deleted' AND u.role_id IN (")
-                .list(chunk.iter().copied())
-                .push(
-                    ") ON CONFLICT (org_id, group_id, user_id) DO UPDATE \
-                     SET reasons = group_members.reasons + excluded.reasons RETURNING user_id, reasons",
-                );
-            let rows = self.c.fetch_map(&sql.text, &sql.args, reasons_row).await?;
-            out.extend(
-                rows.into_iter()
-                    .map(|(user, now)| (ZohoId(user), delta, now)),
-            );
-        }
-        self.settle_members(group, &out).await?;
-        Ok(out.into_iter().map(|(user, _, now)| (user, now)).collect())
-    }
-
-    async fn remove_user_from_groups(&mut self, user: ZohoId) -> Result<Vec<ZohoId>> {
-        let groups = self
-            .c
-            .fetch_ids(
-                "DELETE FROM group_members WHERE org_id = ?1 AND user_id = ?2 RETURNING group_id",
-                args![self.org.id, user],
-            )
-            .await?;
-        for group in &groups {
-            self.c
-                .run(
-                    "UPDATE user_groups SET member_count = member_count - 1 WHERE org_id = ?1 AND id = ?2",
-                    args![self.org.id, *group],
-                )
-                .await?;
-        }
-        Ok(groups)
     }
 }

@@ -2,7 +2,8 @@
 //! ([`SqlStore`]) over SQLite or PostgreSQL.
 //!
 //! The SQL of each area is written once, in one file per area (`orgs.rs`,
-//! `users.rs`, `roles.rs`, `territories.rs`, `groups.rs`, `tokens.rs`),
+//! `users.rs`, `roles.rs`, `territories.rs`, `groups.rs`, `membership.rs`,
+//! `tokens.rs`),
 //! against [`db::Conn`]; `db/sqlite.rs` and `db/postgres.rs` are the two
 //! drivers, and `migrations/` the one schema. The backend is chosen from the
 //! URL scheme (`sqlite://…` or `postgres://…`).
@@ -11,6 +12,7 @@
 mod batch;
 pub mod db;
 mod groups;
+mod membership;
 mod orgs;
 mod roles;
 mod territories;
@@ -58,7 +60,9 @@ impl SqlStore {
                 redact_url(url)
             )));
         };
-        Ok(Self { db })
+        let store = Self { db };
+        membership::convert_pending(&store).await?;
+        Ok(store)
     }
 
     /// A connection for one read: on SQLite, one of the calling thread's own.

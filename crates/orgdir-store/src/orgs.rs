@@ -3,7 +3,6 @@
 
 use crate::args;
 use crate::db::{Cols, Conn};
-use crate::groups::GROUP_REASONS_CTE;
 use crate::static_sql;
 use crate::tx::SqlTx;
 use crate::SqlStore;
@@ -16,8 +15,12 @@ pub(crate) const ORG_COLUMNS: &str =
     "o.id, o.name, o.time_zone, o.edition, o.licenses, o.next_seq, o.created_at";
 
 /// Tables holding an org's directory: emptied by a reset.
-pub(crate) const DIRECTORY_TABLES: [&str; 9] = [
-    "group_members",
+pub(crate) const DIRECTORY_TABLES: [&str; 13] = [
+    "group_reach",
+    "group_role_cover",
+    "group_territory_cover",
+    "group_user_cover",
+    "group_cross",
     "group_sources",
     "user_groups",
     "territory_users",
@@ -194,10 +197,6 @@ impl OrgWrites for SqlTx<'_> {
                 self.c.run(sql, args![]).await?;
             }
         }
-        let group_members = format!(
-            "{GROUP_REASONS_CTE} INSERT INTO group_members (org_id, group_id, user_id, reasons) \
-             SELECT ?1, group_id, user_id, reasons FROM reasons"
-        );
         let statements = [
             "DELETE FROM user_counts WHERE org_id = ?1",
             "INSERT INTO user_counts (org_id, bucket, n) \
@@ -217,16 +216,10 @@ impl OrgWrites for SqlTx<'_> {
              ROW_NUMBER() OVER (ORDER BY is_root DESC, created_at, id) AS position FROM territories \
              WHERE org_id = ?1) r \
              WHERE territories.org_id = ?1 AND territories.id = r.id AND territories.position <> r.position",
-            "DELETE FROM group_members WHERE org_id = ?1",
-            group_members.as_str(),
-            "UPDATE user_groups SET member_count = (SELECT COUNT(*) FROM group_members m \
-             WHERE m.org_id = user_groups.org_id AND m.group_id = user_groups.id) WHERE org_id = ?1 \
-             AND member_count <> (SELECT COUNT(*) FROM group_members m \
-             WHERE m.org_id = user_groups.org_id AND m.group_id = user_groups.id)",
         ];
         for sql in statements {
             self.c.run(sql, args![self.org.id]).await?;
         }
-        Ok(())
+        crate::membership::rebuild_org(self.c, self.org.id).await
     }
 }

@@ -141,12 +141,13 @@ impl RoleWrites for SqlTx<'_> {
     }
 
     async fn delete_role(&mut self, id: ZohoId) -> Result<()> {
-        self.c
-            .run(
-                "DELETE FROM roles WHERE org_id = ?1 AND id = ?2",
-                args![self.org.id, id],
-            )
-            .await?;
+        for sql in [
+            "DELETE FROM group_role_cover WHERE org_id = ?1 AND role_id = ?2",
+            "DELETE FROM group_cross WHERE org_id = ?1 AND role_id = ?2",
+            "DELETE FROM roles WHERE org_id = ?1 AND id = ?2",
+        ] {
+            self.c.run(sql, args![self.org.id, id]).await?;
+        }
         Ok(())
     }
 

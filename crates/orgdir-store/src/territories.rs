@@ -379,6 +379,12 @@ impl TerritoryWrites for SqlTx<'_> {
     }
 
     async fn delete_territory(&mut self, id: ZohoId) -> Result<()> {
+        self.c
+            .run(
+                "DELETE FROM group_territory_cover WHERE org_id = ?1 AND territory_id = ?2",
+                args![self.org.id, id],
+            )
+            .await?;
         let position = self
             .c
             .fetch_one_map(

@@ -11,7 +11,7 @@ use orgdir_core::document::DocSource;
 use orgdir_core::groups::{expected_members, DirectorySnapshot};
 use orgdir_core::org::RolePatch;
 use orgdir_core::scopes::ScopeSet;
-use orgdir_core::service::{groups, roles, tokens};
+use orgdir_core::service::{membership, roles, tokens};
 use orgdir_core::store::{write, Store, WriteTarget};
 use orgdir_core::{Error, OrgId, ZohoId};
 use orgdir_testkit::bench::{
@@ -199,7 +199,7 @@ async fn main() {
         let start = Instant::now();
         let outcome = write(store.as_ref(), WriteTarget::Org(org.id), move |tx| {
             Box::pin(async move {
-                groups::recompute_all(tx, all).await?;
+                membership::recompute(tx, &all).await?;
                 Err::<(), _>(Baseline::RolledBack)
             })
         })

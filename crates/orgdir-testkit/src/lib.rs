@@ -144,6 +144,31 @@ impl TestDb {
         self._dir.as_ref().map(|dir| dir.path().join(SQLITE_FILE))
     }
 
+    /// Runs each statement on the database directly, behind orgdir's back
+    /// (to corrupt counts, or to take the schema back to an older version).
+    pub async fn execute_outside(&self, statements: &[&str]) {
+        match self.backend {
+            Backend::Sqlite => {
+                let file = self.sqlite_file().expect("a SQLite database file");
+                let conn = rusqlite::Connection::open(file).expect("sqlite");
+                for sql in statements {
+                    conn.execute_batch(sql)
+                        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                }
+            }
+            Backend::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.url).await.expect("postgres");
+                for sql in statements {
+                    sqlx::raw_sql(sql)
+                        .execute(&pool)
+                        .await
+                        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                }
+                pool.close().await;
+            }
+        }
+    }
+
     /// Opens (and migrates) the store.
     pub async fn store(&self) -> Arc<dyn Store> {
         orgdir_store::connect(&self.url).await.expect("open store")

@@ -40,7 +40,7 @@ enum Op {
 }
 
 fn sources() -> impl Strategy<Value = Vec<(u8, Pick, bool)>> {
-    prop::collection::vec((0u8..4, 0usize..40, any::<bool>()), 1..4)
+    prop::collection::vec((0u8..4, 0usize..40, any::<bool>()), 1..5)
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -54,10 +54,10 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (p(), any::<bool>()).prop_map(|(i, a)| Op::SwitchProfile(i, a)),
         2 => (p(), p()).prop_map(|(u, r)| Op::ChangeRole(u, r)),
         2 => p().prop_map(Op::CreateRole),
-        2 => (p(), p()).prop_map(|(r, to)| Op::MoveRole(r, to)),
+        3 => (p(), p()).prop_map(|(r, to)| Op::MoveRole(r, to)),
         1 => (p(), p()).prop_map(|(r, to)| Op::DeleteRole(r, to)),
         2 => p().prop_map(Op::CreateTerritory),
-        2 => (p(), p()).prop_map(|(t, to)| Op::MoveTerritory(t, to)),
+        3 => (p(), p()).prop_map(|(t, to)| Op::MoveTerritory(t, to)),
         3 => (p(), p()).prop_map(|(t, u)| Op::Associate(t, u)),
         1 => (p(), p()).prop_map(|(t, u)| Op::Disassociate(t, u)),
         1 => p().prop_map(Op::DeleteTerritory),

@@ -1,24 +1,11 @@
-//! User group operations (reads, create, update, delete) and the
-//! maintenance of every group's associated users, kept exact inside the
-//! transaction of each write.
-//!
-//! Each (group, user) pair carries a *reason count*: how many of the group's
-//! sources bring the user in (a user source, each covering role source, each
-//! covering territory source per territory of the user, each nested group the
-//! user is in). A user is a member while the count is above zero, and the
-//! group's `member_count` is the number of members. Frequent, small events
-//! (a user's role or territories change, a user is created or deleted) move
-//! counts by ±1 ([`apply_deltas`]); a role or territory moving in its tree
-//! moves the users of its subtree in or out of the groups whose coverage
-//! changed ([`on_role_moved`], [`on_territory_moved`]); rare structural events
-//! (a role or territory is deleted, a group's sources change, an import)
-//! recompute the groups they touch from scratch ([`recompute`]). Either way, a group whose
-//! membership changed passes the change on to the groups that nest it, so
-//! every affected group is exact when the write commits.
+//! User group operations: reads, create, update and delete. A change of a
+//! group's sources recomputes its associated users, and those of every
+//! group nesting it, inside the same transaction ([`super::membership`] has
+//! the model and the rules of every other write that moves them).
 
-use super::Directory;
+use super::{membership, Directory};
 use crate::groups::{
-    Filter, Forest, Group, GroupDetails, GroupPatch, NewGroup, Source, SourceDetails, SourceKind,
+    Filter, Group, GroupDetails, GroupPatch, NewGroup, Source, SourceDetails, SourceKind,
     SourcesCount,
 };
 use crate::paging::Page;
@@ -27,13 +14,10 @@ use crate::store::OrgTx;
 use crate::users::UserStatus;
 use crate::{Details, Error, Result, ZohoId};
 use orgdir_types::Info;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::HashSet;
 
 /// The permission Zoho names when a non-admin manages groups.
 pub const MANAGE_GROUPS: &str = "Crm_Implied_Manage_Groups";
-
-/// Per group, per user: how many reasons to add (or remove, if negative).
-pub type Deltas = HashMap<ZohoId, HashMap<ZohoId, i64>>;
 
 /// A group as the API shows it: with its sources and, when asked for, their count.
 #[derive(Debug, Clone, PartialEq)]
@@ -160,68 +144,6 @@ pub async fn member_counts(
     Ok(page.finish(dir.confirm(caller, read).await?))
 }
 
-/// Applies reason deltas and passes membership changes on to nesting groups.
-pub async fn apply_deltas(tx: &mut dyn OrgTx, deltas: Deltas) -> Result<()> {
-    let mut work: VecDeque<(ZohoId, HashMap<ZohoId, i64>)> = deltas.into_iter().collect();
-    while let Some((group, mut changes)) = work.pop_front() {
-        changes.retain(|_, d| *d != 0);
-        if changes.is_empty() {
-            continue;
-        }
-        let deltas: Vec<(ZohoId, i64)> = changes.into_iter().collect();
-        let after = tx.add_member_reasons(group, &deltas).await?;
-        let applied = deltas
-            .iter()
-            .zip(after)
-            .map(|((user, delta), (same, now))| {
-                if *user == same {
-                    Ok((same, *delta, now))
-                } else {
-                    Err(Error::Internal(format!(
-                        "group {group}: results out of order"
-                    )))
-                }
-            });
-        let applied = applied.collect::<Result<Vec<_>>>()?;
-        work.extend(pass_up(tx, group, &applied).await?);
-    }
-    Ok(())
-}
-
-/// The membership changes of `group` — each user's (delta, count after) —
-/// as reason deltas for the groups that nest it.
-async fn pass_up(
-    tx: &mut dyn OrgTx,
-    group: ZohoId,
-    applied: &[(ZohoId, i64, i64)],
-) -> Result<Vec<(ZohoId, HashMap<ZohoId, i64>)>> {
-    let mut up: HashMap<ZohoId, i64> = HashMap::new();
-    for (user, delta, now) in applied {
-        if *now < 0 {
-            return Err(Error::Internal(format!(
-                "group {group}: user {user} has {now} reasons"
-            )));
-        }
-        match (now - delta > 0, *now > 0) {
-            (false, true) => {
-                up.insert(*user, 1);
-            }
-            (true, false) => {
-                up.insert(*user, -1);
-            }
-            _ => {}
-        }
-    }
-    if up.is_empty() {
-        return Ok(Vec::new());
-    }
-    let parents = tx.groups_with_sources(SourceKind::Groups, &[group]).await?;
-    Ok(parents
-        .into_iter()
-        .map(|(parent, _)| (parent, up.clone()))
-        .collect())
-}
-
 /// A node's chain (itself first); just the node when the store has none.
 fn or_itself(chain: Vec<ZohoId>, node: ZohoId) -> Vec<ZohoId> {
     if chain.is_empty() {
@@ -231,288 +153,14 @@ fn or_itself(chain: Vec<ZohoId>, node: ZohoId) -> Vec<ZohoId> {
     }
 }
 
-async fn role_ancestors(tx: &mut dyn OrgTx, role: ZohoId) -> Result<Vec<ZohoId>> {
-    Ok(or_itself(tx.role_chain(role).await?, role))
-}
-
-async fn territory_ancestors(tx: &mut dyn OrgTx, territory: ZohoId) -> Result<Vec<ZohoId>> {
-    Ok(or_itself(tx.territory_chain(territory).await?, territory))
-}
-
-/// Whether `source` covers the node whose ancestors (itself first) are `chain`.
-fn covers(source: &Source, chain: &[ZohoId]) -> bool {
-    chain.first() == Some(&source.id) || (source.subordinates && chain.contains(&source.id))
-}
-
-/// Per group: how many of its `kind` sources cover the node with ancestors `chain`.
-async fn coverage(
-    tx: &mut dyn OrgTx,
-    kind: SourceKind,
-    chain: &[ZohoId],
-) -> Result<HashMap<ZohoId, i64>> {
-    let mut out: HashMap<ZohoId, i64> = HashMap::new();
-    for (group, source) in tx.groups_with_sources(kind, chain).await? {
-        if covers(&source, chain) {
-            *out.entry(group).or_default() += 1;
-        }
-    }
-    Ok(out)
-}
-
-/// Live `users` changed role from `from` to `to` (`None`: they did not have
-/// one before, or no longer count).
-pub async fn on_users_role_changed(
-    tx: &mut dyn OrgTx,
-    users: &[ZohoId],
-    from: Option<ZohoId>,
-    to: Option<ZohoId>,
-) -> Result<()> {
-    if users.is_empty() || from == to {
-        return Ok(());
-    }
-    let mut per_group: HashMap<ZohoId, i64> = HashMap::new();
-    if let Some(role) = from {
-        let chain = role_ancestors(tx, role).await?;
-        for (group, n) in coverage(tx, SourceKind::Roles, &chain).await? {
-            *per_group.entry(group).or_default() -= n;
-        }
-    }
-    if let Some(role) = to {
-        let chain = role_ancestors(tx, role).await?;
-        for (group, n) in coverage(tx, SourceKind::Roles, &chain).await? {
-            *per_group.entry(group).or_default() += n;
-        }
-    }
-    let deltas = per_group
-        .into_iter()
-        .filter(|(_, n)| *n != 0)
-        .map(|(group, n)| (group, users.iter().map(|u| (*u, n)).collect()))
-        .collect();
-    apply_deltas(tx, deltas).await
-}
-
-/// A user was associated with (`+1`) or removed from (`-1`) a territory.
-pub async fn on_territory_membership(
-    tx: &mut dyn OrgTx,
-    territory: ZohoId,
-    user: ZohoId,
-    sign: i64,
-) -> Result<()> {
-    let chain = territory_ancestors(tx, territory).await?;
-    let deltas = coverage(tx, SourceKind::Territories, &chain)
-        .await?
-        .into_iter()
-        .map(|(group, n)| (group, HashMap::from([(user, sign * n)])))
-        .collect();
-    apply_deltas(tx, deltas).await
-}
-
-/// A user was deleted: it leaves every group at once.
-pub async fn on_user_deleted(tx: &mut dyn OrgTx, user: ZohoId) -> Result<()> {
-    tx.remove_user_from_groups(user).await.map(|_| ())
-}
-
-/// The role and territory trees, loaded once for a batch of recomputations.
-#[derive(Default)]
-struct Trees {
-    roles: Option<Forest>,
-    territories: Option<Forest>,
-}
-
-impl Trees {
-    async fn roles(&mut self, tx: &mut dyn OrgTx) -> Result<&Forest> {
-        if self.roles.is_none() {
-            self.roles = Some(Forest::new(&tx.role_parents().await?));
-        }
-        Ok(self.roles.get_or_insert_with(Forest::default))
-    }
-
-    async fn territories(&mut self, tx: &mut dyn OrgTx) -> Result<&Forest> {
-        if self.territories.is_none() {
-            self.territories = Some(Forest::new(&tx.territory_parents().await?));
-        }
-        Ok(self.territories.get_or_insert_with(Forest::default))
-    }
-}
-
-/// Every reason each user has to be in a group with `sources`, from scratch.
-async fn reasons(
-    tx: &mut dyn OrgTx,
-    trees: &mut Trees,
-    sources: &[Source],
-) -> Result<HashMap<ZohoId, i64>> {
-    let mut out: HashMap<ZohoId, i64> = HashMap::new();
-    let pick = |kind: SourceKind| sources.iter().filter(move |s| s.kind == kind);
-    let users: Vec<ZohoId> = pick(SourceKind::Users).map(|s| s.id).collect();
-    for user in tx.live_users(&users).await? {
-        *out.entry(user).or_default() += 1;
-    }
-    let role_sources: Vec<&Source> = pick(SourceKind::Roles).collect();
-    if !role_sources.is_empty() {
-        let tree = trees.roles(tx).await?;
-        let sets: Vec<HashSet<ZohoId>> = role_sources.iter().map(|s| expand(tree, s)).collect();
-        let all: Vec<ZohoId> = sets
-            .iter()
-            .flatten()
-            .copied()
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        for (user, role) in tx.live_users_with_roles(&all).await? {
-            *out.entry(user).or_default() +=
-                sets.iter().filter(|set| set.contains(&role)).count() as i64;
-        }
-    }
-    let territory_sources: Vec<&Source> = pick(SourceKind::Territories).collect();
-    if !territory_sources.is_empty() {
-        let tree = trees.territories(tx).await?;
-        let sets: Vec<HashSet<ZohoId>> =
-            territory_sources.iter().map(|s| expand(tree, s)).collect();
-        let all: Vec<ZohoId> = sets
-            .iter()
-            .flatten()
-            .copied()
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        for (territory, user) in tx.memberships_in(&all).await? {
-            *out.entry(user).or_default() +=
-                sets.iter().filter(|set| set.contains(&territory)).count() as i64;
-        }
-    }
-    for source in pick(SourceKind::Groups) {
-        for (user, n) in tx.member_reasons(source.id).await? {
-            if n > 0 {
-                *out.entry(user).or_default() += 1;
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn expand(tree: &Forest, source: &Source) -> HashSet<ZohoId> {
-    if source.subordinates {
-        tree.subtree(source.id)
-    } else {
-        HashSet::from([source.id])
-    }
-}
-
-/// Recomputes a group's members from its sources and passes the difference on.
-pub async fn recompute(tx: &mut dyn OrgTx, group: ZohoId) -> Result<()> {
-    recompute_with(tx, &mut Trees::default(), group).await
-}
-
-async fn recompute_with(tx: &mut dyn OrgTx, trees: &mut Trees, group: ZohoId) -> Result<()> {
-    let sources = tx.sources_of(group).await?;
-    let mut target = reasons(tx, trees, &sources).await?;
-    let mut changes: HashMap<ZohoId, i64> = HashMap::new();
-    for (user, old) in tx.member_reasons(group).await? {
-        let new = target.remove(&user).unwrap_or(0);
-        changes.insert(user, new - old);
-    }
-    changes.extend(target);
-    apply_deltas(tx, HashMap::from([(group, changes)])).await
-}
-
-/// Recomputes several groups.
-pub async fn recompute_all(
-    tx: &mut dyn OrgTx,
-    groups: impl IntoIterator<Item = ZohoId>,
-) -> Result<()> {
-    let unique: HashSet<ZohoId> = groups.into_iter().collect();
-    let mut trees = Trees::default();
-    for group in unique {
-        recompute_with(tx, &mut trees, group).await?;
-    }
-    Ok(())
-}
-
-/// Per group: how the number of its `kind` sources covering a moved node's
-/// subtree changes between the node's old and new ancestor chains (itself first).
-async fn move_coverage(
-    tx: &mut dyn OrgTx,
-    kind: SourceKind,
-    old_chain: &[ZohoId],
-    new_chain: &[ZohoId],
-) -> Result<HashMap<ZohoId, i64>> {
-    let all: Vec<ZohoId> = old_chain.iter().chain(new_chain).copied().collect();
-    let mut out: HashMap<ZohoId, i64> = HashMap::new();
-    for (group, source) in tx.groups_with_sources(kind, &all).await? {
-        let before = source.subordinates && old_chain[1..].contains(&source.id);
-        let after = source.subordinates && new_chain[1..].contains(&source.id);
-        *out.entry(group).or_default() += i64::from(after) - i64::from(before);
-    }
-    out.retain(|_, n| *n != 0);
-    Ok(out)
-}
-
-/// A role moved in the tree (its chains before and after, itself first): the
-/// live users of its subtree enter or leave the groups whose coverage changed.
-pub async fn on_role_moved(
-    tx: &mut dyn OrgTx,
-    old_chain: &[ZohoId],
-    new_chain: &[ZohoId],
-) -> Result<()> {
-    let per_group = move_coverage(tx, SourceKind::Roles, old_chain, new_chain).await?;
-    let Some(role) = old_chain.first().copied().filter(|_| !per_group.is_empty()) else {
-        return Ok(());
-    };
-    let tree = tx.role_parents().await?;
-    let roles: Vec<ZohoId> = crate::groups::subtree(&tree, role).into_iter().collect();
-    // Set-based: the database adds `n` reasons for every live user of the
-    // subtree, without the user ids travelling back and forth.
-    let mut up: Deltas = HashMap::new();
-    for (group, n) in per_group {
-        let after = tx.add_reasons_for_roles(group, &roles, n).await?;
-        let applied: Vec<(ZohoId, i64, i64)> = after
-            .into_iter()
-            .map(|(user, now)| (user, n, now))
-            .collect();
-        for (parent, changes) in pass_up(tx, group, &applied).await? {
-            let merged = up.entry(parent).or_default();
-            for (user, d) in changes {
-                *merged.entry(user).or_default() += d;
-            }
-        }
-    }
-    apply_deltas(tx, up).await
-}
-
-/// A territory moved in the tree: users associated with its subtree enter or
-/// leave the groups whose coverage changed (once per association).
-pub async fn on_territory_moved(
-    tx: &mut dyn OrgTx,
-    old_chain: &[ZohoId],
-    new_chain: &[ZohoId],
-) -> Result<()> {
-    let per_group = move_coverage(tx, SourceKind::Territories, old_chain, new_chain).await?;
-    let Some(territory) = old_chain.first().copied().filter(|_| !per_group.is_empty()) else {
-        return Ok(());
-    };
-    let tree = tx.territory_parents().await?;
-    let territories: Vec<ZohoId> = crate::groups::subtree(&tree, territory)
-        .into_iter()
-        .collect();
-    let mut per_user: HashMap<ZohoId, i64> = HashMap::new();
-    for (_, user) in tx.memberships_in(&territories).await? {
-        *per_user.entry(user).or_default() += 1;
-    }
-    let deltas = per_group
-        .into_iter()
-        .map(|(group, n)| (group, per_user.iter().map(|(u, k)| (*u, n * k)).collect()))
-        .collect();
-    apply_deltas(tx, deltas).await
-}
-
-/// The ancestor chain of a role (itself first), for [`on_role_moved`].
+/// The ancestor chain of a role (itself first), for `membership::role_moved`.
 pub async fn role_chain(tx: &mut dyn OrgTx, role: ZohoId) -> Result<Vec<ZohoId>> {
-    role_ancestors(tx, role).await
+    Ok(or_itself(tx.role_chain(role).await?, role))
 }
 
 /// The ancestor chain of a territory (itself first).
 pub async fn territory_chain(tx: &mut dyn OrgTx, territory: ZohoId) -> Result<Vec<ZohoId>> {
-    territory_ancestors(tx, territory).await
+    Ok(or_itself(tx.territory_chain(territory).await?, territory))
 }
 
 /// Removes every source naming `id` of `kind` from the groups that have one;
@@ -645,7 +293,7 @@ async fn create_in(
     };
     tx.insert_group(&group).await?;
     tx.set_sources(group.id, &new.sources).await?;
-    recompute(tx, group.id).await?;
+    membership::recompute(tx, &[group.id]).await?;
     Ok(group.id)
 }
 
@@ -691,7 +339,7 @@ async fn update_in(
     if let Some(sources) = &patch.sources {
         check_sources(tx, Some(id), sources, path).await?;
         tx.set_sources(id, sources).await?;
-        recompute(tx, id).await?;
+        membership::recompute(tx, &[id]).await?;
     }
     group.modified_at = crate::time::now();
     group.modified_by = Some(caller.user_id);
@@ -716,7 +364,7 @@ async fn delete_in(tx: &mut dyn OrgTx, id: ZohoId, missing: impl FnOnce() -> Err
     tx.group(id).await?.ok_or_else(missing)?;
     let parents = drop_sources_naming(tx, SourceKind::Groups, id).await?;
     tx.delete_group(id).await?;
-    recompute_all(tx, parents).await
+    membership::recompute(tx, &parents).await
 }
 
 #[cfg(test)]
@@ -730,20 +378,5 @@ mod tests {
         assert!(reaches(&edges, id(1), id(3)));
         assert!(reaches(&edges, id(3), id(3)));
         assert!(!reaches(&edges, id(3), id(1)));
-    }
-
-    #[test]
-    fn coverage_rule() {
-        let id = ZohoId;
-        let chain = [id(5), id(4), id(1)];
-        let s = |source, subordinates| Source {
-            kind: SourceKind::Roles,
-            id: id(source),
-            subordinates,
-        };
-        assert!(covers(&s(5, false), &chain));
-        assert!(covers(&s(1, true), &chain));
-        assert!(!covers(&s(1, false), &chain));
-        assert!(!covers(&s(9, true), &chain));
     }
 }

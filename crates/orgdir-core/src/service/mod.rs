@@ -5,6 +5,7 @@
 //! which proves the caller's session current from the read itself.
 
 pub mod groups;
+pub mod membership;
 pub mod oauth;
 pub mod orgs;
 pub mod roles;

@@ -2,7 +2,7 @@
 //! the root stays the root) and delete with `transfer_to_id` (users move
 //! there, child roles move up).
 
-use super::{groups, Directory};
+use super::{groups, membership, Directory};
 use crate::groups::SourceKind;
 use crate::org::{NewRole, Profile, Role, RolePatch};
 use crate::sessions::Caller;
@@ -73,6 +73,8 @@ async fn create_in(tx: &mut dyn OrgTx, new: NewRole, path: &str) -> Result<ZohoI
         modified_at: now,
     };
     tx.insert_role(&role).await?;
+    let chain = groups::role_chain(tx, role.id).await?;
+    membership::node_created(tx, SourceKind::Roles, &chain).await?;
     Ok(role.id)
 }
 
@@ -141,7 +143,7 @@ async fn update_in(
     tx.update_role(&after).await?;
     if let Some(old_chain) = moved_from {
         let new_chain = groups::role_chain(tx, id).await?;
-        groups::on_role_moved(tx, &old_chain, &new_chain).await?;
+        membership::role_moved(tx, &old_chain, &new_chain).await?;
     }
     Ok(())
 }
@@ -180,16 +182,9 @@ async fn delete_in(
         ));
     }
     let now = crate::time::now();
-    // Groups covering the role or its heir are recomputed once everything moved.
-    let mut chains = groups::role_chain(tx, id).await?;
-    chains.extend(groups::role_chain(tx, transfer_to).await?);
-    let mut touched: Vec<ZohoId> = tx
-        .groups_with_sources(SourceKind::Roles, &chains)
-        .await?
-        .into_iter()
-        .map(|(group, _)| group)
-        .collect();
-    touched.extend(groups::drop_sources_naming(tx, SourceKind::Roles, id).await?);
+    // The role's counts go to its heir first, while both are still covered as before.
+    membership::roles_merged(tx, id, transfer_to).await?;
+    let touched = groups::drop_sources_naming(tx, SourceKind::Roles, id).await?;
     for mut child in tx.child_roles(id).await? {
         child.reporting_to = Some(parent);
         child.modified_at = now;
@@ -203,5 +198,7 @@ async fn delete_in(
         tx.auth_changed();
     }
     tx.delete_role(id).await?;
-    groups::recompute_all(tx, touched).await
+    // Groups that named the role lost that source: recomputed, with every
+    // group nesting them. Coverage through the role's ancestors is unchanged.
+    membership::recompute(tx, &touched).await
 }

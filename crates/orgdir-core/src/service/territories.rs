@@ -3,7 +3,7 @@
 //! under the root; and associating users — each write keeping the
 //! territories' maintained member counts exact.
 
-use super::{groups, Directory};
+use super::{groups, membership, Directory};
 use crate::groups::SourceKind;
 use crate::paging::Page;
 use crate::sessions::Caller;
@@ -234,7 +234,7 @@ async fn associable_user(tx: &mut dyn OrgTx, user: ZohoId, path: &str) -> Result
 /// Associates a user, keeping the territory's count and the groups exact.
 pub async fn add_member_counted(tx: &mut dyn OrgTx, territory: ZohoId, user: ZohoId) -> Result<()> {
     tx.add_members(&[(territory, user)]).await?;
-    super::groups::on_territory_membership(tx, territory, user, 1).await
+    territory_membership_changed(tx, territory, user, true).await
 }
 
 /// Disassociates a user, keeping the territory's count and the groups exact.
@@ -244,7 +244,27 @@ pub async fn remove_member_counted(
     user: ZohoId,
 ) -> Result<()> {
     tx.remove_member(territory, user).await?;
-    super::groups::on_territory_membership(tx, territory, user, -1).await
+    territory_membership_changed(tx, territory, user, false).await
+}
+
+/// The groups of a user just associated with (`added`) or removed from a territory.
+async fn territory_membership_changed(
+    tx: &mut dyn OrgTx,
+    territory: ZohoId,
+    user: ZohoId,
+    added: bool,
+) -> Result<()> {
+    let Some(row) = tx.user(user).await? else {
+        return Err(Error::Internal(format!("user {user} vanished")));
+    };
+    let now = membership::user_state(tx, &row).await?;
+    let mut then = now.clone();
+    if added {
+        then.territories.retain(|t| *t != territory);
+    } else {
+        then.territories.push(territory);
+    }
+    membership::user_changed(tx, Some(&then), Some(&now)).await
 }
 
 /// Makes `manager` a member of `territory` if it is not one already.
@@ -301,6 +321,8 @@ async fn create_in(
         modified_by: Some(caller.user_id),
     };
     tx.insert_territory(&territory).await?;
+    let chain = groups::territory_chain(tx, territory.id).await?;
+    membership::node_created(tx, SourceKind::Territories, &chain).await?;
     if let Some(manager) = territory.manager {
         add_member_counted(tx, territory.id, manager).await?;
     }
@@ -385,7 +407,7 @@ async fn update_in(
     tx.update_territory(&after).await?;
     if let Some(old_chain) = moved_from {
         let new_chain = groups::territory_chain(tx, id).await?;
-        groups::on_territory_moved(tx, &old_chain, &new_chain).await?;
+        membership::territory_moved(tx, &old_chain, &new_chain).await?;
     }
     Ok(())
 }
@@ -421,7 +443,7 @@ async fn delete_in(tx: &mut dyn OrgTx, id: ZohoId, missing: impl FnOnce() -> Err
     }
     let touched = groups::drop_sources_naming(tx, SourceKind::Territories, id).await?;
     tx.delete_territory(id).await?;
-    groups::recompute_all(tx, touched).await
+    membership::recompute(tx, &touched).await
 }
 
 /// Associates users with a territory; one result per user, in order.

@@ -2,6 +2,7 @@
 //! status changes) and soft delete, with licence enforcement and the
 //! maintained counts.
 
+use super::membership::{self, UserState};
 use super::Directory;
 use crate::paging::Page;
 use crate::sessions::Caller;
@@ -35,10 +36,13 @@ pub async fn insert_rows_counted(tx: &mut dyn OrgTx, users: &[User]) -> Result<(
 /// the groups its role brings it into.
 pub async fn insert_counted(tx: &mut dyn OrgTx, user: &User) -> Result<()> {
     insert_rows_counted(tx, std::slice::from_ref(user)).await?;
-    if user.status != UserStatus::Deleted {
-        super::groups::on_users_role_changed(tx, &[user.id], None, Some(user.role_id)).await?;
-    }
-    Ok(())
+    let state = UserState {
+        id: user.id,
+        live: user.status != UserStatus::Deleted,
+        role: user.role_id,
+        territories: Vec::new(),
+    };
+    membership::user_changed(tx, None, Some(&state)).await
 }
 
 /// Rewrites a user and keeps every maintained count exact: it moves between
@@ -57,18 +61,15 @@ pub async fn update_counted(tx: &mut dyn OrgTx, before: &User, after: &User) -> 
         tx.adjust_user_count(before.bucket(), -1).await?;
         tx.adjust_user_count(after.bucket(), 1).await?;
     }
-    let was_live = before.status != UserStatus::Deleted;
-    let is_live = after.status != UserStatus::Deleted;
-    if was_live && !is_live {
-        super::groups::on_user_deleted(tx, after.id).await?;
-    } else if was_live && is_live && before.role_id != after.role_id {
-        super::groups::on_users_role_changed(
-            tx,
-            &[after.id],
-            Some(before.role_id),
-            Some(after.role_id),
-        )
-        .await?;
+    let live = |u: &User| u.status != UserStatus::Deleted;
+    if live(before) != live(after) || before.role_id != after.role_id {
+        let old = membership::user_state(tx, before).await?;
+        let new = UserState {
+            live: live(after),
+            role: after.role_id,
+            ..old.clone()
+        };
+        membership::user_changed(tx, Some(&old), Some(&new)).await?;
     }
     Ok(())
 }

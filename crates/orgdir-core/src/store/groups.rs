@@ -1,5 +1,6 @@
 //! User groups, their sources and their maintained members.
 
+use super::MembershipDrift;
 use super::Versioned;
 use crate::groups::{Filter, Group, GroupDetails, Source, SourceDetails, SourceKind, SourcesCount};
 use crate::{OrgId, Result, ZohoId};
@@ -41,16 +42,15 @@ pub trait GroupStore {
     ) -> Result<Versioned<Option<SourcesCount>>>;
     /// Every source of every group (for export and for checks).
     async fn all_group_sources(&self, org: OrgId) -> Result<Vec<(ZohoId, Source)>>;
-    /// Groups whose maintained data differs from a recount from the
-    /// definition: (group, maintained member count, recounted member count,
-    /// users whose stored reason count is wrong or missing).
-    async fn group_drift(&self, org: OrgId) -> Result<Vec<(ZohoId, i64, i64, i64)>>;
+    /// How the maintained membership model differs from a recount from scratch.
+    async fn membership_drift(&self, org: OrgId) -> Result<MembershipDrift>;
     /// How many groups are out of place in the listing: its positions must
     /// be exactly 1, 2, … (for checks).
     async fn misplaced_groups(&self, org: OrgId) -> Result<u64>;
 }
 
-/// Writes of user groups and their maintained members.
+/// Writes of user groups and their sources (their membership model is
+/// [`super::MembershipWrites`]).
 #[async_trait::async_trait]
 pub trait GroupWrites {
     /// A group.
@@ -61,7 +61,7 @@ pub trait GroupWrites {
     async fn insert_group(&mut self, group: &Group) -> Result<()>;
     /// Rewrites a group's name, description and modification stamp.
     async fn update_group(&mut self, group: &Group) -> Result<()>;
-    /// Deletes a group with its sources and members.
+    /// Deletes a group with its sources and its part of the membership model.
     async fn delete_group(&mut self, id: ZohoId) -> Result<()>;
     /// A group's sources, in the order given.
     async fn sources_of(&mut self, group: ZohoId) -> Result<Vec<Source>>;
@@ -75,25 +75,4 @@ pub trait GroupWrites {
     ) -> Result<Vec<(ZohoId, Source)>>;
     /// Every (group, nested group) pair.
     async fn group_edges(&mut self) -> Result<Vec<(ZohoId, ZohoId)>>;
-    /// A group's members with their reason counts.
-    async fn member_reasons(&mut self, group: ZohoId) -> Result<Vec<(ZohoId, i64)>>;
-    /// Adds reason deltas to members (new members start at 0), removes those
-    /// left with none, moves the group's member count, and returns each
-    /// user's count after the change.
-    async fn add_member_reasons(
-        &mut self,
-        group: ZohoId,
-        deltas: &[(ZohoId, i64)],
-    ) -> Result<Vec<(ZohoId, i64)>>;
-    /// Adds `delta` reasons to `group` for every live user whose role is in
-    /// `roles` (set-based, in the database), settles the group like
-    /// [`GroupWrites::add_member_reasons`], and returns each such user's count after.
-    async fn add_reasons_for_roles(
-        &mut self,
-        group: ZohoId,
-        roles: &[ZohoId],
-        delta: i64,
-    ) -> Result<Vec<(ZohoId, i64)>>;
-    /// Removes a user from every group; returns the groups it was in.
-    async fn remove_user_from_groups(&mut self, user: ZohoId) -> Result<Vec<ZohoId>>;
 }

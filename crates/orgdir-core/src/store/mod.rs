@@ -21,6 +21,7 @@
 //! session current.
 
 mod groups;
+mod membership;
 mod orgs;
 mod roles;
 mod territories;
@@ -28,6 +29,7 @@ mod tokens;
 mod users;
 
 pub use groups::{GroupStore, GroupWrites};
+pub use membership::{Cover, MembershipDelta, MembershipDrift, MembershipWrites};
 pub use orgs::{OrgStore, OrgWrites};
 pub use roles::{RoleStore, RoleWrites};
 pub use territories::{TerritoryStore, TerritoryWrites};
@@ -138,7 +140,14 @@ where
 
 /// One write transaction on one org, whose row it locked first.
 pub trait OrgTx:
-    OrgWrites + UserWrites + RoleWrites + TerritoryWrites + GroupWrites + TokenWrites + Send
+    OrgWrites
+    + UserWrites
+    + RoleWrites
+    + TerritoryWrites
+    + GroupWrites
+    + MembershipWrites
+    + TokenWrites
+    + Send
 {
     /// The locked org.
     fn org(&self) -> &Org;

@@ -24,7 +24,7 @@ pub trait RoleWrites {
     async fn child_roles(&mut self, parent: ZohoId) -> Result<Vec<Role>>;
     /// Rewrites a role.
     async fn update_role(&mut self, role: &Role) -> Result<()>;
-    /// Deletes a role row.
+    /// Deletes a role row and its coverage rows (its users are gone first).
     async fn delete_role(&mut self, id: ZohoId) -> Result<()>;
     /// A role and its ancestors, itself first, in one query (just the
     /// role if it has none; empty if it does not exist).

@@ -67,7 +67,7 @@ pub trait TerritoryWrites {
     async fn insert_territory(&mut self, territory: &Territory) -> Result<()>;
     /// Rewrites a territory (its `member_count` is left alone).
     async fn update_territory(&mut self, territory: &Territory) -> Result<()>;
-    /// Deletes a territory row (its associations must be gone).
+    /// Deletes a territory row and its coverage rows (its associations must be gone).
     async fn delete_territory(&mut self, id: ZohoId) -> Result<()>;
     /// Whether `user` is directly associated with `territory`.
     async fn is_member(&mut self, territory: ZohoId, user: ZohoId) -> Result<bool>;

@@ -1,0 +1,439 @@
+//! The rules of the group membership model: every group's associated users
+//! (SPEC 3, decision 4) kept exact inside the transaction of each write,
+//! with writes whose cost follows the structure, not the people.
+//!
+//! **The model.** A group *covers*, through its own sources and those of the
+//! groups it nests (its *reach*): roles (a role source, and with
+//! subordinates every role below), territories (likewise) and users (user
+//! sources), each with the number of paths that cover it. A live user is a
+//! member when the group covers its role (*R*), or one of its territories or
+//! the user itself (*X*). With `live(r)` the live users of role `r` and
+//! `cross(g, r)` the live users of role `r` in *X* for group `g`:
+//!
+//! ```text
+//! member_count(g) = Σ over roles r covered by g of live(r)
+//!                 + Σ over roles r not covered by g of cross(g, r)
+//! ```
+//!
+//! so role coverage is data about (group, role) pairs, and no row is kept
+//! per (group, user).
+//!
+//! **Writes.**
+//! - A user's own change (created, deleted, role changed, territory
+//!   associated or not) is [`user_changed`]: one read of the groups covering
+//!   what it had and has, then the changed counts, whatever the number of
+//!   other groups.
+//! - A role move ([`role_moved`]) shifts the coverage of the moved subtree's
+//!   roles in the groups whose sources with subordinates sit on its old or
+//!   new ancestors, and moves their member counts by `live(r) - cross(g, r)`
+//!   for every (group, role) that flips: groups × roles, never users.
+//! - A territory move ([`territory_moved`]) shifts territory coverage the
+//!   same way, then re-evaluates the users of the moved subtree for the
+//!   groups whose coverage changed, in memory.
+//! - A new role or territory is covered where its ancestors are with
+//!   subordinates ([`node_created`]); it has no users yet.
+//! - A role's deletion moves its counts to the heir ([`roles_merged`]).
+//! - A change of a group's sources recomputes that group and every group
+//!   nesting it from scratch, set-based in the database ([`recompute`]).
+
+use crate::groups::{Forest, SourceKind};
+use crate::store::{Cover, MembershipDelta, OrgTx};
+use crate::{Error, Result, ZohoId};
+use std::collections::{HashMap, HashSet};
+
+/// What membership depends on, of one user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserState {
+    pub id: ZohoId,
+    /// Not deleted (disabled users count).
+    pub live: bool,
+    pub role: ZohoId,
+    pub territories: Vec<ZohoId>,
+}
+
+/// A user changed (`None`: did not exist before, or no longer counts).
+pub async fn user_changed(
+    tx: &mut dyn OrgTx,
+    before: Option<&UserState>,
+    after: Option<&UserState>,
+) -> Result<()> {
+    let states: Vec<&UserState> = before.into_iter().chain(after).collect();
+    let Some(user) = states.first().map(|s| s.id) else {
+        return Ok(());
+    };
+    let roles = unique(states.iter().map(|s| s.role));
+    let territories = unique(states.iter().flat_map(|s| s.territories.iter().copied()));
+    let hits = tx.cover_hits(&roles, &territories, Some(user)).await?;
+    let delta = user_delta(&hits, before, after);
+    if delta.is_empty() {
+        return Ok(());
+    }
+    tx.apply_membership(&delta).await
+}
+
+/// The counts a user's change moves, given every group covering what the
+/// user had or has (`hits`: (group, what, node)).
+pub fn user_delta(
+    hits: &[(ZohoId, Cover, ZohoId)],
+    before: Option<&UserState>,
+    after: Option<&UserState>,
+) -> MembershipDelta {
+    let mut by_group: HashMap<ZohoId, HashSet<(Cover, ZohoId)>> = HashMap::new();
+    for (group, kind, node) in hits {
+        by_group.entry(*group).or_default().insert((*kind, *node));
+    }
+    let (before, after) = (before.filter(|s| s.live), after.filter(|s| s.live));
+    let mut delta = MembershipDelta::default();
+    for (group, covered) in &by_group {
+        // (covered by role, in X) before and after.
+        let state = |s: Option<&UserState>| match s {
+            None => (false, false),
+            Some(s) => (
+                covered.contains(&(Cover::Roles, s.role)),
+                covered.contains(&(Cover::Users, s.id))
+                    || s.territories
+                        .iter()
+                        .any(|t| covered.contains(&(Cover::Territories, *t))),
+            ),
+        };
+        let ((r0, x0), (r1, x1)) = (state(before), state(after));
+        let member = i64::from(r1 || x1) - i64::from(r0 || x0);
+        if member != 0 {
+            delta.members.push((*group, member));
+        }
+        if let Some(s) = before.filter(|_| x0) {
+            delta.cross.push((*group, s.role, -1));
+        }
+        if let Some(s) = after.filter(|_| x1) {
+            delta.cross.push((*group, s.role, 1));
+        }
+    }
+    if let Some(s) = before {
+        delta.live.push((s.role, -1));
+    }
+    if let Some(s) = after {
+        delta.live.push((s.role, 1));
+    }
+    delta.cross = net(delta.cross.into_iter().map(|(g, r, n)| ((g, r), n)))
+        .map(|((g, r), n)| (g, r, n))
+        .collect();
+    delta.live = net(delta.live).collect();
+    delta
+}
+
+/// Sums the changes per key and keeps the non-zero ones.
+fn net<K: std::hash::Hash + Eq>(
+    changes: impl IntoIterator<Item = (K, i64)>,
+) -> impl Iterator<Item = (K, i64)> {
+    let mut sums: HashMap<K, i64> = HashMap::new();
+    for (key, n) in changes {
+        *sums.entry(key).or_default() += n;
+    }
+    sums.into_iter().filter(|(_, n)| *n != 0)
+}
+
+fn unique(ids: impl IntoIterator<Item = ZohoId>) -> Vec<ZohoId> {
+    let set: HashSet<ZohoId> = ids.into_iter().collect();
+    set.into_iter().collect()
+}
+
+/// A user's state as the transaction sees it.
+pub async fn user_state(tx: &mut dyn OrgTx, user: &crate::users::User) -> Result<UserState> {
+    Ok(UserState {
+        id: user.id,
+        live: user.status != crate::users::UserStatus::Deleted,
+        role: user.role_id,
+        territories: tx.territories_of(user.id).await?,
+    })
+}
+
+/// Per group: how the number of its paths through `kind` sources with
+/// subordinates on a moved node's strict ancestors changes between the old
+/// and the new chain (node first). Groups left unchanged are not listed.
+async fn move_shifts(
+    tx: &mut dyn OrgTx,
+    kind: SourceKind,
+    old_chain: &[ZohoId],
+    new_chain: &[ZohoId],
+) -> Result<Vec<(ZohoId, i64)>> {
+    let strict = |chain: &[ZohoId]| -> Vec<ZohoId> { chain.iter().skip(1).copied().collect() };
+    let (old, new) = (strict(old_chain), strict(new_chain));
+    let named = unique(old.iter().chain(&new).copied());
+    let mut shifts: HashMap<ZohoId, i64> = HashMap::new();
+    for (group, node) in tx.subordinate_paths(kind, &named).await? {
+        *shifts.entry(group).or_default() +=
+            i64::from(new.contains(&node)) - i64::from(old.contains(&node));
+    }
+    Ok(net(shifts).collect())
+}
+
+/// A role or territory was created (its chain, itself first): the groups
+/// with sources with subordinates on its ancestors cover it too. It has no
+/// users yet, so no count moves.
+pub async fn node_created(tx: &mut dyn OrgTx, kind: SourceKind, chain: &[ZohoId]) -> Result<()> {
+    let (Some(node), Some(cover)) = (chain.first().copied(), cover_of(kind)) else {
+        return Ok(());
+    };
+    let shifts = move_shifts(tx, kind, &[node], chain).await?;
+    if !shifts.is_empty() {
+        tx.shift_cover(cover, &shifts, &[node]).await?;
+    }
+    Ok(())
+}
+
+/// The coverage a kind of tree source gives.
+fn cover_of(kind: SourceKind) -> Option<Cover> {
+    match kind {
+        SourceKind::Roles => Some(Cover::Roles),
+        SourceKind::Territories => Some(Cover::Territories),
+        SourceKind::Users | SourceKind::Groups => None,
+    }
+}
+
+/// A role moved in the tree (its chains before and after, itself first).
+pub async fn role_moved(
+    tx: &mut dyn OrgTx,
+    old_chain: &[ZohoId],
+    new_chain: &[ZohoId],
+) -> Result<()> {
+    let shifts = move_shifts(tx, SourceKind::Roles, old_chain, new_chain).await?;
+    let Some(root) = old_chain.first().copied().filter(|_| !shifts.is_empty()) else {
+        return Ok(());
+    };
+    let roles: Vec<ZohoId> = Forest::new(&tx.role_parents().await?)
+        .subtree(root)
+        .into_iter()
+        .collect();
+    let shift_of: HashMap<ZohoId, i64> = shifts.iter().copied().collect();
+    // (group, role) pairs whose coverage flips, with +1 (now covered) or -1.
+    let mut flips: Vec<(ZohoId, ZohoId, i64)> = Vec::new();
+    for (group, role, after) in tx.shift_cover(Cover::Roles, &shifts, &roles).await? {
+        let before = after - shift_of.get(&group).copied().unwrap_or(0);
+        if after < 0 || before < 0 {
+            return Err(Error::Internal(format!(
+                "group {group}: role {role} covered {after} times"
+            )));
+        }
+        match (before > 0, after > 0) {
+            (false, true) => flips.push((group, role, 1)),
+            (true, false) => flips.push((group, role, -1)),
+            _ => {}
+        }
+    }
+    if flips.is_empty() {
+        return Ok(());
+    }
+    let flipped_groups = unique(flips.iter().map(|f| f.0));
+    let flipped_roles = unique(flips.iter().map(|f| f.1));
+    let live: HashMap<ZohoId, i64> = tx
+        .role_live_counts(&flipped_roles)
+        .await?
+        .into_iter()
+        .collect();
+    let cross: HashMap<(ZohoId, ZohoId), i64> = tx
+        .cross_counts(Some(&flipped_groups), &flipped_roles)
+        .await?
+        .into_iter()
+        .map(|(g, r, n)| ((g, r), n))
+        .collect();
+    let members = flips.into_iter().map(|(group, role, sign)| {
+        let live = live.get(&role).copied().unwrap_or(0);
+        let cross = cross.get(&(group, role)).copied().unwrap_or(0);
+        (group, sign * (live - cross))
+    });
+    let delta = MembershipDelta {
+        members: net(members).collect(),
+        ..MembershipDelta::default()
+    };
+    tx.apply_membership(&delta).await
+}
+
+/// A territory moved in the tree (its chains before and after, itself
+/// first): the coverage of its subtree shifts in the groups whose sources
+/// with sub-territories sit on its old or new ancestors, and the users of
+/// the subtree are evaluated again for those groups.
+pub async fn territory_moved(
+    tx: &mut dyn OrgTx,
+    old_chain: &[ZohoId],
+    new_chain: &[ZohoId],
+) -> Result<()> {
+    let shifts = move_shifts(tx, SourceKind::Territories, old_chain, new_chain).await?;
+    let Some(root) = old_chain.first().copied().filter(|_| !shifts.is_empty()) else {
+        return Ok(());
+    };
+    let subtree: HashSet<ZohoId> = Forest::new(&tx.territory_parents().await?).subtree(root);
+    let moved: Vec<ZohoId> = subtree.iter().copied().collect();
+    let groups: Vec<ZohoId> = shifts.iter().map(|s| s.0).collect();
+    // The users of the subtree, each with its role and all its territories.
+    let mut users: HashMap<ZohoId, (ZohoId, Vec<ZohoId>)> = HashMap::new();
+    for (user, role, territory) in tx.territory_user_rows(&moved).await? {
+        users
+            .entry(user)
+            .or_insert((role, Vec::new()))
+            .1
+            .push(territory);
+    }
+    let ids: Vec<ZohoId> = users.keys().copied().collect();
+    let roles = unique(users.values().map(|u| u.0));
+    let others = unique(
+        users
+            .values()
+            .flat_map(|u| u.1.iter().copied())
+            .filter(|t| !subtree.contains(t)),
+    );
+    let pairs =
+        |rows: Vec<(ZohoId, ZohoId)>| -> HashSet<(ZohoId, ZohoId)> { rows.into_iter().collect() };
+    let other_cover = pairs(tx.cover_rows(Cover::Territories, &groups, &others).await?);
+    let user_cover = pairs(tx.cover_rows(Cover::Users, &groups, &ids).await?);
+    let role_cover = pairs(tx.cover_rows(Cover::Roles, &groups, &roles).await?);
+    let mut moved_after: HashMap<(ZohoId, ZohoId), i64> = HashMap::new();
+    for (group, territory, after) in tx.shift_cover(Cover::Territories, &shifts, &moved).await? {
+        moved_after.insert((group, territory), after);
+    }
+    let mut members: Vec<(ZohoId, i64)> = Vec::new();
+    let mut cross: Vec<((ZohoId, ZohoId), i64)> = Vec::new();
+    for (group, shift) in &shifts {
+        let covered = |t: &ZohoId, after: bool| -> bool {
+            if subtree.contains(t) {
+                let now = moved_after.get(&(*group, *t)).copied().unwrap_or(0);
+                (if after { now } else { now - shift }) > 0
+            } else {
+                other_cover.contains(&(*group, *t))
+            }
+        };
+        for (user, (role, territories)) in &users {
+            let by_user = user_cover.contains(&(*group, *user));
+            let x0 = by_user || territories.iter().any(|t| covered(t, false));
+            let x1 = by_user || territories.iter().any(|t| covered(t, true));
+            if x0 != x1 {
+                let sign = if x1 { 1 } else { -1 };
+                cross.push(((*group, *role), sign));
+                if !role_cover.contains(&(*group, *role)) {
+                    members.push((*group, sign));
+                }
+            }
+        }
+    }
+    let delta = MembershipDelta {
+        members: net(members).collect(),
+        cross: net(cross).map(|((g, r), n)| (g, r, n)).collect(),
+        live: Vec::new(),
+    };
+    if delta.is_empty() {
+        return Ok(());
+    }
+    tx.apply_membership(&delta).await
+}
+
+/// Every user of role `from` now has role `to` (a role deleted with
+/// `transfer_to_id`): their live count and cross counts move to `to`, and
+/// each group's member count follows its coverage of the two roles.
+pub async fn roles_merged(tx: &mut dyn OrgTx, from: ZohoId, to: ZohoId) -> Result<()> {
+    if from == to {
+        return Ok(());
+    }
+    let live = tx
+        .role_live_counts(&[from])
+        .await?
+        .into_iter()
+        .map(|(_, n)| n)
+        .sum::<i64>();
+    let cross: HashMap<ZohoId, i64> = tx
+        .cross_counts(None, &[from])
+        .await?
+        .into_iter()
+        .map(|(g, _, n)| (g, n))
+        .collect();
+    let mut covers: HashMap<ZohoId, (bool, bool)> = HashMap::new();
+    for (group, _, role) in tx.cover_hits(&[from, to], &[], None).await? {
+        let entry = covers.entry(group).or_default();
+        if role == from {
+            entry.0 = true;
+        } else {
+            entry.1 = true;
+        }
+    }
+    let groups = unique(covers.keys().chain(cross.keys()).copied());
+    let mut delta = MembershipDelta::default();
+    for group in groups {
+        let (from_covered, to_covered) = covers.get(&group).copied().unwrap_or_default();
+        let x = cross.get(&group).copied().unwrap_or(0);
+        let share = |covered: bool| if covered { live } else { x };
+        let member = share(to_covered) - share(from_covered);
+        if member != 0 {
+            delta.members.push((group, member));
+        }
+        if x != 0 {
+            delta.cross.push((group, from, -x));
+            delta.cross.push((group, to, x));
+        }
+    }
+    if live != 0 {
+        delta.live = vec![(from, -live), (to, live)];
+    }
+    if delta.is_empty() {
+        return Ok(());
+    }
+    tx.apply_membership(&delta).await
+}
+
+/// Recomputes `groups` and every group nesting them, from scratch.
+pub async fn recompute(tx: &mut dyn OrgTx, groups: &[ZohoId]) -> Result<()> {
+    if groups.is_empty() {
+        return Ok(());
+    }
+    let all = tx.nesting_groups(groups).await?;
+    let all = unique(all.into_iter().chain(groups.iter().copied()));
+    tx.recompute_groups(&all).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(role: i64, territories: &[i64]) -> UserState {
+        UserState {
+            id: ZohoId(1),
+            live: true,
+            role: ZohoId(role),
+            territories: territories.iter().map(|t| ZohoId(*t)).collect(),
+        }
+    }
+
+    #[test]
+    fn a_user_counts_once_however_reached() {
+        let id = ZohoId;
+        // Group 10 covers role 5 and territory 7; group 11 only territory 7.
+        let hits = [
+            (id(10), Cover::Roles, id(5)),
+            (id(10), Cover::Territories, id(7)),
+            (id(11), Cover::Territories, id(7)),
+        ];
+        let created = user_delta(&hits, None, Some(&state(5, &[7])));
+        let mut members = created.members.clone();
+        members.sort();
+        assert_eq!(members, vec![(id(10), 1), (id(11), 1)]);
+        let mut cross = created.cross.clone();
+        cross.sort();
+        assert_eq!(cross, vec![(id(10), id(5), 1), (id(11), id(5), 1)]);
+        assert_eq!(created.live, vec![(id(5), 1)]);
+        // Leaving territory 7: still in group 10 by role, out of group 11.
+        let left = user_delta(&hits, Some(&state(5, &[7])), Some(&state(5, &[])));
+        assert_eq!(left.members, vec![(id(11), -1)]);
+        assert!(left.live.is_empty());
+    }
+
+    #[test]
+    fn a_deleted_user_leaves_every_group() {
+        let id = ZohoId;
+        let hits = [(id(10), Cover::Roles, id(5)), (id(12), Cover::Users, id(1))];
+        let mut gone = state(5, &[]);
+        gone.live = false;
+        let delta = user_delta(&hits, Some(&state(5, &[])), Some(&gone));
+        let mut members = delta.members.clone();
+        members.sort();
+        assert_eq!(members, vec![(id(10), -1), (id(12), -1)]);
+        assert_eq!(delta.cross, vec![(id(12), id(5), -1)]);
+        assert_eq!(delta.live, vec![(id(5), -1)]);
+    }
+}

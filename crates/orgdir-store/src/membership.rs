@@ -1,0 +1,556 @@
+//! The group membership model's data (`service::membership` has its
+//! rules): what each group reaches through nesting (`group_reach`), what it
+//! covers with how many paths (`group_role_cover`, `group_territory_cover`,
+//! `group_user_cover`), the live users of each role (`roles.live_users`),
+//! the cross counts (`group_cross`), and the member count they give.
+//!
+//! [`model_cte`] defines the whole model from the directory alone, once:
+//! a rebuild writes it, a recomputation of some groups writes their part,
+//! and `orgdir check` compares it with what is kept.
+
+use crate::args;
+use crate::db::{Arg, Conn, Sql, CHUNK};
+use crate::tx::SqlTx;
+use crate::SqlStore;
+use orgdir_core::groups::SourceKind;
+use orgdir_core::store::{Cover, MembershipDelta, MembershipDrift, MembershipWrites};
+use orgdir_core::{Error, OrgId, Result, ZohoId};
+use std::collections::BTreeSet;
+
+/// The table and node column of a kind of coverage.
+fn cover_table(kind: Cover) -> (&'static str, &'static str) {
+    match kind {
+        Cover::Roles => ("group_role_cover", "role_id"),
+        Cover::Territories => ("group_territory_cover", "territory_id"),
+        Cover::Users => ("group_user_cover", "user_id"),
+    }
+}
+
+/// The model of the org's groups passing `scope` (a condition on
+/// `user_groups.id`), from the directory alone, as CTEs over `?1`, the
+/// org: `reach(group_id, member_group_id)`, `role_cover`,
+/// `territory_cover` and `user_cover` `(group_id, node, paths)`,
+/// `live(role_id, n)`, `reached(group_id, user_id)` (through territories and
+/// user sources) and `crossed(group_id, role_id, n)`.
+fn model_cte(scope: &str) -> String {
+    let paths = |name: &str, kind: &str, tree: &str| {
+        format!(
+            "{name}_paths(group_id, node, below) AS ( \
+               SELECT r.group_id, s.source_id, s.subordinates FROM reach r JOIN group_sources s \
+                 ON s.org_id = ?1 AND s.group_id = r.member_group_id AND s.kind = '{kind}' \
+               UNION ALL \
+               SELECT p.group_id, n.id, p.below FROM {name}_paths p JOIN {tree} n \
+                 ON n.org_id = ?1 AND n.reporting_to = p.node WHERE p.below), \
+             {name}_cover(group_id, node, paths) AS ( \
+               SELECT group_id, node, CAST(COUNT(*) AS BIGINT) FROM {name}_paths GROUP BY group_id, node), "
+        )
+    };
+    format!(
+        "WITH RECURSIVE \
+         reach(group_id, member_group_id) AS ( \
+           SELECT id, id FROM user_groups WHERE org_id = ?1 AND {scope} \
+           UNION \
+           SELECT r.group_id, s.source_id FROM reach r JOIN group_sources s \
+             ON s.org_id = ?1 AND s.group_id = r.member_group_id AND s.kind = 'groups'), \
+         {roles}{territories}\
+         user_cover(group_id, node, paths) AS ( \
+           SELECT r.group_id, s.source_id, CAST(COUNT(*) AS BIGINT) FROM reach r JOIN group_sources s \
+             ON s.org_id = ?1 AND s.group_id = r.member_group_id AND s.kind = 'users' \
+           GROUP BY r.group_id, s.source_id), \
+         live(role_id, n) AS ( \
+           SELECT role_id, CAST(COUNT(*) AS BIGINT) FROM users \
+           WHERE org_id = ?1 AND status <> 'deleted' GROUP BY role_id), \
+         reached(group_id, user_id) AS ( \
+           SELECT c.group_id, m.user_id FROM territory_cover c JOIN territory_users m \
+             ON m.org_id = ?1 AND m.territory_id = c.node \
+           UNION \
+           SELECT group_id, node FROM user_cover), \
+         crossed(group_id, role_id, n) AS ( \
+           SELECT x.group_id, u.role_id, CAST(COUNT(*) AS BIGINT) FROM reached x JOIN users u \
+             ON u.org_id = ?1 AND u.id = x.user_id WHERE u.status <> 'deleted' \
+           GROUP BY x.group_id, u.role_id) ",
+        roles = paths("role", "roles", "roles"),
+        territories = paths("territory", "territories", "territories"),
+    )
+}
+
+/// A group's member count from the kept model: the live users of the roles
+/// it covers, plus the cross counts of the roles it does not (correlated
+/// on `user_groups`).
+const MEMBER_COUNT: &str = "CAST(COALESCE((SELECT SUM(r.live_users) FROM group_role_cover c \
+       JOIN roles r ON r.org_id = c.org_id AND r.id = c.role_id \
+       WHERE c.org_id = user_groups.org_id AND c.group_id = user_groups.id), 0) \
+     + COALESCE((SELECT SUM(x.n) FROM group_cross x \
+       WHERE x.org_id = user_groups.org_id AND x.group_id = user_groups.id AND NOT EXISTS ( \
+         SELECT 1 FROM group_role_cover c WHERE c.org_id = x.org_id AND c.group_id = x.group_id \
+           AND c.role_id = x.role_id)), 0) AS BIGINT)";
+
+/// The groups a recomputation covers: every group of the org, or some.
+enum Scope<'a> {
+    All,
+    Groups(&'a [ZohoId]),
+}
+
+impl Scope<'_> {
+    /// The condition on `user_groups.id` (placeholders from `?2`) and its arguments.
+    fn condition(&self) -> (String, Vec<Arg<'static>>) {
+        match self {
+            Scope::All => ("1 = 1".to_owned(), Vec::new()),
+            Scope::Groups(ids) => {
+                let mut sql = Sql::new("id IN (");
+                sql.args.push(Arg::Int(None)); // ?1 is the org
+                sql.list(ids.iter().copied()).push(")");
+                let mut args = sql.args;
+                args.remove(0);
+                (sql.text, args)
+            }
+        }
+    }
+}
+
+/// Writes the model of the groups in `scope` from scratch (and, for the
+/// whole org, the live users of every role).
+async fn rebuild(c: &mut dyn Conn, org: OrgId, scope: Scope<'_>) -> Result<()> {
+    let (condition, scope_args) = scope.condition();
+    let mut args: Vec<Arg<'_>> = vec![org.into()];
+    args.extend(scope_args);
+    let groups = format!("SELECT id FROM user_groups WHERE org_id = ?1 AND {condition}");
+    for table in [
+        "group_reach",
+        "group_role_cover",
+        "group_territory_cover",
+        "group_user_cover",
+        "group_cross",
+    ] {
+        let sql = format!("DELETE FROM {table} WHERE org_id = ?1 AND group_id IN ({groups})");
+        c.run(&sql, &args).await?;
+    }
+    if matches!(scope, Scope::All) {
+        c.run(
+            "UPDATE roles SET live_users = (SELECT COUNT(*) FROM users u \
+             WHERE u.org_id = roles.org_id AND u.role_id = roles.id AND u.status <> 'deleted') \
+             WHERE org_id = ?1",
+            args![org],
+        )
+        .await?;
+    }
+    let model = model_cte(&condition);
+    let inserts = [
+        "INSERT INTO group_reach (org_id, group_id, member_group_id) \
+         SELECT ?1, group_id, member_group_id FROM reach",
+        "INSERT INTO group_role_cover (org_id, group_id, role_id, paths) \
+         SELECT ?1, group_id, node, paths FROM role_cover",
+        "INSERT INTO group_territory_cover (org_id, group_id, territory_id, paths) \
+         SELECT ?1, group_id, node, paths FROM territory_cover",
+        "INSERT INTO group_user_cover (org_id, group_id, user_id, paths) \
+         SELECT ?1, group_id, node, paths FROM user_cover",
+        "INSERT INTO group_cross (org_id, group_id, role_id, n) \
+         SELECT ?1, group_id, role_id, n FROM crossed",
+    ];
+    for insert in inserts {
+        c.run(&format!("{model}{insert}"), &args).await?;
+    }
+    let sql = format!(
+        "UPDATE user_groups SET member_count = {MEMBER_COUNT} WHERE org_id = ?1 AND {condition}"
+    );
+    c.run(&sql, &args).await?;
+    Ok(())
+}
+
+/// Builds the whole org's model from scratch (import, seed, reset, and the
+/// conversion of a database written before this model).
+pub(crate) async fn rebuild_org(c: &mut dyn Conn, org: OrgId) -> Result<()> {
+    rebuild(c, org, Scope::All).await
+}
+
+/// Builds the model of every org the migration to it left pending, each in
+/// a write transaction of its own (run at start-up, after the migrations).
+pub(crate) async fn convert_pending(store: &SqlStore) -> Result<()> {
+    let pending = store
+        .read()
+        .await?
+        .fetch_map("SELECT org_id FROM membership_rebuilds", args![], |c| {
+            c.i64().map(OrgId)
+        })
+        .await?;
+    for org in pending {
+        store
+            .write_alone(move |c| {
+                Box::pin(async move {
+                    crate::orgs::lock_org(c, org).await?;
+                    rebuild_org(c, org).await?;
+                    c.run(
+                        "DELETE FROM membership_rebuilds WHERE org_id = ?1",
+                        args![org],
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+/// How many rows of a kept part differ from the model recomputed (`cte`
+/// names the recomputed rows, `kept` the kept ones, both as
+/// `(k1, k2, value)`).
+async fn differing(c: &mut dyn Conn, org: OrgId, recomputed: &str, kept: &str) -> Result<u64> {
+    let sql = format!(
+        "{} SELECT COUNT(*) FROM ({recomputed}) a FULL JOIN ({kept}) b ON a.k1 = b.k1 AND a.k2 = b.k2 \
+         WHERE a.v IS NULL OR b.v IS NULL OR a.v <> b.v",
+        model_cte("1 = 1")
+    );
+    Ok(c.fetch_one_map(&sql, args![org], |c| c.u64())
+        .await?
+        .unwrap_or(0))
+}
+
+impl SqlStore {
+    /// The membership model's drift (`GroupStore::membership_drift`).
+    pub(crate) async fn drift(&self, org: OrgId) -> Result<MembershipDrift> {
+        let mut c = self.read().await?;
+        let mut parts = Vec::new();
+        let compared: [(&'static str, &str, &str); 6] = [
+            (
+                "group reach",
+                "SELECT group_id AS k1, member_group_id AS k2, 1 AS v FROM reach",
+                "SELECT group_id AS k1, member_group_id AS k2, 1 AS v FROM group_reach WHERE org_id = ?1",
+            ),
+            (
+                "group role coverage",
+                "SELECT group_id AS k1, node AS k2, paths AS v FROM role_cover",
+                "SELECT group_id AS k1, role_id AS k2, paths AS v FROM group_role_cover WHERE org_id = ?1",
+            ),
+            (
+                "group territory coverage",
+                "SELECT group_id AS k1, node AS k2, paths AS v FROM territory_cover",
+                "SELECT group_id AS k1, territory_id AS k2, paths AS v FROM group_territory_cover \
+                 WHERE org_id = ?1",
+            ),
+            (
+                "group user coverage",
+                "SELECT group_id AS k1, node AS k2, paths AS v FROM user_cover",
+                "SELECT group_id AS k1, user_id AS k2, paths AS v FROM group_user_cover WHERE org_id = ?1",
+            ),
+            (
+                "live users per role",
+                "SELECT role_id AS k1, 0 AS k2, n AS v FROM live",
+                "SELECT id AS k1, 0 AS k2, live_users AS v FROM roles WHERE org_id = ?1 AND live_users <> 0",
+            ),
+            (
+                "group cross counts",
+                "SELECT group_id AS k1, role_id AS k2, n AS v FROM crossed",
+                "SELECT group_id AS k1, role_id AS k2, n AS v FROM group_cross WHERE org_id = ?1 AND n <> 0",
+            ),
+        ];
+        for (part, recomputed, kept) in compared {
+            parts.push((part, differing(c.as_mut(), org, recomputed, kept).await?));
+        }
+        // Member counts recounted from the recomputed model, not the kept one.
+        let sql = format!(
+            "{}, recounted(group_id, n) AS ( \
+               SELECT group_id, SUM(n) FROM ( \
+                 SELECT c.group_id, l.n FROM role_cover c JOIN live l ON l.role_id = c.node \
+                 UNION ALL \
+                 SELECT x.group_id, x.n FROM crossed x WHERE NOT EXISTS ( \
+                   SELECT 1 FROM role_cover c WHERE c.group_id = x.group_id AND c.node = x.role_id) \
+               ) parts GROUP BY group_id) \
+             SELECT g.id, g.member_count, CAST(COALESCE(r.n, 0) AS BIGINT) FROM user_groups g \
+             LEFT JOIN recounted r ON r.group_id = g.id \
+             WHERE g.org_id = ?1 AND g.member_count <> COALESCE(r.n, 0) ORDER BY g.id",
+            model_cte("1 = 1").trim_end()
+        );
+        let members = c
+            .fetch_map(&sql, args![org], |c| Ok((c.id()?, c.i64()?, c.i64()?)))
+            .await?;
+        Ok(MembershipDrift { members, parts })
+    }
+}
+
+/// `VALUES` rows of pairs, numbered from `?2` (`?1` is the org).
+fn pairs_values<'a>(sql: &mut Sql<'a>, rows: &[(i64, i64)]) {
+    sql.values(rows.iter().copied(), |(a, b)| [Arg::from(a), Arg::from(b)]);
+}
+
+#[async_trait::async_trait]
+impl MembershipWrites for SqlTx<'_> {
+    async fn cover_hits(
+        &mut self,
+        roles: &[ZohoId],
+        territories: &[ZohoId],
+        user: Option<ZohoId>,
+    ) -> Result<Vec<(ZohoId, Cover, ZohoId)>> {
+        let mut out = Vec::new();
+        for (kind, nodes) in [
+            (Cover::Roles, roles.to_vec()),
+            (Cover::Territories, territories.to_vec()),
+            (Cover::Users, user.into_iter().collect()),
+        ] {
+            for chunk in nodes.chunks(CHUNK) {
+                let (table, column) = cover_table(kind);
+                let mut sql = Sql::new(format!(
+                    "SELECT group_id, {column} FROM {table} WHERE org_id = "
+                ));
+                sql.bind(self.org.id)
+                    .push(&format!(" AND {column} IN ("))
+                    .list(chunk.iter().copied())
+                    .push(")");
+                let rows = self
+                    .c
+                    .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, kind, c.id()?)))
+                    .await?;
+                out.extend(rows);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn cover_rows(
+        &mut self,
+        kind: Cover,
+        groups: &[ZohoId],
+        nodes: &[ZohoId],
+    ) -> Result<Vec<(ZohoId, ZohoId)>> {
+        let (table, column) = cover_table(kind);
+        let mut out = Vec::new();
+        for groups in groups.chunks(CHUNK) {
+            for nodes in nodes.chunks(CHUNK) {
+                let mut sql = Sql::new(format!(
+                    "SELECT group_id, {column} FROM {table} WHERE org_id = "
+                ));
+                sql.bind(self.org.id)
+                    .push(" AND group_id IN (")
+                    .list(groups.iter().copied())
+                    .push(&format!(") AND {column} IN ("))
+                    .list(nodes.iter().copied())
+                    .push(")");
+                out.extend(
+                    self.c
+                        .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, c.id()?)))
+                        .await?,
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    async fn shift_cover(
+        &mut self,
+        kind: Cover,
+        shifts: &[(ZohoId, i64)],
+        nodes: &[ZohoId],
+    ) -> Result<Vec<(ZohoId, ZohoId, i64)>> {
+        let (table, column) = cover_table(kind);
+        let mut out = Vec::new();
+        let shifts: Vec<(i64, i64)> = shifts.iter().map(|(g, n)| (g.0, *n)).collect();
+        // Every (group, node) pair once: chunks of both sides.
+        for groups in shifts.chunks(200) {
+            for nodes in nodes.chunks(CHUNK / 2) {
+                let mut sql = Sql::new(format!(
+                    "INSERT INTO {table} (org_id, group_id, {column}, paths) \
+                     SELECT ?1, d.column1, n.column1, d.column2 FROM "
+                ));
+                sql.args.push(self.org.id.into());
+                sql.push("(");
+                pairs_values(&mut sql, groups);
+                sql.push(") d CROSS JOIN (");
+                sql.values(nodes.iter().copied(), |n| [Arg::from(n)]);
+                sql.push(&format!(
+                    ") n WHERE 1 = 1 ON CONFLICT (org_id, group_id, {column}) \
+                     DO UPDATE SET paths = {table}.paths + excluded.paths RETURNING group_id, {column}, paths"
+                ));
+                let rows = self
+                    .c
+                    .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, c.id()?, c.i64()?)))
+                    .await?;
+                out.extend(rows);
+            }
+        }
+        let sql = format!("DELETE FROM {table} WHERE org_id = ?1 AND paths = 0");
+        self.c.run(&sql, args![self.org.id]).await?;
+        Ok(out)
+    }
+
+    async fn subordinate_paths(
+        &mut self,
+        kind: SourceKind,
+        ids: &[ZohoId],
+    ) -> Result<Vec<(ZohoId, ZohoId)>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(CHUNK) {
+            let mut sql = Sql::new(
+                "SELECT r.group_id, s.source_id FROM group_sources s JOIN group_reach r \
+                 ON r.org_id = s.org_id AND r.member_group_id = s.group_id WHERE s.org_id = ",
+            );
+            sql.bind(self.org.id)
+                .push(" AND s.kind = ")
+                .bind(kind.as_str())
+                .push(" AND s.subordinates AND s.source_id IN (")
+                .list(chunk.iter().copied())
+                .push(")");
+            out.extend(
+                self.c
+                    .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, c.id()?)))
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
+
+    async fn role_live_counts(&mut self, roles: &[ZohoId]) -> Result<Vec<(ZohoId, i64)>> {
+        let mut out = Vec::new();
+        for chunk in roles.chunks(CHUNK) {
+            let mut sql = Sql::new("SELECT id, live_users FROM roles WHERE org_id = ");
+            sql.bind(self.org.id)
+                .push(" AND id IN (")
+                .list(chunk.iter().copied())
+                .push(")");
+            out.extend(
+                self.c
+                    .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, c.i64()?)))
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
+
+    async fn cross_counts(
+        &mut self,
+        groups: Option<&[ZohoId]>,
+        roles: &[ZohoId],
+    ) -> Result<Vec<(ZohoId, ZohoId, i64)>> {
+        let mut out = Vec::new();
+        for chunk in roles.chunks(CHUNK) {
+            let mut sql = Sql::new("SELECT group_id, role_id, n FROM group_cross WHERE org_id = ");
+            sql.bind(self.org.id)
+                .push(" AND n <> 0 AND role_id IN (")
+                .list(chunk.iter().copied())
+                .push(")");
+            if let Some(groups) = groups {
+                sql.push(" AND group_id IN (")
+                    .list(groups.iter().copied())
+                    .push(")");
+            }
+            out.extend(
+                self.c
+                    .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, c.id()?, c.i64()?)))
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
+
+    async fn apply_membership(&mut self, delta: &MembershipDelta) -> Result<()> {
+        let org = self.org.id;
+        let pairs = |rows: &[(ZohoId, i64)]| -> Vec<(i64, i64)> {
+            rows.iter().map(|(id, n)| (id.0, *n)).collect()
+        };
+        for (table, rows, counted) in [
+            ("user_groups", pairs(&delta.members), "member_count"),
+            ("roles", pairs(&delta.live), "live_users"),
+        ] {
+            for chunk in rows.chunks(CHUNK / 2) {
+                let mut sql = Sql::new(format!(
+                    "UPDATE {table} SET {counted} = {counted} + d.column2 FROM ("
+                ));
+                sql.args.push(org.into());
+                pairs_values(&mut sql, chunk);
+                sql.push(&format!(
+                    ") d WHERE {table}.org_id = ?1 AND {table}.id = d.column1 RETURNING {table}.id, {counted}"
+                ));
+                let after = self
+                    .c
+                    .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, c.i64()?)))
+                    .await?;
+                if let Some((id, n)) = after.iter().find(|(_, n)| *n < 0) {
+                    return Err(Error::Internal(format!("{table} {id}: {counted} {n}")));
+                }
+            }
+        }
+        for chunk in delta.cross.chunks(CHUNK / 4) {
+            let mut sql = Sql::new("INSERT INTO group_cross (org_id, group_id, role_id, n)");
+            sql.values(chunk.iter().copied(), |(g, r, n)| {
+                [Arg::from(org), g.into(), r.into(), n.into()]
+            });
+            sql.push(
+                " ON CONFLICT (org_id, group_id, role_id) DO UPDATE SET n = group_cross.n + excluded.n \
+                 RETURNING group_id, role_id, n",
+            );
+            let after = self
+                .c
+                .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, c.id()?, c.i64()?)))
+                .await?;
+            if let Some((g, r, n)) = after.iter().find(|(_, _, n)| *n < 0) {
+                return Err(Error::Internal(format!(
+                    "group {g}, role {r}: cross count {n}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    async fn territory_user_rows(
+        &mut self,
+        territories: &[ZohoId],
+    ) -> Result<Vec<(ZohoId, ZohoId, ZohoId)>> {
+        let mut rows: BTreeSet<(ZohoId, ZohoId, ZohoId)> = BTreeSet::new();
+        for chunk in territories.chunks(CHUNK) {
+            let mut sql = Sql::new(
+                "SELECT m2.user_id, u.role_id, m2.territory_id FROM territory_users m \
+                 JOIN users u ON u.org_id = m.org_id AND u.id = m.user_id \
+                 JOIN territory_users m2 ON m2.org_id = m.org_id AND m2.user_id = m.user_id \
+                 WHERE u.status <> 'deleted' AND m.org_id = ",
+            );
+            sql.bind(self.org.id)
+                .push(" AND m.territory_id IN (")
+                .list(chunk.iter().copied())
+                .push(")");
+            rows.extend(
+                self.c
+                    .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, c.id()?, c.id()?)))
+                    .await?,
+            );
+        }
+        Ok(rows.into_iter().collect())
+    }
+
+    async fn nesting_groups(&mut self, groups: &[ZohoId]) -> Result<Vec<ZohoId>> {
+        let mut out = BTreeSet::new();
+        for chunk in groups.chunks(CHUNK) {
+            let mut sql = Sql::new("SELECT DISTINCT group_id FROM group_reach WHERE org_id = ");
+            sql.bind(self.org.id)
+                .push(" AND member_group_id IN (")
+                .list(chunk.iter().copied())
+                .push(")");
+            out.extend(self.c.fetch_ids(&sql.text, &sql.args).await?);
+        }
+        Ok(out.into_iter().collect())
+    }
+
+    async fn recompute_groups(&mut self, groups: &[ZohoId]) -> Result<()> {
+        for chunk in groups.chunks(CHUNK) {
+            rebuild(self.c, self.org.id, Scope::Groups(chunk)).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Removes a group's part of the model (the group is being deleted).
+pub(crate) async fn forget_group(c: &mut dyn Conn, org: OrgId, group: ZohoId) -> Result<()> {
+    c.run(
+        "DELETE FROM group_reach WHERE org_id = ?1 AND (group_id = ?2 OR member_group_id = ?2)",
+        args![org, group],
+    )
+    .await?;
+    for table in [
+        "group_role_cover",
+        "group_territory_cover",
+        "group_user_cover",
+        "group_cross",
+    ] {
+        let sql = format!("DELETE FROM {table} WHERE org_id = ?1 AND group_id = ?2");
+        c.run(&sql, args![org, group]).await?;
+    }
+    Ok(())
+}
