@@ -4,13 +4,15 @@
 //! beside the constant-response server and the one-statement reference of
 //! `../shared/perf-reference` measured in the same run. It prints req/s, p50
 //! and p99 with ratios to both, every non-2xx answer and socket error with
-//! its explanation, and the targets of issue 11 met or missed; then a large
-//! role move, memory, start-up, reset and `orgdir check`, Prism mocking
+//! its explanation, and the targets of issues 11 and 12 met or missed; then
+//! a large role move and territory move, memory, start-up, reset, seeding and
+//! `orgdir check`, Prism mocking
 //! Zoho's OpenAPI file where `npx` can run it, the figures (JSON) and a plot.
 //!
 //! `cargo build --release && cargo run --release -p orgdir-bench -- --help`
 
 mod lua;
+mod moves;
 mod plot;
 mod procs;
 mod reference;
@@ -20,12 +22,12 @@ mod wrk;
 
 use anyhow::Context;
 use clap::Parser;
-use orgdir_core::seed::{SeedSpec, ROLE_BASE};
+use orgdir_core::seed::SeedSpec;
 use procs::{Orgdir, Prism, ADMIN_KEY};
 use scenarios::Scenario;
 use serde::Serialize;
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 use wrk::Figures;
@@ -72,10 +74,15 @@ pub struct Args {
     /// Seconds of each wrk run.
     #[arg(long, default_value_t = 5)]
     pub duration: u64,
-    /// Users the role move carries (at the largest size; 0 skips it).
+    /// Live users the role move carries at least (at the largest size; 0
+    /// skips it).
     #[arg(long, default_value_t = 100_000)]
     move_users: usize,
-    /// Groups made to cover the role move's new parent.
+    /// User associations the territory move carries at least (at the
+    /// largest size; 0 skips it).
+    #[arg(long, default_value_t = 100_000)]
+    move_associations: usize,
+    /// Groups made to cover each move's new parent.
     #[arg(long, default_value_t = 100)]
     move_groups: usize,
     /// Zoho's OpenAPI file Prism mocks.
@@ -107,9 +114,11 @@ pub struct Extras {
     pub check: BTreeMap<usize, (bool, String, f64)>,
     /// Resident memory after the read scenarios, in MiB.
     pub serving_mib: BTreeMap<usize, f64>,
-    /// Resident and peak memory after the writes (role move included), in MiB.
+    /// Resident memory after the writes (the moves included) and the peak
+    /// over the server's whole life, in MiB.
     pub memory_mib: BTreeMap<usize, (f64, f64)>,
     pub role_move: Option<serde_json::Value>,
+    pub territory_move: Option<serde_json::Value>,
     pub empty_ready_ms: Vec<f64>,
     pub reset_ms: Vec<f64>,
 }
@@ -321,12 +330,22 @@ async fn main() -> anyhow::Result<()> {
             if args.only.is_some() {
                 continue;
             }
-            if size == largest && args.move_users > 0 {
-                let moved = role_move(&api, &doc, &spec, args.move_users, args.move_groups, run)
-                    .await
-                    .context("role move")?;
-                println!("role move: {moved}");
-                extra.role_move = Some(moved);
+            if size == largest {
+                let trials = [
+                    (moves::Tree::Roles, args.move_users),
+                    (moves::Tree::Territories, args.move_associations),
+                ];
+                for (tree, weight) in trials.into_iter().filter(|t| t.1 > 0) {
+                    let moved =
+                        moves::tree_move(&api, &doc, &spec, tree, weight, args.move_groups, run)
+                            .await
+                            .with_context(|| format!("{tree:?} move"))?;
+                    println!("{tree:?} move: {moved}");
+                    match tree {
+                        moves::Tree::Roles => extra.role_move = Some(moved),
+                        moves::Tree::Territories => extra.territory_move = Some(moved),
+                    }
+                }
             }
             for scenario in [
                 scenarios::create(&spec, run),
@@ -427,148 +446,4 @@ async fn reset_times(client: &reqwest::Client, base: &str, n: usize) -> anyhow::
         times.push(started.elapsed().as_secs_f64() * 1000.0);
     }
     Ok(times)
-}
-
-/// Moves a role whose subtree holds about `users` live users under a leaf
-/// role that `groups` fresh groups cover with subordinates, times the one
-/// `PUT`, and checks one of those groups' count against the seed.
-async fn role_move(
-    api: &Api<'_>,
-    doc: &orgdir_core::document::OrgDocument,
-    spec: &SeedSpec,
-    users: usize,
-    groups: usize,
-    run: u64,
-) -> anyhow::Result<serde_json::Value> {
-    // Roles are generated parents first: index i reports to an index < i.
-    let index: HashMap<&str, usize> = doc
-        .roles
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id.as_str(), i))
-        .collect();
-    let parent: Vec<Option<usize>> = doc
-        .roles
-        .iter()
-        .map(|r| r.reporting_to.as_deref().map(|p| index[p]))
-        .collect();
-    let mut own = vec![0usize; doc.roles.len()];
-    for u in doc.users.iter().filter(|u| u.status != "deleted") {
-        own[index[u.role.as_str()]] += 1;
-    }
-    let mut subtree = own.clone();
-    for i in (1..doc.roles.len()).rev() {
-        if let Some(p) = parent[i] {
-            subtree[p] += subtree[i];
-        }
-    }
-    let moved = (1..doc.roles.len())
-        .min_by_key(|&i| subtree[i].abs_diff(users))
-        .context("no role to move")?;
-    let inside = |mut i: usize| loop {
-        if i == moved {
-            return true;
-        }
-        match parent[i] {
-            Some(p) => i = p,
-            None => return false,
-        }
-    };
-    let has_children: Vec<bool> = {
-        let mut v = vec![false; doc.roles.len()];
-        for p in parent.iter().flatten() {
-            v[*p] = true;
-        }
-        v
-    };
-    // A different leaf each run, so that a rerun on a reused database moves
-    // the role again instead of to where it already is.
-    let mut candidates: Vec<usize> = (1..doc.roles.len())
-        .filter(|&i| !has_children[i] && !inside(i) && Some(i) != parent[moved])
-        .collect();
-    candidates.sort_by_key(|&i| (own[i], i));
-    candidates.truncate(50);
-    anyhow::ensure!(!candidates.is_empty(), "no new parent");
-    let new_parent = candidates[(run % candidates.len() as u64) as usize];
-    let role_id = |i: usize| spec.id(ROLE_BASE, i).to_string();
-    let auth = api.authorization;
-    for k in 0..groups {
-        create_group(api, &format!("Move {run} {k}"), &role_id(new_parent)).await?;
-    }
-    // Counts before the move, read through the API (earlier workloads on a
-    // reused database changed them): the probe group holds the moved subtree.
-    create_group(api, &format!("Move {run} probe"), &role_id(moved)).await?;
-    let moved_users = group_count(api, &format!("Move {run} probe")).await?;
-    let before = group_count(api, &format!("Move {run} 0")).await?;
-    let started = Instant::now();
-    let response = api
-        .client
-        .put(format!(
-            "{}/crm/v8/settings/roles/{}",
-            api.base,
-            role_id(moved)
-        ))
-        .header("Authorization", auth)
-        .json(&json!({"roles": [{"reporting_to": {"id": role_id(new_parent)}}]}))
-        .send()
-        .await?;
-    let took = started.elapsed();
-    anyhow::ensure!(
-        response.status().is_success(),
-        "moving the role: {}",
-        response.text().await?
-    );
-    let after = group_count(api, &format!("Move {run} 0")).await?;
-    let expected = before + moved_users;
-    Ok(json!({
-        "moved_users": moved_users,
-        "groups_covering_new_parent": groups,
-        "seconds": took.as_secs_f64(),
-        "group_count_before": before,
-        "group_count_after": after,
-        "group_count_expected": expected,
-        "exact": after == expected,
-    }))
-}
-
-/// Creates a group whose one source is `role` with its subordinates.
-async fn create_group(api: &Api<'_>, name: &str, role: &str) -> anyhow::Result<()> {
-    let body = json!({"user_groups": [{"name": name,
-        "sources": [{"type": "roles", "source": {"id": role}, "subordinates": true}]}]});
-    let response = api
-        .client
-        .post(format!("{}/crm/v8/settings/user_groups", api.base))
-        .header("Authorization", api.authorization)
-        .json(&body)
-        .send()
-        .await?;
-    anyhow::ensure!(
-        response.status().is_success(),
-        "creating a group: {}",
-        response.text().await?
-    );
-    Ok(())
-}
-
-/// The associated users count of the group named `name`.
-async fn group_count(api: &Api<'_>, name: &str) -> anyhow::Result<u64> {
-    let filter = json!({"field": {"api_name": "name"}, "comparator": "equal", "value": name});
-    let counted: serde_json::Value = api
-        .client
-        .get(format!(
-            "{}/crm/v8/settings/user_groups/actions/associated_users_count?filters={}",
-            api.base,
-            percent_encoding::utf8_percent_encode(
-                &filter.to_string(),
-                percent_encoding::NON_ALPHANUMERIC
-            )
-        ))
-        .header("Authorization", api.authorization)
-        .send()
-        .await?
-        .json()
-        .await?;
-    counted["associated_users_count"][0]["count"]
-        .as_u64()
-        .with_context(|| format!("no count for {name}: {counted}"))
 }

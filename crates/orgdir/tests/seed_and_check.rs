@@ -1,6 +1,7 @@
 //! `orgdir seed` then `orgdir check` on both backends: a seeded org checks
 //! clean (exit 0); after counts are corrupted behind orgdir's back, check
-//! names each difference and exits 1. The same seed gives the same org.
+//! names each difference and exits 1. The same seed gives the same org. A
+//! database the previous release wrote is upgraded and checks clean.
 
 use orgdir_testkit::{Backend, TestDb};
 use std::process::Command;
@@ -87,40 +88,44 @@ async fn postgres() {
     seed_then_check(Backend::Postgres).await;
 }
 
-/// Takes a database back to the schema before migration 0009 (one row per
-/// (group, member)), with every group's member count lost.
-const BEFORE_0009: &[&str] = &[
-    "DROP TABLE group_reach",
-    "DROP TABLE group_role_cover",
-    "DROP TABLE group_territory_cover",
-    "DROP TABLE group_user_cover",
-    "DROP TABLE group_cross",
-    "DROP TABLE membership_rebuilds",
-    "ALTER TABLE roles DROP COLUMN live_users",
-    "CREATE TABLE group_members (org_id BIGINT NOT NULL REFERENCES orgs(id) ON DELETE CASCADE, \
-     group_id BIGINT NOT NULL, user_id BIGINT NOT NULL, reasons BIGINT NOT NULL, \
-     PRIMARY KEY (org_id, group_id, user_id))",
-    "DELETE FROM _sqlx_migrations WHERE version = 9",
-    "UPDATE user_groups SET member_count = 0",
-];
+/// A database written by the release before migration 0009 (commit
+/// bc7e4f4: one row per (group, member)), dumped as SQL from an org that
+/// release seeded (`orgdir seed --seed 21 --users 200 --roles 15
+/// --territories 30 --groups 30 --nesting 0.3`).
+fn previous_release(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => include_str!("fixtures/release-bc7e4f4.sqlite.sql"),
+        Backend::Postgres => include_str!("fixtures/release-bc7e4f4.postgres.sql"),
+    }
+}
 
-/// A database written before the membership model opens with it built:
-/// migration 0009 marks every org, start-up builds each one, and every
-/// group's member count equals the definition again.
+/// The previous release's database opens with the membership model built:
+/// migration 0009 marks every org, start-up builds each one, every group's
+/// member count equals the definition, and `orgdir check` finds nothing.
 async fn upgrade_builds_the_model(backend: Backend) {
     let Some(db) = TestDb::new(backend).await else {
         return;
     };
-    let (ok, out) = seed(&db.url, "12");
-    assert!(ok, "{out}");
-    db.execute_outside(BEFORE_0009).await;
+    db.execute_outside(&[previous_release(backend)]).await;
     let dir = db.directory().await;
     let orgs = dir.store().orgs().await.expect("orgs");
-    assert_eq!(orgs.len(), 1);
+    assert_eq!(orgs.len(), 1, "the fixture's one org");
     orgdir_testkit::assert_counts_exact(&dir, orgs[0].id).await;
+    let counted = dir
+        .store()
+        .group_counts(orgs[0].id, None, 0, 100)
+        .await
+        .expect("group counts")
+        .value;
+    assert_eq!(counted.len(), 30, "the fixture's groups");
+    assert!(
+        counted.iter().filter(|(_, _, n)| *n > 0).count() >= 20,
+        "most groups have members: {counted:?}"
+    );
     drop(dir);
     let (ok, out) = orgdir(&["check", "--database-url", &db.url]);
     assert!(ok, "an upgraded database checks clean: {out}");
+    assert!(out.contains(": 0 differences"), "{out}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
