@@ -11,7 +11,7 @@ use orgdir_core::groups::{
     Comparator, Filter, FilterField, Group, GroupDetails, GroupOperator, Source, SourceDetails,
     SourceKind, SourcesCount,
 };
-use orgdir_core::store::{GroupStore, GroupWrites, MembershipDrift, Versioned};
+use orgdir_core::store::{GroupStore, GroupWrites, MembershipInputs, MembershipModel, Versioned};
 use orgdir_core::users::UserStatus;
 use orgdir_core::{Details, Error, OrgId, Result, ZohoId};
 
@@ -306,8 +306,12 @@ impl GroupStore for SqlStore {
         .await
     }
 
-    async fn membership_drift(&self, org: OrgId) -> Result<MembershipDrift> {
-        self.drift(org).await
+    async fn membership_inputs(&self, org: OrgId) -> Result<MembershipInputs> {
+        SqlStore::membership_inputs(self, org).await
+    }
+
+    async fn kept_membership(&self, org: OrgId) -> Result<MembershipModel> {
+        SqlStore::kept_membership(self, org).await
     }
 }
 

@@ -4,16 +4,20 @@
 //! `group_user_cover`), the live users of each role (`roles.live_users`),
 //! the cross counts (`group_cross`), and the member count they give.
 //!
-//! [`model_cte`] defines the whole model from the directory alone, once:
-//! a rebuild writes it, a recomputation of some groups writes their part,
-//! and `orgdir check` compares it with what is kept.
+//! [`model_cte`] defines the whole model from the directory alone, in SQL:
+//! a rebuild writes it and a recomputation of some groups writes their
+//! part. `orgdir check` reads the kept model and the directory lean and
+//! recomputes it independently (`orgdir_core::check`).
 
 use crate::args;
-use crate::db::{Arg, Conn, Sql, CHUNK};
+use crate::db::{Arg, Cols, Conn, Sql, CHUNK};
+use crate::roles::parent_pair;
 use crate::tx::SqlTx;
 use crate::SqlStore;
 use orgdir_core::groups::SourceKind;
-use orgdir_core::store::{Cover, MembershipDelta, MembershipDrift, MembershipWrites};
+use orgdir_core::store::{
+    Cover, GroupStore, MembershipDelta, MembershipInputs, MembershipModel, MembershipWrites,
+};
 use orgdir_core::{Error, OrgId, Result, ZohoId};
 use std::collections::BTreeSet;
 
@@ -192,79 +196,79 @@ pub(crate) async fn convert_pending(store: &SqlStore) -> Result<()> {
     Ok(())
 }
 
-/// How many rows of a kept part differ from the model recomputed (`cte`
-/// names the recomputed rows, `kept` the kept ones, both as
-/// `(k1, k2, value)`).
-async fn differing(c: &mut dyn Conn, org: OrgId, recomputed: &str, kept: &str) -> Result<u64> {
-    let sql = format!(
-        "{} SELECT COUNT(*) FROM ({recomputed}) a FULL JOIN ({kept}) b ON a.k1 = b.k1 AND a.k2 = b.k2 \
-         WHERE a.v IS NULL OR b.v IS NULL OR a.v <> b.v",
-        model_cte("1 = 1")
-    );
-    Ok(c.fetch_one_map(&sql, args![org], |c| c.u64())
-        .await?
-        .unwrap_or(0))
-}
-
 impl SqlStore {
-    /// The membership model's drift (`GroupStore::membership_drift`).
-    pub(crate) async fn drift(&self, org: OrgId) -> Result<MembershipDrift> {
+    /// What the model derives from (`GroupStore::membership_inputs`).
+    pub(crate) async fn membership_inputs(&self, org: OrgId) -> Result<MembershipInputs> {
         let mut c = self.read().await?;
-        let mut parts = Vec::new();
-        let compared: [(&'static str, &str, &str); 6] = [
-            (
-                "group reach",
-                "SELECT group_id AS k1, member_group_id AS k2, 1 AS v FROM reach",
-                "SELECT group_id AS k1, member_group_id AS k2, 1 AS v FROM group_reach WHERE org_id = ?1",
-            ),
-            (
-                "group role coverage",
-                "SELECT group_id AS k1, node AS k2, paths AS v FROM role_cover",
-                "SELECT group_id AS k1, role_id AS k2, paths AS v FROM group_role_cover WHERE org_id = ?1",
-            ),
-            (
-                "group territory coverage",
-                "SELECT group_id AS k1, node AS k2, paths AS v FROM territory_cover",
-                "SELECT group_id AS k1, territory_id AS k2, paths AS v FROM group_territory_cover \
-                 WHERE org_id = ?1",
-            ),
-            (
-                "group user coverage",
-                "SELECT group_id AS k1, node AS k2, paths AS v FROM user_cover",
-                "SELECT group_id AS k1, user_id AS k2, paths AS v FROM group_user_cover WHERE org_id = ?1",
-            ),
-            (
-                "live users per role",
-                "SELECT role_id AS k1, 0 AS k2, n AS v FROM live",
-                "SELECT id AS k1, 0 AS k2, live_users AS v FROM roles WHERE org_id = ?1 AND live_users <> 0",
-            ),
-            (
-                "group cross counts",
-                "SELECT group_id AS k1, role_id AS k2, n AS v FROM crossed",
-                "SELECT group_id AS k1, role_id AS k2, n AS v FROM group_cross WHERE org_id = ?1 AND n <> 0",
-            ),
-        ];
-        for (part, recomputed, kept) in compared {
-            parts.push((part, differing(c.as_mut(), org, recomputed, kept).await?));
-        }
-        // Member counts recounted from the recomputed model, not the kept one.
-        let sql = format!(
-            "{}, recounted(group_id, n) AS ( \
-               SELECT group_id, SUM(n) FROM ( \
-                 SELECT c.group_id, l.n FROM role_cover c JOIN live l ON l.role_id = c.node \
-                 UNION ALL \
-                 SELECT x.group_id, x.n FROM crossed x WHERE NOT EXISTS ( \
-                   SELECT 1 FROM role_cover c WHERE c.group_id = x.group_id AND c.node = x.role_id) \
-               ) parts GROUP BY group_id) \
-             SELECT g.id, g.member_count, CAST(COALESCE(r.n, 0) AS BIGINT) FROM user_groups g \
-             LEFT JOIN recounted r ON r.group_id = g.id \
-             WHERE g.org_id = ?1 AND g.member_count <> COALESCE(r.n, 0) ORDER BY g.id",
-            model_cte("1 = 1").trim_end()
-        );
-        let members = c
-            .fetch_map(&sql, args![org], |c| Ok((c.id()?, c.i64()?, c.i64()?)))
+        let users = c
+            .fetch_map(
+                "SELECT id, role_id, status <> 'deleted' FROM users WHERE org_id = ?1",
+                args![org],
+                |c| Ok((c.id()?, c.id()?, c.bool()?)),
+            )
             .await?;
-        Ok(MembershipDrift { members, parts })
+        let pairs = |c: &mut Cols<'_>| Ok((c.id()?, c.id()?));
+        let territory_users = c
+            .fetch_map(
+                "SELECT territory_id, user_id FROM territory_users WHERE org_id = ?1",
+                args![org],
+                pairs,
+            )
+            .await?;
+        let role_parents = c
+            .fetch_map(
+                "SELECT id, reporting_to FROM roles WHERE org_id = ?1",
+                args![org],
+                parent_pair,
+            )
+            .await?;
+        let territory_parents = c
+            .fetch_map(
+                "SELECT id, reporting_to FROM territories WHERE org_id = ?1",
+                args![org],
+                parent_pair,
+            )
+            .await?;
+        let groups = c
+            .fetch_map(
+                "SELECT id, member_count FROM user_groups WHERE org_id = ?1",
+                args![org],
+                |c| Ok((c.id()?, c.i64()?)),
+            )
+            .await?;
+        drop(c);
+        Ok(MembershipInputs {
+            users,
+            territory_users,
+            role_parents,
+            territory_parents,
+            sources: GroupStore::all_group_sources(self, org).await?,
+            groups,
+        })
+    }
+
+    /// The model as kept (`GroupStore::kept_membership`).
+    pub(crate) async fn kept_membership(&self, org: OrgId) -> Result<MembershipModel> {
+        let mut c = self.read().await?;
+        let mut model = MembershipModel::default();
+        let parts = [
+            (&mut model.reach, "SELECT group_id, member_group_id, CAST(1 AS BIGINT) FROM group_reach WHERE org_id = ?1"),
+            (&mut model.role_cover, "SELECT group_id, role_id, paths FROM group_role_cover WHERE org_id = ?1"),
+            (
+                &mut model.territory_cover,
+                "SELECT group_id, territory_id, paths FROM group_territory_cover WHERE org_id = ?1",
+            ),
+            (&mut model.user_cover, "SELECT group_id, user_id, paths FROM group_user_cover WHERE org_id = ?1"),
+            (&mut model.live, "SELECT id, CAST(0 AS BIGINT), live_users FROM roles WHERE org_id = ?1 AND live_users <> 0"),
+            (&mut model.cross, "SELECT group_id, role_id, n FROM group_cross WHERE org_id = ?1 AND n <> 0"),
+        ];
+        for (part, sql) in parts {
+            let rows = c
+                .fetch_map(sql, args![org], |c| Ok(((c.id()?, c.id()?), c.i64()?)))
+                .await?;
+            part.extend(rows);
+        }
+        Ok(model)
     }
 }
 

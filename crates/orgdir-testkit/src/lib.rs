@@ -489,7 +489,7 @@ pub async fn assert_counts_exact(dir: &Dir, org: orgdir_core::OrgId) {
         store.recount_users(org).await.expect("recount"),
         "user buckets"
     );
-    // The SQL recount `orgdir check` runs must agree too (it is checked here
+    // The recomputation `orgdir check` runs must agree too (it is checked here
     // against the maintained data and, below, against the definition).
     let drifts = orgdir_core::check::check(dir, org).await.expect("check");
     assert!(drifts.is_empty(), "orgdir check reports {drifts:?}");

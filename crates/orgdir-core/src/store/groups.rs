@@ -1,7 +1,7 @@
 //! User groups, their sources and their maintained members.
 
-use super::MembershipDrift;
 use super::Versioned;
+use super::{MembershipInputs, MembershipModel};
 use crate::groups::{Filter, Group, GroupDetails, Source, SourceDetails, SourceKind, SourcesCount};
 use crate::{OrgId, Result, ZohoId};
 
@@ -42,8 +42,10 @@ pub trait GroupStore {
     ) -> Result<Versioned<Option<SourcesCount>>>;
     /// Every source of every group (for export and for checks).
     async fn all_group_sources(&self, org: OrgId) -> Result<Vec<(ZohoId, Source)>>;
-    /// How the maintained membership model differs from a recount from scratch.
-    async fn membership_drift(&self, org: OrgId) -> Result<MembershipDrift>;
+    /// What the membership model derives from (for checks).
+    async fn membership_inputs(&self, org: OrgId) -> Result<MembershipInputs>;
+    /// The membership model as kept (for checks).
+    async fn kept_membership(&self, org: OrgId) -> Result<MembershipModel>;
     /// How many groups are out of place in the listing: its positions must
     /// be exactly 1, 2, … (for checks).
     async fn misplaced_groups(&self, org: OrgId) -> Result<u64>;

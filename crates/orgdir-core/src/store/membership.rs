@@ -1,7 +1,8 @@
 //! The group membership model, kept as data about the structure.
 
-use crate::groups::SourceKind;
+use crate::groups::{Source, SourceKind};
 use crate::{Result, ZohoId};
+use std::collections::HashMap;
 
 /// Writes of the group membership model.
 ///
@@ -100,13 +101,54 @@ impl MembershipDelta {
     }
 }
 
-/// How the maintained membership model of an org differs from a recount
-/// from scratch (`orgdir check`).
+/// What the membership model derives from, read lean for `orgdir check`.
+#[derive(Debug, Clone, Default)]
+pub struct MembershipInputs {
+    /// (user, role, live: not deleted).
+    pub users: Vec<(ZohoId, ZohoId, bool)>,
+    /// (territory, user) associations.
+    pub territory_users: Vec<(ZohoId, ZohoId)>,
+    /// (role, its parent).
+    pub role_parents: Vec<(ZohoId, Option<ZohoId>)>,
+    /// (territory, its parent).
+    pub territory_parents: Vec<(ZohoId, Option<ZohoId>)>,
+    /// Every group's sources: (group, source).
+    pub sources: Vec<(ZohoId, Source)>,
+    /// Every group, with the member count kept for it.
+    pub groups: Vec<(ZohoId, i64)>,
+}
+
+/// One part of the membership model: `(key, key) -> value` rows.
+pub type ModelPart = HashMap<(ZohoId, ZohoId), i64>;
+
+/// The membership model as kept (or as recomputed): each part as
+/// `(key, key) -> value` rows; zero values are not rows.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct MembershipDrift {
-    /// (group, maintained member count, recounted) for every group that differs.
-    pub members: Vec<(ZohoId, i64, i64)>,
-    /// Rows that differ, per part of the model: reach, role coverage,
-    /// territory coverage, user coverage, live users per role, cross counts.
-    pub parts: Vec<(&'static str, u64)>,
+pub struct MembershipModel {
+    /// (group, group it reaches through nesting, itself included) -> 1.
+    pub reach: ModelPart,
+    /// (group, role) -> covering paths.
+    pub role_cover: ModelPart,
+    /// (group, territory) -> covering paths.
+    pub territory_cover: ModelPart,
+    /// (group, user) -> covering paths.
+    pub user_cover: ModelPart,
+    /// (role, 0) -> live users.
+    pub live: ModelPart,
+    /// (group, role) -> live users of the role reached through territories or users.
+    pub cross: ModelPart,
+}
+
+impl MembershipModel {
+    /// Its parts by name, in the order `orgdir check` reports them.
+    pub fn parts(&self) -> [(&'static str, &ModelPart); 6] {
+        [
+            ("group reach", &self.reach),
+            ("group role coverage", &self.role_cover),
+            ("group territory coverage", &self.territory_cover),
+            ("group user coverage", &self.user_cover),
+            ("live users per role", &self.live),
+            ("group cross counts", &self.cross),
+        ]
+    }
 }

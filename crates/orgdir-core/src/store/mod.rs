@@ -29,7 +29,9 @@ mod tokens;
 mod users;
 
 pub use groups::{GroupStore, GroupWrites};
-pub use membership::{Cover, MembershipDelta, MembershipDrift, MembershipWrites};
+pub use membership::{
+    Cover, MembershipDelta, MembershipInputs, MembershipModel, MembershipWrites, ModelPart,
+};
 pub use orgs::{OrgStore, OrgWrites};
 pub use roles::{RoleStore, RoleWrites};
 pub use territories::{TerritoryStore, TerritoryWrites};

@@ -1,8 +1,10 @@
 //! `orgdir check`: every maintained count recounted from scratch and
 //! compared with what the server reads — user buckets, territory member
 //! counts, the group membership model (what each group reaches and covers,
-//! live users per role, cross counts) and every group's member count, and
-//! the listing positions.
+//! live users per role, cross counts; recomputed in Rust by [`membership`])
+//! and every group's member count, and the listing positions.
+
+mod membership;
 
 use crate::service::Directory;
 use crate::users::UserBucket;
@@ -77,16 +79,25 @@ pub async fn check(dir: &Directory, org: OrgId) -> Result<Vec<Drift>> {
             });
         }
     }
-    let membership = store.membership_drift(org).await?;
-    for (group, maintained, recounted) in membership.members {
-        drifts.push(Drift {
-            what: "group members",
-            id: group.to_string(),
-            maintained,
-            recounted,
-        });
+    let inputs = store.membership_inputs(org).await?;
+    let kept = store.kept_membership(org).await?;
+    let recomputed = membership::model_from_scratch(&inputs);
+    let counts = membership::member_counts(&recomputed);
+    let mut groups = inputs.groups.clone();
+    groups.sort();
+    for (group, maintained) in groups {
+        let recounted = counts.get(&group).copied().unwrap_or(0);
+        if maintained != recounted {
+            drifts.push(Drift {
+                what: "group members",
+                id: group.to_string(),
+                maintained,
+                recounted,
+            });
+        }
     }
-    for (part, differing) in membership.parts {
+    for ((part, kept), (_, recomputed)) in kept.parts().into_iter().zip(recomputed.parts()) {
+        let differing = membership::differing(kept, recomputed);
         if differing > 0 {
             drifts.push(Drift {
                 what: part,
