@@ -324,7 +324,10 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
             if let Some(memory) = server.memory_mib() {
-                println!("memory after the reads: {:.0} MiB resident", memory.0);
+                println!(
+                    "memory after the reads: {:.0} MiB resident, {:.0} MiB peak",
+                    memory.0, memory.1
+                );
                 extra.serving_mib.insert(size, memory.0);
             }
             if args.only.is_some() {
@@ -341,6 +344,11 @@ async fn main() -> anyhow::Result<()> {
                             .await
                             .with_context(|| format!("{tree:?} move"))?;
                     println!("{tree:?} move: {moved}");
+                    if let Some((rss, peak)) = server.memory_mib() {
+                        println!(
+                            "memory after the {tree:?} move: {rss:.0} MiB resident, {peak:.0} MiB peak"
+                        );
+                    }
                     match tree {
                         moves::Tree::Roles => extra.role_move = Some(moved),
                         moves::Tree::Territories => extra.territory_move = Some(moved),

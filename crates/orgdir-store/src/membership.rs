@@ -16,7 +16,8 @@ use crate::tx::SqlTx;
 use crate::SqlStore;
 use orgdir_core::groups::SourceKind;
 use orgdir_core::store::{
-    Cover, GroupStore, MembershipDelta, MembershipInputs, MembershipModel, MembershipWrites,
+    Backend, Cover, GroupStore, MembershipDelta, MembershipInputs, MembershipModel,
+    MembershipWrites,
 };
 use orgdir_core::{Error, OrgId, Result, ZohoId};
 use std::collections::BTreeSet;
@@ -119,13 +120,7 @@ async fn rebuild(c: &mut dyn Conn, org: OrgId, scope: Scope<'_>) -> Result<()> {
     let mut args: Vec<Arg<'_>> = vec![org.into()];
     args.extend(scope_args);
     let groups = format!("SELECT id FROM user_groups WHERE org_id = ?1 AND {condition}");
-    for table in [
-        "group_reach",
-        "group_role_cover",
-        "group_territory_cover",
-        "group_user_cover",
-        "group_cross",
-    ] {
+    for table in MODEL_TABLES {
         let sql = format!("DELETE FROM {table} WHERE org_id = ?1 AND group_id IN ({groups})");
         c.run(&sql, &args).await?;
     }
@@ -167,6 +162,33 @@ pub(crate) async fn rebuild_org(c: &mut dyn Conn, org: OrgId) -> Result<()> {
     rebuild(c, org, Scope::All).await
 }
 
+/// The model's tables, whose planner statistics a bulk build makes stale.
+const MODEL_TABLES: [&str; 5] = [
+    "group_reach",
+    "group_role_cover",
+    "group_territory_cover",
+    "group_user_cover",
+    "group_cross",
+];
+
+/// Refreshes the planner's statistics of the model's tables after a bulk
+/// build (without them the planner may scan a table it could seek).
+pub(crate) async fn analyze_model(c: &mut dyn Conn) -> Result<()> {
+    let tables = MODEL_TABLES.join(", ");
+    match c.backend() {
+        Backend::Sqlite => {
+            c.run("PRAGMA analysis_limit = 1000", args![]).await?;
+            for table in MODEL_TABLES {
+                c.run(&format!("ANALYZE {table}"), args![]).await?;
+            }
+        }
+        Backend::Postgres => {
+            c.run(&format!("ANALYZE {tables}"), args![]).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Builds the model of every org the migration to it left pending, each in
 /// a write transaction of its own (run at start-up, after the migrations).
 pub(crate) async fn convert_pending(store: &SqlStore) -> Result<()> {
@@ -177,6 +199,7 @@ pub(crate) async fn convert_pending(store: &SqlStore) -> Result<()> {
             c.i64().map(OrgId)
         })
         .await?;
+    let converted = !pending.is_empty();
     for org in pending {
         store
             .write_alone(move |c| {
@@ -191,6 +214,11 @@ pub(crate) async fn convert_pending(store: &SqlStore) -> Result<()> {
                     Ok(())
                 })
             })
+            .await?;
+    }
+    if converted {
+        store
+            .write_alone(|c| Box::pin(async move { analyze_model(c).await }))
             .await?;
     }
     Ok(())
@@ -317,24 +345,33 @@ impl MembershipWrites for SqlTx<'_> {
         nodes: &[ZohoId],
     ) -> Result<Vec<(ZohoId, ZohoId)>> {
         let (table, column) = cover_table(kind);
+        // Seek by the shorter list and filter by the longer one here: the
+        // rows read are then bounded by the coverage of the shorter side,
+        // never groups x nodes probes.
+        let by_groups = groups.len() <= nodes.len();
+        let (seek, seek_column, keep) = if by_groups {
+            (groups, "group_id", nodes)
+        } else {
+            (nodes, column, groups)
+        };
+        let keep: std::collections::HashSet<ZohoId> = keep.iter().copied().collect();
         let mut out = Vec::new();
-        for groups in groups.chunks(CHUNK) {
-            for nodes in nodes.chunks(CHUNK) {
-                let mut sql = Sql::new(format!(
-                    "SELECT group_id, {column} FROM {table} WHERE org_id = "
-                ));
-                sql.bind(self.org.id)
-                    .push(" AND group_id IN (")
-                    .list(groups.iter().copied())
-                    .push(&format!(") AND {column} IN ("))
-                    .list(nodes.iter().copied())
-                    .push(")");
-                out.extend(
-                    self.c
-                        .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, c.id()?)))
-                        .await?,
-                );
-            }
+        for chunk in seek.chunks(CHUNK) {
+            let mut sql = Sql::new(format!(
+                "SELECT group_id, {column} FROM {table} WHERE org_id = "
+            ));
+            sql.bind(self.org.id)
+                .push(&format!(" AND {seek_column} IN ("))
+                .list(chunk.iter().copied())
+                .push(")");
+            let rows = self
+                .c
+                .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, c.id()?)))
+                .await?;
+            out.extend(
+                rows.into_iter()
+                    .filter(|(group, node)| keep.contains(if by_groups { node } else { group })),
+            );
         }
         Ok(out)
     }
@@ -368,11 +405,18 @@ impl MembershipWrites for SqlTx<'_> {
                     .c
                     .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, c.id()?, c.i64()?)))
                     .await?;
+                if rows.iter().any(|row| row.2 == 0) {
+                    // The pairs left uncovered, found by key in this chunk.
+                    let mut sql = Sql::new(format!("DELETE FROM {table} WHERE org_id = "));
+                    sql.bind(self.org.id).push(" AND group_id IN (");
+                    sql.list(groups.iter().map(|g| g.0))
+                        .push(&format!(") AND {column} IN ("));
+                    sql.list(nodes.iter().copied()).push(") AND paths = 0");
+                    self.c.run(&sql.text, &sql.args).await?;
+                }
                 out.extend(rows);
             }
         }
-        let sql = format!("DELETE FROM {table} WHERE org_id = ?1 AND paths = 0");
-        self.c.run(&sql, args![self.org.id]).await?;
         Ok(out)
     }
 

@@ -220,6 +220,10 @@ impl OrgWrites for SqlTx<'_> {
         for sql in statements {
             self.c.run(sql, args![self.org.id]).await?;
         }
-        crate::membership::rebuild_org(self.c, self.org.id).await
+        crate::membership::rebuild_org(self.c, self.org.id).await?;
+        if analyze {
+            crate::membership::analyze_model(self.c).await?;
+        }
+        Ok(())
     }
 }

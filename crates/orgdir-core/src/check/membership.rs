@@ -5,86 +5,99 @@
 //! third derivation shares no code with either, so a bug in one shows as a
 //! difference instead of agreeing with itself.
 
-use crate::groups::{Forest, SourceKind};
+use crate::groups::{Forest, Source, SourceKind};
 use crate::store::{MembershipInputs, MembershipModel, ModelPart};
 use crate::ZohoId;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
-/// The model `inputs` give.
+/// The model `inputs` give. Users are numbered densely, so that marking the
+/// users a group reaches is an array write, not a set insert.
 pub fn model_from_scratch(inputs: &MembershipInputs) -> MembershipModel {
-    let mut sources: HashMap<ZohoId, Vec<&crate::groups::Source>> = HashMap::new();
+    let mut sources: FxHashMap<ZohoId, Vec<&Source>> = FxHashMap::default();
     for (group, source) in &inputs.sources {
         sources.entry(*group).or_default().push(source);
     }
     let roles = Forest::new(&inputs.role_parents);
     let territories = Forest::new(&inputs.territory_parents);
-    let mut subtrees: HashMap<(SourceKind, ZohoId), Vec<ZohoId>> = HashMap::new();
-    let mut members_of: HashMap<ZohoId, Vec<ZohoId>> = HashMap::new();
-    for (territory, user) in &inputs.territory_users {
-        members_of.entry(*territory).or_default().push(*user);
-    }
-    let users: HashMap<ZohoId, (ZohoId, bool)> = inputs
+    let mut subtrees: FxHashMap<(SourceKind, ZohoId), Vec<ZohoId>> = FxHashMap::default();
+    let index: FxHashMap<ZohoId, u32> = inputs
         .users
         .iter()
-        .map(|(id, role, live)| (*id, (*role, *live)))
+        .enumerate()
+        .map(|(i, user)| (user.0, i as u32))
         .collect();
+    let mut members_of: FxHashMap<ZohoId, Vec<u32>> = FxHashMap::default();
+    for (territory, user) in &inputs.territory_users {
+        if let Some(i) = index.get(user) {
+            members_of.entry(*territory).or_default().push(*i);
+        }
+    }
     let mut model = MembershipModel::default();
-    for (role, live) in users.values() {
+    for (_, role, live) in &inputs.users {
         if *live {
             *model.live.entry((*role, ZohoId(0))).or_default() += 1;
         }
     }
-    for (group, _) in &inputs.groups {
-        let reach = reach_of(*group, &sources);
-        let mut reached: HashSet<ZohoId> = HashSet::new();
-        let mut covered_territories: Vec<ZohoId> = Vec::new();
-        for member in &reach {
-            model.reach.insert((*group, *member), 1);
-            for source in sources.get(member).into_iter().flatten() {
+    // `reached_by[i] == mark` when user `i` is already reached by the group
+    // numbered `mark`.
+    let mut reached_by = vec![0u32; inputs.users.len()];
+    for (mark, (group, _)) in (1u32..).zip(&inputs.groups) {
+        let mut reached: Vec<u32> = Vec::new();
+        let mut covered_territories: FxHashSet<ZohoId> = FxHashSet::default();
+        for member in reach_of(*group, &sources) {
+            model.reach.insert((*group, member), 1);
+            for source in sources.get(&member).into_iter().flatten() {
                 let (cover, forest) = match source.kind {
                     SourceKind::Roles => (&mut model.role_cover, &roles),
                     SourceKind::Territories => (&mut model.territory_cover, &territories),
                     SourceKind::Users => {
                         *model.user_cover.entry((*group, source.id)).or_default() += 1;
-                        reached.insert(source.id);
+                        reached.extend(index.get(&source.id));
                         continue;
                     }
                     SourceKind::Groups => continue,
                 };
-                let nodes = if source.subordinates {
+                let single = [source.id];
+                let nodes: &[ZohoId] = if source.subordinates {
                     subtrees
                         .entry((source.kind, source.id))
                         .or_insert_with(|| forest.subtree(source.id).into_iter().collect())
-                        .clone()
                 } else {
-                    vec![source.id]
+                    &single
                 };
                 if source.kind == SourceKind::Territories {
-                    covered_territories.extend(&nodes);
+                    covered_territories.extend(nodes);
                 }
                 for node in nodes {
-                    *cover.entry((*group, node)).or_default() += 1;
+                    *cover.entry((*group, *node)).or_default() += 1;
                 }
             }
         }
-        for territory in covered_territories {
-            reached.extend(members_of.get(&territory).into_iter().flatten().copied());
+        for territory in &covered_territories {
+            reached.extend(members_of.get(territory).into_iter().flatten());
         }
-        for user in reached {
-            if let Some((role, true)) = users.get(&user) {
-                *model.cross.entry((*group, *role)).or_default() += 1;
+        let mut cross: FxHashMap<ZohoId, i64> = FxHashMap::default();
+        for i in reached {
+            let slot = &mut reached_by[i as usize];
+            if *slot == mark {
+                continue;
+            }
+            *slot = mark;
+            let (_, role, live) = inputs.users[i as usize];
+            if live {
+                *cross.entry(role).or_default() += 1;
             }
         }
+        model
+            .cross
+            .extend(cross.into_iter().map(|(role, n)| ((*group, role), n)));
     }
     model
 }
 
 /// Every group `group` reaches through nested-group sources, itself included.
-fn reach_of(
-    group: ZohoId,
-    sources: &HashMap<ZohoId, Vec<&crate::groups::Source>>,
-) -> HashSet<ZohoId> {
-    let mut reach = HashSet::new();
+fn reach_of(group: ZohoId, sources: &FxHashMap<ZohoId, Vec<&Source>>) -> FxHashSet<ZohoId> {
+    let mut reach = FxHashSet::default();
     let mut stack = vec![group];
     while let Some(g) = stack.pop() {
         if reach.insert(g) {
@@ -100,8 +113,8 @@ fn reach_of(
 
 /// Each group's member count by the model's formula: the live users of the
 /// roles it covers plus its cross counts of the roles it does not.
-pub fn member_counts(model: &MembershipModel) -> HashMap<ZohoId, i64> {
-    let mut counts: HashMap<ZohoId, i64> = HashMap::new();
+pub fn member_counts(model: &MembershipModel) -> FxHashMap<ZohoId, i64> {
+    let mut counts: FxHashMap<ZohoId, i64> = FxHashMap::default();
     for (group, role) in model.role_cover.keys() {
         let live = model.live.get(&(*role, ZohoId(0))).copied().unwrap_or(0);
         *counts.entry(*group).or_default() += live;

@@ -290,33 +290,85 @@ pub async fn territory_moved(
     for (group, territory, after) in tx.shift_cover(Cover::Territories, &shifts, &moved).await? {
         moved_after.insert((group, territory), after);
     }
+    // Territories and roles numbered densely, each user as its role and
+    // territories by number: a user's state in a group is then a few array
+    // reads, which matters at groups x users evaluations.
+    let territory_list: Vec<ZohoId> = moved.iter().chain(&others).copied().collect();
+    let territory_slot: HashMap<ZohoId, u32> = (0u32..)
+        .zip(territory_list.iter().copied())
+        .map(|(i, t)| (t, i))
+        .collect();
+    let role_list = roles;
+    let role_slot: HashMap<ZohoId, u32> = (0u32..)
+        .zip(role_list.iter().copied())
+        .map(|(i, r)| (r, i))
+        .collect();
+    let mut flat: Vec<u32> = Vec::new();
+    let mut dense: Vec<(u32, std::ops::Range<usize>)> = Vec::with_capacity(users.len());
+    let mut dense_of: HashMap<ZohoId, usize> = HashMap::with_capacity(users.len());
+    for (user, (role, territories)) in &users {
+        let start = flat.len();
+        flat.extend(territories.iter().map(|t| territory_slot[t]));
+        dense_of.insert(*user, dense.len());
+        dense.push((role_slot[role], start..flat.len()));
+    }
+    let mut named: HashMap<ZohoId, Vec<usize>> = HashMap::new();
+    for (group, user) in &user_cover {
+        if let Some(i) = dense_of.get(user) {
+            named.entry(*group).or_default().push(*i);
+        }
+    }
     let mut members: Vec<(ZohoId, i64)> = Vec::new();
-    let mut cross: Vec<((ZohoId, ZohoId), i64)> = Vec::new();
+    let mut cross: Vec<(ZohoId, ZohoId, i64)> = Vec::new();
+    let (mut before, mut after) = (
+        vec![false; territory_list.len()],
+        vec![false; territory_list.len()],
+    );
+    let mut by_role = vec![0i64; role_list.len()];
     for (group, shift) in &shifts {
-        let covered = |t: &ZohoId, after: bool| -> bool {
-            if subtree.contains(t) {
+        for (i, t) in territory_list.iter().enumerate() {
+            (before[i], after[i]) = if subtree.contains(t) {
                 let now = moved_after.get(&(*group, *t)).copied().unwrap_or(0);
-                (if after { now } else { now - shift }) > 0
+                (now - shift > 0, now > 0)
             } else {
-                other_cover.contains(&(*group, *t))
-            }
+                let covered = other_cover.contains(&(*group, *t));
+                (covered, covered)
+            };
+        }
+        // +1 when the user enters X (reached through territories), -1 when it leaves.
+        let flip = |range: &std::ops::Range<usize>| -> i64 {
+            let slots = &flat[range.clone()];
+            let x0 = slots.iter().any(|s| before[*s as usize]);
+            let x1 = slots.iter().any(|s| after[*s as usize]);
+            i64::from(x1) - i64::from(x0)
         };
-        for (user, (role, territories)) in &users {
-            let by_user = user_cover.contains(&(*group, *user));
-            let x0 = by_user || territories.iter().any(|t| covered(t, false));
-            let x1 = by_user || territories.iter().any(|t| covered(t, true));
-            if x0 != x1 {
-                let sign = if x1 { 1 } else { -1 };
-                cross.push(((*group, *role), sign));
-                if !role_cover.contains(&(*group, *role)) {
-                    members.push((*group, sign));
-                }
+        for (role, range) in &dense {
+            by_role[*role as usize] += flip(range);
+        }
+        // A user the group names is in X all along: it flips nothing.
+        for i in named.get(group).into_iter().flatten() {
+            let (role, range) = &dense[*i];
+            by_role[*role as usize] -= flip(range);
+        }
+        let mut moved_members = 0;
+        for (slot, n) in by_role.iter_mut().enumerate() {
+            if *n == 0 {
+                continue;
             }
+            let role = role_list[slot];
+            cross.push((*group, role, *n));
+            if !role_cover.contains(&(*group, role)) {
+                moved_members += *n;
+            }
+            *n = 0;
+        }
+        if moved_members != 0 {
+            members.push((*group, moved_members));
         }
     }
     let delta = MembershipDelta {
-        members: net(members).collect(),
-        cross: net(cross).map(|((g, r), n)| (g, r, n)).collect(),
+        members,
+        cross,
         live: Vec::new(),
     };
     if delta.is_empty() {

@@ -2,7 +2,7 @@
 
 use crate::groups::{Source, SourceKind};
 use crate::{Result, ZohoId};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Writes of the group membership model.
 ///
@@ -119,7 +119,7 @@ pub struct MembershipInputs {
 }
 
 /// One part of the membership model: `(key, key) -> value` rows.
-pub type ModelPart = HashMap<(ZohoId, ZohoId), i64>;
+pub type ModelPart = FxHashMap<(ZohoId, ZohoId), i64>;
 
 /// The membership model as kept (or as recomputed): each part as
 /// `(key, key) -> value` rows; zero values are not rows.
