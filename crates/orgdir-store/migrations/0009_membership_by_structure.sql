@@ -48,7 +48,9 @@ CREATE TABLE group_cross (
     n BIGINT NOT NULL,
     PRIMARY KEY (org_id, group_id, role_id)
 );
-CREATE INDEX group_cross_by_role ON group_cross (org_id, role_id, group_id);
+-- No index by role: every cross count write would maintain it (a
+-- territory move writes groups x roles of them), and only a role's
+-- deletion reads a role's cross counts across all groups.
 
 ALTER TABLE roles ADD COLUMN live_users BIGINT NOT NULL DEFAULT 0;
 

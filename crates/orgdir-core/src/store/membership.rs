@@ -52,7 +52,9 @@ pub trait MembershipWrites {
     /// The maintained number of live users of each of `roles`.
     async fn role_live_counts(&mut self, roles: &[ZohoId]) -> Result<Vec<(ZohoId, i64)>>;
     /// The maintained cross counts of `roles` (in every group, or only in
-    /// `groups`), as (group, role, count).
+    /// `groups`), as (group, role, count). Cross counts are kept by group:
+    /// reading them in every group reads the org's cross counts (only a
+    /// role's deletion does).
     async fn cross_counts(
         &mut self,
         groups: Option<&[ZohoId]>,
