@@ -98,6 +98,11 @@ T431=$(seed_token 431581); T365=$(seed_token 3652397)
 expect "seed 003 via orgdir import" equal "$(same $FIX/seed-003/expected.json "$(curl -s "$BASE/crm/v7/settings/territories/actions/associated_users_count" -H "Authorization: Zoho-oauthtoken $T431")")"
 expect "seed 000 via orgdir import" equal "$(same $FIX/seed-000/expected.json "$(curl -s "$BASE/crm/v7/settings/user_groups/3652397000009952001/actions/sources_count" -H "Authorization: Zoho-oauthtoken $T365")")"
 expect "seed 001 via orgdir import" equal "$(same $FIX/seed-001/expected.json "$(curl -s "$BASE/crm/v7/settings/user_groups/actions/associated_users_count?filters=$(cat $FIX/seed-001/filters.txt)" -H "Authorization: Zoho-oauthtoken $T365")")"
+groups_of() { curl -s "$BASE/crm/v8/users/$1/actions/associated_groups" -H "Authorization: Zoho-oauthtoken $T365"; }
+expect "amy's groups (named, and nested)" "Support Tier1 Tier3" \
+  "$(groups_of 3652397000009950101 | json '" ".join(g["name"] for g in d["user_groups"])')"
+expect "a deleted user's groups" 204 \
+  "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/crm/v8/users/3652397000009950105/actions/associated_groups" -H "Authorization: Zoho-oauthtoken $T365")"
 SEED4=$(python3 -c "import json; print(json.load(open('$FIX/seed-004/org.json'))['org']['id'])")
 T4=$(seed_token "$SEED4")
 expect "seed 004 via orgdir import" equal "$(same $FIX/seed-004/expected.json "$(curl -s "$BASE/crm/v8/__features/user_licenses" -H "Authorization: Zoho-oauthtoken $T4")")"

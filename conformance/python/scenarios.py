@@ -688,6 +688,16 @@ def user_groups_management(ctx):
     # amy, plus Manager and below: cara (Manager), dev (Sales Rep, disabled); eli is deleted
     ctx.eq("new group's associated users", rows, [("Conformance", gid, 3)])
 
+    # The new group among amy's groups (she is named by its user source).
+    r = ctx.call("get_associated_groups(amy)", U.UsersOperations().get_associated_groups, amy)
+    w = ctx.expect("get_associated_groups is an AssociatedGroupsWrapper", r, U.AssociatedGroupsWrapper, 200)
+    mine = {g.get_id(): g.get_name() for g in w.get_user_groups()}
+    ctx.eq("amy's groups include the new one", mine.get(gid), "Conformance")
+    ctx.eq("amy's groups: info count", w.get_info().get_count(), len(mine))
+    r = ctx.call("get_associated_groups(amy, include=sources)", U.UsersOperations().get_associated_groups, amy,
+                 params((U.GetAssociatedGroupsParam.include, "sources")))
+    ctx.expect("get_associated_groups(include) is an AssociatedGroupsWrapper", r, U.AssociatedGroupsWrapper, 200)
+
     r = ctx.call("create_groups duplicate", ops.create_groups, groups_body(group("support", "dup",
                                                                                  [source("users", amy)])))
     action_item(ctx, "create_groups with a taken name", r, G.ActionWrapper, "get_user_groups", 400, "DUPLICATE_DATA")

@@ -89,6 +89,8 @@ requirements! {
         admin "Crm_Implied_Manage_Territories";
     /// User groups read, sources, sources count and associated users count.
     GroupsRead => ["ZohoCRM.settings.user_groups.READ"];
+    /// The groups a user is associated with (both sides).
+    UserGroupsOfUser => ["ZohoCRM.settings.user_groups.READ", "ZohoCRM.users.READ"];
     /// `POST /settings/user_groups`.
     GroupsCreate => ["ZohoCRM.settings.user_groups.CREATE"] admin "Crm_Implied_Manage_Groups";
     /// `PUT /settings/user_groups`.

@@ -176,6 +176,19 @@ pub struct GroupsQuery {
     pub filters: Option<String>,
 }
 
+/// Parameters of a user's associated groups.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AssociatedGroupsQuery {
+    /// `sources` adds each group's sources.
+    #[param(pattern = "^sources$")]
+    pub include: Option<String>,
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
+    pub per_page: Option<u32>,
+}
+
 /// Associated users count parameters.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]

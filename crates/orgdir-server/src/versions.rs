@@ -31,6 +31,7 @@ pub const INTRODUCED_IN: &[(&str, u32)] = &[
         "/crm/{version}/settings/user_groups/{id}/actions/sources_count",
         4,
     ),
+    ("/crm/{version}/users/{id}/actions/associated_groups", 5),
 ];
 
 /// The first version of the route `pattern`.

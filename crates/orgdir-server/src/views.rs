@@ -168,6 +168,26 @@ pub fn sources_count(
 }
 
 /// A user group, with its sources (and their count when asked for).
+/// A group a user is associated with: the group, and its sources when `with_sources`.
+pub fn associated_group(
+    org: &Org,
+    details: orgdir_core::groups::GroupDetails,
+    sources: Vec<orgdir_core::groups::SourceDetails>,
+    with_sources: bool,
+) -> orgdir_types::groups::AssociatedGroup {
+    let group = self::group(org, details, sources, None);
+    orgdir_types::groups::AssociatedGroup {
+        created_by: group.created_by,
+        modified_by: group.modified_by,
+        modified_time: group.modified_time,
+        created_time: group.created_time,
+        description: group.description,
+        id: group.id,
+        name: group.name,
+        sources: with_sources.then_some(group.sources),
+    }
+}
+
 pub fn group(
     org: &Org,
     details: orgdir_core::groups::GroupDetails,

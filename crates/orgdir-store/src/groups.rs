@@ -182,6 +182,35 @@ impl GroupStore for SqlStore {
             .await
     }
 
+    async fn groups_of_user(
+        &self,
+        org: OrgId,
+        user: ZohoId,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Versioned<Vec<GroupDetails>>> {
+        // Membership from the model: the coverage of the user's role, of
+        // its territories, and of the user itself (a live user only).
+        let sql = static_sql!(versioned_sql(&format!(
+            "{GROUP_DETAILS_SELECT} WHERE g.org_id = ?1 AND g.id IN ( \
+               SELECT c.group_id FROM users u JOIN group_role_cover c \
+                 ON c.org_id = u.org_id AND c.role_id = u.role_id \
+                 WHERE u.org_id = ?1 AND u.id = ?2 AND u.status <> 'deleted' \
+               UNION SELECT c.group_id FROM users u JOIN group_user_cover c \
+                 ON c.org_id = u.org_id AND c.user_id = u.id \
+                 WHERE u.org_id = ?1 AND u.id = ?2 AND u.status <> 'deleted' \
+               UNION SELECT c.group_id FROM users u JOIN territory_users m \
+                 ON m.org_id = u.org_id AND m.user_id = u.id \
+                 JOIN group_territory_cover c ON c.org_id = m.org_id AND c.territory_id = m.territory_id \
+                 WHERE u.org_id = ?1 AND u.id = ?2 AND u.status <> 'deleted') \
+             ORDER BY g.position LIMIT ?3 OFFSET ?4"
+        )));
+        self.read()
+            .await?
+            .fetch_versioned(org, sql, args![org, user, limit, offset], details_from)
+            .await
+    }
+
     async fn group_counts(
         &self,
         org: OrgId,

@@ -222,6 +222,11 @@ pub fn endpoints() -> Vec<Endpoint> {
             "/crm/v8/settings/user_groups/actions/associated_users_count",
             GROUPS_READ,
         ),
+        e(
+            Method::GET,
+            "/crm/v8/users/{user}/actions/associated_groups",
+            &["ZohoCRM.settings.user_groups.READ", "ZohoCRM.users.READ"],
+        ),
         Endpoint {
             method: Method::POST,
             path: "/crm/v8/settings/user_groups",

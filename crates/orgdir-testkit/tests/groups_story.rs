@@ -299,3 +299,145 @@ async fn paging(app: TestApp) {
     assert_eq!(dup.code(), Some(ErrorCode::DuplicateData));
 }
 storage_test!(group_paging_and_names, paging);
+
+/// `GET /users/{id}/actions/associated_groups` of `user` (with a query).
+async fn groups_of(app: &TestApp, user: &str, query: &str) -> orgdir_client::RawResponse {
+    app.client
+        .raw(
+            Method::GET,
+            &format!("/crm/v8/users/{user}/actions/associated_groups{query}"),
+            None,
+        )
+        .await
+        .expect("response")
+}
+
+/// The ids of the groups on a page of a user's groups.
+fn group_ids(raw: &orgdir_client::RawResponse) -> Vec<String> {
+    assert_eq!(raw.status.as_u16(), 200, "{:?}", raw.json());
+    raw.json()["user_groups"]
+        .as_array()
+        .expect("user_groups")
+        .iter()
+        .map(|g| g["id"].as_str().expect("id").to_owned())
+        .collect()
+}
+
+/// A user's groups follow each way of membership: role with subordinates,
+/// territory, a user source and nesting; a deleted user has none; unknown
+/// users and include values are refused.
+async fn users_groups(app: TestApp) {
+    let dir = app.directory().await;
+    let root = app
+        .client
+        .list_territories(None, None)
+        .await
+        .expect("t")
+        .expect("root")
+        .territories[0]
+        .id
+        .clone();
+    let sales = app
+        .client
+        .create_role(json!({"name":"Sales","reporting_to": dir.root_role}))
+        .await
+        .expect("role");
+    let reps = app
+        .client
+        .create_role(json!({"name":"Reps","reporting_to": sales}))
+        .await
+        .expect("role");
+    let west = app
+        .client
+        .create_territory(json!({"name":"West","reporting_to": root}))
+        .await
+        .expect("t");
+    let bo = UserBuilder::new("bo@example.com")
+        .role(&reps)
+        .create(&app)
+        .await;
+    let cy = UserBuilder::new("cy@example.com").create(&app).await;
+    app.client
+        .associate_territory_users(&west, &[&cy])
+        .await
+        .expect("associate");
+    let by_role = app
+        .client
+        .create_group(
+            json!({"name":"By role","description":"sales tree","sources":[
+            {"type":"roles","source":{"id": sales},"subordinates":true}]}),
+        )
+        .await
+        .expect("group");
+    let by_territory = app
+        .client
+        .create_group(json!({"name":"By territory","sources":[
+            {"type":"territories","source":{"id": west},"sub_territories":false}]}))
+        .await
+        .expect("group");
+    let by_name = app
+        .client
+        .create_group(json!({"name":"By name","sources":[{"type":"users","source":{"id": bo}}]}))
+        .await
+        .expect("group");
+    let nesting = app
+        .client
+        .create_group(
+            json!({"name":"Nesting","sources":[{"type":"groups","source":{"id": by_territory}}]}),
+        )
+        .await
+        .expect("group");
+
+    assert_eq!(
+        group_ids(&groups_of(&app, &bo, "").await),
+        [by_role.clone(), by_name.clone()],
+        "in listing order"
+    );
+    assert_eq!(
+        group_ids(&groups_of(&app, &cy, "").await),
+        [by_territory.clone(), nesting.clone()]
+    );
+    // Zoho's shape: the group without sources, then with them when asked.
+    let page = groups_of(&app, &bo, "?per_page=1").await.json();
+    let first = &page["user_groups"][0];
+    assert_eq!(first["name"], "By role");
+    assert_eq!(first["description"], "sales tree");
+    assert!(first.get("sources").is_none(), "no sources unless included");
+    for key in ["created_time", "modified_time", "created_by", "modified_by"] {
+        assert!(!first[key].is_null(), "{key}");
+    }
+    assert_eq!(
+        page["info"],
+        json!({"per_page":1,"count":1,"page":1,"more_records":true})
+    );
+    let page = groups_of(&app, &bo, "?page=2&per_page=1&include=sources").await;
+    assert_eq!(group_ids(&page), vec![by_name.clone()]);
+    assert_eq!(
+        page.json()["user_groups"][0]["sources"][0]["source"]["id"],
+        json!(bo)
+    );
+
+    // Moving bo out of the tree leaves the role group; deleting bo leaves all.
+    app.client
+        .update_user(&bo, json!({"role": dir.root_role}))
+        .await
+        .expect("move bo");
+    assert_eq!(group_ids(&groups_of(&app, &bo, "").await), [by_name]);
+    app.client.delete_user(&bo).await.expect("delete bo");
+    let none = groups_of(&app, &bo, "").await;
+    assert_eq!(none.status.as_u16(), 204);
+    assert!(none.body.is_empty());
+
+    let unknown = groups_of(&app, &format!("{}9", dir.root_role), "").await;
+    assert_eq!(unknown.status.as_u16(), 400);
+    assert_eq!(
+        unknown.json(),
+        json!({"code":"INVALID_DATA","details":{"resource_path_index":1},
+            "message":"the id given seems to be invalid","status":"error"})
+    );
+    let bad = groups_of(&app, &cy, "?include=sources_count").await;
+    assert_eq!(bad.status.as_u16(), 400);
+    assert_eq!(bad.json()["details"], json!({"param_name":"include"}));
+    assert_counts_exact(&app.dir, app.org.org.id).await;
+}
+storage_test!(a_users_groups, users_groups);

@@ -58,6 +58,28 @@ pub struct UserGroupsPage {
     pub info: Info,
 }
 
+/// A group a user is associated with (`GET /users/{id}/actions/associated_groups`):
+/// the group without its sources, unless asked for with `include=sources`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AssociatedGroup {
+    pub created_by: Option<Reference>,
+    pub modified_by: Option<Reference>,
+    pub modified_time: String,
+    pub created_time: String,
+    pub description: Option<String>,
+    pub id: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sources: Option<Vec<GroupSource>>,
+}
+
+/// `{"user_groups":[…],"info":{…}}` of a user's groups.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AssociatedGroupsPage {
+    pub user_groups: Vec<AssociatedGroup>,
+    pub info: Info,
+}
+
 /// `{"user_groups":[…]}` for one group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserGroupsBody {

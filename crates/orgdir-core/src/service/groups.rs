@@ -77,6 +77,41 @@ pub async fn list(
     Ok((groups, info))
 }
 
+/// `GET /users/{id}/actions/associated_groups`: a page of the groups `user`
+/// is a member of, in listing order, each with its sources when
+/// `with_sources`; `None` if the org has no such user (a deleted user is a
+/// member of nothing).
+pub async fn of_user(
+    dir: &Directory,
+    caller: &mut Caller,
+    user: ZohoId,
+    page: Page,
+    with_sources: bool,
+) -> Result<Option<(Vec<GroupView>, Info)>> {
+    let read = dir.store().user(caller.org_id(), user).await?;
+    if dir.confirm(caller, read).await?.is_none() {
+        return Ok(None);
+    }
+    let read = dir
+        .store()
+        .groups_of_user(caller.org_id(), user, page.offset(), page.fetch_limit())
+        .await?;
+    let (rows, info) = page.finish(dir.confirm(caller, read).await?);
+    let mut groups = Vec::with_capacity(rows.len());
+    for details in rows {
+        groups.push(if with_sources {
+            view(dir, caller, details, false).await?
+        } else {
+            GroupView {
+                details,
+                sources: Vec::new(),
+                sources_count: None,
+            }
+        });
+    }
+    Ok(Some((groups, info)))
+}
+
 /// `GET /settings/user_groups/{id}`: the group with its sources and their count.
 pub async fn get(dir: &Directory, caller: &mut Caller, id: ZohoId) -> Result<Option<GroupView>> {
     let read = dir.store().group(caller.org_id(), id).await?;

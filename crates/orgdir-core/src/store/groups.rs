@@ -8,6 +8,16 @@ use crate::{OrgId, Result, ZohoId};
 /// Reads of user groups.
 #[async_trait::async_trait]
 pub trait GroupStore {
+    /// The groups `user` is a member of (it is live, and a group covers its
+    /// role, one of its territories or the user itself), in listing order;
+    /// empty for a deleted user or a user the org does not have.
+    async fn groups_of_user(
+        &self,
+        org: OrgId,
+        user: ZohoId,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Versioned<Vec<GroupDetails>>>;
     /// Groups passing `filter`, by creation.
     async fn groups(
         &self,

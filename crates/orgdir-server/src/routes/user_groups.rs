@@ -6,6 +6,7 @@ use crate::error::{item_error, json_response, no_content, ApiError, ItemError};
 use crate::extract::Path;
 use crate::extract::{
     Authed, GroupsCreate, GroupsDelete, GroupsRead, GroupsUpdate, JsonBody, Params,
+    UserGroupsOfUser,
 };
 use crate::{views, AppState};
 use axum::extract::State;
@@ -18,7 +19,8 @@ use orgdir_core::service::groups::{self as service, GroupView};
 use orgdir_core::users::UserStatus;
 use orgdir_core::{Error, Result};
 use orgdir_types::groups::{
-    GroupUsersCount, GroupUsersCountPage, SourcesCountBody, SourcesPage, UserGroup, UserGroupsPage,
+    AssociatedGroupsPage, GroupUsersCount, GroupUsersCountPage, SourcesCountBody, SourcesPage,
+    UserGroup, UserGroupsPage,
 };
 use orgdir_types::Reference;
 use serde_json::json;
@@ -33,6 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_one, update_one, delete_one))
         .routes(routes!(sources))
         .routes(routes!(sources_count))
+        .routes(routes!(associated_groups))
 }
 
 /// Segment of the group id in `settings/user_groups/{id}`.
@@ -408,5 +411,60 @@ async fn delete_one(
         id,
         "User group deleted",
         StatusCode::OK,
+    ))
+}
+
+/// Segment of the user id in `users/{id}/actions/associated_groups`.
+const USER_SEGMENT: usize = 1;
+
+/// `GET /users/{id}/actions/associated_groups?include=sources&page=&per_page=`
+#[utoipa::path(
+    operation_id = "users_associated_groups",
+    get,
+    path = "/crm/{version}/users/{id}/actions/associated_groups",
+    tag = "user groups",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "User id"),
+        crate::openapi::AssociatedGroupsQuery
+    ),
+    responses(
+        (status = 200, description = "A page of the groups the user is a member of", body = orgdir_types::groups::AssociatedGroupsPage),
+        (status = 204, description = "The user is a member of no group (a deleted user included)"),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.READ", "ZohoCRM.users.READ"]))
+)]
+async fn associated_groups(
+    mut auth: Authed<UserGroupsOfUser>,
+    params: Params,
+    State(state): State<AppState>,
+    Path((_version, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let user = path_id(&id, USER_SEGMENT)?;
+    let page = Page::parse(params.get("page"), params.get("per_page"), 200)?;
+    let with_sources = match params.get("include") {
+        None => false,
+        Some("sources") => true,
+        Some(_) => {
+            return Err(
+                Error::invalid_param("include", "the only value include takes is sources").into(),
+            )
+        }
+    };
+    let (rows, info) = service::of_user(&state.dir, &mut auth.caller, user, page, with_sources)
+        .await?
+        .ok_or_else(|| Error::invalid_path(USER_SEGMENT, "the id given seems to be invalid"))?;
+    if rows.is_empty() {
+        return Ok(no_content());
+    }
+    let org = auth.caller.org();
+    let user_groups = rows
+        .into_iter()
+        .map(|g| views::associated_group(org, g.details, g.sources, with_sources))
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &AssociatedGroupsPage { user_groups, info },
     ))
 }
