@@ -10,6 +10,7 @@
 pub mod error;
 pub mod extract;
 pub mod openapi;
+pub mod query;
 pub mod routes;
 pub mod versions;
 pub mod views;
@@ -85,7 +86,10 @@ pub struct Settings {
 /// The whole router: Zoho routes, fallbacks and middleware.
 pub fn router(state: AppState) -> Router {
     let (zoho, _) = routes::zoho_routes().split_for_parts();
-    let zoho = zoho.route_layer(axum::middleware::from_fn(versions::guard));
+    // Outermost first: the version, then the query parameters.
+    let zoho = zoho
+        .route_layer(axum::middleware::from_fn(query::guard))
+        .route_layer(axum::middleware::from_fn(versions::guard));
     Router::new()
         .merge(zoho)
         .merge(routes::oauth::routes())

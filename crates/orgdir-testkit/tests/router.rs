@@ -275,6 +275,35 @@ async fn bad_parameters() {
     assert_eq!(details, json!({"resource_path_index": 1}));
 }
 
+/// A query parameter the operation does not take is refused, naming it,
+/// wherever it is: nothing is silently ignored.
+#[tokio::test]
+async fn undeclared_parameters_are_refused() {
+    let h = harness().await;
+    for (path, name) in [
+        ("/crm/v8/users?sort_by=email", "sort_by"),
+        ("/crm/v8/users?page=1&Page=2", "Page"),
+        (
+            "/crm/v8/users/actions/count?type=AllUsers&per_page=5",
+            "per_page",
+        ),
+        ("/crm/v8/settings/territories?filters=x", "filters"),
+        ("/crm/v8/settings/roles?include=x", "include"),
+        ("/crm/v8/__features?module=Leads", "module"),
+        ("/crm/v8/org?x=1", "x"),
+    ] {
+        let details = h.get(path).await.error(400, "INVALID_DATA");
+        assert_eq!(details, json!({"param_name": name}), "{path}");
+    }
+    // Declared ones still work.
+    assert_eq!(
+        h.get("/crm/v8/users/actions/count?type=AllUsers")
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
 #[tokio::test]
 async fn bodies() {
     let h = harness().await;
