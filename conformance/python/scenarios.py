@@ -652,6 +652,10 @@ def user_groups_management(ctx):
         ctx.eq("Support's sources_count via include", (sc.get_territories(), sc.get_roles(), sc.get_groups(),
                                                        sc.get_users().get_active()), (2, 2, 0, 2))
 
+    r = ctx.call("get_groups(name=support)", ops.get_groups, params((G.GetGroupsParam.name, "support")))
+    w = ctx.expect("get_groups(name) is a ResponseWrapper", r, G.ResponseWrapper, 200)
+    ctx.eq("get_groups(name=support)", [g.get_id() for g in w.get_user_groups()], [int(SUPPORT_GROUP)])
+
     g = get_group(ctx, int(SUPPORT_GROUP), "get_group(Support)")
     ctx.eq("Support: name, description", (g.get_name(), g.get_description()), ("Support", "Front-line support"))
     ctx.eq("Support: source types", sorted(s.get_type().get_value() for s in g.get_sources()),

@@ -255,6 +255,31 @@ fn filter_error(message: impl Into<String>) -> Error {
 }
 
 impl Filter {
+    /// The groups list's `name` parameter: the groups with that name (in
+    /// any letter case), as a filter; empty or longer than
+    /// [`MAX_FILTER_VALUE`] is `INVALID_DATA` with `param_name: name`.
+    pub fn named(name: &str) -> Result<Self> {
+        if name.trim().is_empty() || name.chars().count() > MAX_FILTER_VALUE {
+            return Err(Error::invalid_param(
+                "name",
+                format!("give a group name of 1 to {MAX_FILTER_VALUE} characters"),
+            ));
+        }
+        Ok(Filter::Criterion {
+            field: FilterField::Name,
+            comparator: Comparator::Equal,
+            value: name.to_lowercase(),
+        })
+    }
+
+    /// Both filters: `self` and `other`.
+    pub fn and(self, other: Filter) -> Self {
+        Filter::Group {
+            operator: GroupOperator::And,
+            members: vec![self, other],
+        }
+    }
+
     /// Parses the (already URL-decoded) `filters` parameter. Every mistake is
     /// `INVALID_DATA` with `param_name: filters`.
     pub fn parse(text: &str) -> Result<Self> {

@@ -174,6 +174,8 @@ pub struct GroupsQuery {
     pub per_page: Option<u32>,
     /// URL-encoded JSON criteria on `name` / `description` (see the API design notes).
     pub filters: Option<String>,
+    /// Only the group with this name (any letter case).
+    pub name: Option<String>,
 }
 
 /// Parameters of a user's associated groups.

@@ -297,6 +297,24 @@ async fn paging(app: TestApp) {
         .await
         .expect_err("name taken, case-insensitive");
     assert_eq!(dup.code(), Some(ErrorCode::DuplicateData));
+
+    // The list's `name`: that group only, in any letter case, with `filters` too.
+    let names = |raw: orgdir_client::RawResponse| -> Vec<String> {
+        assert_eq!(raw.status.as_u16(), 200, "{:?}", raw.json());
+        raw.json()["user_groups"]
+            .as_array()
+            .expect("user_groups")
+            .iter()
+            .map(|g| g["name"].as_str().expect("name").to_owned())
+            .collect()
+    };
+    assert_eq!(names(list_groups(&app, "?name=g2").await), ["G2"]);
+    let both = "?name=G2&filters=%7B%22field%22%3A%7B%22api_name%22%3A%22name%22%7D%2C%22comparator%22%3A%22starts_with%22%2C%22value%22%3A%22g%22%7D";
+    assert_eq!(names(list_groups(&app, both).await), ["G2"]);
+    assert_eq!(list_groups(&app, "?name=G9").await.status.as_u16(), 204);
+    let empty = list_groups(&app, "?name=").await;
+    assert_eq!(empty.status.as_u16(), 400);
+    assert_eq!(empty.json()["details"], json!({"param_name":"name"}));
 }
 storage_test!(group_paging_and_names, paging);
 
@@ -321,6 +339,18 @@ fn group_ids(raw: &orgdir_client::RawResponse) -> Vec<String> {
         .iter()
         .map(|g| g["id"].as_str().expect("id").to_owned())
         .collect()
+}
+
+/// `GET /settings/user_groups` with a query.
+async fn list_groups(app: &TestApp, query: &str) -> orgdir_client::RawResponse {
+    app.client
+        .raw(
+            Method::GET,
+            &format!("/crm/v8/settings/user_groups{query}"),
+            None,
+        )
+        .await
+        .expect("response")
 }
 
 /// A user's groups follow each way of membership: role with subordinates,

@@ -57,7 +57,7 @@ fn group_view(org: &Org, view: GroupView) -> UserGroup {
     views::group(org, view.details, view.sources, view.sources_count)
 }
 
-/// `GET /settings/user_groups?include=sources_count&page=&per_page=&filters=`
+/// `GET /settings/user_groups?include=sources_count&page=&per_page=&filters=&name=`
 #[utoipa::path(
     operation_id = "user_groups_list",
     get,
@@ -82,7 +82,14 @@ async fn list(
     let with_count = params
         .get("include")
         .is_some_and(|inc| inc.split(',').any(|part| part.trim() == "sources_count"));
-    let (page, filter) = page_and_filter(&params)?;
+    let (page, mut filter) = page_and_filter(&params)?;
+    if let Some(name) = params.get("name") {
+        let named = Filter::named(name)?;
+        filter = Some(match filter {
+            Some(filters) => filters.and(named),
+            None => named,
+        });
+    }
     let (rows, info) =
         service::list(&state.dir, &mut auth.caller, filter, page, with_count).await?;
     if rows.is_empty() {
