@@ -103,6 +103,10 @@ expect "amy's groups (named, and nested)" "Support Tier1 Tier3" \
   "$(groups_of 3652397000009950101 | json '" ".join(g["name"] for g in d["user_groups"])')"
 expect "a deleted user's groups" 204 \
   "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/crm/v8/users/3652397000009950105/actions/associated_groups" -H "Authorization: Zoho-oauthtoken $T365")"
+expect "users modified after 09:02:30" "3652397000009950103 3652397000009950104 3652397000009950105" \
+  "$(curl -s "$BASE/crm/v8/users?type=AllUsers" -H "Authorization: Zoho-oauthtoken $T365" -H "If-Modified-Since: 2024-07-02T09:02:30+05:30" | json '" ".join(u["id"] for u in d["users"])')"
+expect "nothing modified since" 304 \
+  "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/crm/v8/users/3652397000009950101" -H "Authorization: Zoho-oauthtoken $T365" -H "If-Modified-Since: 2024-07-02T09:01:00+05:30")"
 SEED4=$(python3 -c "import json; print(json.load(open('$FIX/seed-004/org.json'))['org']['id'])")
 T4=$(seed_token "$SEED4")
 expect "seed 004 via orgdir import" equal "$(same $FIX/seed-004/expected.json "$(curl -s "$BASE/crm/v8/__features/user_licenses" -H "Authorization: Zoho-oauthtoken $T4")")"

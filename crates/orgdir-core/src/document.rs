@@ -888,6 +888,7 @@ pub async fn export(dir: &Directory, org_id: OrgId) -> Result<OrgDocument> {
         .users(
             org_id,
             &UserQuery {
+                modified_after: None,
                 buckets: type_bucket_codes(UserType::AllUsers),
                 ids: None,
                 offset: 0,

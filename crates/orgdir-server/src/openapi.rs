@@ -178,6 +178,15 @@ pub struct GroupsQuery {
     pub name: Option<String>,
 }
 
+/// The `If-Modified-Since` header of the users reads.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IfModifiedSince {
+    /// Only users modified after this date and time (`2019-07-25T15:26:49+05:30`); 304 when none.
+    #[param(rename = "If-Modified-Since")]
+    pub if_modified_since: Option<String>,
+}
+
 /// Parameters of a user's associated groups.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -230,6 +230,9 @@ impl UserStore for SqlStore {
                 .list(ids.iter().copied())
                 .push(")");
         }
+        if let Some(after) = query.modified_after {
+            page.push(" AND u.modified_at > ").bind(after);
+        }
         page.push(" ORDER BY u.id LIMIT ")
             .bind(query.limit)
             .push(" OFFSET ")

@@ -44,6 +44,7 @@ async fn from_scratch(store: &dyn Store, org: OrgId) -> usize {
         .users(
             org,
             &UserQuery {
+                modified_after: None,
                 buckets: (0..12).collect(),
                 ids: None,
                 offset: 0,

@@ -512,6 +512,7 @@ pub async fn assert_counts_exact(dir: &Dir, org: orgdir_core::OrgId) {
         .users(
             org,
             &UserQuery {
+                modified_after: None,
                 buckets: type_bucket_codes(UserType::AllUsers),
                 ids: None,
                 offset: 0,

@@ -83,9 +83,23 @@ impl Harness {
         auth: Option<&str>,
         body: Option<Vec<u8>>,
     ) -> Reply {
+        self.send_with(method, uri, auth, body, &[]).await
+    }
+
+    async fn send_with(
+        &self,
+        method: &str,
+        uri: &str,
+        auth: Option<&str>,
+        body: Option<Vec<u8>>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let mut request = Request::builder().method(method).uri(uri);
         if let Some(auth) = auth {
             request = request.header("Authorization", auth);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
         }
         let request = request
             .body(body.map(Body::from).unwrap_or_else(Body::empty))
@@ -273,6 +287,41 @@ async fn bad_parameters() {
         .await
         .error(400, "INVALID_DATA");
     assert_eq!(details, json!({"resource_path_index": 1}));
+}
+
+/// `If-Modified-Since` on the users reads: only what changed after it,
+/// 304 when nothing did, 400 when it is not a date and time.
+#[tokio::test]
+async fn if_modified_since_on_users() {
+    let h = harness().await;
+    let auth = h.auth();
+    let since = |value: &'static str| [("If-Modified-Since", value)];
+    let get = |uri: String, value: &'static str| {
+        let auth = auth.clone();
+        let h = &h;
+        async move {
+            h.send_with("GET", &uri, Some(&auth), None, &since(value))
+                .await
+        }
+    };
+    let past = "2000-01-01T00:00:00+05:30";
+    let future = "2999-01-01T00:00:00Z";
+    let list = get("/crm/v8/users".into(), past).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let admin = list.json()["users"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    for uri in ["/crm/v8/users".to_owned(), format!("/crm/v8/users/{admin}")] {
+        let none = get(uri.clone(), future).await;
+        assert_eq!(none.status, StatusCode::NOT_MODIFIED, "{uri}");
+        assert!(none.body.is_empty(), "{uri}");
+        assert_eq!(get(uri.clone(), past).await.status, StatusCode::OK, "{uri}");
+        let details = get(uri.clone(), "yesterday")
+            .await
+            .error(400, "INVALID_DATA");
+        assert_eq!(details, json!({"param_name": "If-Modified-Since"}), "{uri}");
+    }
 }
 
 /// A query parameter the operation does not take is refused, naming it,

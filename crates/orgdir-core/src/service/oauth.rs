@@ -180,6 +180,7 @@ const CONSENT_USERS: u64 = 500;
 /// the client's org, by id.
 pub async fn consent_users(dir: &Directory, client: &OAuthClient) -> Result<Vec<UserDetails>> {
     let query = UserQuery {
+        modified_after: None,
         buckets: type_bucket_codes(UserType::ActiveUsers),
         ids: None,
         offset: 0,

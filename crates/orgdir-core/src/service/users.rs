@@ -90,13 +90,15 @@ pub async fn count(dir: &Directory, caller: &mut Caller, user_type: UserType) ->
     })
 }
 
-/// `GET /users?type=&page=&per_page=&ids=`: users with their territories.
+/// `GET /users?type=&page=&per_page=&ids=`: users with their territories
+/// (only those modified after `modified_after`, when given).
 pub async fn list(
     dir: &Directory,
     caller: &mut Caller,
     user_type: UserType,
     page: Page,
     ids: Option<Vec<ZohoId>>,
+    modified_after: Option<i64>,
 ) -> Result<(Vec<UserDetails>, Info)> {
     let ids = if user_type == UserType::CurrentUser {
         let only_me = ids.is_none_or(|ids| ids.contains(&caller.user_id));
@@ -116,6 +118,7 @@ pub async fn list(
     let query = UserQuery {
         buckets,
         ids,
+        modified_after,
         offset: page.offset(),
         limit: page.fetch_limit(),
     };

@@ -11,6 +11,8 @@ pub struct UserQuery {
     pub buckets: Vec<i16>,
     /// Only these ids, if given.
     pub ids: Option<Vec<ZohoId>>,
+    /// Only users modified after this time (seconds), if given.
+    pub modified_after: Option<i64>,
     pub offset: u64,
     pub limit: u64,
 }

@@ -6,8 +6,9 @@ use crate::extract::Path;
 use crate::extract::{Authed, JsonBody, Params, UsersCreate, UsersDelete, UsersRead, UsersUpdate};
 use crate::{views, AppState};
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::header::IF_MODIFIED_SINCE;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use orgdir_core::org::Org;
 use orgdir_core::paging::Page;
 use orgdir_core::service::users as service;
@@ -29,6 +30,29 @@ pub fn routes() -> OpenApiRouter<AppState> {
 const USER_ID_SEGMENT: usize = 1;
 /// Most ids `?ids=` may list.
 const MAX_IDS: usize = 100;
+
+/// The `If-Modified-Since` header, in seconds, if given: a date and time
+/// with its offset, as Zoho's example `2019-07-25T15:26:49+05:30`.
+fn modified_since(headers: &HeaderMap) -> Result<Option<i64>, Error> {
+    let Some(value) = headers.get(IF_MODIFIED_SINCE) else {
+        return Ok(None);
+    };
+    let bad = || {
+        Error::invalid_param(
+            "If-Modified-Since",
+            "give a date and time with its offset, as 2019-07-25T15:26:49+05:30",
+        )
+    };
+    let text = value.to_str().map_err(|_| bad())?;
+    chrono::DateTime::parse_from_rfc3339(text.trim())
+        .map(|time| Some(time.timestamp()))
+        .map_err(|_| bad())
+}
+
+/// 304 with no body: nothing changed since `If-Modified-Since`.
+fn not_modified() -> Response {
+    StatusCode::NOT_MODIFIED.into_response()
+}
 
 fn user_type(params: &Params) -> Result<UserType, Error> {
     match params.get("type") {
@@ -82,11 +106,13 @@ async fn count(
     tag = "users",
     params(
         crate::openapi::VersionPath,
-        crate::openapi::UsersQuery
+        crate::openapi::UsersQuery,
+        crate::openapi::IfModifiedSince
     ),
     responses(
         (status = 200, description = "A page of users", body = orgdir_types::users::UsersPage),
         (status = 204, description = "Nothing to list"),
+        (status = 304, description = "No user of the page was modified after If-Modified-Since"),
         crate::openapi::ReadErrors
     ),
     security(("zoho_oauth" = ["ZohoCRM.users.READ"]))
@@ -94,6 +120,7 @@ async fn count(
 async fn list(
     mut auth: Authed<UsersRead>,
     params: Params,
+    headers: HeaderMap,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
     let user_type = user_type(&params)?;
@@ -102,9 +129,15 @@ async fn list(
         .get("ids")
         .map(|t| query_ids(t, "ids", MAX_IDS))
         .transpose()?;
-    let (rows, info) = service::list(&state.dir, &mut auth.caller, user_type, page, ids).await?;
+    let since = modified_since(&headers)?;
+    let (rows, info) =
+        service::list(&state.dir, &mut auth.caller, user_type, page, ids, since).await?;
     if rows.is_empty() {
-        return Ok(no_content());
+        return Ok(if since.is_some() {
+            not_modified()
+        } else {
+            no_content()
+        });
     }
     let users = user_views(auth.caller.org(), rows);
     Ok(json_response(StatusCode::OK, &UsersPage { users, info }))
@@ -118,23 +151,30 @@ async fn list(
     tag = "users",
     params(
         crate::openapi::VersionPath,
-        ("id" = String, Path, description = "User id")
+        ("id" = String, Path, description = "User id"),
+        crate::openapi::IfModifiedSince
     ),
     responses(
         (status = 200, description = "The user", body = orgdir_types::users::UsersBody),
+        (status = 304, description = "The user was not modified after If-Modified-Since"),
         crate::openapi::ReadErrors
     ),
     security(("zoho_oauth" = ["ZohoCRM.users.READ"]))
 )]
 async fn get_one(
     mut auth: Authed<UsersRead>,
+    headers: HeaderMap,
     State(state): State<AppState>,
     Path((_version, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, USER_ID_SEGMENT)?;
+    let since = modified_since(&headers)?;
     let details = service::get(&state.dir, &mut auth.caller, id)
         .await?
         .ok_or_else(unknown_user)?;
+    if since.is_some_and(|since| details.user.modified_at <= since) {
+        return Ok(not_modified());
+    }
     let users = user_views(auth.caller.org(), vec![details]);
     Ok(json_response(StatusCode::OK, &UsersBody { users }))
 }
