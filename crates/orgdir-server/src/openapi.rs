@@ -178,6 +178,18 @@ pub struct GroupsQuery {
     pub name: Option<String>,
 }
 
+/// Features list parameters.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeaturesQuery {
+    /// Feature api names, comma-separated (orgdir has `user_licenses`).
+    pub api_names: Option<String>,
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
+    pub per_page: Option<u32>,
+}
+
 /// The `If-Modified-Since` header of the users reads.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Header)]

@@ -324,6 +324,41 @@ async fn if_modified_since_on_users() {
     }
 }
 
+/// The features list's `api_names` and paging.
+#[tokio::test]
+async fn features_by_api_names() {
+    let h = harness().await;
+    let names = |reply: Reply| -> Vec<String> {
+        assert_eq!(reply.status, StatusCode::OK);
+        reply.json()["__features"]
+            .as_array()
+            .expect("features")
+            .iter()
+            .map(|f| f["api_name"].as_str().expect("api_name").to_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(
+            h.get("/crm/v8/__features?api_names=data_enrichment,user_licenses")
+                .await
+        ),
+        ["user_licenses"]
+    );
+    for empty in [
+        "/crm/v8/__features?api_names=data_enrichment",
+        "/crm/v8/__features?page=2",
+    ] {
+        let reply = h.get(empty).await;
+        assert_eq!(reply.status, StatusCode::NO_CONTENT, "{empty}");
+        assert!(reply.body.is_empty());
+    }
+    let details = h
+        .get("/crm/v8/__features?api_names=user_licenses,,x")
+        .await
+        .error(400, "INVALID_DATA");
+    assert_eq!(details, json!({"param_name": "api_names"}));
+}
+
 /// A query parameter the operation does not take is refused, naming it,
 /// wherever it is: nothing is silently ignored.
 #[tokio::test]

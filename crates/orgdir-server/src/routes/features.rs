@@ -1,17 +1,17 @@
 //! `/crm/{v}/__features…`: the user licences feature (SPEC 4.5), read from
 //! the org's purchased licences and the maintained user counts.
 
-use crate::error::{json_response, ApiError};
+use crate::error::{json_response, no_content, ApiError};
 use crate::extract::Path;
-use crate::extract::{Authed, FeaturesRead};
+use crate::extract::{Authed, FeaturesRead, Params};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use orgdir_core::paging::Page;
 use orgdir_core::service::users::{self as service, Licences};
 use orgdir_core::Error;
 use orgdir_types::features::{Feature, FeaturesBody, LicenceDetails, Total};
-use orgdir_types::Info;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -47,33 +47,65 @@ pub fn user_licenses(licences: Licences) -> Feature {
     }
 }
 
-/// `GET /__features`
+/// Most characters of one name in `api_names`.
+const MAX_API_NAME: usize = 100;
+
+/// The `api_names` of the list, split at commas; each must be a name.
+fn api_names(params: &Params) -> Result<Option<Vec<&str>>, Error> {
+    let Some(text) = params.get("api_names") else {
+        return Ok(None);
+    };
+    let names: Vec<&str> = text.split(',').map(str::trim).collect();
+    if names
+        .iter()
+        .any(|n| n.is_empty() || n.chars().count() > MAX_API_NAME)
+    {
+        return Err(Error::invalid_param(
+            "api_names",
+            "give feature api names separated by commas",
+        ));
+    }
+    Ok(Some(names))
+}
+
+/// `GET /__features?api_names=&page=&per_page=`
 #[utoipa::path(
     operation_id = "features_list",
     get,
     path = "/crm/{version}/__features",
     tag = "features",
     params(
-        crate::openapi::VersionPath
+        crate::openapi::VersionPath,
+        crate::openapi::FeaturesQuery
     ),
     responses(
-        (status = 200, description = "Every feature", body = orgdir_types::features::FeaturesBody),
+        (status = 200, description = "Every feature (of `api_names`)", body = orgdir_types::features::FeaturesBody),
+        (status = 204, description = "No feature of `api_names`, or a page past the end"),
         crate::openapi::ReadErrors
     ),
     security(("zoho_oauth" = ["ZohoCRM.features.READ"]))
 )]
 async fn list(
     mut auth: Authed<FeaturesRead>,
+    params: Params,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
+    let page = Page::parse(params.get("page"), params.get("per_page"), 200)?;
+    let wanted = api_names(&params)?;
     let licences = service::licences(&state.dir, &mut auth.caller).await?;
-    let features = vec![user_licenses(licences)];
-    let info = Info {
-        per_page: 200,
-        count: features.len() as u32,
-        page: 1,
-        more_records: false,
-    };
+    let every = vec![user_licenses(licences)];
+    let chosen: Vec<Feature> = every
+        .into_iter()
+        .filter(|f| {
+            wanted
+                .as_ref()
+                .is_none_or(|names| names.contains(&f.api_name.as_str()))
+        })
+        .collect();
+    let (features, info) = page.slice(&chosen);
+    if features.is_empty() {
+        return Ok(no_content());
+    }
     Ok(json_response(
         StatusCode::OK,
         &FeaturesBody {
