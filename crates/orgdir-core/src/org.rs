@@ -117,7 +117,8 @@ const MAX_DESCRIPTION: usize = 250;
 pub struct NewRole {
     pub name: String,
     pub display_label: Option<String>,
-    pub reporting_to: ZohoId,
+    /// The parent role; `None` (not given) is the root role.
+    pub reporting_to: Option<ZohoId>,
     pub share_with_peers: bool,
     pub description: Option<String>,
 }
@@ -139,7 +140,15 @@ impl NewRole {
         Ok(Self {
             name: f.req_str("name", MAX_ROLE_NAME)?.trim().to_owned(),
             display_label: f.opt_str("display_label", MAX_ROLE_NAME)?,
-            reporting_to: f.req_ref("reporting_to")?,
+            reporting_to: match f.map.get("reporting_to") {
+                Some(serde_json::Value::Null) => {
+                    return Err(Error::invalid_field(
+                        f.path_of("reporting_to"),
+                        "only the root role reports to no one",
+                    ))
+                }
+                _ => f.opt_ref("reporting_to")?,
+            },
             share_with_peers: f.opt_bool("share_with_peers")?.unwrap_or(false),
             description: f.opt_str("description", MAX_DESCRIPTION)?,
         })

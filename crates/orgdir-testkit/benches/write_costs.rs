@@ -123,7 +123,7 @@ async fn measure(
         let new = NewRole {
             name: format!("W{tag}"),
             display_label: None,
-            reporting_to: plan.role,
+            reporting_to: Some(plan.role),
             share_with_peers: false,
             description: None,
         };

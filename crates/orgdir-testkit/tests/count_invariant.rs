@@ -215,7 +215,7 @@ async fn run_ops(dir: Arc<Directory>, ops: Vec<Op>) -> Result<(), TestCaseError>
                 let new = NewRole {
                     name: format!("R{n}"),
                     display_label: None,
-                    reporting_to: pick(&made.roles, parent),
+                    reporting_to: Some(pick(&made.roles, parent)),
                     share_with_peers: false,
                     description: None,
                 };

@@ -267,6 +267,25 @@ async fn roles(app: TestApp) {
         .await
         .expect_err("cycle");
     assert_eq!(cycle.code(), Some(ErrorCode::InvalidData));
+    // Without reporting_to, as Zoho allows: under the root role. A null
+    // parent is refused (only the root reports to no one).
+    let loose = app
+        .client
+        .create_role(json!({"name":"Loose"}))
+        .await
+        .expect("create without reporting_to");
+    let listed = app.client.list_roles().await.expect("roles");
+    let loose_now = listed.roles.iter().find(|r| r.id == loose).expect("loose");
+    assert_eq!(
+        loose_now.reporting_to.as_ref().map(|r| r.id.clone()),
+        Some(ceo.clone())
+    );
+    let null = app
+        .client
+        .create_role(json!({"name":"Rootless","reporting_to": null}))
+        .await
+        .expect_err("a null parent");
+    assert_eq!(null.code(), Some(ErrorCode::InvalidData));
     let user = UserBuilder::new("r@example.com")
         .role(&manager)
         .create(&app)

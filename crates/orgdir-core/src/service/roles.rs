@@ -58,15 +58,28 @@ pub async fn create(dir: &Directory, caller: &Caller, new: NewRole, path: &str) 
 }
 
 async fn create_in(tx: &mut dyn OrgTx, new: NewRole, path: &str) -> Result<ZohoId> {
-    tx.role(new.reporting_to)
-        .await?
-        .ok_or_else(|| Error::invalid_field(format!("{path}.reporting_to"), "invalid role"))?;
+    let parent = match new.reporting_to {
+        Some(parent) => {
+            tx.role(parent).await?.ok_or_else(|| {
+                Error::invalid_field(format!("{path}.reporting_to"), "invalid role")
+            })?;
+            parent
+        }
+        // Not given: under the root role, the top of the hierarchy.
+        None => tx
+            .role_parents()
+            .await?
+            .into_iter()
+            .find(|(_, parent)| parent.is_none())
+            .map(|(root, _)| root)
+            .ok_or_else(|| Error::Internal("the org has no root role".into()))?,
+    };
     let now = crate::time::now();
     let role = Role {
         id: tx.next_id(),
         display_label: new.display_label.unwrap_or_else(|| new.name.clone()),
         name: new.name,
-        reporting_to: Some(new.reporting_to),
+        reporting_to: Some(parent),
         share_with_peers: new.share_with_peers,
         description: new.description,
         created_at: now,
