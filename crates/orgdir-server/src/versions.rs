@@ -32,6 +32,10 @@ pub const INTRODUCED_IN: &[(&str, u32)] = &[
         4,
     ),
     ("/crm/{version}/users/{id}/actions/associated_groups", 5),
+    (
+        "/crm/{version}/settings/user_groups/{id}/actions/associations",
+        5,
+    ),
 ];
 
 /// The first version of the route `pattern`.

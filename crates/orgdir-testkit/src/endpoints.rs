@@ -224,6 +224,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         ),
         e(
             Method::GET,
+            "/crm/v8/settings/user_groups/{group}/actions/associations",
+            GROUPS_READ,
+        ),
+        e(
+            Method::GET,
             "/crm/v8/users/{user}/actions/associated_groups",
             &["ZohoCRM.settings.user_groups.READ", "ZohoCRM.users.READ"],
         ),

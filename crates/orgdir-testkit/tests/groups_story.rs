@@ -465,6 +465,35 @@ async fn users_groups(app: TestApp) {
         json!({"code":"INVALID_DATA","details":{"resource_path_index":1},
             "message":"the id given seems to be invalid","status":"error"})
     );
+    // Where a group is used: nowhere orgdir knows of (204), or a bad id.
+    let used = app
+        .client
+        .raw(
+            Method::GET,
+            &format!("/crm/v8/settings/user_groups/{nesting}/actions/associations"),
+            None,
+        )
+        .await
+        .expect("response");
+    assert_eq!(used.status.as_u16(), 204);
+    assert!(used.body.is_empty());
+    let unknown_group = app
+        .client
+        .raw(
+            Method::GET,
+            &format!(
+                "/crm/v8/settings/user_groups/{}9/actions/associations",
+                dir.root_role
+            ),
+            None,
+        )
+        .await
+        .expect("response");
+    assert_eq!(unknown_group.status.as_u16(), 400);
+    assert_eq!(
+        unknown_group.json()["details"],
+        json!({"resource_path_index":2})
+    );
     let bad = groups_of(&app, &cy, "?include=sources_count").await;
     assert_eq!(bad.status.as_u16(), 400);
     assert_eq!(bad.json()["details"], json!({"param_name":"include"}));

@@ -36,6 +36,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(sources))
         .routes(routes!(sources_count))
         .routes(routes!(associated_groups))
+        .routes(routes!(associations))
 }
 
 /// Segment of the group id in `settings/user_groups/{id}`.
@@ -474,4 +475,34 @@ async fn associated_groups(
         StatusCode::OK,
         &AssociatedGroupsPage { user_groups, info },
     ))
+}
+
+/// `GET /settings/user_groups/{id}/actions/associations`: where the group is
+/// used (sharing rules, workflows, assignment rules, approvals…). orgdir
+/// holds none of those, so an existing group is used nowhere: 204.
+#[utoipa::path(
+    operation_id = "user_groups_associations",
+    get,
+    path = "/crm/{version}/settings/user_groups/{id}/actions/associations",
+    tag = "user groups",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "User group id")
+    ),
+    responses(
+        (status = 204, description = "The group is associated with nothing orgdir holds"),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.READ"]))
+)]
+async fn associations(
+    mut auth: Authed<GroupsRead>,
+    State(state): State<AppState>,
+    Path((_version, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, GROUP_SEGMENT)?;
+    service::sources_count(&state.dir, &mut auth.caller, id)
+        .await?
+        .ok_or_else(unknown_group)?;
+    Ok(no_content())
 }
