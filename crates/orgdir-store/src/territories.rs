@@ -480,22 +480,4 @@ impl TerritoryWrites for SqlTx<'_> {
             )
             .await
     }
-
-    async fn memberships_in(&mut self, territories: &[ZohoId]) -> Result<Vec<(ZohoId, ZohoId)>> {
-        let mut out = Vec::new();
-        for chunk in territories.chunks(CHUNK) {
-            let mut sql =
-                Sql::new("SELECT territory_id, user_id FROM territory_users WHERE org_id = ");
-            sql.bind(self.org.id)
-                .push(" AND territory_id IN (")
-                .list(chunk.iter().copied())
-                .push(")");
-            out.extend(
-                self.c
-                    .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, c.id()?)))
-                    .await?,
-            );
-        }
-        Ok(out)
-    }
 }

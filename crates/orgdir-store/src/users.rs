@@ -1,7 +1,7 @@
 //! Users and the maintained user counts (one row per bucket).
 
 use crate::args;
-use crate::db::{person, versioned_sql, Arg, Cols, Sql, CHUNK};
+use crate::db::{person, versioned_sql, Arg, Cols, Sql};
 use crate::static_sql;
 use crate::tx::SqlTx;
 use crate::SqlStore;
@@ -413,36 +413,6 @@ impl UserWrites for SqlTx<'_> {
             )
             .await?;
         counts_from(rows)
-    }
-
-    async fn live_users(&mut self, users: &[ZohoId]) -> Result<Vec<ZohoId>> {
-        let mut out = Vec::new();
-        for chunk in users.chunks(CHUNK) {
-            let mut sql = Sql::new("SELECT id FROM users WHERE org_id = ");
-            sql.bind(self.org.id)
-                .push(" AND status <> 'deleted' AND id IN (")
-                .list(chunk.iter().copied())
-                .push(")");
-            out.extend(self.c.fetch_ids(&sql.text, &sql.args).await?);
-        }
-        Ok(out)
-    }
-
-    async fn live_users_with_roles(&mut self, roles: &[ZohoId]) -> Result<Vec<(ZohoId, ZohoId)>> {
-        let mut out = Vec::new();
-        for chunk in roles.chunks(CHUNK) {
-            let mut sql = Sql::new("SELECT id, role_id FROM users WHERE org_id = ");
-            sql.bind(self.org.id)
-                .push(" AND status <> 'deleted' AND role_id IN (")
-                .list(chunk.iter().copied())
-                .push(")");
-            out.extend(
-                self.c
-                    .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, c.id()?)))
-                    .await?,
-            );
-        }
-        Ok(out)
     }
 
     async fn reassign_role(

@@ -86,6 +86,4 @@ pub trait TerritoryWrites {
     async fn territory_chain(&mut self, territory: ZohoId) -> Result<Vec<ZohoId>>;
     /// Every territory as (territory, parent).
     async fn territory_parents(&mut self) -> Result<Vec<(ZohoId, Option<ZohoId>)>>;
-    /// Associations with territories in `territories`, as (territory, user).
-    async fn memberships_in(&mut self, territories: &[ZohoId]) -> Result<Vec<(ZohoId, ZohoId)>>;
 }

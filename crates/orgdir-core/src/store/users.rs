@@ -52,10 +52,6 @@ pub trait UserWrites {
     async fn adjust_user_count(&mut self, bucket: UserBucket, delta: i64) -> Result<()>;
     /// The maintained counts as this transaction sees them.
     async fn user_counts(&mut self) -> Result<UserCounts>;
-    /// The non-deleted users among `users`.
-    async fn live_users(&mut self, users: &[ZohoId]) -> Result<Vec<ZohoId>>;
-    /// Non-deleted users whose role is in `roles`, as (user, role).
-    async fn live_users_with_roles(&mut self, roles: &[ZohoId]) -> Result<Vec<(ZohoId, ZohoId)>>;
     /// Moves every user (any status) of role `from` to role `to`; returns the non-deleted ones.
     async fn reassign_role(
         &mut self,
