@@ -16,8 +16,9 @@ async fn count(app: &TestApp, group: &str) -> u64 {
         .expect("group row")
 }
 
-async fn story(app: TestApp) {
-    let dir = app.directory().await;
+/// Roles Sales (under the root) and Reps (under Sales), and territory
+/// West under the root territory: (sales, reps, west).
+async fn sales_and_west(app: &TestApp, root_role: &str) -> (String, String, String) {
     let root = app
         .client
         .list_territories(None, None)
@@ -29,7 +30,7 @@ async fn story(app: TestApp) {
         .clone();
     let sales = app
         .client
-        .create_role(json!({"name":"Sales","reporting_to": dir.root_role}))
+        .create_role(json!({"name":"Sales","reporting_to": root_role}))
         .await
         .expect("role");
     let reps = app
@@ -42,6 +43,12 @@ async fn story(app: TestApp) {
         .create_territory(json!({"name":"West","reporting_to": root}))
         .await
         .expect("t");
+    (sales, reps, west)
+}
+
+async fn story(app: TestApp) {
+    let dir = app.directory().await;
+    let (sales, reps, west) = sales_and_west(&app, &dir.root_role).await;
 
     let ana = UserBuilder::new("ana@example.com")
         .role(&sales)
@@ -358,30 +365,7 @@ async fn list_groups(app: &TestApp, query: &str) -> orgdir_client::RawResponse {
 /// users and include values are refused.
 async fn users_groups(app: TestApp) {
     let dir = app.directory().await;
-    let root = app
-        .client
-        .list_territories(None, None)
-        .await
-        .expect("t")
-        .expect("root")
-        .territories[0]
-        .id
-        .clone();
-    let sales = app
-        .client
-        .create_role(json!({"name":"Sales","reporting_to": dir.root_role}))
-        .await
-        .expect("role");
-    let reps = app
-        .client
-        .create_role(json!({"name":"Reps","reporting_to": sales}))
-        .await
-        .expect("role");
-    let west = app
-        .client
-        .create_territory(json!({"name":"West","reporting_to": root}))
-        .await
-        .expect("t");
+    let (sales, reps, west) = sales_and_west(&app, &dir.root_role).await;
     let bo = UserBuilder::new("bo@example.com")
         .role(&reps)
         .create(&app)
