@@ -85,6 +85,9 @@ pub fn generate(spec: &SeedSpec) -> OrgDocument {
             modified_time: time.clone(),
         })
         .collect();
+    // The primary admin (user 0) made everything, itself included, as in an
+    // org where the admin built the directory.
+    let primary_admin = id(USER_BASE, 0);
     let mut territories: Vec<DocTerritory> = (0..territories_n)
         .map(|i| DocTerritory {
             id: id(TERRITORY_BASE, i),
@@ -96,8 +99,8 @@ pub fn generate(spec: &SeedSpec) -> OrgDocument {
             permission_type: "read_only".to_owned(),
             created_time: time.clone(),
             modified_time: time.clone(),
-            created_by: None,
-            modified_by: None,
+            created_by: Some(primary_admin.clone()),
+            modified_by: Some(primary_admin.clone()),
             users: Vec::new(),
         })
         .collect();
@@ -146,8 +149,8 @@ pub fn generate(spec: &SeedSpec) -> OrgDocument {
                 extra: Default::default(),
                 created_time: time.clone(),
                 modified_time: time.clone(),
-                created_by: None,
-                modified_by: None,
+                created_by: Some(primary_admin.clone()),
+                modified_by: Some(primary_admin.clone()),
             }
         })
         .collect();
@@ -210,8 +213,8 @@ pub fn generate(spec: &SeedSpec) -> OrgDocument {
                 sources,
                 created_time: time.clone(),
                 modified_time: time.clone(),
-                created_by: None,
-                modified_by: None,
+                created_by: Some(primary_admin.clone()),
+                modified_by: Some(primary_admin.clone()),
             }
         })
         .collect();

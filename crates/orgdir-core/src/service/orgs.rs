@@ -113,8 +113,10 @@ impl NewOrg {
                 extra: Default::default(),
                 created_time: now.clone(),
                 modified_time: now.clone(),
-                created_by: None,
-                modified_by: None,
+                // The primary admin is its own creator (Zoho names a user in
+                // every user's created_by and Modified_By).
+                created_by: Some(id(3)),
+                modified_by: Some(id(3)),
             }],
             territories: vec![DocTerritory {
                 id: id(4),

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The oracle run: schemathesis generates requests from *Zoho's* v8 OpenAPI
+# files (../shared/zoho-oas/v8.0, bundled by scripts/zoho_oas_bundle.py with
+# the corrections and skips of conformance/zoho-oas/exclusions.toml) and
+# checks every orgdir answer against Zoho's response schemas. Fails on any
+# 5xx, any answer Zoho's schema does not allow, or a crash.
+#
+#   scripts/zoho_oas.sh [MAX_EXAMPLES]      (default 10 cases per operation)
+#   ZOHO_OAS_HAR=FILE keeps every request and answer as a HAR file.
+#   ZOHO_OAS_DIR=DIR  Zoho's files elsewhere than ../shared/zoho-oas/v8.0.
+#
+# The org is seeded (300 users, 12 roles, 30 territories, 20 groups) and the
+# token carries every scope. Schemathesis runs its coverage, fuzzing and
+# stateful phases; the checks are not_a_server_error and
+# response_schema_conformance (status codes Zoho's files do not list are not
+# failures: the files list a few sample errors per operation).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EXAMPLES=${1:-10}
+OAS_DIR=${ZOHO_OAS_DIR:-../shared/zoho-oas/v8.0}
+BIN=${ORGDIR_BIN:-${CARGO_TARGET_DIR:-target}/debug/orgdir}
+[ -x "$BIN" ] || cargo build -q -p orgdir
+VENV=${SCHEMATHESIS_VENV:-target/schemathesis-venv}
+if [ ! -x "$VENV/bin/schemathesis" ]; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q -r conformance/schemathesis/requirements.txt
+fi
+WORK=$(mktemp -d)
+python3 scripts/zoho_oas_bundle.py "$OAS_DIR" conformance/zoho-oas/exclusions.toml "$WORK/zoho.json"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+BASE="http://127.0.0.1:$PORT"
+# A small seeded org, so lists, nesting and counts have something to show.
+DB="sqlite://$WORK/orgdir.db"
+"$BIN" seed --database-url "$DB" --users 300 --roles 12 --territories 30 --groups 20 --quiet >/dev/null
+TOKEN=$("$BIN" token --database-url "$DB" --expires-in 0 --scopes ZohoCRM.users.ALL,ZohoCRM.settings.ALL,ZohoCRM.features.ALL,ZohoCRM.org.ALL)
+ORGDIR_LOG=warn "$BIN" serve --database-url "$DB" --listen "127.0.0.1:$PORT" >"$WORK/out" 2>"$WORK/log" &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
+for _ in $(seq 1 100); do curl -s "$BASE/" >/dev/null 2>&1 && break; sleep 0.1; done
+
+status=0
+"$VENV/bin/schemathesis" run "$WORK/zoho.json" --url "$BASE" \
+  -H "Authorization: Zoho-oauthtoken $TOKEN" \
+  --checks not_a_server_error,response_schema_conformance \
+  --max-examples "$EXAMPLES" --seed 20261202 --workers 1 \
+  ${ZOHO_OAS_HAR:+--report har --report-har-path "$ZOHO_OAS_HAR"} | tee "$WORK/run.log" || status=${PIPESTATUS[0]}
+if grep -q "panicked" "$WORK/log"; then echo "the server panicked:"; grep -A5 panicked "$WORK/log"; status=1; fi
+if ! kill -0 $SERVER 2>/dev/null; then echo "the server crashed"; status=1; fi
+exit $status
