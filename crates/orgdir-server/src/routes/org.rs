@@ -7,7 +7,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use orgdir_core::service::orgs as service;
-use orgdir_types::org::{LicenseDetails, OrgBody, OrgInfo};
+use orgdir_types::org::{
+    CheckinPreferences, HierarchyPreferences, LicenseDetails, OrgBody, OrgInfo,
+};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -36,25 +38,58 @@ async fn get_org(
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
     let (org, primary) = service::current(&state.dir, &mut auth.caller).await?;
+    let zgid = org.id.to_string();
     let info = OrgInfo {
         id: org.id.to_string(),
         company_name: org.name.clone(),
         alias: None,
+        description: None,
         primary_email: primary
             .as_ref()
             .map(|p| p.user.email.clone())
             .unwrap_or_default(),
         primary_zuid: primary.and_then(|p| p.user.zuid),
-        zgid: org.id.to_string(),
+        ezgid: zgid.clone(),
+        zia_zgid: None,
+        zia_portal_id: None,
+        domain_name: format!("org{zgid}"),
+        zgid,
+        photo_id: None,
         time_zone: org.time_zone.clone(),
-        currency: "USD".to_owned(),
+        currency: "US Dollar - USD".to_owned(),
         currency_symbol: "$".to_owned(),
         currency_locale: "en_US".to_owned(),
         iso_code: "USD".to_owned(),
+        mc_status: false,
+        country: None,
         country_code: "US".to_owned(),
+        state: None,
+        city: None,
+        street: None,
+        zip: None,
+        phone: None,
+        mobile: None,
+        fax: None,
+        website: None,
+        employee_count: None,
         kind: "production".to_owned(),
         max_per_page: 200,
         created_time: org.format_time(org.created_at),
+        gapps_enabled: false,
+        translation_enabled: false,
+        privacy_settings: false,
+        hipaa_compliance_enabled: false,
+        lite_users_enabled: false,
+        deletable_org_account: false,
+        oauth_presence: false,
+        call_icon: None,
+        hierarchy_preferences: HierarchyPreferences {
+            kind: "Role_Hierarchy".to_owned(),
+            strictly_reporting: false,
+        },
+        checkin_preferences: CheckinPreferences {
+            restricted_event_types: None,
+        },
         license_details: LicenseDetails {
             paid: org.edition != orgdir_core::org::Edition::Free,
             paid_type: org.edition.as_str().to_owned(),
