@@ -59,6 +59,14 @@ SETTINGS_ONLY=$("$BIN" token --database-url "$DB" --scopes ZohoCRM.settings.ALL)
 expect "settings-only token on the users count" "401 OAUTH_SCOPE_MISMATCH" \
   "$(curl -s -o "$WORK/b" -w '%{http_code}' "$BASE/crm/v7/users/actions/count" -H "Authorization: Zoho-oauthtoken $SETTINGS_ONLY") $(json 'd["code"]' <"$WORK/b")"
 
+# Issue 13: the org photo, uploaded as multipart and read back byte for byte.
+printf '\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x02\x00\x00\x00\x02\x08\x06\x00\x00\x00\x00\x00\x00\x00' >"$WORK/logo.png"
+expect "upload the org photo" "SUCCESS" \
+  "$(curl -s "$BASE/crm/v8/org/photo" -H "$AUTH" -F "file=@$WORK/logo.png" | json 'd["code"]')"
+expect "download it" "200 image/png" "$(curl -s -o "$WORK/got.png" -w '%{http_code} %{content_type}' "$BASE/crm/v8/org/photo" -H "$AUTH")"
+expect "the same bytes" "same" "$(cmp -s "$WORK/logo.png" "$WORK/got.png" && echo same)"
+expect "delete it" "Photo deleted" "$(curl -s -X DELETE "$BASE/crm/v8/org/photo" -H "$AUTH" | json 'd["message"]')"
+
 # Issue 5: a client, the consent page, a code, tokens, refresh, revoke.
 ORG=$(curl -s "$BASE/_orgdir/orgs" -H "X-Orgdir-Admin-Key: $KEY" | json 'd["orgs"][0]["id"]')
 expect "control plane without the key" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/_orgdir/orgs")"

@@ -391,6 +391,44 @@ def roles(ctx):
            [("Manager", int(fx.role_id("Manager")))])
 
 
+# A 3 x 2 PNG (signature and header chunk: all orgdir reads of it).
+PNG_3X2 = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + (3).to_bytes(4, "big") + (2).to_bytes(4, "big")
+           + b"\x08\x06\x00\x00\x00\x00\x00\x00\x00")
+
+
+def org_photo(ctx):
+    """Upload, download and delete the org photo with the SDK's own calls."""
+    from zohocrmsdk.src.com.zoho.crm.api.util import StreamWrapper
+
+    fx = ctx.fresh("user-groups")
+    ctx.login(fx.org)
+    # From a file: the SDK sends an open file's base name as the part's file
+    # name (from an in-memory stream it would send the part's name, "file").
+    path = os.path.join(ctx.workdir, "logo.png")
+    with open(path, "wb") as f:
+        f.write(PNG_3X2)
+    body = O.FileBodyWrapper()
+    body.set_file(StreamWrapper(file_path=path))
+    r = ctx.call("upload_organization_photo", O.OrgOperations().upload_organization_photo, body)
+    ok = ctx.expect("the upload answers a SuccessResponse", r, O.SuccessResponse, 200)
+    ctx.eq("upload code, message", (ok.get_code().get_value(), ok.get_message()),
+           ("SUCCESS", "photo uploaded successfully"))
+    photo_id = str(ok.get_details().get("id"))
+    r = ctx.call("get_organization", O.OrgOperations().get_organization)
+    w = ctx.expect("get_organization is an org ResponseWrapper", r, O.ResponseWrapper, 200)
+    ctx.eq("photo_id names the upload", str(w.get_org()[0].get_photo_id()), photo_id)
+    r = ctx.call("get_org_photo", O.OrgOperations().get_org_photo)
+    w = ctx.expect("get_org_photo is a FileBodyWrapper", r, O.FileBodyWrapper, 200)
+    stream = w.get_file()
+    ctx.eq("the file name the SDK read", stream.get_name(), "logo.png")
+    ctx.eq("the bytes the SDK read", b"".join(stream.get_stream()), PNG_3X2)
+    r = ctx.call("delete_organization_photo", O.OrgOperations().delete_organization_photo)
+    ok = ctx.expect("the delete answers a SuccessResponse", r, O.SuccessResponse, 200)
+    ctx.eq("delete message", ok.get_message(), "Photo deleted")
+    r = ctx.call("get_org_photo after delete", O.OrgOperations().get_org_photo)
+    ctx.eq("no photo: 204", r.get_status_code(), 204)
+
+
 def profiles(ctx):
     fx = ctx.fresh("user-groups")
     ctx.login(fx.org)
@@ -970,6 +1008,7 @@ COMMON = [
     ("users and the licence limit", users_licence_limit),
     ("roles", roles),
     ("profiles", profiles),
+    ("org photo", org_photo),
     ("territories management", territories_management),
     ("user groups management", user_groups_management),
     ("errors", errors),

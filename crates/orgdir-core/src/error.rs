@@ -75,6 +75,9 @@ pub enum Error {
     NotAllowed { message: String, details: Details },
     #[error("the request body is too large")]
     PayloadTooLarge { maximum_length: usize },
+    /// An uploaded file over its limit (the org photo).
+    #[error("Please check if the file size is in the correct range")]
+    FileTooLarge { maximum_size: usize },
     /// A storage or other internal fault. The text goes to the log, never to a client.
     #[error("internal error: {0}")]
     Internal(String),

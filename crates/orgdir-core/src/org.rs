@@ -38,6 +38,19 @@ impl Edition {
     }
 }
 
+/// The org photo (`/org/photo`): an image kept in the database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrgPhoto {
+    /// Its id (`photo_id` on `GET /org`), new at every upload.
+    pub id: ZohoId,
+    /// The file name it was uploaded under.
+    pub file_name: String,
+    /// Its media type, from its content (`image/png`, …).
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+    pub created_at: i64,
+}
+
 /// An org (a tenant).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Org {

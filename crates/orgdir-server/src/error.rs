@@ -115,6 +115,11 @@ pub fn describe(error: &Error) -> (StatusCode, ErrorBody) {
             C::InvalidData,
             details_map_value(json!({ "maximum_length": maximum_length })),
         ),
+        Error::FileTooLarge { maximum_size } => (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            C::FileSizeMoreThanAllowedSize,
+            details_map_value(json!({ "maximum_size": maximum_size })),
+        ),
         Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, C::InternalError, none),
     };
     let message = match error {

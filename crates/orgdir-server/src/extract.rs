@@ -99,8 +99,12 @@ requirements! {
     GroupsDelete => ["ZohoCRM.settings.user_groups.DELETE"] admin "Crm_Implied_Manage_Groups";
     /// `__features` and `__features/user_licenses`.
     FeaturesRead => ["ZohoCRM.features.READ"];
-    /// `GET /org`.
+    /// `GET /org` and `GET /org/photo`.
     OrgRead => ["ZohoCRM.org.READ"];
+    /// `POST /org/photo` (`WRITE` and `ALL` imply `CREATE`).
+    OrgPhotoUpload => ["ZohoCRM.org.CREATE"] admin "Crm_Implied_Manage_Company_Details";
+    /// `DELETE /org/photo`.
+    OrgPhotoDelete => ["ZohoCRM.org.DELETE"] admin "Crm_Implied_Manage_Company_Details";
 }
 
 /// The caller of a request, authenticated and holding every scope of `R`.

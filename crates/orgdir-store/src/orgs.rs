@@ -2,20 +2,21 @@
 //! baseline a reset returns to, and the set-based count rebuild of bulk writes.
 
 use crate::args;
-use crate::db::{Cols, Conn};
+use crate::db::{versioned_sql, Cols, Conn};
 use crate::static_sql;
 use crate::tx::SqlTx;
 use crate::SqlStore;
-use orgdir_core::org::{Edition, Org};
-use orgdir_core::store::{Backend, OrgStore, OrgWrites};
-use orgdir_core::{Details, Error, OrgId, Result};
+use orgdir_core::org::{Edition, Org, OrgPhoto};
+use orgdir_core::store::{Backend, OrgStore, OrgWrites, Versioned};
+use orgdir_core::{Details, Error, OrgId, Result, ZohoId};
 
 /// The columns [`org_from`] reads.
 pub(crate) const ORG_COLUMNS: &str =
     "o.id, o.name, o.time_zone, o.edition, o.licenses, o.next_seq, o.created_at";
 
 /// Tables holding an org's directory: emptied by a reset.
-pub(crate) const DIRECTORY_TABLES: [&str; 13] = [
+pub(crate) const DIRECTORY_TABLES: [&str; 14] = [
+    "org_photos",
     "group_reach",
     "group_role_cover",
     "group_territory_cover",
@@ -127,6 +128,37 @@ impl OrgStore for SqlStore {
         })
         .await
     }
+
+    async fn org_photo(&self, org: OrgId) -> Result<Versioned<Option<OrgPhoto>>> {
+        let sql = static_sql!(versioned_sql(
+            "SELECT id, file_name, content_type, bytes, created_at FROM org_photos WHERE org_id = ?1"
+        ));
+        let read = self
+            .read()
+            .await?
+            .fetch_versioned(org, sql, args![org], |c| {
+                Ok(OrgPhoto {
+                    id: c.id()?,
+                    file_name: c.text()?,
+                    content_type: c.text()?,
+                    bytes: c.bytes()?,
+                    created_at: c.i64()?,
+                })
+            })
+            .await?;
+        Ok(read.map(|photos| photos.into_iter().next()))
+    }
+
+    async fn org_photo_id(&self, org: OrgId) -> Result<Option<ZohoId>> {
+        self.read()
+            .await?
+            .fetch_one_map(
+                "SELECT id FROM org_photos WHERE org_id = ?1",
+                args![org],
+                |c| c.id(),
+            )
+            .await
+    }
 }
 
 #[async_trait::async_trait]
@@ -165,6 +197,36 @@ impl OrgWrites for SqlTx<'_> {
         self.first_seq = self.org.next_seq;
         self.auth_changed = true;
         Ok(())
+    }
+
+    async fn set_org_photo(&mut self, photo: &OrgPhoto) -> Result<()> {
+        self.c
+            .run(
+                "INSERT INTO org_photos (org_id, id, file_name, content_type, bytes, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (org_id) DO UPDATE SET id = excluded.id, \
+                 file_name = excluded.file_name, content_type = excluded.content_type, \
+                 bytes = excluded.bytes, created_at = excluded.created_at",
+                args![
+                    self.org.id,
+                    photo.id,
+                    &photo.file_name,
+                    &photo.content_type,
+                    photo.bytes.as_slice(),
+                    photo.created_at
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_org_photo(&mut self) -> Result<Option<ZohoId>> {
+        self.c
+            .fetch_one_map(
+                "DELETE FROM org_photos WHERE org_id = ?1 RETURNING id",
+                args![self.org.id],
+                |c| c.id(),
+            )
+            .await
     }
 
     async fn drop_orphaned_credentials(&mut self) -> Result<()> {

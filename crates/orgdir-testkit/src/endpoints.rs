@@ -201,6 +201,10 @@ pub fn endpoints() -> Vec<Endpoint> {
             &["ZohoCRM.features.READ"],
         ),
         e(Method::GET, "/crm/v8/org", &["ZohoCRM.org.READ"]),
+        e(Method::GET, "/crm/v8/org/photo", &["ZohoCRM.org.READ"]),
+        // No body is no upload: with the scope, 400 "does not contain any file".
+        e(Method::POST, "/crm/v8/org/photo", &["ZohoCRM.org.CREATE"]),
+        e(Method::DELETE, "/crm/v8/org/photo", &["ZohoCRM.org.DELETE"]),
         e(Method::GET, "/crm/v8/settings/user_groups", GROUPS_READ),
         e(
             Method::GET,

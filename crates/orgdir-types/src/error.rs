@@ -79,6 +79,7 @@ error_codes! {
     IdAlreadyDeactivated => "ID_ALREADY_DEACTIVATED",
     CannotUpdateDeletedUser => "CANNOT_UPDATE_DELETED_USER",
     NotAllowed => "NOT_ALLOWED",
+    FileSizeMoreThanAllowedSize => "FILE_SIZE_MORE_THAN_ALLOWED_SIZE",
     TooManyRequests => "TOO_MANY_REQUESTS",
     InternalError => "INTERNAL_ERROR",
 }

@@ -7,6 +7,7 @@
 pub mod groups;
 pub mod membership;
 pub mod oauth;
+pub mod org_photo;
 pub mod orgs;
 pub mod roles;
 pub mod territories;

@@ -1,8 +1,9 @@
 //! Orgs and their documents: the org rows, the baseline an org resets to,
 //! and the bulk-write helpers of import, seed and reset.
 
-use crate::org::Org;
-use crate::{OrgId, Result};
+use super::Versioned;
+use crate::org::{Org, OrgPhoto};
+use crate::{OrgId, Result, ZohoId};
 
 /// Reads of orgs, and deleting one.
 #[async_trait::async_trait]
@@ -15,6 +16,10 @@ pub trait OrgStore {
     async fn baseline(&self, org: OrgId) -> Result<Option<String>>;
     /// Deletes an org and everything in it; false if unknown.
     async fn delete_org(&self, org: OrgId) -> Result<bool>;
+    /// The org photo, for an API caller.
+    async fn org_photo(&self, org: OrgId) -> Result<Versioned<Option<OrgPhoto>>>;
+    /// The org photo's id, if it has one (`photo_id` on `GET /org`).
+    async fn org_photo_id(&self, org: OrgId) -> Result<Option<ZohoId>>;
 }
 
 /// Writes to the org row and whole-org bulk work.
@@ -35,4 +40,8 @@ pub trait OrgWrites {
     /// call this once at the end. `analyze` first refreshes the planner's
     /// statistics (worth it after writing many rows, not after a few).
     async fn rebuild_counts(&mut self, analyze: bool) -> Result<()>;
+    /// Sets the org photo, replacing any earlier one.
+    async fn set_org_photo(&mut self, photo: &OrgPhoto) -> Result<()>;
+    /// Deletes the org photo; the id of the one deleted, if any.
+    async fn delete_org_photo(&mut self) -> Result<Option<ZohoId>>;
 }

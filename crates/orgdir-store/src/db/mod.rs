@@ -52,6 +52,14 @@ pub enum Arg<'a> {
     Int(Option<i64>),
     Text(Option<Cow<'a, str>>),
     Bool(bool),
+    /// A binary value (`BYTEA` in PostgreSQL, a BLOB in SQLite).
+    Bytes(&'a [u8]),
+}
+
+impl<'a> From<&'a [u8]> for Arg<'a> {
+    fn from(v: &'a [u8]) -> Self {
+        Arg::Bytes(v)
+    }
 }
 
 impl From<i64> for Arg<'_> {
@@ -173,6 +181,8 @@ pub trait RowRef {
     fn text(&self, index: usize) -> Result<Option<String>>;
     /// A boolean column (SQLite stores 0 or 1; NULL: `None`).
     fn boolean(&self, index: usize) -> Result<Option<bool>>;
+    /// A binary column (NULL: `None`).
+    fn bytes(&self, index: usize) -> Result<Option<Vec<u8>>>;
     /// Whether a column is NULL.
     fn is_null(&self, index: usize) -> Result<bool>;
 }
@@ -255,6 +265,12 @@ impl<'a> Cols<'a> {
     pub fn bool(&mut self) -> Result<bool> {
         let index = self.take();
         self.row.boolean(index)?.ok_or_else(|| self.null())
+    }
+
+    /// A binary value.
+    pub fn bytes(&mut self) -> Result<Vec<u8>> {
+        let index = self.take();
+        self.row.bytes(index)?.ok_or_else(|| self.null())
     }
 }
 

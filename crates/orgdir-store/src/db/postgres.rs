@@ -126,6 +126,7 @@ fn query<'q>(sql: &'q str, args: &'q [Arg<'_>]) -> Query<'q, Postgres, PgArgumen
             Arg::Int(v) => query.bind(*v),
             Arg::Text(v) => query.bind(v.as_deref()),
             Arg::Bool(v) => query.bind(*v),
+            Arg::Bytes(v) => query.bind(*v),
         };
     }
     query
@@ -171,6 +172,7 @@ enum Kind {
     Int2,
     Bool,
     Text,
+    Bytea,
 }
 
 impl Kind {
@@ -181,6 +183,7 @@ impl Kind {
             "INT2" => Self::Int2,
             "BOOL" => Self::Bool,
             "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" => Self::Text,
+            "BYTEA" => Self::Bytea,
             other => return Err(DbError::other(format!("unexpected column type {other}"))),
         })
     }
@@ -238,6 +241,15 @@ impl RowRef for PgRowRef<'_> {
             .map(|(raw, kind)| match kind {
                 Kind::Bool => decode::<bool>(raw),
                 _ => Err(wrong(index, "a boolean")),
+            })
+            .transpose()
+    }
+
+    fn bytes(&self, index: usize) -> orgdir_core::Result<Option<Vec<u8>>> {
+        self.raw(index)?
+            .map(|(raw, kind)| match kind {
+                Kind::Bytea => decode::<Vec<u8>>(raw),
+                _ => Err(wrong(index, "a binary value")),
             })
             .transpose()
     }

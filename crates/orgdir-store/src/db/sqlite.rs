@@ -220,6 +220,7 @@ impl ToSql for Arg<'_> {
             Arg::Text(Some(v)) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
             Arg::Int(None) | Arg::Text(None) => ToSqlOutput::Owned(rusqlite::types::Value::Null),
             Arg::Bool(v) => ToSqlOutput::from(i64::from(*v)),
+            Arg::Bytes(v) => ToSqlOutput::Borrowed(ValueRef::Blob(v)),
         })
     }
 }
@@ -310,6 +311,17 @@ impl RowRef for SqliteRow<'_, '_> {
 
     fn boolean(&self, index: usize) -> orgdir_core::Result<Option<bool>> {
         Ok(self.int(index)?.map(|v| v != 0))
+    }
+
+    fn bytes(&self, index: usize) -> orgdir_core::Result<Option<Vec<u8>>> {
+        match self.value(index)? {
+            ValueRef::Null => Ok(None),
+            ValueRef::Blob(bytes) => Ok(Some(bytes.to_vec())),
+            other => Err(Error::Internal(format!(
+                "column {index}: wanted a blob, found {:?}",
+                other.data_type()
+            ))),
+        }
     }
 
     fn is_null(&self, index: usize) -> orgdir_core::Result<bool> {
