@@ -100,6 +100,11 @@ def bundle(oas_dir, exclusions):
             parent, key = locate(out, pointer)
             if "value" in fix:
                 parent[key] = copy.deepcopy(fix["value"])
+            elif "merge" in fix:
+                for name, value in fix["merge"].items():
+                    if name in parent[key]:
+                        raise SystemExit(f"merge would replace {name} at {pointer}")
+                    parent[key][name] = copy.deepcopy(value)
             elif fix.get("nullable"):
                 parent[key] = {"anyOf": [parent[key], {"type": "null"}]}
             elif "not_required" in fix:
@@ -109,7 +114,7 @@ def bundle(oas_dir, exclusions):
                         raise SystemExit(f"{name} is not required at {pointer}")
                     required.remove(name)
             else:
-                raise SystemExit(f"a fix needs value, nullable or not_required: {fix}")
+                raise SystemExit(f"a fix needs value, merge, nullable or not_required: {fix}")
     for extra in exclusions.get("error_envelope", []):
         envelope = {"type": "object", "required": ["code", "message", "status", "details"],
                     "properties": {"code": {"type": "string", "pattern": extra["code_pattern"]},

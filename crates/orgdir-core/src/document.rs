@@ -659,15 +659,15 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
         }
     }
     for (i, u) in doc.users.iter().enumerate() {
-        if let Some(key) = u
-            .extra
-            .keys()
-            .find(|k| !crate::users::OPTIONAL_FIELDS.contains(&k.as_str()))
-        {
-            c.problem(
-                format!("$.users[{i}].extra.{key}"),
-                "not an optional user field",
-            );
+        for (key, value) in &u.extra {
+            let path = format!("$.users[{i}].extra.{key}");
+            if !crate::user_fields::is_settable(key) {
+                c.problem(path, "not an optional user field");
+            } else if let Err(Error::InvalidData { message, .. }) =
+                crate::user_fields::check(key, value, &path)
+            {
+                c.problem(path, message);
+            }
         }
     }
     if !c.problems.is_empty() {

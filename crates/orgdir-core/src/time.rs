@@ -23,6 +23,15 @@ pub fn format(unix: i64, zone: &str) -> String {
     }
 }
 
+/// The offset of the time zone `zone` from UTC now, in milliseconds (a
+/// user's `offset`; 0 if the zone is unknown).
+pub fn offset_millis(zone: &str) -> i64 {
+    use chrono::Offset;
+    let tz: Tz = zone.parse().unwrap_or(Tz::UTC);
+    let offset = Utc::now().with_timezone(&tz).offset().fix();
+    i64::from(offset.local_minus_utc()) * 1000
+}
+
 /// Parses an ISO 8601 timestamp with offset into Unix seconds.
 pub fn parse(text: &str) -> Option<i64> {
     DateTime::parse_from_rfc3339(text)

@@ -205,34 +205,6 @@ pub struct UserDetails {
     pub memberships: Vec<crate::territories::Membership>,
 }
 
-/// Optional profile fields of Zoho's user schema that orgdir stores as given.
-pub const OPTIONAL_FIELDS: &[&str] = &[
-    "phone",
-    "mobile",
-    "fax",
-    "website",
-    "street",
-    "city",
-    "state",
-    "zip",
-    "country",
-    "country_locale",
-    "locale",
-    "language",
-    "time_zone",
-    "time_format",
-    "date_format",
-    "decimal_separator",
-    "number_separator",
-    "name_format__s",
-    "sort_order_preference__s",
-    "alias",
-    "signature",
-    "dob",
-    "Reporting_To",
-    "Currency",
-];
-
 const MAX_NAME: usize = 50;
 const MAX_FIRST_NAME: usize = 40;
 const MAX_EMAIL: usize = 100;
@@ -292,11 +264,9 @@ pub struct UserPatch {
     pub path: String,
 }
 
-fn optional_fields(fields: &Fields<'_>) -> Map<String, Value> {
-    OPTIONAL_FIELDS
-        .iter()
-        .filter_map(|key| fields.map.get(*key).map(|v| ((*key).to_owned(), v.clone())))
-        .collect()
+/// The user profile fields a body sets, checked (`crate::user_fields`).
+fn optional_fields(fields: &Fields<'_>) -> Result<Map<String, Value>> {
+    crate::user_fields::settable_fields(fields.map, &fields.path)
 }
 
 impl NewUser {
@@ -312,7 +282,7 @@ impl NewUser {
             last_name,
             role_id: f.req_ref("role")?,
             profile_id: f.req_ref("profile")?,
-            extra: optional_fields(&f),
+            extra: optional_fields(&f)?,
         })
     }
 }
@@ -351,7 +321,7 @@ impl UserPatch {
             role_id: f.opt_ref("role")?,
             profile_id: f.opt_ref("profile")?,
             status,
-            extra: optional_fields(&f),
+            extra: optional_fields(&f)?,
             path: path.to_owned(),
         })
     }

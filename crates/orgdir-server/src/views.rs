@@ -50,7 +50,11 @@ pub fn user(org: &Org, details: UserDetails) -> User {
                 id: m.territory_id.to_string(),
             })
             .collect(),
-        extra: u.extra.clone(),
+        extra: {
+            let mut fields = u.extra.clone();
+            orgdir_core::user_fields::fill_defaults(&mut fields, &org.time_zone);
+            fields
+        },
     }
 }
 

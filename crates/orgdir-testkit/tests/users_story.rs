@@ -236,3 +236,70 @@ async fn user_errors(app: TestApp) {
     assert_eq!(err.code(), Some(ErrorCode::InvalidData));
 }
 storage_test!(user_error_cases, user_errors);
+
+/// Every user carries every property of Zoho's schema: the fields a client
+/// set, checked by type, and Zoho's defaults for the rest (API-DESIGN 141).
+async fn profile_fields(app: TestApp) {
+    use serde_json::{json, Value};
+    let dir = app.directory().await;
+    let mut body = UserBuilder::new("fields@example.com").json(&dir);
+    let item = body.as_object_mut().expect("item");
+    item.insert("phone".into(), json!("+1 555 0100"));
+    item.insert("time_zone".into(), json!("Asia/Kolkata"));
+    item.insert("time_format".into(), json!("HH:mm"));
+    item.insert("dob".into(), json!("1990-02-28"));
+    let id = app.client.create_user(body).await.expect("created");
+    let user = app
+        .client
+        .raw(reqwest::Method::GET, &format!("/crm/v8/users/{id}"), None)
+        .await
+        .expect("get")
+        .json()["users"][0]
+        .clone();
+    assert_eq!(user["phone"], "+1 555 0100");
+    assert_eq!(user["time_zone"], "Asia/Kolkata");
+    assert_eq!(
+        user["offset"], 19_800_000,
+        "the offset follows the user's zone"
+    );
+    assert_eq!(user["time_format"], "HH:mm");
+    assert_eq!(user["dob"], "1990-02-28");
+    assert_eq!(user["language"], "en_US", "a default");
+    assert_eq!(user["mobile"], Value::Null, "a default");
+    assert_eq!(user["theme"]["type"], "default");
+    assert_eq!(user.as_object().expect("object").len(), 53, "{user}");
+
+    // A wrong value is INVALID_DATA naming the field; nothing changes.
+    for (key, bad) in [
+        ("phone", json!(5)),
+        ("time_format", json!("H")),
+        ("time_zone", json!("Mars/Olympus")),
+        ("dob", json!("1990-13-01")),
+        ("decimal_separator", json!("Dot")),
+        ("Reporting_To", json!({"name": "nobody"})),
+    ] {
+        let response = app
+            .client
+            .raw(
+                reqwest::Method::PUT,
+                &format!("/crm/v8/users/{id}"),
+                Some(&json!({"users": [{key: bad}]})),
+            )
+            .await
+            .expect("update");
+        assert_eq!(response.status.as_u16(), 400, "{key}");
+        let item = response.json()["users"][0].clone();
+        assert_eq!(item["code"], "INVALID_DATA", "{key}: {item}");
+        assert_eq!(item["details"]["api_name"], key, "{key}: {item}");
+        assert_eq!(item["details"]["json_path"], format!("$.users[0].{key}"));
+    }
+    let again = app
+        .client
+        .raw(reqwest::Method::GET, &format!("/crm/v8/users/{id}"), None)
+        .await
+        .expect("get")
+        .json()["users"][0]
+        .clone();
+    assert_eq!(again, user, "a refused update changed the user");
+}
+storage_test!(user_profile_fields, profile_fields);
