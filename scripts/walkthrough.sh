@@ -67,6 +67,19 @@ expect "download it" "200 image/png" "$(curl -s -o "$WORK/got.png" -w '%{http_co
 expect "the same bytes" "same" "$(cmp -s "$WORK/logo.png" "$WORK/got.png" && echo same)"
 expect "delete it" "Photo deleted" "$(curl -s -X DELETE "$BASE/crm/v8/org/photo" -H "$AUTH" | json 'd["message"]')"
 
+# Issue 13: users' unavailability — mark a user away, find them, move the period, remove it.
+UA="$BASE/crm/v8/settings/users_unavailability"
+PERIOD=$(curl -s -X POST "$UA" -H "$AUTH" -d "{\"users_unavailability\":[{\"user\":{\"id\":\"${IDS[2]}\"},\"from\":\"2021-02-18T19:00:00+05:30\",\"to\":\"2021-02-18T20:00:00+05:30\",\"comments\":\"Dentist\"}]}" \
+  | json 'd["users_unavailability"][0]["details"]["id"]')
+expect "who is away, in the org's zone" "User 3 2021-02-18T13:30:00+00:00" \
+  "$(curl -s "$UA?role_ids=$ROLE&include_inner_details=user.zuid" -H "$AUTH" | json 'd["users_unavailability"][0]["user"]["name"] + " " + d["users_unavailability"][0]["from"]')"
+curl -s -X PUT "$UA/$PERIOD" -H "$AUTH" -d '{"users_unavailability":[{"to":"2021-02-18T21:00:00+05:30"}]}' >/dev/null
+expect "the period moved" "2021-02-18T15:30:00+00:00" "$(curl -s "$UA/$PERIOD" -H "$AUTH" | json 'd["users_unavailability"][0]["to"]')"
+expect "ends before it starts" "INVALID_DATA \$.users_unavailability[0].to" \
+  "$(curl -s -X POST "$UA" -H "$AUTH" -d '{"users_unavailability":[{"from":"2021-02-18T20:00:00Z","to":"2021-02-18T19:00:00Z"}]}' | json 'd["users_unavailability"][0]["code"] + " " + d["users_unavailability"][0]["details"]["json_path"]')"
+expect "deleted" "Unavailability deleted Successfully" "$(curl -s -X DELETE "$UA/$PERIOD" -H "$AUTH" | json 'd["users_unavailability"][0]["message"]')"
+expect "nobody away" 204 "$(curl -s -o /dev/null -w '%{http_code}' "$UA" -H "$AUTH")"
+
 # Issue 5: a client, the consent page, a code, tokens, refresh, revoke.
 ORG=$(curl -s "$BASE/_orgdir/orgs" -H "X-Orgdir-Admin-Key: $KEY" | json 'd["orgs"][0]["id"]')
 expect "control plane without the key" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/_orgdir/orgs")"

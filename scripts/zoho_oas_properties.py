@@ -25,6 +25,11 @@ KINDS = {
     "profiles": ("/crm/v8/settings/profiles", "profiles", "profiles__Profile"),
     "territories": ("/crm/v8/settings/territories", "territories", "territories__territories"),
     "user_groups": ("/crm/v8/settings/user_groups?include=sources_count", "user_groups", "user_groups__groups"),
+    "users_unavailability": (
+        "/crm/v8/settings/users_unavailability",
+        "users_unavailability",
+        "users_unavailability__Users_Unavailability",
+    ),
 }
 
 

@@ -8,8 +8,10 @@ refresh), and `ctx.call/expect/eq/true` count the assertions.
 """
 
 import csv
+import json
 import os
 import time
+from datetime import datetime, timedelta, timezone
 
 import requests
 
@@ -29,6 +31,7 @@ from zohocrmsdk.src.com.zoho.crm.api import features as F
 from zohocrmsdk.src.com.zoho.crm.api import org as O
 from zohocrmsdk.src.com.zoho.crm.api import roles as R
 from zohocrmsdk.src.com.zoho.crm.api import profiles as P
+from zohocrmsdk.src.com.zoho.crm.api import users_unavailability as UA
 
 from harness import ALL_SCOPES, REDIRECT_URI, OAuthAuth, Orgs, Server, initialize, mask
 
@@ -762,6 +765,131 @@ def user_groups_management(ctx):
 
 
 # ---------------------------------------------------------------------------
+# (f2) users' unavailability
+
+IST = timezone(timedelta(hours=5, minutes=30))
+
+
+def period(frm=None, to=None, comments=None, user=None, pid=None):
+    p = UA.UsersUnavailability()
+    if frm is not None:
+        p.set_from(frm)
+    if to is not None:
+        p.set_to(to)
+    if comments is not None:
+        p.set_comments(comments)
+    if user is not None:
+        u = UA.User()
+        u.set_id(user)
+        p.set_user(u)
+    if pid is not None:
+        p.set_id(pid)
+    return p
+
+
+def periods_body(*ps):
+    b = UA.BodyWrapper()
+    b.set_users_unavailability(list(ps))
+    return b
+
+
+def get_periods(ctx, label, *pairs, status=200):
+    """The periods of the list as (id, from, to, comments, user id), or None on 204."""
+    r = ctx.call(label, UA.UsersUnavailabilityOperations().get_users_unavailability,
+                 params(*pairs) if pairs else None)
+    if status == 204:
+        ctx.eq(label + " HTTP status", r.get_status_code() if r else None, 204)
+        ctx.true(label + " has no object", r is not None and r.get_object() is None, "got an object")
+        return None
+    w = ctx.expect(label + " is a ResponseWrapper", r, UA.ResponseWrapper, 200)
+    ctx.eq(label + ": info count", w.get_info().get_count(), len(w.get_users_unavailability()))
+    return [(p.get_id(), p.get_from(), p.get_to(), p.get_comments(), p.get_user().get_id())
+            for p in w.get_users_unavailability()]
+
+
+def users_unavailability(ctx):
+    fx = ctx.fresh("user-groups")
+    ctx.login(fx.org)
+    ops = UA.UsersUnavailabilityOperations()
+    amy = int(fx.user("amy@zylker.example")["id"])
+    admin = int(fx.primary["id"])
+    get_periods(ctx, "no periods yet", status=204)
+
+    start = datetime(2021, 2, 18, 19, 0, tzinfo=IST)
+    end = start + timedelta(hours=1)
+    r = ctx.call("create_users_unavailability", ops.create_users_unavailability,
+                 periods_body(period(start, end, "Dentist", amy), period(start, end + timedelta(hours=1))))
+    w = ctx.expect("create_users_unavailability answers an ActionWrapper", r, UA.ActionWrapper, 201)
+    items = w.get_users_unavailability()
+    ctx.eq("two results", [i.get_code().get_value() for i in items], ["SUCCESS", "SUCCESS"])
+    ctx.eq("create message", items[0].get_message().get_value(), "Unavailability created successfully.")
+    amys, mine = (new_id(i) for i in items)
+
+    rows = get_periods(ctx, "get_users_unavailability")
+    ctx.eq("both periods, by creation", rows, [(amys, start, end, "Dentist", amy),
+                                              (mine, start, end + timedelta(hours=1), None, admin)])
+    r = ctx.call("get_user_unavailability", ops.get_user_unavailability, str(amys),
+                 params((UA.GetUserUnavailabilityParam.include_inner_details, "user.zuid")))
+    one = ctx.expect("get_user_unavailability is a ResponseWrapper", r, UA.ResponseWrapper, 200)
+    p = one.get_users_unavailability()[0]
+    ctx.eq("amy's user with zuid", (p.get_user().get_name(), p.get_user().get_zuid()),
+           ("%s %s" % (fx.user("amy@zylker.example")["first_name"], fx.user("amy@zylker.example")["last_name"]),
+            fx.user("amy@zylker.example")["zuid"]))
+
+    P_ = UA.GetUsersUnavailabilityParam
+    north = next(t["id"] for t in fx.doc["territories"] if t["name"] == "North")
+    ctx.eq("territory_ids: North holds amy", [x[0] for x in get_periods(ctx, "by territory",
+                                                                        (P_.territory_ids, north))], [amys])
+    get_periods(ctx, "nobody of role Manager", (P_.role_ids, fx.role_id("Manager")), status=204)
+    crit = json.dumps({"field": {"api_name": "from"}, "comparator": "equal", "value": start.isoformat()})
+    ctx.eq("filters on from", len(get_periods(ctx, "filters from = start", (P_.filters, crit)) or []), 2)
+    bad = ctx.call("get with a bad filter", ops.get_users_unavailability,
+                   params((P_.filters, json.dumps({"field": {"api_name": "comments"}, "comparator": "equal",
+                                                   "value": "x"}))))
+    ctx.expect_api_exception("a filter on comments", bad, UA.APIException, "INVALID_DATA", 400,
+                             {"param_name": "filters"})
+
+    r = ctx.call("update_user_unavailability", ops.update_user_unavailability, str(amys),
+                 periods_body(period(to=end + timedelta(minutes=30), comments="Dentist, longer")))
+    w = ctx.expect("update_user_unavailability answers an ActionWrapper", r, UA.ActionWrapper, 200)
+    ctx.eq("update message", w.get_users_unavailability()[0].get_message().get_value(),
+           "Unavailability updated successfully.")
+    r = ctx.call("update_users_unavailability", ops.update_users_unavailability,
+                 periods_body(period(comments="Mine", pid=mine), period(frm=end + timedelta(days=1), pid=amys)))
+    w = ctx.expect("update_users_unavailability answers an ActionWrapper", r, UA.ActionWrapper, 200)
+    results = w.get_users_unavailability()
+    ctx.eq("bulk update: one success, one refusal", [type(x).__name__ for x in results],
+           ["SuccessResponse", "APIException"])
+    if len(results) == 2 and isinstance(results[1], UA.APIException):
+        ctx.eq("a period ending before it starts", (results[1].get_code().get_value(),
+                                                    results[1].get_details().get("json_path")),
+               ("INVALID_DATA", "$.users_unavailability[1].from"))
+    ctx.eq("after the updates", get_periods(ctx, "after updates"),
+           [(amys, start, end + timedelta(minutes=30), "Dentist, longer", amy),
+            (mine, start, end + timedelta(hours=1), "Mine", admin)])
+
+    refused = ctx.call("create without from", ops.create_users_unavailability, periods_body(period(to=end)))
+    w = ctx.expect("create without from answers an ActionWrapper", refused, UA.ActionWrapper, 400)
+    item = w.get_users_unavailability()[0]
+    ctx.eq("missing from", (item.get_code().get_value(), item.get_details().get("api_name")),
+           ("MANDATORY_NOT_FOUND", "from"))
+
+    # Amy (Standard profile) sees and writes only her own.
+    ctx.login(fx.org, email="amy@zylker.example")
+    ctx.eq("amy's view", [x[0] for x in get_periods(ctx, "as amy")], [amys])
+    r = ctx.call("amy reads the admin's period", ops.get_user_unavailability, str(mine))
+    ctx.expect_api_exception("another user's period", r, UA.APIException, "INVALID_DATA", 400,
+                             {"resource_path_index": 2})
+    ctx.login(fx.org)
+
+    r = ctx.call("delete_user_unavailability", ops.delete_user_unavailability, str(amys))
+    w = ctx.expect("delete_user_unavailability answers an ActionWrapper", r, UA.ActionWrapper, 200)
+    ctx.eq("delete message", w.get_users_unavailability()[0].get_message().get_value(),
+           "Unavailability deleted Successfully")
+    ctx.eq("after delete", [x[0] for x in get_periods(ctx, "after delete")], [mine])
+
+
+# ---------------------------------------------------------------------------
 # (g) errors
 
 
@@ -1011,6 +1139,7 @@ COMMON = [
     ("org photo", org_photo),
     ("territories management", territories_management),
     ("user groups management", user_groups_management),
+    ("users' unavailability", users_unavailability),
     ("errors", errors),
     ("find_user=True", find_user),
 ]

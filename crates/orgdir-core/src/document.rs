@@ -12,6 +12,7 @@ use crate::service::orgs::FIRST_SEQUENCE;
 use crate::service::Directory;
 use crate::store::{write, OrgTx, UserQuery, WriteTarget};
 use crate::territories::{PermissionType, Territory};
+use crate::unavailability::{Unavailability, UnavailabilityQuery};
 use crate::users::{normalize_email, type_bucket_codes, User, UserStatus};
 use crate::{Error, OrgId, Result, ZohoId};
 use orgdir_types::users::UserType;
@@ -37,6 +38,9 @@ pub struct OrgDocument {
     pub territories: Vec<DocTerritory>,
     #[serde(default)]
     pub user_groups: Vec<DocGroup>,
+    /// Periods users are unavailable (left out when there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub users_unavailability: Vec<DocUnavailability>,
 }
 
 /// The org itself.
@@ -184,6 +188,20 @@ pub struct DocSource {
     pub subordinates: bool,
 }
 
+/// A period a live user is unavailable; `from` before `to`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocUnavailability {
+    pub id: String,
+    pub user: String,
+    pub from: String,
+    pub to: String,
+    #[serde(default)]
+    pub all_day: bool,
+    #[serde(default)]
+    pub comments: Option<String>,
+}
+
 fn read_only() -> String {
     PermissionType::ReadOnly.as_str().to_owned()
 }
@@ -231,6 +249,7 @@ struct Checked {
     territories: Vec<Territory>,
     memberships: Vec<(ZohoId, ZohoId)>,
     groups: Vec<(Group, Vec<Source>)>,
+    unavailability: Vec<Unavailability>,
 }
 
 /// Collects problems while reading a document.
@@ -647,6 +666,8 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
         }
     }
 
+    let unavailability = check_unavailability(&mut c, doc, &live_users);
+
     if let Some(next) = doc.org.next_sequence {
         if !(FIRST_SEQUENCE..crate::ids::ID_SPACING / 2).contains(&next) {
             c.problem(
@@ -701,7 +722,45 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
         territories,
         memberships,
         groups,
+        unavailability,
     })
+}
+
+/// The document's periods of unavailability, each of a live user, with
+/// `from` before `to` and comments of at most 250 characters.
+fn check_unavailability(
+    c: &mut Checker,
+    doc: &OrgDocument,
+    live_users: &HashSet<ZohoId>,
+) -> Vec<Unavailability> {
+    let mut periods = Vec::new();
+    for (i, p) in doc.users_unavailability.iter().enumerate() {
+        let at = |k: &str| format!("$.users_unavailability[{i}].{k}");
+        let period = Unavailability {
+            id: c.new_id(&p.id, at("id")),
+            user_id: c.reference(&p.user, live_users, at("user"), "live user"),
+            from: c.time(&p.from, at("from")),
+            to: c.time(&p.to, at("to")),
+            all_day: p.all_day,
+            comments: p.comments.clone(),
+        };
+        if period.from >= period.to {
+            c.problem(at("to"), crate::unavailability::STARTS_BEFORE_ENDS);
+        }
+        let max = crate::unavailability::MAX_COMMENTS;
+        if period
+            .comments
+            .as_ref()
+            .is_some_and(|t| t.chars().count() > max)
+        {
+            c.problem(
+                at("comments"),
+                format!("comments is longer than {max} characters"),
+            );
+        }
+        periods.push(period);
+    }
+    periods
 }
 
 /// Whether `group` can reach itself through nested groups.
@@ -873,6 +932,9 @@ async fn write_rows(tx: &mut dyn OrgTx, checked: &Checked, progress: &dyn Progre
         tx.insert_group(group).await?;
         tx.set_sources(group.id, sources).await?;
     }
+    for period in &checked.unavailability {
+        tx.insert_unavailability(period).await?;
+    }
     progress.report("counting", 0, 1);
     let rows = checked.users.len() + checked.memberships.len() + checked.groups.len();
     tx.rebuild_counts(rows >= ANALYZE_AFTER).await
@@ -907,6 +969,10 @@ pub async fn export(dir: &Directory, org_id: OrgId) -> Result<OrgDocument> {
             subordinates: source.subordinates,
         });
     }
+    let periods = store
+        .unavailabilities(org_id, &UnavailabilityQuery::default())
+        .await?
+        .value;
     let mut members: HashMap<ZohoId, Vec<String>> = HashMap::new();
     for (territory, user) in store.all_memberships(org_id).await? {
         members.entry(territory).or_default().push(user.to_string());
@@ -1011,6 +1077,20 @@ pub async fn export(dir: &Directory, org_id: OrgId) -> Result<OrgDocument> {
                     modified_time: time(g.modified_at),
                     created_by: g.created_by.map(id),
                     modified_by: g.modified_by.map(id),
+                }
+            })
+            .collect(),
+        users_unavailability: periods
+            .into_iter()
+            .map(|d| {
+                let p = d.unavailability;
+                DocUnavailability {
+                    id: id(p.id),
+                    user: id(p.user_id),
+                    from: time(p.from),
+                    to: time(p.to),
+                    all_day: p.all_day,
+                    comments: p.comments,
                 }
             })
             .collect(),

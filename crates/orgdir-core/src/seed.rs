@@ -263,6 +263,7 @@ pub fn generate(spec: &SeedSpec) -> OrgDocument {
         users,
         territories,
         user_groups: groups,
+        users_unavailability: Vec::new(),
     }
 }
 

@@ -97,6 +97,14 @@ requirements! {
     GroupsUpdate => ["ZohoCRM.settings.user_groups.UPDATE"] admin "Crm_Implied_Manage_Groups";
     /// `DELETE /settings/user_groups/{id}`.
     GroupsDelete => ["ZohoCRM.settings.user_groups.DELETE"] admin "Crm_Implied_Manage_Groups";
+    /// Users' unavailability list and get (a non-admin sees only their own).
+    UnavailabilityRead => ["ZohoCRM.settings.users_unavailability.READ"];
+    /// `POST /settings/users_unavailability` (a non-admin marks only themselves).
+    UnavailabilityCreate => ["ZohoCRM.settings.users_unavailability.CREATE"];
+    /// `PUT /settings/users_unavailability` (a non-admin changes only their own).
+    UnavailabilityUpdate => ["ZohoCRM.settings.users_unavailability.UPDATE"];
+    /// `DELETE /settings/users_unavailability/{id}` (a non-admin deletes only their own).
+    UnavailabilityDelete => ["ZohoCRM.settings.users_unavailability.DELETE"];
     /// `__features` and `__features/user_licenses`.
     FeaturesRead => ["ZohoCRM.features.READ"];
     /// `GET /org` and `GET /org/photo`.

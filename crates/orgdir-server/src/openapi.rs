@@ -17,7 +17,7 @@ pub const SCHEME: &str = "zoho_oauth";
     info(
         title = "orgdir — Zoho CRM directory API",
         description = "The Zoho CRM REST endpoints orgdir serves: users, roles, profiles, territories, user groups, \
-                       user licences, the org, and their count endpoints. Authenticate with \
+                       users' unavailability, user licences, the org, and their count endpoints. Authenticate with \
                        `Authorization: Zoho-oauthtoken <token>` (or `Bearer <token>`). Every error uses Zoho's \
                        envelope `{code, details, message, status}`."
     ),
@@ -25,7 +25,7 @@ pub const SCHEME: &str = "zoho_oauth";
     components(schemas(ApiVersion, UserTypeParam, ErrorBody, WriteFailure, WriteResults, WriteBody)),
     tags(
         (name = "users"), (name = "roles"), (name = "profiles"), (name = "territories"),
-        (name = "user groups"), (name = "features"), (name = "org")
+        (name = "user groups"), (name = "users unavailability"), (name = "features"), (name = "org")
     )
 )]
 pub struct ApiDoc;
@@ -236,6 +236,38 @@ pub struct SourcesQuery {
     pub page: Option<u32>,
     #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u32>,
+}
+
+/// `GET /settings/users_unavailability` parameters.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UnavailabilityListQuery {
+    /// `user.zuid` adds each user's `zuid`.
+    #[param(pattern = "^user\\.zuid$")]
+    pub include_inner_details: Option<String>,
+    /// Comma-separated group ids (at most 100): users who are associated users of one of them.
+    pub group_ids: Option<String>,
+    /// Comma-separated role ids (at most 100): users of one of these roles.
+    pub role_ids: Option<String>,
+    /// Comma-separated territory ids (at most 100): users directly associated with one of them.
+    pub territory_ids: Option<String>,
+    /// URL-encoded JSON criteria on `from` / `to` (see the API design notes).
+    pub filters: Option<String>,
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
+    pub per_page: Option<u32>,
+}
+
+/// `GET /settings/users_unavailability/{id}` parameters.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UnavailabilityGetQuery {
+    /// `user.zuid` adds the user's `zuid`.
+    #[param(pattern = "^user\\.zuid$")]
+    pub include_inner_details: Option<String>,
+    /// URL-encoded JSON criteria on `from` / `to`: 204 when the period does not pass them.
+    pub filters: Option<String>,
 }
 
 /// Per-item results of a write: `{"<resource>":[result, …]}`.

@@ -2,10 +2,12 @@
 
 use orgdir_core::org::{Org, Profile, Role};
 use orgdir_core::territories::TerritoryDetails;
+use orgdir_core::unavailability::UnavailabilityDetails;
 use orgdir_core::users::UserDetails;
 use orgdir_core::ZohoId;
 use orgdir_types::roles;
 use orgdir_types::territories::{Territory, TerritoryMembership, UserTerritory};
+use orgdir_types::unavailability::{UnavailableUser, UserUnavailability};
 use orgdir_types::users::User;
 use orgdir_types::Reference;
 
@@ -209,5 +211,27 @@ pub fn group(
         name: g.name.clone(),
         sources: sources.into_iter().map(group_source).collect(),
         sources_count: count.map(sources_count),
+    }
+}
+
+/// A period of unavailability, times in the org's time zone; the user's
+/// `zuid` only `with_zuid` (`include_inner_details=user.zuid`).
+pub fn unavailability(
+    org: &Org,
+    details: UnavailabilityDetails,
+    with_zuid: bool,
+) -> UserUnavailability {
+    let u = details.unavailability;
+    UserUnavailability {
+        all_day: u.all_day,
+        comments: u.comments,
+        from: org.format_time(u.from),
+        id: u.id.to_string(),
+        to: org.format_time(u.to),
+        user: UnavailableUser {
+            name: details.user_name,
+            id: u.user_id.to_string(),
+            zuid: with_zuid.then_some(details.user_zuid),
+        },
     }
 }

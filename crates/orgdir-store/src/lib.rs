@@ -3,7 +3,7 @@
 //!
 //! The SQL of each area is written once, in one file per area (`orgs.rs`,
 //! `users.rs`, `roles.rs`, `territories.rs`, `groups.rs`, `membership.rs`,
-//! `tokens.rs`),
+//! `tokens.rs`, `unavailability.rs`),
 //! against [`db::Conn`]; `db/sqlite.rs` and `db/postgres.rs` are the two
 //! drivers, and `migrations/` the one schema. The backend is chosen from the
 //! URL scheme (`sqlite://…` or `postgres://…`).
@@ -18,6 +18,7 @@ mod roles;
 mod territories;
 mod tokens;
 mod tx;
+mod unavailability;
 mod users;
 
 use batch::GroupCommit;

@@ -7,7 +7,8 @@ use serde_json::{json, Value};
 /// One endpoint.
 pub struct Endpoint {
     pub method: Method,
-    /// `{user}`, `{territory}`, `{role}`, `{root_role}` and `{profile}` are replaced by real ids.
+    /// `{user}`, `{territory}`, `{role}`, `{root_role}`, `{profile}` and
+    /// `{unavailability}` are replaced by real ids.
     pub path: &'static str,
     pub scopes: &'static [&'static str],
     pub body: Option<fn() -> Value>,
@@ -254,7 +255,40 @@ pub fn endpoints() -> Vec<Endpoint> {
             scopes: &["ZohoCRM.settings.user_groups.UPDATE"],
             body: Some(|| json!({"user_groups":[{"description":"x"}]})),
         },
+        e(
+            Method::GET,
+            "/crm/v8/settings/users_unavailability",
+            &["ZohoCRM.settings.users_unavailability.READ"],
+        ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/users_unavailability/{unavailability}",
+            &["ZohoCRM.settings.users_unavailability.READ"],
+        ),
+        Endpoint {
+            method: Method::POST,
+            path: "/crm/v8/settings/users_unavailability",
+            scopes: &["ZohoCRM.settings.users_unavailability.CREATE"],
+            body: Some(|| json!({"users_unavailability":[period()]})),
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/settings/users_unavailability",
+            scopes: &["ZohoCRM.settings.users_unavailability.UPDATE"],
+            body: Some(|| json!({"users_unavailability":[{"id":"1","comments":"x"}]})),
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/settings/users_unavailability/{unavailability}",
+            scopes: &["ZohoCRM.settings.users_unavailability.UPDATE"],
+            body: Some(|| json!({"users_unavailability":[{"comments":"x"}]})),
+        },
         // Deletions last: they remove what the others use.
+        e(
+            Method::DELETE,
+            "/crm/v8/settings/users_unavailability/{unavailability}",
+            &["ZohoCRM.settings.users_unavailability.DELETE"],
+        ),
         e(
             Method::DELETE,
             "/crm/v8/settings/user_groups/{group}",
@@ -284,6 +318,11 @@ pub fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
+/// A period of unavailability to create: an hour on 18 February 2021.
+pub fn period() -> Value {
+    json!({"from":"2021-02-18T19:00:00+05:30","to":"2021-02-18T20:00:00+05:30","comments":"Away"})
+}
+
 pub const GROUPS_READ: &[&str] = &["ZohoCRM.settings.user_groups.READ"];
 pub const TERRITORY_USERS_READ: &[&str] =
     &["ZohoCRM.settings.territories.READ", "ZohoCRM.users.READ"];
@@ -311,6 +350,8 @@ pub struct Ids {
     pub role: String,
     pub root_role: String,
     pub profile: String,
+    /// A period of unavailability of the primary admin.
+    pub unavailability: String,
 }
 
 impl Ids {
@@ -322,10 +363,12 @@ impl Ids {
             .replace("{root_role}", &self.root_role)
             .replace("{role}", &self.role)
             .replace("{profile}", &self.profile)
+            .replace("{unavailability}", &self.unavailability)
     }
 }
 
-/// Creates a user, a territory, a role and a group in `app`'s org to aim the table at.
+/// Creates a user, a territory, a role, a group and a period of
+/// unavailability in `app`'s org to aim the table at.
 pub async fn victims(app: &crate::TestApp) -> Ids {
     let user = crate::fixtures::UserBuilder::new("victim@example.com")
         .create(app)
@@ -355,7 +398,22 @@ pub async fn victims(app: &crate::TestApp) -> Ids {
         .create_group(json!({"name":"Victim","sources":[{"type":"users","source": user}]}))
         .await
         .expect("group");
+    let created = app
+        .client
+        .raw(
+            reqwest::Method::POST,
+            "/crm/v8/settings/users_unavailability",
+            Some(&json!({"users_unavailability":[period()]})),
+        )
+        .await
+        .expect("unavailability");
+    assert_eq!(created.status.as_u16(), 201, "{}", created.json());
+    let unavailability = created.json()["users_unavailability"][0]["details"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     Ids {
+        unavailability,
         user,
         territory,
         group,

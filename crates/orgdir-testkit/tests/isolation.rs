@@ -24,6 +24,7 @@ async fn isolation(app: TestApp) {
             b.role.clone(),
             b.root_role.clone(),
             b.profile.clone(),
+            b.unavailability.clone(),
         ];
         s.push("victim@example.com".to_owned());
         s.push("Victim".to_owned());

@@ -135,6 +135,7 @@ impl NewOrg {
                 users: Vec::new(),
             }],
             user_groups: Vec::new(),
+            users_unavailability: Vec::new(),
         })
     }
 }

@@ -380,6 +380,8 @@ async fn delete_in(
     after.modified_at = crate::time::now();
     after.modified_by = Some(caller.user_id);
     super::territories::on_user_deleted(tx, id, after.modified_at, caller.user_id).await?;
+    // A deleted user's unavailability goes with them (API-DESIGN 131).
+    tx.delete_unavailabilities_of(id).await?;
     update_counted(tx, &before, &after).await
 }
 

@@ -26,6 +26,7 @@ mod orgs;
 mod roles;
 mod territories;
 mod tokens;
+mod unavailability;
 mod users;
 
 pub use groups::{GroupStore, GroupWrites};
@@ -36,6 +37,7 @@ pub use orgs::{OrgStore, OrgWrites};
 pub use roles::{RoleStore, RoleWrites};
 pub use territories::{TerritoryStore, TerritoryWrites};
 pub use tokens::{TokenStore, TokenWrites};
+pub use unavailability::{UnavailabilityStore, UnavailabilityWrites};
 pub use users::{UserQuery, UserStore, UserWrites};
 
 use crate::org::Org;
@@ -101,7 +103,16 @@ pub type WriteJob =
 /// Reads, and the door to writes.
 #[async_trait::async_trait]
 pub trait Store:
-    OrgStore + UserStore + RoleStore + TerritoryStore + GroupStore + TokenStore + Send + Sync + 'static
+    OrgStore
+    + UserStore
+    + RoleStore
+    + TerritoryStore
+    + GroupStore
+    + TokenStore
+    + UnavailabilityStore
+    + Send
+    + Sync
+    + 'static
 {
     /// The database this store runs on.
     fn backend(&self) -> Backend;
@@ -149,6 +160,7 @@ pub trait OrgTx:
     + GroupWrites
     + MembershipWrites
     + TokenWrites
+    + UnavailabilityWrites
     + Send
 {
     /// The locked org.

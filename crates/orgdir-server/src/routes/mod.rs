@@ -10,6 +10,7 @@ pub mod roles;
 pub mod territories;
 pub mod user_groups;
 pub mod users;
+pub mod users_unavailability;
 
 use crate::error::{describe, json_response, ApiError};
 use crate::AppState;
@@ -30,6 +31,7 @@ pub fn zoho_routes() -> OpenApiRouter<AppState> {
         .merge(profiles::routes())
         .merge(territories::routes())
         .merge(user_groups::routes())
+        .merge(users_unavailability::routes())
         .merge(features::routes())
         .merge(org::routes())
 }
