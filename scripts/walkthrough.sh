@@ -59,6 +59,17 @@ SETTINGS_ONLY=$("$BIN" token --database-url "$DB" --scopes ZohoCRM.settings.ALL)
 expect "settings-only token on the users count" "401 OAUTH_SCOPE_MISMATCH" \
   "$(curl -s -o "$WORK/b" -w '%{http_code}' "$BASE/crm/v7/users/actions/count" -H "Authorization: Zoho-oauthtoken $SETTINGS_ONLY") $(json 'd["code"]' <"$WORK/b")"
 
+# Issue 13: profiles — clone Standard, turn a permission off, delete the clone.
+PROFILES="$BASE/crm/v8/settings/profiles"
+STANDARD=$(curl -s "$PROFILES" -H "$AUTH" | json '[p["id"] for p in d["profiles"] if p["name"] == "Standard"][0]')
+CLONE=$(curl -s -X POST "$PROFILES/$STANDARD/actions/clone" -H "$AUTH" -d '{"profiles":[{"name":"Walkthrough"}]}' | json 'd["profiles"][0]["details"]["id"]')
+VIEW_LEADS=$(curl -s "$PROFILES/$CLONE" -H "$AUTH" | json '[p["id"] for p in d["profiles"][0]["permissions_details"] if p["name"] == "Crm_Implied_View_Leads"][0]')
+curl -s -X PUT "$PROFILES/$CLONE" -H "$AUTH" -d "{\"profiles\":[{\"permissions_details\":[{\"id\":\"$VIEW_LEADS\",\"enabled\":false}]}]}" >/dev/null
+expect "the clone no longer views Leads" "False" \
+  "$(curl -s "$PROFILES/$CLONE" -H "$AUTH" | json '[p["enabled"] for p in d["profiles"][0]["permissions_details"] if p["name"] == "Crm_Implied_View_Leads"][0]')"
+expect "delete it, users to Standard" "Profile deleted" \
+  "$(curl -s -X DELETE "$PROFILES/$CLONE?transfer_to=$STANDARD" -H "$AUTH" | json 'd["message"]')"
+
 # Issue 13: the org photo, uploaded as multipart and read back byte for byte.
 printf '\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x02\x00\x00\x00\x02\x08\x06\x00\x00\x00\x00\x00\x00\x00' >"$WORK/logo.png"
 expect "upload the org photo" "SUCCESS" \

@@ -443,6 +443,41 @@ def profiles(ctx):
     w = ctx.expect("get_profile is a profiles ResponseWrapper", r, P.ResponseWrapper, 200)
     ctx.eq("get_profile(Standard)", [(x.get_name(), x.get_default()) for x in w.get_profiles()],
            [("Standard", True)])
+    perms = {p.get_name(): p for p in w.get_profiles()[0].get_permissions_details()}
+    ctx.eq("Standard views Leads, does not manage users",
+           (perms["Crm_Implied_View_Leads"].get_enabled(), perms["Crm_Implied_Manage_Users"].get_enabled()),
+           (True, False))
+    ctx.eq("sections", [s.get_name() for s in w.get_profiles()[0].get_sections()], ["modules", "tool", "setup"])
+
+    # Clone Standard, turn a permission off, delete it with its users moved.
+    body = P.BodyWrapper()
+    new = P.Profile()
+    new.set_name("SDK clone")
+    new.set_description("made by the SDK")
+    body.set_profiles([new])
+    r = ctx.call("clone_profiles", P.ProfilesOperations().clone_profiles, int(fx.profile_id("Standard")), body)
+    clone_id = new_id(action_item(ctx, "clone_profiles", r, P.ActionWrapper, "get_profiles", 201))
+    body = P.BodyWrapper()
+    change = P.Profile()
+    off = P.PermissionDetail()
+    off.set_id(perms["Crm_Implied_View_Leads"].get_id())
+    off.set_enabled(False)
+    change.set_permissions_details([off])
+    body.set_profiles([change])
+    r = ctx.call("update_profile", P.ProfilesOperations().update_profile, int(clone_id), body)
+    action_item(ctx, "update_profile", r, P.ActionWrapper, "get_profiles", 200)
+    r = ctx.call("get_profile(clone)", P.ProfilesOperations().get_profile, int(clone_id))
+    w = ctx.expect("get_profile(clone) is a ResponseWrapper", r, P.ResponseWrapper, 200)
+    cloned = w.get_profiles()[0]
+    ctx.eq("the clone's name and custom flag", (cloned.get_name(), cloned.get_custom()), ("SDK clone", True))
+    ctx.eq("View Leads is off on the clone",
+           {p.get_name(): p.get_enabled() for p in cloned.get_permissions_details()}["Crm_Implied_View_Leads"],
+           False)
+    pm = ParameterMap()
+    pm.add(P.DeleteProfileParam.transfer_to, int(fx.profile_id("Standard")))
+    r = ctx.call("delete_profile", P.ProfilesOperations().delete_profile, int(clone_id), pm)
+    ok = ctx.expect("delete_profile answers a SuccessResponse", r, P.SuccessResponse, 200)
+    ctx.eq("delete message", ok.get_message().get_value(), "Profile deleted")
 
 
 # ---------------------------------------------------------------------------

@@ -85,6 +85,9 @@ pub struct DocProfile {
     pub custom: bool,
     #[serde(default)]
     pub admin: bool,
+    /// The permissions it turned off, by name (`profile_permissions`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disabled_permissions: Vec<String>,
     pub created_time: String,
     pub modified_time: String,
 }
@@ -374,9 +377,26 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
             default: p.default,
             custom: p.custom,
             admin: p.admin,
+            disabled_permissions: p.disabled_permissions.clone(),
             created_at: c.time(&p.created_time, at("created_time")),
             modified_at: c.time(&p.modified_time, at("modified_time")),
         });
+        for (j, name) in p.disabled_permissions.iter().enumerate() {
+            let known = crate::profile_permissions::catalog()
+                .iter()
+                .find(|perm| perm.name == *name);
+            match known {
+                None => c.problem(
+                    at(&format!("disabled_permissions[{j}]")),
+                    "not a permission",
+                ),
+                Some(perm) if perm.setup => c.problem(
+                    at(&format!("disabled_permissions[{j}]")),
+                    "setup permissions follow the profile's admin flag",
+                ),
+                Some(_) => {}
+            }
+        }
     }
     for (name, admin) in [
         (crate::org::ADMIN_PROFILE, true),
@@ -1001,6 +1021,7 @@ pub async fn export(dir: &Directory, org_id: OrgId) -> Result<OrgDocument> {
                 default: p.default,
                 custom: p.custom,
                 admin: p.admin,
+                disabled_permissions: p.disabled_permissions,
                 created_time: time(p.created_at),
                 modified_time: time(p.modified_at),
             })

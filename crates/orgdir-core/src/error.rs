@@ -75,6 +75,9 @@ pub enum Error {
     NotAllowed { message: String, details: Details },
     #[error("the request body is too large")]
     PayloadTooLarge { maximum_length: usize },
+    /// A profile over the org's limit.
+    #[error("You have reached the maximum number of profiles for your org")]
+    ProfileLimitExceeded { limit: usize },
     /// An uploaded file over its limit (the org photo).
     #[error("Please check if the file size is in the correct range")]
     FileTooLarge { maximum_size: usize },

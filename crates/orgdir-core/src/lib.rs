@@ -13,6 +13,7 @@ pub mod input;
 pub mod oauth;
 pub mod org;
 pub mod paging;
+pub mod profile_permissions;
 pub mod scopes;
 pub mod seed;
 pub mod service;

@@ -111,8 +111,11 @@ pub struct Profile {
     pub description: Option<String>,
     pub default: bool,
     pub custom: bool,
-    /// Whether users with this profile are admins (the built-in Administrator).
+    /// Whether users with this profile are admins (the built-in Administrator,
+    /// and profiles cloned from an admin profile).
     pub admin: bool,
+    /// The names of the permissions it turned off (`profile_permissions`).
+    pub disabled_permissions: Vec<String>,
     pub created_at: i64,
     pub modified_at: i64,
 }

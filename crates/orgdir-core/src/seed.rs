@@ -240,6 +240,7 @@ pub fn generate(spec: &SeedSpec) -> OrgDocument {
         default: !admin,
         custom: false,
         admin,
+        disabled_permissions: Vec::new(),
         created_time: time.clone(),
         modified_time: time.clone(),
     };

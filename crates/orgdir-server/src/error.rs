@@ -115,6 +115,11 @@ pub fn describe(error: &Error) -> (StatusCode, ErrorBody) {
             C::InvalidData,
             details_map_value(json!({ "maximum_length": maximum_length })),
         ),
+        Error::ProfileLimitExceeded { limit } => (
+            StatusCode::BAD_REQUEST,
+            C::ProfileLimitExceeded,
+            details_map_value(json!({ "limit": limit })),
+        ),
         Error::FileTooLarge { maximum_size } => (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             C::FileSizeMoreThanAllowedSize,

@@ -74,6 +74,12 @@ requirements! {
     RolesDelete => ["ZohoCRM.settings.roles.DELETE"] admin "Crm_Implied_Manage_Roles";
     /// Profiles list and get.
     ProfilesRead => ["ZohoCRM.settings.profiles.READ"];
+    /// `POST /settings/profiles/{id}/actions/clone`.
+    ProfilesClone => ["ZohoCRM.settings.profiles.CREATE"] admin "Crm_Implied_Manage_Profiles";
+    /// `PUT /settings/profiles/{id}`.
+    ProfilesUpdate => ["ZohoCRM.settings.profiles.UPDATE"] admin "Crm_Implied_Manage_Profiles";
+    /// `DELETE /settings/profiles/{id}`.
+    ProfilesDelete => ["ZohoCRM.settings.profiles.DELETE"] admin "Crm_Implied_Manage_Profiles";
     /// Territories list, get and children.
     TerritoriesRead => ["ZohoCRM.settings.territories.READ"];
     /// `POST /settings/territories`.

@@ -162,6 +162,14 @@ pub struct TransferQuery {
     pub transfer_to_id: String,
 }
 
+/// `DELETE /settings/profiles/{id}` parameters.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProfileTransferQuery {
+    /// The profile that receives the deleted profile's users.
+    pub transfer_to: String,
+}
+
 /// User groups list parameters.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -39,6 +39,8 @@ pub const INTRODUCED_IN: &[(&str, u32)] = &[
     // Users' unavailability: the earliest pages found are v3 (API-DESIGN 128).
     ("/crm/{version}/settings/users_unavailability", 3),
     ("/crm/{version}/settings/users_unavailability/{id}", 3),
+    // Cloning profiles: Zoho's Create Profile page exists from v4 (API-DESIGN 142).
+    ("/crm/{version}/settings/profiles/{id}/actions/clone", 4),
 ];
 
 /// The first version of the route `pattern`.

@@ -132,6 +132,45 @@ pub fn profile(org: &Org, profile: &Profile) -> roles::Profile {
         modified_time: Some(org.format_time(profile.modified_at)),
         created_by: None,
         modified_by: None,
+        permissions_details: None,
+        sections: None,
+    }
+}
+
+/// One profile as `GET /settings/profiles/{id}` prints it: with every
+/// permission and its sections.
+pub fn profile_in_full(org: &Org, full: &Profile) -> roles::Profile {
+    use orgdir_core::profile_permissions as perms;
+    let details = perms::catalog()
+        .iter()
+        .map(|p| roles::PermissionDetail {
+            display_label: p.display_label.to_owned(),
+            module: p.module.map(str::to_owned),
+            name: p.name.clone(),
+            id: p.id(org.id).to_string(),
+            enabled: perms::enabled(p, full.admin, &full.disabled_permissions),
+        })
+        .collect();
+    let sections = perms::sections(org.id)
+        .into_iter()
+        .map(|s| roles::ProfileSection {
+            name: s.name,
+            categories: s
+                .categories
+                .into_iter()
+                .map(|c| roles::ProfileCategory {
+                    display_label: c.display_label,
+                    permissions_details: c.permissions,
+                    name: c.name,
+                    module: c.module,
+                })
+                .collect(),
+        })
+        .collect();
+    roles::Profile {
+        permissions_details: Some(details),
+        sections: Some(sections),
+        ..profile(org, full)
     }
 }
 

@@ -7,7 +7,7 @@ use crate::tx::SqlTx;
 use crate::SqlStore;
 use orgdir_core::org::{Profile, Role};
 use orgdir_core::store::{RoleStore, RoleWrites, Versioned};
-use orgdir_core::{OrgId, Result, ZohoId};
+use orgdir_core::{Error, OrgId, Result, ZohoId};
 
 /// A role row, read by [`role_from`].
 const ROLE_SELECT: &str = "SELECT id, name, display_label, reporting_to, share_with_peers, \
@@ -15,7 +15,7 @@ const ROLE_SELECT: &str = "SELECT id, name, display_label, reporting_to, share_w
 
 /// A profile row, read by [`profile_from`].
 const PROFILE_SELECT: &str = "SELECT id, name, display_label, description, is_default, custom, \
-     is_admin, created_at, modified_at FROM profiles ";
+     is_admin, disabled_permissions, created_at, modified_at FROM profiles ";
 
 /// A role and its ancestors, nearest first (`?1` org, `?2` role); the
 /// depth bound stops a corrupt cycle.
@@ -48,9 +48,19 @@ fn profile_from(c: &mut Cols<'_>) -> Result<Profile> {
         default: c.bool()?,
         custom: c.bool()?,
         admin: c.bool()?,
+        disabled_permissions: match c.opt_text()? {
+            Some(json) => serde_json::from_str(&json).map_err(Error::internal)?,
+            None => Vec::new(),
+        },
         created_at: c.i64()?,
         modified_at: c.i64()?,
     })
+}
+
+/// The `disabled_permissions` column of a profile (NULL for none).
+fn disabled_column(profile: &Profile) -> Option<String> {
+    (!profile.disabled_permissions.is_empty())
+        .then(|| serde_json::Value::from(profile.disabled_permissions.clone()).to_string())
 }
 
 /// Every `(id, reporting_to)` pair of a tree's rows.
@@ -178,7 +188,8 @@ impl RoleWrites for SqlTx<'_> {
         self.c
             .run(
                 "INSERT INTO profiles (org_id, id, name, display_label, description, is_default, custom, \
-                 is_admin, created_at, modified_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                 is_admin, disabled_permissions, created_at, modified_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 args![
                     self.org.id,
                     profile.id,
@@ -188,11 +199,58 @@ impl RoleWrites for SqlTx<'_> {
                     profile.default,
                     profile.custom,
                     profile.admin,
+                    &disabled_column(profile),
                     profile.created_at,
                     profile.modified_at
                 ],
             )
             .await?;
         Ok(())
+    }
+
+    async fn update_profile(&mut self, profile: &Profile) -> Result<()> {
+        self.c
+            .run(
+                "UPDATE profiles SET name = ?3, display_label = ?4, description = ?5, \
+                 disabled_permissions = ?6, modified_at = ?7 WHERE org_id = ?1 AND id = ?2",
+                args![
+                    self.org.id,
+                    profile.id,
+                    &profile.name,
+                    &profile.display_label,
+                    &profile.description,
+                    &disabled_column(profile),
+                    profile.modified_at
+                ],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_profile(&mut self, id: ZohoId) -> Result<()> {
+        self.c
+            .run(
+                "DELETE FROM profiles WHERE org_id = ?1 AND id = ?2",
+                args![self.org.id, id],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn all_profiles(&mut self) -> Result<Vec<Profile>> {
+        let sql = static_sql!(format!("{PROFILE_SELECT} WHERE org_id = ?1 ORDER BY id"));
+        self.c
+            .fetch_map(sql, args![self.org.id], profile_from)
+            .await
+    }
+
+    async fn users_with_profile(&mut self, profile: ZohoId) -> Result<Vec<ZohoId>> {
+        self.c
+            .fetch_map(
+                "SELECT id FROM users WHERE org_id = ?1 AND profile_id = ?2 ORDER BY id",
+                args![self.org.id, profile],
+                |c| c.id(),
+            )
+            .await
     }
 }

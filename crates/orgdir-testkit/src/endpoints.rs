@@ -91,6 +91,24 @@ pub fn endpoints() -> Vec<Endpoint> {
             "/crm/v8/settings/profiles/{profile}",
             &["ZohoCRM.settings.profiles.READ"],
         ),
+        Endpoint {
+            method: Method::POST,
+            path: "/crm/v8/settings/profiles/{profile}/actions/clone",
+            scopes: &["ZohoCRM.settings.profiles.CREATE"],
+            body: Some(|| json!({"profiles":[{"name":"Matrix clone"}]})),
+        },
+        Endpoint {
+            method: Method::PUT,
+            path: "/crm/v8/settings/profiles/{profile}",
+            scopes: &["ZohoCRM.settings.profiles.UPDATE"],
+            body: Some(|| json!({"profiles":[{"permissions_details":[]}]})),
+        },
+        // No transfer_to: with the scope, 400 REQUIRED_PARAM_MISSING.
+        e(
+            Method::DELETE,
+            "/crm/v8/settings/profiles/{profile}",
+            &["ZohoCRM.settings.profiles.DELETE"],
+        ),
         e(
             Method::GET,
             "/crm/v8/settings/territories",

@@ -80,6 +80,7 @@ error_codes! {
     CannotUpdateDeletedUser => "CANNOT_UPDATE_DELETED_USER",
     NotAllowed => "NOT_ALLOWED",
     FileSizeMoreThanAllowedSize => "FILE_SIZE_MORE_THAN_ALLOWED_SIZE",
+    ProfileLimitExceeded => "PROFILE_LIMIT_EXCEEDED",
     TooManyRequests => "TOO_MANY_REQUESTS",
     InternalError => "INTERNAL_ERROR",
 }

@@ -52,6 +52,41 @@ pub struct Profile {
     pub modified_time: Option<String>,
     pub created_by: Option<Reference>,
     pub modified_by: Option<Reference>,
+    /// Every permission and whether the profile has it: on one profile's
+    /// read only (Zoho's list leaves it out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions_details: Option<Vec<PermissionDetail>>,
+    /// The permissions grouped as Zoho's setup page shows them (one
+    /// profile's read only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sections: Option<Vec<ProfileSection>>,
+}
+
+/// One permission of a profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PermissionDetail {
+    pub display_label: String,
+    pub module: Option<String>,
+    pub name: String,
+    pub id: String,
+    pub enabled: bool,
+}
+
+/// A section of a profile's permissions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ProfileSection {
+    pub name: String,
+    pub categories: Vec<ProfileCategory>,
+}
+
+/// A category of a section: its permissions by id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ProfileCategory {
+    pub display_label: String,
+    pub permissions_details: Vec<String>,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
 }
 
 /// How a profile may be deleted.

@@ -9,6 +9,7 @@ pub mod membership;
 pub mod oauth;
 pub mod org_photo;
 pub mod orgs;
+pub mod profiles;
 pub mod roles;
 pub mod territories;
 pub mod tokens;

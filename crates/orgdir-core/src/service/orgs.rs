@@ -71,6 +71,7 @@ impl NewOrg {
             default: !admin,
             custom: false,
             admin,
+            disabled_permissions: Vec::new(),
             created_time: now.clone(),
             modified_time: now.clone(),
         };

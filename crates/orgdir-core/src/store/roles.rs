@@ -35,4 +35,12 @@ pub trait RoleWrites {
     async fn profile(&mut self, id: ZohoId) -> Result<Option<Profile>>;
     /// Inserts a profile.
     async fn insert_profile(&mut self, profile: &Profile) -> Result<()>;
+    /// Rewrites a profile's name, description, permissions and modification.
+    async fn update_profile(&mut self, profile: &Profile) -> Result<()>;
+    /// Deletes a profile row (its users are gone first).
+    async fn delete_profile(&mut self, id: ZohoId) -> Result<()>;
+    /// The org's profiles, oldest first (for limits and name checks).
+    async fn all_profiles(&mut self) -> Result<Vec<Profile>>;
+    /// The ids of the users, of every status, with profile `profile`.
+    async fn users_with_profile(&mut self, profile: ZohoId) -> Result<Vec<ZohoId>>;
 }
