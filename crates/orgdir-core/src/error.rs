@@ -49,6 +49,9 @@ pub enum Error {
     NoPermission { permissions: Vec<String> },
     #[error("Please check if the URL trying to access is a correct one")]
     InvalidUrlPattern,
+    /// A `module` parameter that names no module.
+    #[error("the module name given seems to be invalid")]
+    InvalidModule,
     #[error("The http request method type is not a valid one")]
     InvalidRequestMethod,
     #[error("the API is not supported in this version")]

@@ -10,6 +10,7 @@ pub mod error;
 pub mod groups;
 pub mod ids;
 pub mod input;
+pub mod modules;
 pub mod oauth;
 pub mod org;
 pub mod paging;

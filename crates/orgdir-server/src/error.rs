@@ -64,6 +64,11 @@ pub fn describe(error: &Error) -> (StatusCode, ErrorBody) {
             details_map_value(json!({ "permissions": permissions })),
         ),
         Error::InvalidUrlPattern => (StatusCode::NOT_FOUND, C::InvalidUrlPattern, none),
+        Error::InvalidModule => (
+            StatusCode::BAD_REQUEST,
+            C::InvalidModule,
+            details_map(&Details::Param("module".to_owned())),
+        ),
         Error::InvalidRequestMethod => (StatusCode::BAD_REQUEST, C::InvalidRequestMethod, none),
         Error::ApiNotSupported { supported_version } => (
             StatusCode::BAD_REQUEST,

@@ -192,10 +192,20 @@ pub struct GroupsQuery {
 pub struct FeaturesQuery {
     /// Feature api names, comma-separated (orgdir has `user_licenses`).
     pub api_names: Option<String>,
+    /// A standard module's API name: its features (none in orgdir).
+    pub module: Option<String>,
     #[param(minimum = 1)]
     pub page: Option<u32>,
     #[param(minimum = 1, maximum = 200)]
     pub per_page: Option<u32>,
+}
+
+/// `GET /__features/{api_name}` parameters.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeatureModuleQuery {
+    /// A standard module's API name (`user_licenses` is specific to none).
+    pub module: Option<String>,
 }
 
 /// The `If-Modified-Since` header of the users reads.

@@ -371,6 +371,41 @@ async fn features_by_api_names() {
     assert_eq!(details, json!({"param_name": "api_names"}));
 }
 
+/// `module` on the features: a standard module has no feature in orgdir
+/// (204), anything else is INVALID_MODULE; `user_licenses` belongs to no
+/// module.
+#[tokio::test]
+async fn features_by_module() {
+    let h = harness().await;
+    assert_eq!(
+        h.get("/crm/v8/__features?module=Leads").await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        h.get("/crm/v8/__features?module=leads&api_names=user_licenses")
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let details = h
+        .get("/crm/v8/__features?module=Widgets")
+        .await
+        .error(400, "INVALID_MODULE");
+    assert_eq!(details, json!({"param_name": "module"}));
+    h.get("/crm/v8/__features/user_licenses?module=Widgets")
+        .await
+        .error(400, "INVALID_MODULE");
+    let details = h
+        .get("/crm/v8/__features/user_licenses?module=Leads")
+        .await
+        .error(400, "INVALID_DATA");
+    assert_eq!(details, json!({"param_name": "module"}));
+    assert_eq!(
+        h.get("/crm/v8/__features/user_licenses").await.status,
+        StatusCode::OK
+    );
+}
+
 /// A query parameter the operation does not take is refused, naming it,
 /// wherever it is: nothing is silently ignored.
 #[tokio::test]
@@ -385,7 +420,7 @@ async fn undeclared_parameters_are_refused() {
         ),
         ("/crm/v8/settings/territories?filters=x", "filters"),
         ("/crm/v8/settings/roles?include=x", "include"),
-        ("/crm/v8/__features?module=Leads", "module"),
+        ("/crm/v8/__features?page_token=x", "page_token"),
         ("/crm/v8/org?x=1", "x"),
     ] {
         let details = h.get(path).await.error(400, "INVALID_DATA");

@@ -70,6 +70,7 @@ error_codes! {
     InvalidRequestMethod => "INVALID_REQUEST_METHOD",
     ApiNotSupported => "API_NOT_SUPPORTED",
     InvalidData => "INVALID_DATA",
+    InvalidModule => "INVALID_MODULE",
     MandatoryNotFound => "MANDATORY_NOT_FOUND",
     RequiredParamMissing => "REQUIRED_PARAM_MISSING",
     DuplicateData => "DUPLICATE_DATA",

@@ -80,7 +80,7 @@ fn api_names(params: &Params) -> Result<Option<Vec<&str>>, Error> {
     ),
     responses(
         (status = 200, description = "Every feature (of `api_names`)", body = orgdir_types::features::FeaturesBody),
-        (status = 204, description = "No feature of `api_names`, or a page past the end"),
+        (status = 204, description = "No feature of `api_names` or `module`, or a page past the end"),
         crate::openapi::ReadErrors
     ),
     security(("zoho_oauth" = ["ZohoCRM.features.READ"]))
@@ -92,6 +92,10 @@ async fn list(
 ) -> Result<Response, ApiError> {
     let page = Page::parse(params.get("page"), params.get("per_page"), 200)?;
     let wanted = api_names(&params)?;
+    let module = params
+        .get("module")
+        .map(orgdir_core::modules::check)
+        .transpose()?;
     let licences = service::licences(&state.dir, &mut auth.caller).await?;
     let every = vec![user_licenses(licences)];
     let chosen: Vec<Feature> = every
@@ -101,6 +105,8 @@ async fn list(
                 .as_ref()
                 .is_none_or(|names| names.contains(&f.api_name.as_str()))
         })
+        // A module's features are those it supports: orgdir's are not module-specific.
+        .filter(|f| module.is_none() || f.module_supported)
         .collect();
     let (features, info) = page.slice(&chosen);
     if features.is_empty() {
@@ -123,7 +129,8 @@ async fn list(
     tag = "features",
     params(
         crate::openapi::VersionPath,
-        ("api_name" = String, Path, description = "Only `user_licenses` exists")
+        ("api_name" = String, Path, description = "Only `user_licenses` exists"),
+        crate::openapi::FeatureModuleQuery
     ),
     responses(
         (status = 200, description = "The feature", body = orgdir_types::features::FeaturesBody),
@@ -133,12 +140,22 @@ async fn list(
 )]
 async fn get_one(
     mut auth: Authed<FeaturesRead>,
+    params: Params,
     State(state): State<AppState>,
     Path((_version, api_name)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
+    if let Some(module) = params.get("module") {
+        orgdir_core::modules::check(module)?;
+    }
     if api_name != USER_LICENSES {
         return Err(
             Error::invalid_path(1, "the feature api_name given seems to be invalid").into(),
+        );
+    }
+    if params.get("module").is_some() {
+        // user_licenses is not module-specific: no module has it.
+        return Err(
+            Error::invalid_param("module", "the feature is not specific to a module").into(),
         );
     }
     let licences = service::licences(&state.dir, &mut auth.caller).await?;
