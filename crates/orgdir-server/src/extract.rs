@@ -74,13 +74,13 @@ requirements! {
     RolesDelete => ["ZohoCRM.settings.roles.DELETE"] admin "Crm_Implied_Manage_Roles";
     /// Profiles list and get.
     ProfilesRead => ["ZohoCRM.settings.profiles.READ"];
-    /// Territories list, get and children.
+    /// Territories list, get, children and the deleted associated territories.
     TerritoriesRead => ["ZohoCRM.settings.territories.READ"];
     /// `POST /settings/territories`.
     TerritoriesCreate => ["ZohoCRM.settings.territories.CREATE"] admin "Crm_Implied_Manage_Territories";
     /// `PUT /settings/territories`.
     TerritoriesUpdate => ["ZohoCRM.settings.territories.UPDATE"] admin "Crm_Implied_Manage_Territories";
-    /// `DELETE /settings/territories`.
+    /// `DELETE /settings/territories` and `transfer_and_delete`.
     TerritoriesDelete => ["ZohoCRM.settings.territories.DELETE"] admin "Crm_Implied_Manage_Territories";
     /// The territory associated users count and reading territory users (both sides).
     TerritoryUsersRead => ["ZohoCRM.settings.territories.READ", "ZohoCRM.users.READ"];
