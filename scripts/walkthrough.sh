@@ -143,4 +143,14 @@ SEED4=$(python3 -c "import json; print(json.load(open('$FIX/seed-004/org.json'))
 T4=$(seed_token "$SEED4")
 expect "seed 004 via orgdir import" equal "$(same $FIX/seed-004/expected.json "$(curl -s "$BASE/crm/v8/__features/user_licenses" -H "Authorization: Zoho-oauthtoken $T4")")"
 
+# Issue 13: seed 003's territories filtered, then Chennai deleted with its children moved to Parent.
+TER="$BASE/crm/v8/settings/territories"; A431="Authorization: Zoho-oauthtoken $T431"
+names() { json '" ".join(t["name"] for t in d["territories"])'; }
+expect "territories whose name starts with chennai" "Chennai Chennai-South Chennai North Chennai Leads" \
+  "$(curl -s -G "$TER" -H "$A431" --data-urlencode 'filters={"field":{"api_name":"name"},"comparator":"starts_with","value":"chennai"}' | names)"
+expect "transfer and delete Chennai" SUCCESS "$(curl -s -X POST "$TER/431581000000744113/actions/transfer_and_delete" -H "$A431" \
+  -d '{"territories":[{"transfer_to_id":"431581000000744159","delete_previous_forecasts":false}]}' | json 'd["territories"][0]["code"]')"
+expect "Parent's children now" "Chennai-South Chennai North Child Chennai Leads" "$(curl -s "$TER/431581000000744159/__child_territories" -H "$A431" | names)"
+expect "the deleted territory is remembered" "Chennai" "$(curl -s "$TER/actions/deleted_associated_territories" -H "$A431" | names)"
+
 echo "walkthrough on ${DB%%://*}: $passed passed, 0 failed"

@@ -43,6 +43,14 @@ for _ in $(seq 1 100); do curl -s "$BASE/" >/dev/null 2>&1 && break; sleep 0.1; 
 # against Zoho's schema (the seeded org has none).
 curl -s -o /dev/null -X POST "$BASE/crm/v8/settings/users_unavailability" -H "Authorization: Zoho-oauthtoken $TOKEN" \
   -d '{"users_unavailability":[{"from":"2021-02-18T19:00:00+05:30","to":"2021-02-18T20:00:00+05:30","comments":"Away"}]}'
+# A territory deleted with its previous forecasts kept, so that
+# deleted_associated_territories answers 200 and is checked too.
+ROOT_TERRITORY=$(curl -s "$BASE/crm/v8/settings/territories?per_page=1" -H "Authorization: Zoho-oauthtoken $TOKEN" \
+  | python3 -c 'import sys, json; print(json.load(sys.stdin)["territories"][0]["id"])')
+GONE=$(curl -s -X POST "$BASE/crm/v8/settings/territories" -H "Authorization: Zoho-oauthtoken $TOKEN" \
+  -d "{\"territories\":[{\"name\":\"Oracle Gone\",\"reporting_to\":\"$ROOT_TERRITORY\"}]}" \
+  | python3 -c 'import sys, json; print(json.load(sys.stdin)["territories"][0]["details"]["id"])')
+curl -s -o /dev/null -X DELETE "$BASE/crm/v8/settings/territories/$GONE?delete_previous_forecasts=false" -H "Authorization: Zoho-oauthtoken $TOKEN"
 status=0
 # Whole objects, read from the seeded org before schemathesis changes it:
 # every property of Zoho's schema (scripts/zoho_oas_properties.py).

@@ -23,7 +23,11 @@ KINDS = {
     "users": ("/crm/v8/users?type=AllUsers&per_page=20", "users", "users__users"),
     "roles": ("/crm/v8/settings/roles", "roles", "roles__Role"),
     "profiles": ("/crm/v8/settings/profiles/{profile}", "profiles", "profiles__Profile"),
-    "territories": ("/crm/v8/settings/territories", "territories", "territories__territories"),
+    "territories": (
+        "/crm/v8/settings/territories?include=lead_rule_criteria,account_rule_criteria,deal_rule_criteria",
+        "territories",
+        "territories__territories",
+    ),
     "user_groups": ("/crm/v8/settings/user_groups?include=sources_count", "user_groups", "user_groups__groups"),
     "users_unavailability": (
         "/crm/v8/settings/users_unavailability",

@@ -666,6 +666,106 @@ def territories_management(ctx):
     ctx.eq("territories after bulk delete", len(territory_counts(ctx, "count after bulk delete")[0]), 7)
 
 
+def territories_transfer_and_filters(ctx):
+    """The territories list's and children's filters (a JSON string, as the
+    SDK's parameter is a String), include, transfer_and_delete (one and
+    bulk) and delete with delete_previous_forecasts (API-DESIGN 160-165)."""
+    fx = ctx.fresh("seed-003")
+    ctx.login(fx.org)
+    ops = T.TerritoriesOperations()
+    ids = {t["name"]: int(t["id"]) for t in fx.doc["territories"]}
+    LP, CP = T.GetTerritoriesParam, T.GetChildTerritoryParam
+
+    def listed(label, r):
+        w = ctx.expect(label + " is a ResponseWrapper", r, T.ResponseWrapper, 200)
+        return [t.get_name() for t in w.get_territories()]
+
+    def crit(field, comparator, value):
+        return json.dumps({"field": {"api_name": field}, "comparator": comparator, "value": value})
+
+    r = ctx.call("get_territories(filters name)", ops.get_territories,
+                 params((LP.filters, crit("name", "starts_with", "chennai"))))
+    ctx.eq("filter name starts_with chennai", listed("filter by name", r),
+           ["Chennai", "Chennai-South", "Chennai North", "Chennai Leads"])
+    either = json.dumps({"group_operator": "or", "group": [
+        json.loads(crit("id", "equal", str(ids["Child"]))),
+        json.loads(crit("created_time", "less_than", "2024-07-03T10:01:00+05:30"))]})
+    r = ctx.call("get_territories(filters or)", ops.get_territories, params((LP.filters, either)))
+    ctx.eq("filter id equal Child or created before 10:01", listed("filter or", r), ["Zoho", "Child"])
+    r = ctx.call("get_territories(filters reporting_to, per_page)", ops.get_territories,
+                 params((LP.filters, crit("reporting_to.id", "equal", str(ids["Chennai"]))), (LP.per_page, 2)))
+    w = ctx.expect("filter with per_page", r, T.ResponseWrapper, 200)
+    ctx.eq("children of Chennai, first page", [t.get_name() for t in w.get_territories()],
+           ["Chennai-South", "Chennai North"])
+    ctx.eq("more records", w.get_info().get_more_records(), True)
+    r = ctx.call("get_territories(bad filter)", ops.get_territories,
+                 params((LP.filters, crit("name", "greater_equal", "x"))))
+    ctx.expect_api_exception("unsupported comparator", r, T.APIException, "INVALID_DATA", 400,
+                             {"param_name": "filters"})
+    r = ctx.call("get_child_territory(filters)", ops.get_child_territory, ids["Chennai"],
+                 params((CP.filters, crit("created_time", "greater_than", "2024-07-03T10:02:00+05:30"))))
+    ctx.eq("children created after 10:02", listed("children filtered", r), ["Chennai North", "Chennai Leads"])
+
+    r = ctx.call("get_territories(include)", ops.get_territories,
+                 params((LP.include, "lead_rule_criteria,account_rule_criteria,deal_rule_criteria")))
+    w = ctx.expect("get_territories(include)", r, T.ResponseWrapper, 200)
+    raw = r.get_response_json() or {}
+    ctx.eq("include: the three keys, null", sorted((k, v) for k, v in raw["territories"][0].items()
+                                                   if k.endswith("_rule_criteria")),
+           [("account_rule_criteria", None), ("deal_rule_criteria", None), ("lead_rule_criteria", None)])
+    r = ctx.call("get_territories(no include)", ops.get_territories)
+    ctx.expect("get_territories", r, T.ResponseWrapper, 200)
+    ctx.eq("no include: no criteria keys",
+           [k for k in (r.get_response_json() or {})["territories"][0] if k.endswith("_rule_criteria")], [])
+
+    # Chennai (children Chennai-South, Chennai North, Chennai Leads) into Parent.
+    def transfer(to, forecasts, tid=None):
+        t = T.TransferTerritory()
+        if tid is not None:
+            t.set_id(tid)
+        t.set_transfer_to_id(to)
+        t.set_delete_previous_forecasts(forecasts)
+        b = T.TransferBodyWrapper()
+        b.set_territories([t])
+        return b
+
+    r = ctx.call("transfer_and_delete_territory (below it)", ops.transfer_and_delete_territory, ids["Chennai"],
+                 transfer(ids["Chennai-South"], False))
+    item = action_item(ctx, "transfer to a territory below it", r, T.ActionWrapper, "get_territories", 400,
+                       "INVALID_DATA")
+    ctx.eq("refused at transfer_to_id", (item.get_details() or {}).get("api_name"), "transfer_to_id")
+    r = ctx.call("transfer_and_delete_territory", ops.transfer_and_delete_territory, ids["Chennai"],
+                 transfer(ids["Parent"], False))
+    item = action_item(ctx, "transfer_and_delete_territory", r, T.ActionWrapper, "get_territories", 200)
+    ctx.eq("the deleted territory's id", new_id(item), ids["Chennai"])
+    ctx.eq("Zoho's message", item.get_message(),
+           "Given Territory Removed Successfully and its child Territories moved to the another territory")
+    r = ctx.call("get_child_territory(Parent)", ops.get_child_territory, ids["Parent"])
+    ctx.eq("Parent's children", listed("children of Parent", r),
+           ["Chennai-South", "Chennai North", "Child", "Chennai Leads"])
+    rows, _ = territory_counts(ctx, "count after the transfer")
+    ctx.eq("Parent has Chennai's users (Ravi once, Meena)", [c for n, _, c in rows if n == "Parent"], ["2"])
+
+    # Bulk: Parent into Zoho, with its forecasts.
+    r = ctx.call("transfer_and_delete_territories", ops.transfer_and_delete_territories,
+                 transfer(ids["Zoho"], True, ids["Parent"]))
+    action_item(ctx, "transfer_and_delete_territories", r, T.ActionWrapper, "get_territories", 200)
+    r = ctx.call("get_child_territory(Zoho)", ops.get_child_territory, ids["Zoho"])
+    ctx.eq("Zoho's children", listed("children of Zoho", r),
+           ["Chennai-South", "Chennai North", "Child", "Chennai Leads"])
+
+    # delete with delete_previous_forecasts, as the SDK sends it (a Python bool).
+    r = ctx.call("delete_territory(delete_previous_forecasts)", ops.delete_territory, ids["Child"],
+                 params((T.DeleteTerritoryParam.delete_previous_forecasts, False)))
+    action_item(ctx, "delete_territory with delete_previous_forecasts", r, T.ActionWrapper, "get_territories", 200)
+    r = ctx.call("delete_territories(delete_previous_forecasts)", ops.delete_territories,
+                 params((T.DeleteTerritoriesParam.ids, str(ids["Chennai Leads"])),
+                        (T.DeleteTerritoriesParam.delete_previous_forecasts, True)))
+    action_item(ctx, "delete_territories with delete_previous_forecasts", r, T.ActionWrapper, "get_territories", 200)
+    rows, _ = territory_counts(ctx, "count after the deletes")
+    ctx.eq("territories left", [n for n, _, _ in rows], ["Zoho", "Chennai-South", "Chennai North"])
+
+
 # ---------------------------------------------------------------------------
 # (f) management: user groups
 
@@ -1173,6 +1273,7 @@ COMMON = [
     ("profiles", profiles),
     ("org photo", org_photo),
     ("territories management", territories_management),
+    ("territories: transfer, filters, include", territories_transfer_and_filters),
     ("user groups management", user_groups_management),
     ("users' unavailability", users_unavailability),
     ("errors", errors),

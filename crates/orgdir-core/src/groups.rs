@@ -250,10 +250,6 @@ pub const MAX_FILTER_DEPTH: usize = 5;
 /// Longest criterion value, in characters.
 pub const MAX_FILTER_VALUE: usize = 250;
 
-fn filter_error(message: impl Into<String>) -> Error {
-    Error::invalid_param("filters", message)
-}
-
 impl Filter {
     /// The groups list's `name` parameter: the groups with that name (in
     /// any letter case), as a filter; empty or longer than
@@ -283,90 +279,7 @@ impl Filter {
     /// Parses the (already URL-decoded) `filters` parameter. Every mistake is
     /// `INVALID_DATA` with `param_name: filters`.
     pub fn parse(text: &str) -> Result<Self> {
-        let value: Value =
-            serde_json::from_str(text).map_err(|_| filter_error("filters is not valid JSON"))?;
-        Self::from_value(&value, 1)
-    }
-
-    fn from_value(value: &Value, depth: usize) -> Result<Self> {
-        let map = value
-            .as_object()
-            .ok_or_else(|| filter_error("a criterion must be a JSON object"))?;
-        if let Some(group) = map.get("group") {
-            if map.contains_key("field")
-                || map.contains_key("comparator")
-                || map.contains_key("value")
-            {
-                return Err(filter_error("a group cannot also be a criterion"));
-            }
-            if depth > MAX_FILTER_DEPTH {
-                return Err(filter_error(format!(
-                    "groups nest at most {MAX_FILTER_DEPTH} deep"
-                )));
-            }
-            let operator = match map
-                .get("group_operator")
-                .and_then(Value::as_str)
-                .map(str::to_ascii_lowercase)
-            {
-                Some(op) if op == "and" => GroupOperator::And,
-                Some(op) if op == "or" => GroupOperator::Or,
-                _ => return Err(filter_error("group_operator must be and or or")),
-            };
-            let items = group
-                .as_array()
-                .ok_or_else(|| filter_error("group must be an array"))?;
-            if items.len() < 2 {
-                return Err(filter_error("a group needs two or more members"));
-            }
-            let members = items
-                .iter()
-                .map(|item| Self::from_value(item, depth + 1))
-                .collect::<Result<Vec<_>>>()?;
-            return Ok(Self::Group { operator, members });
-        }
-        if map.contains_key("group_operator") {
-            return Err(filter_error("group_operator needs a group"));
-        }
-        let api_name = match map.get("field") {
-            Some(Value::Object(field)) => field.get("api_name").and_then(Value::as_str),
-            _ => None,
-        }
-        .ok_or_else(|| filter_error("field.api_name is required"))?;
-        let field = match api_name {
-            "name" | "user_group.name" => FilterField::Name,
-            "description" => FilterField::Description,
-            other => return Err(filter_error(format!("{other:?} cannot be filtered on"))),
-        };
-        let comparator = match map
-            .get("comparator")
-            .and_then(Value::as_str)
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            Some("equal") => Comparator::Equal,
-            Some("starts_with") => Comparator::StartsWith,
-            Some("contains") => Comparator::Contains,
-            _ => {
-                return Err(filter_error(
-                    "comparator must be equal, starts_with or contains",
-                ))
-            }
-        };
-        let value = match map.get("value") {
-            Some(Value::String(s)) if s.chars().count() <= MAX_FILTER_VALUE => s.to_lowercase(),
-            Some(Value::String(_)) => {
-                return Err(filter_error(format!(
-                    "value is longer than {MAX_FILTER_VALUE}"
-                )))
-            }
-            _ => return Err(filter_error("value must be a string")),
-        };
-        Ok(Self::Criterion {
-            field,
-            comparator,
-            value,
-        })
+        parse_filters(text)
     }
 
     /// Whether a group with this name and description passes the filter.
@@ -397,6 +310,140 @@ impl Filter {
             } => members.iter().any(|m| m.matches(name, description)),
         }
     }
+}
+
+impl FilterTree for Filter {
+    fn criterion(raw: RawCriterion<'_>) -> Result<Self> {
+        let field = match raw.api_name {
+            "name" | "user_group.name" => FilterField::Name,
+            "description" => FilterField::Description,
+            other => return Err(filter_error(format!("{other:?} cannot be filtered on"))),
+        };
+        let comparator = match raw.comparator {
+            "equal" => Comparator::Equal,
+            "starts_with" => Comparator::StartsWith,
+            "contains" => Comparator::Contains,
+            _ => {
+                return Err(filter_error(
+                    "comparator must be equal, starts_with or contains",
+                ))
+            }
+        };
+        Ok(Self::Criterion {
+            field,
+            comparator,
+            value: filter_text(raw.value)?.to_lowercase(),
+        })
+    }
+
+    fn group(operator: GroupOperator, members: Vec<Self>) -> Self {
+        Self::Group { operator, members }
+    }
+}
+
+/// One criterion of a `filters` value as the grammar reads it, before a
+/// resource gives its field and comparator a meaning.
+#[derive(Debug, Clone, Copy)]
+pub struct RawCriterion<'a> {
+    /// `field.api_name`, as given.
+    pub api_name: &'a str,
+    /// The comparator in lower case (`""` when missing or not a string).
+    pub comparator: &'a str,
+    /// `value` (`null` when missing).
+    pub value: &'a Value,
+}
+
+/// A resource's `filters`: what its criteria mean, on the one grammar of
+/// decision 82 ([`parse_filters`]) that every `filters` parameter shares.
+pub trait FilterTree: Sized {
+    /// Gives a criterion its meaning; an unknown field, comparator or
+    /// value is an error ([`filter_error`]).
+    fn criterion(raw: RawCriterion<'_>) -> Result<Self>;
+    /// Joins two or more members with `and` / `or`.
+    fn group(operator: GroupOperator, members: Vec<Self>) -> Self;
+}
+
+/// The `INVALID_DATA` `{"param_name":"filters"}` of every `filters` mistake.
+pub fn filter_error(message: impl Into<String>) -> Error {
+    Error::invalid_param("filters", message)
+}
+
+/// A criterion's `value` as a string of at most [`MAX_FILTER_VALUE`] characters.
+pub fn filter_text(value: &Value) -> Result<&str> {
+    match value {
+        Value::String(s) if s.chars().count() <= MAX_FILTER_VALUE => Ok(s),
+        Value::String(_) => Err(filter_error(format!(
+            "value is longer than {MAX_FILTER_VALUE}"
+        ))),
+        _ => Err(filter_error("value must be a string")),
+    }
+}
+
+/// Parses the (already URL-decoded) `filters` parameter with the grammar
+/// of decision 82: a criterion `{"field":{"api_name"},"comparator","value"}`
+/// or a group `{"group_operator":"and"|"or","group":[…]}` of two or more
+/// members, nested at most [`MAX_FILTER_DEPTH`] deep. Every mistake is
+/// `INVALID_DATA` with `param_name: filters`.
+pub fn parse_filters<T: FilterTree>(text: &str) -> Result<T> {
+    let value: Value =
+        serde_json::from_str(text).map_err(|_| filter_error("filters is not valid JSON"))?;
+    filter_node(&value, 1)
+}
+
+fn filter_node<T: FilterTree>(value: &Value, depth: usize) -> Result<T> {
+    let map = value
+        .as_object()
+        .ok_or_else(|| filter_error("a criterion must be a JSON object"))?;
+    if let Some(group) = map.get("group") {
+        if map.contains_key("field") || map.contains_key("comparator") || map.contains_key("value")
+        {
+            return Err(filter_error("a group cannot also be a criterion"));
+        }
+        if depth > MAX_FILTER_DEPTH {
+            return Err(filter_error(format!(
+                "groups nest at most {MAX_FILTER_DEPTH} deep"
+            )));
+        }
+        let operator = match map
+            .get("group_operator")
+            .and_then(Value::as_str)
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("and") => GroupOperator::And,
+            Some("or") => GroupOperator::Or,
+            _ => return Err(filter_error("group_operator must be and or or")),
+        };
+        let items = group
+            .as_array()
+            .ok_or_else(|| filter_error("group must be an array"))?;
+        if items.len() < 2 {
+            return Err(filter_error("a group needs two or more members"));
+        }
+        let members = items
+            .iter()
+            .map(|item| filter_node(item, depth + 1))
+            .collect::<Result<Vec<_>>>()?;
+        return Ok(T::group(operator, members));
+    }
+    if map.contains_key("group_operator") {
+        return Err(filter_error("group_operator needs a group"));
+    }
+    let api_name = match map.get("field") {
+        Some(Value::Object(field)) => field.get("api_name").and_then(Value::as_str),
+        _ => None,
+    }
+    .ok_or_else(|| filter_error("field.api_name is required"))?;
+    let comparator = map
+        .get("comparator")
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    T::criterion(RawCriterion {
+        api_name,
+        comparator: &comparator,
+        value: map.get("value").unwrap_or(&Value::Null),
+    })
 }
 
 /// Everything the definition of associated users reads.

@@ -2,9 +2,13 @@
 //! many-to-many, and the maintained per-territory member count behind
 //! `GET /settings/territories/actions/associated_users_count` (SPEC 3, 4.4).
 
+pub mod filter;
+
 use crate::input::Fields;
 use crate::{Error, Result, ZohoId};
 use serde_json::Value;
+
+pub use filter::TerritoryFilter;
 
 /// Who may do what with a territory's records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -179,6 +183,90 @@ impl TerritoryPatch {
     }
 }
 
+/// One item of `POST /settings/territories[/{id}]/actions/transfer_and_delete`
+/// (the territory's id is read by the route).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transfer {
+    /// The territory that receives the deleted one's children, users and
+    /// group sources.
+    pub transfer_to: ZohoId,
+    /// Whether the territory's previous forecasts go too: when they do,
+    /// nothing refers to it any more and it is not remembered.
+    pub delete_previous_forecasts: bool,
+}
+
+impl Transfer {
+    /// Reads one item at `path`: `transfer_to_id` (an id, as a string, a
+    /// number or `{"id"}`) and `delete_previous_forecasts` (a boolean) are
+    /// both required, as Zoho's page says.
+    pub fn from_json(value: &Value, path: &str) -> Result<Self> {
+        let f = Fields::new(value, path)?;
+        let transfer_to = f.req_ref("transfer_to_id")?;
+        let delete_previous_forecasts = f
+            .opt_bool("delete_previous_forecasts")?
+            .ok_or_else(|| Error::mandatory(f.path_of("delete_previous_forecasts")))?;
+        Ok(Self {
+            transfer_to,
+            delete_previous_forecasts,
+        })
+    }
+}
+
+/// A deleted territory orgdir remembers: one deleted while its previous
+/// forecasts were kept (`GET /settings/territories/actions/deleted_associated_territories`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedTerritory {
+    pub id: ZohoId,
+    pub name: String,
+    pub deleted_at: i64,
+    pub deleted_by: ZohoId,
+}
+
+/// A deleted territory with the name of who deleted it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedTerritoryDetails {
+    pub deleted: DeletedTerritory,
+    pub deleted_by_name: Option<String>,
+}
+
+/// The `*_rule_criteria` keys a territory is printed with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RuleCriteria {
+    pub lead: bool,
+    pub account: bool,
+    pub deal: bool,
+}
+
+impl RuleCriteria {
+    /// All three keys (one territory, and a territory's children).
+    pub const ALL: Self = Self {
+        lead: true,
+        account: true,
+        deal: true,
+    };
+
+    /// The list's `include`: a comma-separated list of
+    /// `lead_rule_criteria`, `account_rule_criteria` and
+    /// `deal_rule_criteria`; anything else is `INVALID_DATA` `{"param_name":"include"}`.
+    pub fn parse_include(text: &str) -> Result<Self> {
+        let mut keys = Self::default();
+        for value in text.split(',').map(str::trim) {
+            match value {
+                "lead_rule_criteria" => keys.lead = true,
+                "account_rule_criteria" => keys.account = true,
+                "deal_rule_criteria" => keys.deal = true,
+                _ => {
+                    return Err(Error::invalid_param(
+                        "include",
+                        "include takes lead_rule_criteria, account_rule_criteria and deal_rule_criteria",
+                    ))
+                }
+            }
+        }
+        Ok(keys)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,5 +293,45 @@ mod tests {
         assert_eq!(p.manager, Some(None));
         assert!(TerritoryPatch::from_json(&json!({"reporting_to":null}), "$").is_err());
         assert!(TerritoryPatch::from_json(&json!({"permission_type":"all"}), "$").is_err());
+    }
+
+    #[test]
+    fn reads_transfers() {
+        let t = Transfer::from_json(
+            &json!({"transfer_to_id":"7","delete_previous_forecasts":false}),
+            "$.territories[0]",
+        )
+        .expect("valid");
+        assert_eq!(t.transfer_to, ZohoId(7));
+        assert!(!t.delete_previous_forecasts);
+        let number = Transfer::from_json(
+            &json!({"transfer_to_id":7,"delete_previous_forecasts":true}),
+            "$",
+        )
+        .expect("a number, as the SDK sends");
+        assert!(number.delete_previous_forecasts);
+        for bad in [
+            json!({"delete_previous_forecasts":false}),
+            json!({"transfer_to_id":"7"}),
+            json!({"transfer_to_id":"x","delete_previous_forecasts":false}),
+            json!({"transfer_to_id":"7","delete_previous_forecasts":"no"}),
+        ] {
+            assert!(Transfer::from_json(&bad, "$").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn reads_include() {
+        let both =
+            RuleCriteria::parse_include("lead_rule_criteria, deal_rule_criteria").expect("valid");
+        assert!(both.lead && both.deal && !both.account);
+        for bad in [
+            "",
+            "sources_count",
+            "lead_rule_criteria,",
+            "Lead_Rule_Criteria",
+        ] {
+            assert!(RuleCriteria::parse_include(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -80,13 +80,13 @@ requirements! {
     ProfilesUpdate => ["ZohoCRM.settings.profiles.UPDATE"] admin "Crm_Implied_Manage_Profiles";
     /// `DELETE /settings/profiles/{id}`.
     ProfilesDelete => ["ZohoCRM.settings.profiles.DELETE"] admin "Crm_Implied_Manage_Profiles";
-    /// Territories list, get and children.
+    /// Territories list, get, children and the deleted associated territories.
     TerritoriesRead => ["ZohoCRM.settings.territories.READ"];
     /// `POST /settings/territories`.
     TerritoriesCreate => ["ZohoCRM.settings.territories.CREATE"] admin "Crm_Implied_Manage_Territories";
     /// `PUT /settings/territories`.
     TerritoriesUpdate => ["ZohoCRM.settings.territories.UPDATE"] admin "Crm_Implied_Manage_Territories";
-    /// `DELETE /settings/territories`.
+    /// `DELETE /settings/territories` and `transfer_and_delete`.
     TerritoriesDelete => ["ZohoCRM.settings.territories.DELETE"] admin "Crm_Implied_Manage_Territories";
     /// The territory associated users count and reading territory users (both sides).
     TerritoryUsersRead => ["ZohoCRM.settings.territories.READ", "ZohoCRM.users.READ"];

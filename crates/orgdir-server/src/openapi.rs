@@ -144,6 +144,57 @@ pub struct TerritoriesQuery {
     pub per_page: Option<u32>,
     /// Comma-separated territory ids.
     pub ids: Option<String>,
+    /// URL-encoded JSON criteria on `id`, `name`, `reporting_to.id`, `manager.id`,
+    /// `permission_type`, `created_by`, `modified_by`, `created_time`, `modified_time`
+    /// (see the API design notes).
+    pub filters: Option<String>,
+    /// Comma-separated `lead_rule_criteria`, `account_rule_criteria`, `deal_rule_criteria`:
+    /// the keys to add to each territory.
+    pub include: Option<String>,
+}
+
+/// `GET /settings/territories/{id}/__child_territories` parameters.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChildTerritoriesQuery {
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
+    pub per_page: Option<u32>,
+    /// URL-encoded JSON criteria, as on the territories list.
+    pub filters: Option<String>,
+}
+
+/// `DELETE /settings/territories?ids=` parameters.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteTerritoriesQuery {
+    /// Comma-separated ids (at most 100).
+    pub ids: String,
+    /// `true` deletes the territories' previous forecasts too, and orgdir
+    /// forgets them; `false` (the default) keeps them listed by
+    /// `deleted_associated_territories`.
+    pub delete_previous_forecasts: Option<bool>,
+}
+
+/// `DELETE /settings/territories/{id}` parameters.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteTerritoryQuery {
+    /// As on the bulk delete.
+    pub delete_previous_forecasts: Option<bool>,
+}
+
+/// `GET /settings/territories/actions/deleted_associated_territories` parameters.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeletedTerritoriesQuery {
+    /// Comma-separated ids of deleted territories (at most 200).
+    pub ids: Option<String>,
+    #[param(minimum = 1)]
+    pub page: Option<u32>,
+    #[param(minimum = 1, maximum = 200)]
+    pub per_page: Option<u32>,
 }
 
 /// `?ids=` of a bulk delete.

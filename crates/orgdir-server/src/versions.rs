@@ -36,6 +36,20 @@ pub const INTRODUCED_IN: &[(&str, u32)] = &[
         "/crm/{version}/settings/user_groups/{id}/actions/associations",
         5,
     ),
+    // Transfer and delete: the earliest page found is v5 (API-DESIGN 160).
+    (
+        "/crm/{version}/settings/territories/actions/transfer_and_delete",
+        5,
+    ),
+    (
+        "/crm/{version}/settings/territories/{id}/actions/transfer_and_delete",
+        5,
+    ),
+    // Only Zoho's v8 OpenAPI file has it (API-DESIGN 163).
+    (
+        "/crm/{version}/settings/territories/actions/deleted_associated_territories",
+        8,
+    ),
     // Users' unavailability: the earliest pages found are v3 (API-DESIGN 128).
     ("/crm/{version}/settings/users_unavailability", 3),
     ("/crm/{version}/settings/users_unavailability/{id}", 3),

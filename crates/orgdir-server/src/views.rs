@@ -1,12 +1,14 @@
 //! Domain records turned into Zoho's wire shapes.
 
 use orgdir_core::org::{Org, Profile, Role};
-use orgdir_core::territories::TerritoryDetails;
+use orgdir_core::territories::{DeletedTerritoryDetails, RuleCriteria, TerritoryDetails};
 use orgdir_core::unavailability::UnavailabilityDetails;
 use orgdir_core::users::UserDetails;
 use orgdir_core::ZohoId;
 use orgdir_types::roles;
-use orgdir_types::territories::{Territory, TerritoryMembership, UserTerritory};
+use orgdir_types::territories::{
+    DeletedAssociatedTerritory, Territory, TerritoryMembership, UserTerritory,
+};
 use orgdir_types::unavailability::{UnavailableUser, UserUnavailability};
 use orgdir_types::users::User;
 use orgdir_types::Reference;
@@ -60,9 +62,12 @@ pub fn user(org: &Org, details: UserDetails) -> User {
     }
 }
 
-/// A territory as `GET /settings/territories` prints it.
-pub fn territory(org: &Org, details: TerritoryDetails) -> Territory {
+/// A territory as `GET /settings/territories` prints it, with the
+/// `*_rule_criteria` keys `keys` names.
+pub fn territory(org: &Org, details: TerritoryDetails, keys: RuleCriteria) -> Territory {
     let t = &details.territory;
+    // orgdir keeps no assignment rules: a key asked for is `null`.
+    let criteria = |shown: bool| shown.then_some(serde_json::Value::Null);
     Territory {
         id: t.id.to_string(),
         name: t.name.clone(),
@@ -75,9 +80,26 @@ pub fn territory(org: &Org, details: TerritoryDetails) -> Territory {
         modified_time: org.format_time(t.modified_at),
         created_by: reference(t.created_by, details.created_by_name.as_deref()),
         modified_by: reference(t.modified_by, details.modified_by_name.as_deref()),
-        account_rule_criteria: None,
-        deal_rule_criteria: None,
-        lead_rule_criteria: None,
+        account_rule_criteria: criteria(keys.account),
+        deal_rule_criteria: criteria(keys.deal),
+        lead_rule_criteria: criteria(keys.lead),
+    }
+}
+
+/// A deleted territory as `deleted_associated_territories` prints it.
+pub fn deleted_territory(
+    org: &Org,
+    details: DeletedTerritoryDetails,
+) -> DeletedAssociatedTerritory {
+    let d = &details.deleted;
+    DeletedAssociatedTerritory {
+        name: d.name.clone(),
+        id: d.id.to_string(),
+        deleted_time: org.format_time(d.deleted_at),
+        deleted_by: Reference {
+            name: details.deleted_by_name.unwrap_or_default(),
+            id: d.deleted_by.to_string(),
+        },
     }
 }
 

@@ -15,8 +15,9 @@ pub(crate) const ORG_COLUMNS: &str =
     "o.id, o.name, o.time_zone, o.edition, o.licenses, o.next_seq, o.created_at";
 
 /// Tables holding an org's directory: emptied by a reset.
-pub(crate) const DIRECTORY_TABLES: [&str; 15] = [
+pub(crate) const DIRECTORY_TABLES: [&str; 16] = [
     "org_photos",
+    "deleted_territories",
     "users_unavailability",
     "group_reach",
     "group_role_cover",

@@ -8,8 +8,15 @@ use crate::static_sql;
 use crate::tx::SqlTx;
 use crate::users::{membership_row, users_with_memberships, with_memberships, USER_DETAILS_SELECT};
 use crate::SqlStore;
+use orgdir_core::groups::GroupOperator;
 use orgdir_core::store::{TerritoryStore, TerritoryWrites, Versioned};
-use orgdir_core::territories::{PermissionType, Territory, TerritoryDetails};
+use orgdir_core::territories::filter::{
+    IdField, NameComparator, TerritoryCriterion, TimeComparator, TimeField,
+};
+use orgdir_core::territories::{
+    DeletedTerritory, DeletedTerritoryDetails, PermissionType, Territory, TerritoryDetails,
+    TerritoryFilter,
+};
 use orgdir_core::users::UserDetails;
 use orgdir_core::{Details, Error, OrgId, Result, ZohoId};
 use std::collections::HashMap;
@@ -125,6 +132,128 @@ fn details_page<'a>(org: OrgId) -> Sql<'a> {
     page
 }
 
+/// Appends `filter` as a condition on the territory row `t`.
+fn push_filter(sql: &mut Sql<'_>, filter: &TerritoryFilter) {
+    match filter {
+        TerritoryFilter::Criterion(criterion) => push_criterion(sql, criterion),
+        TerritoryFilter::Group { operator, members } => {
+            let joiner = match operator {
+                GroupOperator::And => " AND ",
+                GroupOperator::Or => " OR ",
+            };
+            sql.push("(");
+            for (i, member) in members.iter().enumerate() {
+                if i > 0 {
+                    sql.push(joiner);
+                }
+                push_filter(sql, member);
+            }
+            sql.push(")");
+        }
+    }
+}
+
+fn push_criterion(sql: &mut Sql<'_>, criterion: &TerritoryCriterion) {
+    match criterion {
+        TerritoryCriterion::Id {
+            field,
+            equal,
+            value,
+        } => {
+            let column = match field {
+                IdField::Id => "t.id",
+                IdField::ReportingTo => "t.reporting_to",
+                IdField::Manager => "t.manager_id",
+                IdField::CreatedBy => "t.created_by",
+                IdField::ModifiedBy => "t.modified_by",
+            };
+            if *equal {
+                sql.push(column).push(" = ").bind(*value);
+            } else {
+                // No parent or no manager is unequal to every id.
+                sql.push("(")
+                    .push(column)
+                    .push(" IS NULL OR ")
+                    .push(column)
+                    .push(" <> ")
+                    .bind(*value)
+                    .push(")");
+            }
+        }
+        TerritoryCriterion::Permission { equal, value } => {
+            sql.push(if *equal {
+                "t.permission_type = "
+            } else {
+                "t.permission_type <> "
+            })
+            .bind(value.as_str());
+        }
+        TerritoryCriterion::Name { comparator, value } => {
+            let escaped = crate::db::like_escape(value);
+            let (operator, pattern) = match comparator {
+                NameComparator::Equal => (" = ", value.clone()),
+                NameComparator::NotEqual => (" <> ", value.clone()),
+                NameComparator::StartsWith => (" LIKE ", format!("{escaped}%")),
+                NameComparator::EndsWith => (" LIKE ", format!("%{escaped}")),
+                NameComparator::Contains => (" LIKE ", format!("%{escaped}%")),
+                NameComparator::NotContains => (" NOT LIKE ", format!("%{escaped}%")),
+            };
+            sql.push("t.name_key").push(operator).bind(pattern);
+            if operator.contains("LIKE") {
+                sql.push(" ESCAPE '\\'");
+            }
+        }
+        TerritoryCriterion::Time {
+            field,
+            comparator,
+            value,
+            upper,
+        } => {
+            sql.push(match field {
+                TimeField::Created => "t.created_at",
+                TimeField::Modified => "t.modified_at",
+            });
+            match (comparator, upper) {
+                (TimeComparator::Between, Some(upper)) => {
+                    sql.push(" BETWEEN ")
+                        .bind(*value)
+                        .push(" AND ")
+                        .bind(*upper);
+                }
+                (TimeComparator::Between, None) | (TimeComparator::Equal, _) => {
+                    sql.push(" = ").bind(*value);
+                }
+                (TimeComparator::LessThan, _) => {
+                    sql.push(" < ").bind(*value);
+                }
+                (TimeComparator::LessEqual, _) => {
+                    sql.push(" <= ").bind(*value);
+                }
+                (TimeComparator::GreaterThan, _) => {
+                    sql.push(" > ").bind(*value);
+                }
+            }
+        }
+    }
+}
+
+/// A deleted territory with the name of who deleted it, read by [`deleted_from`].
+const DELETED_SELECT: &str = "SELECT d.id, d.name, d.deleted_at, d.deleted_by, \
+     u.first_name AS u_first, u.last_name AS u_last FROM deleted_territories d \
+     LEFT JOIN users u ON u.org_id = d.org_id AND u.id = d.deleted_by ";
+
+fn deleted_from(c: &mut Cols<'_>) -> Result<DeletedTerritoryDetails> {
+    Ok(DeletedTerritoryDetails {
+        deleted: DeletedTerritory {
+            id: c.id()?,
+            name: c.text()?,
+            deleted_at: c.i64()?,
+            deleted_by: c.id()?,
+        },
+        deleted_by_name: person(c)?,
+    })
+}
+
 impl SqlStore {
     /// Ends a [`details_page`] in listing order and reads it with the auth version.
     async fn territory_details(
@@ -192,16 +321,77 @@ impl TerritoryStore for SqlStore {
         self.territory_details(org, page, 0, u64::MAX).await
     }
 
+    async fn territories_matching(
+        &self,
+        org: OrgId,
+        ids: Option<&[ZohoId]>,
+        filter: &TerritoryFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Versioned<Vec<TerritoryDetails>>> {
+        let mut page = details_page(org);
+        match ids {
+            Some([]) => {
+                page.push(" AND 1 = 0");
+            }
+            Some(ids) => {
+                page.push(" AND t.id IN (")
+                    .list(ids.iter().copied())
+                    .push(")");
+            }
+            None => {}
+        }
+        page.push(" AND ");
+        push_filter(&mut page, filter);
+        self.territory_details(org, page, offset, limit).await
+    }
+
     async fn child_territories(
         &self,
         org: OrgId,
         parent: ZohoId,
+        filter: Option<&TerritoryFilter>,
         offset: u64,
         limit: u64,
     ) -> Result<Versioned<Vec<TerritoryDetails>>> {
         let mut page = details_page(org);
         page.push(" AND t.reporting_to = ").bind(parent);
+        if let Some(filter) = filter {
+            page.push(" AND ");
+            push_filter(&mut page, filter);
+        }
         self.territory_details(org, page, offset, limit).await
+    }
+
+    async fn deleted_territories(
+        &self,
+        org: OrgId,
+        ids: Option<&[ZohoId]>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Versioned<Vec<DeletedTerritoryDetails>>> {
+        let mut page = Sql::new(DELETED_SELECT);
+        page.push("WHERE d.org_id = ").bind(org);
+        match ids {
+            Some([]) => {
+                page.push(" AND 1 = 0");
+            }
+            Some(ids) => {
+                page.push(" AND d.id IN (")
+                    .list(ids.iter().copied())
+                    .push(")");
+            }
+            None => {}
+        }
+        page.push(" ORDER BY d.position LIMIT ")
+            .bind(limit)
+            .push(" OFFSET ")
+            .bind(offset);
+        let sql = versioned_sql(&page.text);
+        self.read()
+            .await?
+            .fetch_versioned(org, &sql, &page.args, deleted_from)
+            .await
     }
 
     async fn territory_members(
@@ -396,6 +586,18 @@ impl TerritoryWrites for SqlTx<'_> {
         if let Some(position) = position {
             close_gap(self.c, "territories", self.org.id, position).await?;
         }
+        Ok(())
+    }
+
+    async fn insert_deleted_territory(&mut self, d: &DeletedTerritory) -> Result<()> {
+        self.c
+            .run(
+                "INSERT INTO deleted_territories (org_id, id, name, deleted_at, deleted_by, position) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, \
+                 (SELECT COALESCE(MAX(position), 0) + 1 FROM deleted_territories WHERE org_id = ?1))",
+                args![self.org.id, d.id, &d.name, d.deleted_at, d.deleted_by],
+            )
+            .await?;
         Ok(())
     }
 

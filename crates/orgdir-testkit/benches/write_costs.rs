@@ -200,7 +200,7 @@ async fn measure(
         timed(
             &mut out,
             "territory deleted",
-            territories::delete(s, admin, territory, missing),
+            territories::delete(s, admin, territory, false, missing),
         )
         .await;
 

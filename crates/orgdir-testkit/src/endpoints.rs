@@ -144,6 +144,28 @@ pub fn endpoints() -> Vec<Endpoint> {
         },
         e(
             Method::GET,
+            "/crm/v8/settings/territories/actions/deleted_associated_territories",
+            &["ZohoCRM.settings.territories.READ"],
+        ),
+        // A transfer territory naming nothing: refused, so nothing is deleted here.
+        Endpoint {
+            method: Method::POST,
+            path: "/crm/v8/settings/territories/actions/transfer_and_delete",
+            scopes: &["ZohoCRM.settings.territories.DELETE"],
+            body: Some(
+                || json!({"territories":[{"id":"1","transfer_to_id":"1","delete_previous_forecasts":false}]}),
+            ),
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/crm/v8/settings/territories/{territory}/actions/transfer_and_delete",
+            scopes: &["ZohoCRM.settings.territories.DELETE"],
+            body: Some(
+                || json!({"territories":[{"transfer_to_id":"1","delete_previous_forecasts":false}]}),
+            ),
+        },
+        e(
+            Method::GET,
             "/crm/v8/settings/territories/actions/associated_users_count",
             TERRITORY_USERS_READ,
         ),

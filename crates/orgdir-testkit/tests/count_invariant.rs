@@ -289,7 +289,7 @@ async fn run_ops(dir: Arc<Directory>, ops: Vec<Op>) -> Result<(), TestCaseError>
                     .map(|_| ())
             }
             Op::DeleteTerritory(t) => {
-                territories::delete(s, &admin, pick(&made.territories, t), missing).await
+                territories::delete(s, &admin, pick(&made.territories, t), false, missing).await
             }
             Op::CreateGroup(spec) => {
                 let sources = made.sources(&spec);

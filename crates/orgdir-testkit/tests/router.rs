@@ -178,13 +178,15 @@ async fn versions_follow_the_table() {
         let path = pattern
             .replace("{id}", "1")
             .replace("{api_name}", "user_licenses");
-        // Actions (`…/actions/clone`) are POST-only: a GET would be refused
-        // for its method before its version is looked at.
-        let method = if pattern.ends_with("/actions/clone") {
-            "POST"
-        } else {
-            "GET"
-        };
+        // The actions that are only written (`…/actions/clone`,
+        // `…/transfer_and_delete`) are asked with POST: another method is
+        // INVALID_REQUEST_METHOD before the version is looked at.
+        let method =
+            if pattern.ends_with("/actions/clone") || pattern.ends_with("transfer_and_delete") {
+                "POST"
+            } else {
+                "GET"
+            };
         let body = (method == "POST").then(|| b"{}".to_vec());
         let auth = h.auth();
         let older = path.replace("{version}", &format!("v{}", first - 1));

@@ -18,9 +18,35 @@ pub struct Territory {
     pub modified_time: String,
     pub created_by: Option<Reference>,
     pub modified_by: Option<Reference>,
+    /// Present (as `null`: orgdir keeps no assignment rules) on one
+    /// territory and on children; on the list only when `include` names it
+    /// (API-DESIGN 165).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[schema(value_type = Option<Object>)]
     pub account_rule_criteria: Option<Value>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[schema(value_type = Option<Object>)]
     pub deal_rule_criteria: Option<Value>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    #[schema(value_type = Option<Object>)]
     pub lead_rule_criteria: Option<Value>,
+}
+
+/// A key that may be absent: present (even as `null`) reads as `Some`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 /// `{"territories":[…],"info":{…}}`
@@ -87,4 +113,21 @@ pub struct TerritoryMembership {
     pub manager: bool,
     pub name: String,
     pub id: String,
+}
+
+/// A deleted territory something may still refer to (its previous
+/// forecasts were kept), as `deleted_associated_territories` prints it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DeletedAssociatedTerritory {
+    pub name: String,
+    pub id: String,
+    pub deleted_time: String,
+    pub deleted_by: Reference,
+}
+
+/// `{"territories":[…],"info":{…}}` of deleted territories.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DeletedAssociatedTerritoriesPage {
+    pub territories: Vec<DeletedAssociatedTerritory>,
+    pub info: Info,
 }

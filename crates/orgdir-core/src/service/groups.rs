@@ -223,6 +223,41 @@ pub async fn drop_sources_naming(
     Ok(groups)
 }
 
+/// Points every `kind` source naming `from` at `to` instead, in its place
+/// (a territory deleted with a transfer, decision 161). A group that already
+/// has a source naming `to` keeps that one, including everything below `to`
+/// when either of the two did. Returns the groups changed, to recompute.
+pub async fn retarget_sources_naming(
+    tx: &mut dyn OrgTx,
+    kind: SourceKind,
+    from: ZohoId,
+    to: ZohoId,
+) -> Result<Vec<ZohoId>> {
+    let groups: Vec<ZohoId> = tx
+        .groups_with_sources(kind, &[from])
+        .await?
+        .into_iter()
+        .map(|(g, _)| g)
+        .collect();
+    for group in &groups {
+        let mut sources = tx.sources_of(*group).await?;
+        let named = |s: &Source, id: ZohoId| s.kind == kind && s.id == id;
+        let Some(old) = sources.iter().position(|s| named(s, from)) else {
+            continue;
+        };
+        let subordinates = sources[old].subordinates;
+        match sources.iter().position(|s| named(s, to)) {
+            Some(kept) => {
+                sources[kept].subordinates |= subordinates;
+                sources.remove(old);
+            }
+            None => sources[old].id = to,
+        }
+        tx.set_sources(*group, &sources).await?;
+    }
+    Ok(groups)
+}
+
 fn duplicate_name(path: &str) -> Error {
     Error::DuplicateData {
         message: "a user group with this name exists".to_owned(),

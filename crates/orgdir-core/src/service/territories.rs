@@ -9,7 +9,8 @@ use crate::paging::Page;
 use crate::sessions::Caller;
 use crate::store::OrgTx;
 use crate::territories::{
-    api_name_from, NewTerritory, Territory, TerritoryDetails, TerritoryPatch,
+    api_name_from, DeletedTerritory, DeletedTerritoryDetails, NewTerritory, Territory,
+    TerritoryDetails, TerritoryFilter, TerritoryPatch, Transfer,
 };
 use crate::users::{UserDetails, UserStatus};
 use crate::{Details, Error, Result, ZohoId};
@@ -20,15 +21,30 @@ pub const MANAGE_TERRITORIES: &str = "Crm_Implied_Manage_Territories";
 
 const MAX_DEPTH: usize = 10_000;
 
-/// `GET /settings/territories[?ids=]`: a page of territories, root first,
-/// then by creation; with `ids`, only those.
+/// `GET /settings/territories[?ids=&filters=]`: a page of territories,
+/// root first, then by creation; with `ids`, only those; with `filter`,
+/// only those passing it.
 pub async fn list(
     dir: &Directory,
     caller: &mut Caller,
     page: Page,
     ids: Option<Vec<ZohoId>>,
+    filter: Option<&TerritoryFilter>,
 ) -> Result<(Vec<TerritoryDetails>, Info)> {
     let org = caller.org_id();
+    if let Some(filter) = filter {
+        let read = dir
+            .store()
+            .territories_matching(
+                org,
+                ids.as_deref(),
+                filter,
+                page.offset(),
+                page.fetch_limit(),
+            )
+            .await?;
+        return Ok(page.finish(dir.confirm(caller, read).await?));
+    }
     match ids {
         Some(ids) => {
             let read = dir.store().territories_by_id(org, &ids).await?;
@@ -72,23 +88,52 @@ async fn require_territory(
 }
 
 /// `GET /settings/territories/{id}/__child_territories`: a page of the
-/// direct children; `missing()` if there is no such territory.
+/// direct children (passing `filter`, if any); `missing()` if there is no
+/// such territory.
 pub async fn children(
     dir: &Directory,
     caller: &mut Caller,
     id: ZohoId,
     page: Page,
+    filter: Option<&TerritoryFilter>,
     missing: impl FnOnce() -> Error,
 ) -> Result<(Vec<TerritoryDetails>, Info)> {
     let read = dir
         .store()
-        .child_territories(caller.org_id(), id, page.offset(), page.fetch_limit())
+        .child_territories(
+            caller.org_id(),
+            id,
+            filter,
+            page.offset(),
+            page.fetch_limit(),
+        )
         .await?;
     let rows = dir.confirm(caller, read).await?;
     if rows.is_empty() {
         require_territory(dir, caller, id, missing).await?;
     }
     Ok(page.finish(rows))
+}
+
+/// `GET /settings/territories/actions/deleted_associated_territories`: a
+/// page of the deleted territories orgdir remembers, in the order they were
+/// deleted; with `ids`, only those.
+pub async fn deleted_associated(
+    dir: &Directory,
+    caller: &mut Caller,
+    ids: Option<Vec<ZohoId>>,
+    page: Page,
+) -> Result<(Vec<DeletedTerritoryDetails>, Info)> {
+    let read = dir
+        .store()
+        .deleted_territories(
+            caller.org_id(),
+            ids.as_deref(),
+            page.offset(),
+            page.fetch_limit(),
+        )
+        .await?;
+    Ok(page.finish(dir.confirm(caller, read).await?))
 }
 
 /// `GET /settings/territories/actions/associated_users_count`: a page of
@@ -413,21 +458,31 @@ async fn update_in(
 }
 
 /// Deletes one territory: not the root, not one with child territories; its
-/// users are disassociated.
+/// users are disassociated. Unless `delete_previous_forecasts`, orgdir
+/// remembers it (decision 163).
 pub async fn delete(
     dir: &Directory,
     caller: &Caller,
     id: ZohoId,
+    delete_previous_forecasts: bool,
     missing: impl FnOnce() -> Error + Send + 'static,
 ) -> Result<()> {
     caller.require_admin(MANAGE_TERRITORIES)?;
-    dir.write_as(caller, move |tx, _| {
-        Box::pin(async move { delete_in(tx, id, missing).await })
+    dir.write_as(caller, move |tx, caller| {
+        Box::pin(
+            async move { delete_in(tx, &caller, id, delete_previous_forecasts, missing).await },
+        )
     })
     .await
 }
 
-async fn delete_in(tx: &mut dyn OrgTx, id: ZohoId, missing: impl FnOnce() -> Error) -> Result<()> {
+async fn delete_in(
+    tx: &mut dyn OrgTx,
+    caller: &Caller,
+    id: ZohoId,
+    delete_previous_forecasts: bool,
+    missing: impl FnOnce() -> Error,
+) -> Result<()> {
     let territory = tx.territory(id).await?.ok_or_else(missing)?;
     if territory.is_root() {
         return Err(not_allowed("the root territory cannot be deleted", id));
@@ -443,7 +498,81 @@ async fn delete_in(tx: &mut dyn OrgTx, id: ZohoId, missing: impl FnOnce() -> Err
     }
     let touched = groups::drop_sources_naming(tx, SourceKind::Territories, id).await?;
     tx.delete_territory(id).await?;
+    if !delete_previous_forecasts {
+        tx.insert_deleted_territory(&DeletedTerritory {
+            id,
+            name: territory.name,
+            deleted_at: crate::time::now(),
+            deleted_by: caller.user_id,
+        })
+        .await?;
+    }
     membership::recompute(tx, &touched).await
+}
+
+/// Deletes one territory after moving what it holds to
+/// `transfer.transfer_to` (decision 161), in one transaction: its child
+/// territories (moved as `PUT` moves a territory), its users' associations
+/// and the group sources naming it. `path` locates the item (`….transfer_to_id`).
+pub async fn transfer_and_delete(
+    dir: &Directory,
+    caller: &Caller,
+    id: ZohoId,
+    transfer: Transfer,
+    path: &str,
+    missing: impl FnOnce() -> Error + Send + 'static,
+) -> Result<()> {
+    caller.require_admin(MANAGE_TERRITORIES)?;
+    let path = path.to_owned();
+    dir.write_as(caller, move |tx, caller| {
+        Box::pin(async move { transfer_in(tx, &caller, id, transfer, &path, missing).await })
+    })
+    .await
+}
+
+async fn transfer_in(
+    tx: &mut dyn OrgTx,
+    caller: &Caller,
+    id: ZohoId,
+    transfer: Transfer,
+    path: &str,
+    missing: impl FnOnce() -> Error,
+) -> Result<()> {
+    let territory = tx.territory(id).await?.ok_or_else(missing)?;
+    if territory.is_root() {
+        return Err(not_allowed("the root territory cannot be deleted", id));
+    }
+    let to = transfer.transfer_to;
+    let to_path = format!("{path}.transfer_to_id");
+    tx.territory(to)
+        .await?
+        .ok_or_else(|| Error::invalid_field(&to_path, "invalid territory"))?;
+    if territory_is_within(tx, to, id).await? {
+        return Err(Error::invalid_field(
+            &to_path,
+            "the transfer territory cannot be the territory deleted or one below it",
+        ));
+    }
+    // The children move as `PUT` moves them (the groups follow).
+    for child in tx.child_territory_ids(id).await? {
+        let patch = TerritoryPatch {
+            reporting_to: Some(to),
+            ..TerritoryPatch::default()
+        };
+        let vanished = move || Error::Internal(format!("territory {child} vanished"));
+        update_in(tx, caller, child, patch, path, vanished).await?;
+    }
+    // The users join the transfer territory (unless they are there already).
+    for user in tx.territory_member_ids(id).await? {
+        if !tx.is_member(to, user).await? {
+            add_member_counted(tx, to, user).await?;
+        }
+        remove_member_counted(tx, id, user).await?;
+    }
+    let touched = groups::retarget_sources_naming(tx, SourceKind::Territories, id, to).await?;
+    membership::recompute(tx, &touched).await?;
+    let vanished = move || Error::Internal(format!("territory {id} vanished"));
+    delete_in(tx, caller, id, transfer.delete_previous_forecasts, vanished).await
 }
 
 /// Associates users with a territory; one result per user, in order.

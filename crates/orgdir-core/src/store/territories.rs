@@ -1,7 +1,9 @@
 //! Territories and their users.
 
 use super::Versioned;
-use crate::territories::{Territory, TerritoryDetails};
+use crate::territories::{
+    DeletedTerritory, DeletedTerritoryDetails, Territory, TerritoryDetails, TerritoryFilter,
+};
 use crate::users::UserDetails;
 use crate::{OrgId, Result, ZohoId};
 
@@ -29,14 +31,34 @@ pub trait TerritoryStore {
         org: OrgId,
         ids: &[ZohoId],
     ) -> Result<Versioned<Vec<TerritoryDetails>>>;
-    /// The direct children of a territory, by creation.
+    /// Territories passing `filter` (and, with `ids`, among those), root
+    /// first, then by creation; `offset`/`limit` page them.
+    async fn territories_matching(
+        &self,
+        org: OrgId,
+        ids: Option<&[ZohoId]>,
+        filter: &TerritoryFilter,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Versioned<Vec<TerritoryDetails>>>;
+    /// The direct children of a territory passing `filter` (if any), by creation.
     async fn child_territories(
         &self,
         org: OrgId,
         parent: ZohoId,
+        filter: Option<&TerritoryFilter>,
         offset: u64,
         limit: u64,
     ) -> Result<Versioned<Vec<TerritoryDetails>>>;
+    /// The deleted territories orgdir remembers (with `ids`, only those), in
+    /// the order they were deleted.
+    async fn deleted_territories(
+        &self,
+        org: OrgId,
+        ids: Option<&[ZohoId]>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Versioned<Vec<DeletedTerritoryDetails>>>;
     /// Users directly associated with a territory, by id, each with its territories.
     async fn territory_members(
         &self,
@@ -69,6 +91,8 @@ pub trait TerritoryWrites {
     async fn update_territory(&mut self, territory: &Territory) -> Result<()>;
     /// Deletes a territory row and its coverage rows (its associations must be gone).
     async fn delete_territory(&mut self, id: ZohoId) -> Result<()>;
+    /// Remembers a deleted territory (see [`DeletedTerritory`]).
+    async fn insert_deleted_territory(&mut self, deleted: &DeletedTerritory) -> Result<()>;
     /// Whether `user` is directly associated with `territory`.
     async fn is_member(&mut self, territory: ZohoId, user: ZohoId) -> Result<bool>;
     /// Associates users with territories, as (territory, user), and bumps

@@ -3,9 +3,9 @@
 //! `not_equals`, `between`, `greater_than`, `greater_equal`, `less_than`,
 //! `less_equal`), grouped with `and` / `or` like the groups' filters.
 
-use crate::groups::{GroupOperator, MAX_FILTER_DEPTH};
-use crate::{Error, Result};
-use serde_json::{Map, Value};
+use crate::groups::{filter_error, parse_filters, FilterTree, GroupOperator, RawCriterion};
+use crate::Result;
+use serde_json::Value;
 
 /// The end of a period a criterion tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,12 +43,8 @@ pub enum TimeFilter {
     },
 }
 
-fn filter_error(message: impl Into<String>) -> Error {
-    Error::invalid_param("filters", message)
-}
-
 /// A date and time with offset inside a criterion.
-fn time(value: &Value) -> Result<i64> {
+pub fn time(value: &Value) -> Result<i64> {
     value
         .as_str()
         .and_then(|s| crate::time::parse(s.trim()))
@@ -59,110 +55,26 @@ fn time(value: &Value) -> Result<i64> {
         })
 }
 
+/// The `[earlier, later]` of a `between` criterion (both ends included).
+pub fn time_range(value: &Value) -> Result<(i64, i64)> {
+    match value.as_array().map(Vec::as_slice) {
+        Some([low, high]) => {
+            let (low, high) = (time(low)?, time(high)?);
+            if low > high {
+                return Err(filter_error("between needs its earlier value first"));
+            }
+            Ok((low, high))
+        }
+        _ => Err(filter_error("between takes an array of two values")),
+    }
+}
+
 impl TimeFilter {
-    /// Parses the (already URL-decoded) `filters` parameter. Every mistake
-    /// is `INVALID_DATA` with `param_name: filters`.
+    /// Parses the (already URL-decoded) `filters` parameter with the
+    /// groups' grammar (decision 82). Every mistake is `INVALID_DATA` with
+    /// `param_name: filters`.
     pub fn parse(text: &str) -> Result<Self> {
-        let value: Value =
-            serde_json::from_str(text).map_err(|_| filter_error("filters is not valid JSON"))?;
-        Self::from_value(&value, 1)
-    }
-
-    fn from_value(value: &Value, depth: usize) -> Result<Self> {
-        let map = value
-            .as_object()
-            .ok_or_else(|| filter_error("a criterion must be a JSON object"))?;
-        if let Some(group) = map.get("group") {
-            return Self::group(map, group, depth);
-        }
-        if map.contains_key("group_operator") {
-            return Err(filter_error("group_operator needs a group"));
-        }
-        let field = match map.get("field") {
-            Some(Value::Object(field)) => field.get("api_name").and_then(Value::as_str),
-            _ => None,
-        };
-        let field = match field {
-            Some("from") => TimeField::From,
-            Some("to") => TimeField::To,
-            Some(other) => return Err(filter_error(format!("{other:?} cannot be filtered on"))),
-            None => return Err(filter_error("field.api_name is required")),
-        };
-        let comparator = match map
-            .get("comparator")
-            .and_then(Value::as_str)
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            // Zoho's own sample writes `equal`.
-            Some("equals" | "equal") => TimeComparator::Equals,
-            Some("not_equals" | "not_equal") => TimeComparator::NotEquals,
-            Some("greater_than") => TimeComparator::GreaterThan,
-            Some("greater_equal") => TimeComparator::GreaterEqual,
-            Some("less_than") => TimeComparator::LessThan,
-            Some("less_equal") => TimeComparator::LessEqual,
-            Some("between") => TimeComparator::Between,
-            _ => {
-                return Err(filter_error(
-                    "comparator must be equals, not_equals, between, greater_than, \
-                     greater_equal, less_than or less_equal",
-                ))
-            }
-        };
-        let raw = map.get("value").unwrap_or(&Value::Null);
-        let (value, upper) = if comparator == TimeComparator::Between {
-            match raw.as_array().map(Vec::as_slice) {
-                Some([low, high]) => {
-                    let (low, high) = (time(low)?, time(high)?);
-                    if low > high {
-                        return Err(filter_error("between needs its earlier value first"));
-                    }
-                    (low, Some(high))
-                }
-                _ => return Err(filter_error("between takes an array of two values")),
-            }
-        } else {
-            (time(raw)?, None)
-        };
-        Ok(Self::Criterion {
-            field,
-            comparator,
-            value,
-            upper,
-        })
-    }
-
-    fn group(map: &Map<String, Value>, group: &Value, depth: usize) -> Result<Self> {
-        if map.contains_key("field") || map.contains_key("comparator") || map.contains_key("value")
-        {
-            return Err(filter_error("a group cannot also be a criterion"));
-        }
-        if depth > MAX_FILTER_DEPTH {
-            return Err(filter_error(format!(
-                "groups nest at most {MAX_FILTER_DEPTH} deep"
-            )));
-        }
-        let operator = match map
-            .get("group_operator")
-            .and_then(Value::as_str)
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            Some("and") => GroupOperator::And,
-            Some("or") => GroupOperator::Or,
-            _ => return Err(filter_error("group_operator must be and or or")),
-        };
-        let items = group
-            .as_array()
-            .ok_or_else(|| filter_error("group must be an array"))?;
-        if items.len() < 2 {
-            return Err(filter_error("a group needs two or more members"));
-        }
-        let members = items
-            .iter()
-            .map(|item| Self::from_value(item, depth + 1))
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Self::Group { operator, members })
+        parse_filters(text)
     }
 
     /// Whether a period from `from` to `to` passes the filter.
@@ -197,6 +109,48 @@ impl TimeFilter {
                 members,
             } => members.iter().any(|m| m.matches(from, to)),
         }
+    }
+}
+
+impl FilterTree for TimeFilter {
+    fn criterion(raw: RawCriterion<'_>) -> Result<Self> {
+        let field = match raw.api_name {
+            "from" => TimeField::From,
+            "to" => TimeField::To,
+            other => return Err(filter_error(format!("{other:?} cannot be filtered on"))),
+        };
+        let comparator = match raw.comparator {
+            // Zoho's own sample writes `equal`.
+            "equals" | "equal" => TimeComparator::Equals,
+            "not_equals" | "not_equal" => TimeComparator::NotEquals,
+            "greater_than" => TimeComparator::GreaterThan,
+            "greater_equal" => TimeComparator::GreaterEqual,
+            "less_than" => TimeComparator::LessThan,
+            "less_equal" => TimeComparator::LessEqual,
+            "between" => TimeComparator::Between,
+            _ => {
+                return Err(filter_error(
+                    "comparator must be equals, not_equals, between, greater_than, \
+                     greater_equal, less_than or less_equal",
+                ))
+            }
+        };
+        let (value, upper) = if comparator == TimeComparator::Between {
+            let (low, high) = time_range(raw.value)?;
+            (low, Some(high))
+        } else {
+            (time(raw.value)?, None)
+        };
+        Ok(Self::Criterion {
+            field,
+            comparator,
+            value,
+            upper,
+        })
+    }
+
+    fn group(operator: GroupOperator, members: Vec<Self>) -> Self {
+        Self::Group { operator, members }
     }
 }
 

@@ -78,11 +78,20 @@ pub fn query_ids(text: &str, param: &str, max: usize) -> Result<Vec<ZohoId>, Err
 
 /// The items of a bulk write body (`{"<key>":[…]}`), at most [`MAX_ITEMS`].
 pub fn body_items<'a>(body: &'a Value, key: &str) -> Result<&'a Vec<Value>, Error> {
+    body_items_at_most(body, key, MAX_ITEMS)
+}
+
+/// The items of a bulk write body (`{"<key>":[…]}`), at most `max`.
+pub fn body_items_at_most<'a>(
+    body: &'a Value,
+    key: &str,
+    max: usize,
+) -> Result<&'a Vec<Value>, Error> {
     let items = body_array(body, key)?;
-    if items.len() > MAX_ITEMS {
+    if items.len() > max {
         return Err(Error::invalid_field(
             format!("$.{key}"),
-            format!("at most {MAX_ITEMS} items can be given per request"),
+            format!("at most {max} items can be given per request"),
         ));
     }
     Ok(items)

@@ -2,7 +2,8 @@
 //! children, their users (from both sides) and the associated users count.
 
 use super::{
-    body_items, each_item, item_id, item_results, path_id, query_ids, single_item, written,
+    body_items, body_items_at_most, each_item, item_id, item_results, path_id, query_ids,
+    single_item, written,
 };
 use crate::error::{item_error, json_response, no_content, ApiError, ItemError};
 use crate::extract::Path;
@@ -21,11 +22,13 @@ use orgdir_core::paging::Page;
 use orgdir_core::service::territories as service;
 use orgdir_core::service::users;
 use orgdir_core::sessions::Caller;
-use orgdir_core::territories::{NewTerritory, TerritoryDetails, TerritoryPatch};
+use orgdir_core::territories::{
+    NewTerritory, RuleCriteria, TerritoryDetails, TerritoryFilter, TerritoryPatch, Transfer,
+};
 use orgdir_core::{Error, Result, ZohoId};
 use orgdir_types::territories::{
-    TerritoriesBody, TerritoriesPage, Territory, TerritoryUsersCount, TerritoryUsersCountPage,
-    UserTerritoriesBody, UserTerritoriesPage,
+    DeletedAssociatedTerritoriesPage, TerritoriesBody, TerritoriesPage, Territory,
+    TerritoryUsersCount, TerritoryUsersCountPage, UserTerritoriesBody, UserTerritoriesPage,
 };
 use orgdir_types::users::{UsersBody, UsersPage};
 use orgdir_types::Reference;
@@ -38,6 +41,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create, update_in_body, delete_many))
         .routes(routes!(associated_users_count))
+        .routes(routes!(deleted_associated))
+        .routes(routes!(transfer_and_delete_many))
+        .routes(routes!(transfer_and_delete_one))
         .routes(routes!(get_one, update_one, delete_one))
         .routes(routes!(children))
         .routes(routes!(members, associate_many, disassociate_many))
@@ -64,6 +70,11 @@ const USER_SEGMENT: usize = 1;
 const USER_TERRITORY_SEGMENT: usize = 3;
 /// Largest `per_page` of the territories list.
 const MAX_TERRITORIES_PER_PAGE: u32 = 2000;
+/// Most territories one `transfer_and_delete` may delete (Zoho's page).
+const MAX_TRANSFERS: usize = 10;
+/// Zoho's message for a territory transferred and deleted.
+const TRANSFERRED: &str =
+    "Given Territory Removed Successfully and its child Territories moved to the another territory";
 
 fn unknown_territory() -> Error {
     Error::invalid_path(TERRITORY_SEGMENT, "the id given seems to be invalid")
@@ -73,12 +84,36 @@ fn page(params: &Params, max: u32) -> Result<Page> {
     Page::parse(params.get("page"), params.get("per_page"), max)
 }
 
-/// Territories in Zoho's shape.
-fn territory_views(org: &Org, rows: Vec<TerritoryDetails>) -> Vec<Territory> {
-    rows.into_iter().map(|t| views::territory(org, t)).collect()
+/// Territories in Zoho's shape, with the `*_rule_criteria` keys `keys` names.
+fn territory_views(org: &Org, rows: Vec<TerritoryDetails>, keys: RuleCriteria) -> Vec<Territory> {
+    rows.into_iter()
+        .map(|t| views::territory(org, t, keys))
+        .collect()
 }
 
-/// `GET /settings/territories?ids=&page=&per_page=`
+/// The `filters` parameter, parsed.
+fn filter(params: &Params) -> Result<Option<TerritoryFilter>> {
+    params
+        .get("filters")
+        .map(TerritoryFilter::parse)
+        .transpose()
+}
+
+/// The `delete_previous_forecasts` parameter of a delete: `true` or `false`
+/// in any letter case (Zoho's Python SDK sends `True`); absent is `false`.
+fn delete_previous_forecasts(params: &Params) -> Result<bool> {
+    match params.get("delete_previous_forecasts") {
+        None => Ok(false),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(_) => Err(Error::invalid_param(
+            "delete_previous_forecasts",
+            "delete_previous_forecasts must be true or false",
+        )),
+    }
+}
+
+/// `GET /settings/territories?ids=&filters=&include=&page=&per_page=`
 #[utoipa::path(
     operation_id = "territories_list",
     get,
@@ -105,11 +140,18 @@ async fn list(
         .get("ids")
         .map(|ids| query_ids(ids, "ids", MAX_TERRITORIES_PER_PAGE as usize))
         .transpose()?;
-    let (rows, info) = service::list(&state.dir, &mut auth.caller, page, ids).await?;
+    let filter = filter(&params)?;
+    let keys = params
+        .get("include")
+        .map(RuleCriteria::parse_include)
+        .transpose()?
+        .unwrap_or_default();
+    let (rows, info) =
+        service::list(&state.dir, &mut auth.caller, page, ids, filter.as_ref()).await?;
     if rows.is_empty() {
         return Ok(no_content());
     }
-    let territories = territory_views(auth.caller.org(), rows);
+    let territories = territory_views(auth.caller.org(), rows, keys);
     Ok(json_response(
         StatusCode::OK,
         &TerritoriesPage { territories, info },
@@ -141,7 +183,11 @@ async fn get_one(
     let territory = service::get(&state.dir, &mut auth.caller, id)
         .await?
         .ok_or_else(unknown_territory)?;
-    let territories = vec![views::territory(auth.caller.org(), territory)];
+    let territories = vec![views::territory(
+        auth.caller.org(),
+        territory,
+        RuleCriteria::ALL,
+    )];
     Ok(json_response(
         StatusCode::OK,
         &TerritoriesBody { territories },
@@ -157,7 +203,7 @@ async fn get_one(
     params(
         crate::openapi::VersionPath,
         ("id" = String, Path, description = "Territory id"),
-        crate::openapi::PageQuery
+        crate::openapi::ChildTerritoriesQuery
     ),
     responses(
         (status = 200, description = "Direct children", body = orgdir_types::territories::TerritoriesPage),
@@ -174,12 +220,20 @@ async fn children(
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, TERRITORY_SEGMENT)?;
     let page = page(&params, 200)?;
-    let (rows, info) =
-        service::children(&state.dir, &mut auth.caller, id, page, unknown_territory).await?;
+    let filter = filter(&params)?;
+    let (rows, info) = service::children(
+        &state.dir,
+        &mut auth.caller,
+        id,
+        page,
+        filter.as_ref(),
+        unknown_territory,
+    )
+    .await?;
     if rows.is_empty() {
         return Ok(no_content());
     }
-    let territories = territory_views(auth.caller.org(), rows);
+    let territories = territory_views(auth.caller.org(), rows, RuleCriteria::ALL);
     Ok(json_response(
         StatusCode::OK,
         &TerritoriesPage { territories, info },
@@ -355,7 +409,7 @@ async fn update_one(
     tag = "territories",
     params(
         crate::openapi::VersionPath,
-        crate::openapi::IdsQuery
+        crate::openapi::DeleteTerritoriesQuery
     ),
     responses(
         (status = 200, description = "Per-item results", body = crate::openapi::WriteResults),
@@ -372,13 +426,14 @@ async fn delete_many(
         param_name: "ids".to_owned(),
     })?;
     let ids = query_ids(ids, "ids", super::MAX_ITEMS)?;
+    let forget = delete_previous_forecasts(&params)?;
     let mut results = Vec::with_capacity(ids.len());
     for id in ids {
         let missing = move || Error::InvalidData {
             message: "the id given seems to be invalid".to_owned(),
             details: orgdir_core::Details::Id(id.to_string()),
         };
-        let result = service::delete(&state.dir, &auth.caller, id, missing).await;
+        let result = service::delete(&state.dir, &auth.caller, id, forget, missing).await;
         results.push(result.map(|()| id));
     }
     item_results("territories", results, "Territory deleted", StatusCode::OK)
@@ -392,7 +447,8 @@ async fn delete_many(
     tag = "territories",
     params(
         crate::openapi::VersionPath,
-        ("id" = String, Path, description = "Territory id")
+        ("id" = String, Path, description = "Territory id"),
+        crate::openapi::DeleteTerritoryQuery
     ),
     responses(
         (status = 200, description = "Per-item result", body = crate::openapi::WriteResults),
@@ -402,12 +458,14 @@ async fn delete_many(
 )]
 async fn delete_one(
     auth: Authed<TerritoriesDelete>,
+    params: Params,
     State(state): State<AppState>,
     Path((_version, id)): Path<(String, String)>,
 ) -> Result<Response, ItemError> {
     let to_item = item_error("territories");
     let id = path_id(&id, TERRITORY_SEGMENT).map_err(&to_item)?;
-    service::delete(&state.dir, &auth.caller, id, unknown_territory)
+    let forget = delete_previous_forecasts(&params).map_err(&to_item)?;
+    service::delete(&state.dir, &auth.caller, id, forget, unknown_territory)
         .await
         .map_err(&to_item)?;
     Ok(written(
@@ -415,6 +473,132 @@ async fn delete_one(
         id,
         "Territory deleted",
         StatusCode::OK,
+    ))
+}
+
+/// `POST /settings/territories/actions/transfer_and_delete`: 1 to 10
+/// items `{"id","transfer_to_id","delete_previous_forecasts"}`, each
+/// territory deleted in its own transaction after what it holds moved to
+/// its transfer territory (API-DESIGN 160, 161).
+#[utoipa::path(
+    operation_id = "territories_transfer_and_delete_many",
+    post,
+    path = "/crm/{version}/settings/territories/actions/transfer_and_delete",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath
+    ),
+    request_body = crate::openapi::WriteBody,
+    responses(
+        (status = 200, description = "Per-item results", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.DELETE"]))
+)]
+async fn transfer_and_delete_many(
+    auth: Authed<TerritoriesDelete>,
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let items = body_items_at_most(&body, "territories", MAX_TRANSFERS)?;
+    let mut results = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("$.territories[{i}]");
+        let result = async {
+            let (id, missing) = item_id(item, &path)?;
+            let transfer = Transfer::from_json(item, &path)?;
+            service::transfer_and_delete(&state.dir, &auth.caller, id, transfer, &path, missing)
+                .await
+                .map(|()| id)
+        };
+        results.push(result.await);
+    }
+    item_results("territories", results, TRANSFERRED, StatusCode::OK)
+}
+
+/// `POST /settings/territories/{id}/actions/transfer_and_delete` with one
+/// item `{"transfer_to_id","delete_previous_forecasts"}` (an `id` in it is
+/// ignored).
+#[utoipa::path(
+    operation_id = "territories_transfer_and_delete_one",
+    post,
+    path = "/crm/{version}/settings/territories/{id}/actions/transfer_and_delete",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "Territory id")
+    ),
+    request_body = crate::openapi::WriteBody,
+    responses(
+        (status = 200, description = "Per-item result", body = crate::openapi::WriteResults),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.DELETE"]))
+)]
+async fn transfer_and_delete_one(
+    auth: Authed<TerritoriesDelete>,
+    State(state): State<AppState>,
+    Path((_version, id)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ItemError> {
+    let to_item = item_error("territories");
+    let id = path_id(&id, TERRITORY_SEGMENT).map_err(&to_item)?;
+    let item = single_item(&body, "territories").map_err(&to_item)?;
+    let path = "$.territories[0]";
+    let transfer = Transfer::from_json(item, path).map_err(&to_item)?;
+    service::transfer_and_delete(
+        &state.dir,
+        &auth.caller,
+        id,
+        transfer,
+        path,
+        unknown_territory,
+    )
+    .await
+    .map_err(&to_item)?;
+    Ok(written("territories", id, TRANSFERRED, StatusCode::OK))
+}
+
+/// `GET /settings/territories/actions/deleted_associated_territories`: the
+/// deleted territories orgdir remembers (API-DESIGN 163).
+#[utoipa::path(
+    operation_id = "territories_deleted_associated",
+    get,
+    path = "/crm/{version}/settings/territories/actions/deleted_associated_territories",
+    tag = "territories",
+    params(
+        crate::openapi::VersionPath,
+        crate::openapi::DeletedTerritoriesQuery
+    ),
+    responses(
+        (status = 200, description = "Territories deleted while their previous forecasts were kept, in the order deleted", body = orgdir_types::territories::DeletedAssociatedTerritoriesPage),
+        (status = 204, description = "Nothing to list"),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.territories.READ"]))
+)]
+async fn deleted_associated(
+    mut auth: Authed<TerritoriesRead>,
+    params: Params,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
+    let page = page(&params, 200)?;
+    let ids = params
+        .get("ids")
+        .map(|ids| query_ids(ids, "ids", 200))
+        .transpose()?;
+    let (rows, info) = service::deleted_associated(&state.dir, &mut auth.caller, ids, page).await?;
+    if rows.is_empty() {
+        return Ok(no_content());
+    }
+    let org = auth.caller.org();
+    let territories = rows
+        .into_iter()
+        .map(|d| views::deleted_territory(org, d))
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &DeletedAssociatedTerritoriesPage { territories, info },
     ))
 }
 
