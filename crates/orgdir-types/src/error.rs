@@ -80,6 +80,7 @@ error_codes! {
     CannotUpdateDeletedUser => "CANNOT_UPDATE_DELETED_USER",
     NotAllowed => "NOT_ALLOWED",
     FileSizeMoreThanAllowedSize => "FILE_SIZE_MORE_THAN_ALLOWED_SIZE",
+    ExpectedFieldMissing => "EXPECTED_FIELD_MISSING",
     TooManyRequests => "TOO_MANY_REQUESTS",
     InternalError => "INTERNAL_ERROR",
 }

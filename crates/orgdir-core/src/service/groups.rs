@@ -223,6 +223,40 @@ pub async fn drop_sources_naming(
     Ok(groups)
 }
 
+/// Makes every user source naming `from` name `to` instead, in its place;
+/// a group that already has `to` as a source just loses the one naming
+/// `from` (no source twice). Returns the groups changed (to recompute
+/// once the change is done).
+pub async fn replace_user_source(
+    tx: &mut dyn OrgTx,
+    from: ZohoId,
+    to: ZohoId,
+) -> Result<Vec<ZohoId>> {
+    let mut groups: Vec<ZohoId> = tx
+        .groups_with_sources(SourceKind::Users, &[from])
+        .await?
+        .into_iter()
+        .map(|(g, _)| g)
+        .collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let names = |s: &Source, id: ZohoId| s.kind == SourceKind::Users && s.id == id;
+    for group in &groups {
+        let current = tx.sources_of(*group).await?;
+        let has_to = current.iter().any(|s| names(s, to));
+        let replaced: Vec<Source> = current
+            .into_iter()
+            .filter_map(|s| match (names(&s, from), has_to) {
+                (false, _) => Some(s),
+                (true, true) => None,
+                (true, false) => Some(Source { id: to, ..s }),
+            })
+            .collect();
+        tx.set_sources(*group, &replaced).await?;
+    }
+    Ok(groups)
+}
+
 fn duplicate_name(path: &str) -> Error {
     Error::DuplicateData {
         message: "a user group with this name exists".to_owned(),

@@ -12,6 +12,7 @@ pub mod orgs;
 pub mod roles;
 pub mod territories;
 pub mod tokens;
+pub mod transfer;
 pub mod unavailability;
 pub mod users;
 
