@@ -91,6 +91,25 @@ expect "ends before it starts" "INVALID_DATA \$.users_unavailability[0].to" \
 expect "deleted" "Unavailability deleted Successfully" "$(curl -s -X DELETE "$UA/$PERIOD" -H "$AUTH" | json 'd["users_unavailability"][0]["message"]')"
 expect "nobody away" 204 "$(curl -s -o /dev/null -w '%{http_code}' "$UA" -H "$AUTH")"
 
+# Issue 13: transfer and delete — User 4 manages North and leads User 5; User 6 takes over, then User 4 is deleted.
+ROOT_T=$(curl -s "$BASE/crm/v8/settings/territories" -H "$AUTH" | json 'd["territories"][0]["id"]')
+NORTH=$(curl -s -X POST "$BASE/crm/v8/settings/territories" -H "$AUTH" \
+  -d "{\"territories\":[{\"name\":\"North\",\"reporting_to\":\"$ROOT_T\",\"manager\":\"${IDS[3]}\"}]}" | json 'd["territories"][0]["details"]["id"]')
+curl -s -X PUT "$BASE/crm/v8/users/${IDS[4]}" -H "$AUTH" -d "{\"users\":[{\"Reporting_To\":\"${IDS[3]}\"}]}" >/dev/null
+TD="$BASE/crm/v8/users/${IDS[3]}/actions/transfer_and_delete"
+expect "transfer or move_subordinate is required" "EXPECTED_FIELD_MISSING" \
+  "$(curl -s -X POST "$TD" -H "$AUTH" -d '{"transfer_and_delete":[{}]}' | json 'd["transfer_and_delete"][0]["code"]')"
+expect "not to a subordinate" "NOT_ALLOWED" \
+  "$(curl -s -X POST "$TD" -H "$AUTH" -d "{\"transfer_and_delete\":[{\"transfer\":{\"id\":\"${IDS[4]}\"}}]}" | json 'd["transfer_and_delete"][0]["code"]')"
+JOB=$(curl -s -X POST "$TD" -H "$AUTH" -d "{\"transfer_and_delete\":[{\"transfer\":{\"id\":\"${IDS[5]}\",\"records\":true}}]}" \
+  | json 'd["transfer_and_delete"][0]["details"]["jobId"]')
+expect "the job's status" '{"transfer_and_delete":[{"status":"completed"}]}' \
+  "$(curl -s "$BASE/crm/v8/users/actions/transfer_and_delete?job_id=$JOB" -H "$AUTH")"
+expect "North's manager" "User 6" "$(curl -s "$BASE/crm/v8/settings/territories/$NORTH" -H "$AUTH" | json 'd["territories"][0]["manager"]["name"]')"
+expect "User 5 reports to User 6" "${IDS[5]}" "$(curl -s "$BASE/crm/v8/users/${IDS[4]}" -H "$AUTH" | json 'd["users"][0]["Reporting_To"]["id"]')"
+expect "User 4" "deleted" "$(curl -s "$BASE/crm/v8/users/${IDS[3]}" -H "$AUTH" | json 'd["users"][0]["status"]')"
+expect "DeletedUsers after the transfer" '{"count":2}' "$(count DeletedUsers)"
+
 # Issue 5: a client, the consent page, a code, tokens, refresh, revoke.
 ORG=$(curl -s "$BASE/_orgdir/orgs" -H "X-Orgdir-Admin-Key: $KEY" | json 'd["orgs"][0]["id"]')
 expect "control plane without the key" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/_orgdir/orgs")"

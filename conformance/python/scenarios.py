@@ -1024,6 +1024,76 @@ def users_unavailability(ctx):
     ctx.eq("after delete", [x[0] for x in get_periods(ctx, "after delete")], [mine])
 
 
+def users_transfer_and_delete(ctx):
+    """Transfer what a user holds, delete the user, and read the job, with the SDK's own calls."""
+    from zohocrmsdk.src.com.zoho.crm.api import users_transfer_delete as TD
+
+    fx = ctx.fresh("user-groups")
+    ctx.login(fx.org)
+    ops = TD.UsersTransferDeleteOperations()
+    amy, ben, cara = (int(fx.user(e + "@zylker.example")["id"]) for e in ("amy", "ben", "cara"))
+
+    def body(user=None, to=None, subordinates=None, **flags):
+        item = TD.TransferAndDelete()
+        if user is not None:
+            item.set_id(user)
+        if to is not None:
+            t = TD.Transfer()
+            t.set_id(to)
+            for name, value in flags.items():
+                getattr(t, "set_" + name)(value)
+            item.set_transfer(t)
+        if subordinates is not None:
+            m = TD.MoveSubordinate()
+            m.set_id(subordinates)
+            item.set_move_subordinate(m)
+        b = TD.BodyWrapper()
+        b.set_transfer_and_delete([item])
+        return b
+
+    def accepted(label, r, user):
+        w = ctx.expect(label + " answers an ActionWrapper", r, TD.ActionWrapper, 200)
+        ok = w.get_transfer_and_delete()[0]
+        ctx.eq(label + ": success", (type(ok).__name__, ok.get_code().get_value(), ok.get_status().get_value(),
+                                     ok.get_message().get_value()),
+               ("SuccessResponse", "SUCCESS", "success", "user is deleted successfully"))
+        details = ok.get_details() or {}
+        ctx.eq(label + ": details.id names the user", int(details.get("id", 0)), user)
+        job = details.get("jobId")
+        ctx.true(label + ": a jobId", job is not None and str(job).isdigit(), "jobId %r" % job)
+        return int(job or 0)
+
+    def status(label, job):
+        r = ctx.call(label, ops.get_status, params((TD.GetStatusParam.job_id, job)))
+        w = ctx.expect(label + " is a ResponseWrapper", r, TD.ResponseWrapper, 200)
+        return [s.get_status() for s in w.get_transfer_and_delete()]
+
+    r = ctx.call("transfer amy to herself", ops.user_transfer_and_delete, amy, body(to=amy))
+    w = ctx.expect("a refusal answers an ActionWrapper", r, TD.ActionWrapper, 400)
+    item = w.get_transfer_and_delete()[0]
+    ctx.eq("refused at transfer.id", (type(item).__name__, item.get_code().get_value(),
+                                      (item.get_details() or {}).get("json_path")),
+           ("APIException", "INVALID_DATA", "$.transfer_and_delete[0].transfer.id"))
+
+    # Amy and Ben are both user sources of Support and Tier1: Ben stays, once.
+    job = accepted("user_transfer_and_delete", ctx.call(
+        "user_transfer_and_delete", ops.user_transfer_and_delete, amy,
+        body(to=ben, records=True, assignment=True, criteria=True)), amy)
+    ctx.eq("the job completed", status("get_status", job), ["completed"])
+    ctx.eq("amy is deleted", get_user(ctx, amy, "amy after the transfer").get_status(), "deleted")
+    g = get_group(ctx, int(SUPPORT_GROUP), "Support after the transfer")
+    ctx.eq("Support's user sources: ben, once", [s.get_source().get_id() for s in g.get_sources()
+                                                 if s.get_type().get_value() == "users"], [ben])
+
+    # The bulk form, with move_subordinate alone.
+    second = accepted("users_transfer_and_delete", ctx.call(
+        "users_transfer_and_delete", ops.users_transfer_and_delete, body(user=cara, subordinates=ben)), cara)
+    ctx.true("a second job", second != job, "the same job id twice")
+    ctx.eq("the second job completed", status("get_status (bulk)", second), ["completed"])
+    r = ctx.call("get_status of no job", ops.get_status, params((TD.GetStatusParam.job_id, 1)))
+    ctx.expect_api_exception("no such job", r, TD.APIException, "INVALID_DATA", 400, {"param_name": "job_id"})
+
+
 # ---------------------------------------------------------------------------
 # (g) errors
 
@@ -1276,6 +1346,7 @@ COMMON = [
     ("territories: transfer, filters, include", territories_transfer_and_filters),
     ("user groups management", user_groups_management),
     ("users' unavailability", users_unavailability),
+    ("transfer and delete users", users_transfer_and_delete),
     ("errors", errors),
     ("find_user=True", find_user),
 ]

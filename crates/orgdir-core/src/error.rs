@@ -60,6 +60,10 @@ pub enum Error {
     InvalidData { message: String, details: Details },
     #[error("required field not found")]
     MandatoryNotFound { details: Details },
+    /// None of several fields that are each optional was given (Zoho's
+    /// `EXPECTED_FIELD_MISSING`): the JSON paths of those fields.
+    #[error("Specify atleast one field")]
+    ExpectedFieldMissing { json_paths: Vec<String> },
     #[error("required param not found")]
     RequiredParamMissing { param_name: String },
     #[error("{message}")]

@@ -22,6 +22,7 @@ pub mod sessions;
 pub mod store;
 pub mod territories;
 pub mod time;
+pub mod transfer;
 pub mod unavailability;
 pub mod user_fields;
 pub mod users;

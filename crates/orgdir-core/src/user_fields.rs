@@ -132,6 +132,20 @@ pub fn check(key: &str, value: &Value, json_path: &str) -> Result<Value> {
     Ok(value.clone())
 }
 
+/// The user a user's `Reporting_To` names (its stored `{"id": …}`), if any.
+pub fn reporting_to(fields: &Map<String, Value>) -> Option<crate::ZohoId> {
+    fields
+        .get("Reporting_To")
+        .and_then(|v| v.get("id"))
+        .and_then(Value::as_str)
+        .and_then(crate::ZohoId::parse)
+}
+
+/// Sets a user's `Reporting_To` to `id`, in the form [`check`] keeps.
+pub fn set_reporting_to(fields: &mut Map<String, Value>, id: crate::ZohoId) {
+    fields.insert("Reporting_To".to_owned(), json!({ "id": id.to_string() }));
+}
+
 /// The settable fields present in a body object, checked (`path` is the
 /// object's JSON path, `$.users[0]`).
 pub fn settable_fields(map: &Map<String, Value>, path: &str) -> Result<Map<String, Value>> {
@@ -250,6 +264,19 @@ mod tests {
                 other => panic!("{key}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn reporting_to_reads_and_writes_the_kept_form() {
+        let kept = check("Reporting_To", &json!("123"), "$.users[0].Reporting_To").expect("ok");
+        let mut fields = Map::new();
+        assert_eq!(reporting_to(&fields), None);
+        fields.insert("Reporting_To".into(), kept);
+        assert_eq!(reporting_to(&fields), Some(crate::ZohoId(123)));
+        set_reporting_to(&mut fields, crate::ZohoId(456));
+        assert_eq!(fields["Reporting_To"], json!({"id": "456"}));
+        fields.insert("Reporting_To".into(), Value::Null);
+        assert_eq!(reporting_to(&fields), None);
     }
 
     #[test]

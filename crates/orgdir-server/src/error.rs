@@ -85,6 +85,16 @@ pub fn describe(error: &Error) -> (StatusCode, ErrorBody) {
             C::MandatoryNotFound,
             details_map(details),
         ),
+        Error::ExpectedFieldMissing { json_paths } => (
+            StatusCode::BAD_REQUEST,
+            C::ExpectedFieldMissing,
+            details_map_value(json!({
+                "expected_data": json_paths
+                    .iter()
+                    .map(|path| Value::Object(details_map(&Details::field(path))))
+                    .collect::<Vec<_>>()
+            })),
+        ),
         Error::RequiredParamMissing { param_name } => (
             StatusCode::BAD_REQUEST,
             C::RequiredParamMissing,
@@ -198,6 +208,7 @@ impl ItemError {
             | Error::DuplicateData { details, .. }
             | Error::NotAllowed { details, .. } => inside_an_item(details),
             Error::LicenseLimitExceeded
+            | Error::ExpectedFieldMissing { .. }
             | Error::IdAlreadyDeleted { .. }
             | Error::IdAlreadyActive { .. }
             | Error::IdAlreadyDeactivated { .. }

@@ -64,6 +64,10 @@ requirements! {
     UsersUpdate => ["ZohoCRM.users.UPDATE"] admin "Crm_Implied_Manage_Users";
     /// `DELETE /users/{id}`.
     UsersDelete => ["ZohoCRM.users.DELETE"] admin "Crm_Implied_Manage_Users";
+    /// Transfer and delete a user (both `POST`s; `ALL` and `WRITE` imply `DELETE`).
+    UsersTransfer => ["ZohoCRM.users.DELETE"] admin "Crm_Implied_Manage_Users";
+    /// A transfer-and-delete job's status.
+    UsersTransferRead => ["ZohoCRM.users.READ"];
     /// Roles list and get.
     RolesRead => ["ZohoCRM.settings.roles.READ"];
     /// `POST /settings/roles`.

@@ -221,6 +221,14 @@ pub struct ProfileTransferQuery {
     pub transfer_to: String,
 }
 
+/// `?job_id=` of a transfer-and-delete job's status.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct JobQuery {
+    /// The `jobId` a transfer-and-delete request answered.
+    pub job_id: String,
+}
+
 /// User groups list parameters.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -50,6 +50,9 @@ pub const INTRODUCED_IN: &[(&str, u32)] = &[
         "/crm/{version}/settings/territories/actions/deleted_associated_territories",
         8,
     ),
+    // Transfer and delete users: the earliest pages found are v5 (API-DESIGN 150).
+    ("/crm/{version}/users/actions/transfer_and_delete", 5),
+    ("/crm/{version}/users/{id}/actions/transfer_and_delete", 5),
     // Users' unavailability: the earliest pages found are v3 (API-DESIGN 128).
     ("/crm/{version}/settings/users_unavailability", 3),
     ("/crm/{version}/settings/users_unavailability/{id}", 3),

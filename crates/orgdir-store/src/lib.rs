@@ -17,6 +17,7 @@ mod orgs;
 mod roles;
 mod territories;
 mod tokens;
+mod transfer;
 mod tx;
 mod unavailability;
 mod users;

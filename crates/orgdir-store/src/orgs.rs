@@ -15,7 +15,8 @@ pub(crate) const ORG_COLUMNS: &str =
     "o.id, o.name, o.time_zone, o.edition, o.licenses, o.next_seq, o.created_at";
 
 /// Tables holding an org's directory: emptied by a reset.
-pub(crate) const DIRECTORY_TABLES: [&str; 16] = [
+pub(crate) const DIRECTORY_TABLES: [&str; 17] = [
+    "transfer_jobs",
     "org_photos",
     "deleted_territories",
     "users_unavailability",

@@ -415,6 +415,23 @@ impl UserWrites for SqlTx<'_> {
         counts_from(rows)
     }
 
+    async fn users_reporting_to(&mut self, user: ZohoId) -> Result<Vec<User>> {
+        // `extra` is JSON text: the id found anywhere in it narrows the
+        // scan, and the parsed `Reporting_To` decides.
+        let sql = static_sql!(format!(
+            "{USER_SELECT} WHERE u.org_id = ?1 AND u.status <> 'deleted' \
+             AND u.extra LIKE ?2 ORDER BY u.id"
+        ));
+        let rows = self
+            .c
+            .fetch_map(sql, args![self.org.id, format!("%{user}%")], user_from)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|u| orgdir_core::user_fields::reporting_to(&u.extra) == Some(user))
+            .collect())
+    }
+
     async fn reassign_role(
         &mut self,
         from: ZohoId,

@@ -349,6 +349,24 @@ pub fn endpoints() -> Vec<Endpoint> {
             "/crm/v8/settings/territories/{territory}",
             &["ZohoCRM.settings.territories.DELETE"],
         ),
+        // Transfer and delete: the transferee "1" names nobody, so nothing is deleted.
+        e(
+            Method::GET,
+            "/crm/v8/users/actions/transfer_and_delete?job_id=1",
+            &["ZohoCRM.users.READ"],
+        ),
+        Endpoint {
+            method: Method::POST,
+            path: "/crm/v8/users/{user}/actions/transfer_and_delete",
+            scopes: &["ZohoCRM.users.DELETE"],
+            body: Some(|| json!({"transfer_and_delete":[{"transfer":{"id":"1"}}]})),
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/crm/v8/users/actions/transfer_and_delete",
+            scopes: &["ZohoCRM.users.DELETE"],
+            body: Some(|| json!({"transfer_and_delete":[{"id":"1","transfer":{"id":"1"}}]})),
+        },
         Endpoint {
             method: Method::DELETE,
             path: "/crm/v8/users/{user}",

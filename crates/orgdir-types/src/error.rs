@@ -82,6 +82,7 @@ error_codes! {
     NotAllowed => "NOT_ALLOWED",
     FileSizeMoreThanAllowedSize => "FILE_SIZE_MORE_THAN_ALLOWED_SIZE",
     ProfileLimitExceeded => "PROFILE_LIMIT_EXCEEDED",
+    ExpectedFieldMissing => "EXPECTED_FIELD_MISSING",
     TooManyRequests => "TOO_MANY_REQUESTS",
     InternalError => "INTERNAL_ERROR",
 }

@@ -11,6 +11,7 @@ pub mod groups;
 pub mod org;
 pub mod roles;
 pub mod territories;
+pub mod transfer;
 pub mod unavailability;
 pub mod users;
 

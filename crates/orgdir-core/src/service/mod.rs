@@ -13,6 +13,7 @@ pub mod profiles;
 pub mod roles;
 pub mod territories;
 pub mod tokens;
+pub mod transfer;
 pub mod unavailability;
 pub mod users;
 

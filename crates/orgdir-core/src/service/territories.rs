@@ -263,7 +263,7 @@ fn duplicate_name(path: &str) -> Error {
 }
 
 /// Checks that `user` may be associated (exists, active) — `path` locates the reference.
-async fn associable_user(tx: &mut dyn OrgTx, user: ZohoId, path: &str) -> Result<()> {
+pub(crate) async fn associable_user(tx: &mut dyn OrgTx, user: ZohoId, path: &str) -> Result<()> {
     match tx.user(user).await? {
         None => Err(Error::invalid_field(path, "invalid user")),
         Some(u) if u.status == UserStatus::Deleted => {
@@ -676,6 +676,29 @@ pub async fn on_user_deleted(tx: &mut dyn OrgTx, user: ZohoId, now: i64, by: Zoh
     for id in tx.territories_managed_by(user).await? {
         if let Some(mut territory) = tx.territory(id).await? {
             territory.manager = None;
+            territory.modified_at = now;
+            territory.modified_by = Some(by);
+            tx.update_territory(&territory).await?;
+        }
+    }
+    Ok(())
+}
+
+/// What transferring a user's territories does (transfer and delete,
+/// API-DESIGN 153): `to` manages every territory `from` managed, and is
+/// associated with each first when it is not yet (a manager is a member,
+/// decision 64). `from` stays associated until it is deleted.
+pub async fn hand_over_managed(
+    tx: &mut dyn OrgTx,
+    from: ZohoId,
+    to: ZohoId,
+    now: i64,
+    by: ZohoId,
+) -> Result<()> {
+    for id in tx.territories_managed_by(from).await? {
+        ensure_member(tx, id, to).await?;
+        if let Some(mut territory) = tx.territory(id).await? {
+            territory.manager = Some(to);
             territory.modified_at = now;
             territory.modified_by = Some(by);
             tx.update_territory(&territory).await?;

@@ -365,6 +365,19 @@ async fn delete_in(
     id: ZohoId,
     missing: impl FnOnce() -> Error,
 ) -> Result<()> {
+    let before = deletable(tx, caller, id, missing).await?;
+    soft_delete(tx, caller, before).await
+}
+
+/// The checks of deleting user `id`, in order (API-DESIGN 42): it exists
+/// (`missing` otherwise), is not deleted yet, is not the primary user and
+/// is not the caller. Returns the user as it is.
+pub(crate) async fn deletable(
+    tx: &mut dyn OrgTx,
+    caller: &Caller,
+    id: ZohoId,
+    missing: impl FnOnce() -> Error,
+) -> Result<User> {
     let before = tx.user(id).await?.ok_or_else(missing)?;
     if before.status == UserStatus::Deleted {
         return Err(Error::IdAlreadyDeleted { id: id.to_string() });
@@ -375,6 +388,14 @@ async fn delete_in(
     if id == caller.user_id {
         return Err(not_allowed("you cannot delete yourself", id));
     }
+    Ok(before)
+}
+
+/// Deletes a user that passed [`deletable`]: it leaves every territory and
+/// stops managing any, loses its periods of unavailability, and moves to
+/// the deleted bucket, out of every group; its tokens stop working.
+pub(crate) async fn soft_delete(tx: &mut dyn OrgTx, caller: &Caller, before: User) -> Result<()> {
+    let id = before.id;
     let mut after = before.clone();
     after.status = UserStatus::Deleted;
     after.modified_at = crate::time::now();

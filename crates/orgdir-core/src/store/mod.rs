@@ -26,6 +26,7 @@ mod orgs;
 mod roles;
 mod territories;
 mod tokens;
+mod transfer;
 mod unavailability;
 mod users;
 
@@ -37,6 +38,7 @@ pub use orgs::{OrgStore, OrgWrites};
 pub use roles::{RoleStore, RoleWrites};
 pub use territories::{TerritoryStore, TerritoryWrites};
 pub use tokens::{TokenStore, TokenWrites};
+pub use transfer::{TransferStore, TransferWrites};
 pub use unavailability::{UnavailabilityStore, UnavailabilityWrites};
 pub use users::{UserQuery, UserStore, UserWrites};
 
@@ -110,6 +112,7 @@ pub trait Store:
     + GroupStore
     + TokenStore
     + UnavailabilityStore
+    + TransferStore
     + Send
     + Sync
     + 'static
@@ -161,6 +164,7 @@ pub trait OrgTx:
     + MembershipWrites
     + TokenWrites
     + UnavailabilityWrites
+    + TransferWrites
     + Send
 {
     /// The locked org.

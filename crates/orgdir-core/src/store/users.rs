@@ -52,6 +52,9 @@ pub trait UserWrites {
     async fn adjust_user_count(&mut self, bucket: UserBucket, delta: i64) -> Result<()>;
     /// The maintained counts as this transaction sees them.
     async fn user_counts(&mut self) -> Result<UserCounts>;
+    /// The users who are not deleted and whose `Reporting_To` names `user`
+    /// (their subordinates), by id.
+    async fn users_reporting_to(&mut self, user: ZohoId) -> Result<Vec<User>>;
     /// Moves every user (any status) of role `from` to role `to`; returns the non-deleted ones.
     async fn reassign_role(
         &mut self,

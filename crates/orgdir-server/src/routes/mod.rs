@@ -10,6 +10,7 @@ pub mod roles;
 pub mod territories;
 pub mod user_groups;
 pub mod users;
+pub mod users_transfer;
 pub mod users_unavailability;
 
 use crate::error::{describe, json_response, ApiError};
@@ -27,6 +28,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub fn zoho_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
         .merge(users::routes())
+        .merge(users_transfer::routes())
         .merge(roles::routes())
         .merge(profiles::routes())
         .merge(territories::routes())
