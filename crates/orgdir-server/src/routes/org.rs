@@ -1,6 +1,6 @@
 //! `/crm/{v}/org`: the caller's org, and its photo (`/org/photo`).
 
-use crate::error::{json_response, ApiError};
+use crate::error::{json_response, no_content, ApiError};
 use crate::extract::{Authed, OrgPhotoDelete, OrgPhotoUpload, OrgRead};
 use crate::AppState;
 use axum::extract::multipart::{Multipart, MultipartError, MultipartRejection};
@@ -144,7 +144,7 @@ async fn get_photo(
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
     let Some(photo) = org_photo::get(&state.dir, &mut auth.caller).await? else {
-        return Ok(StatusCode::NO_CONTENT.into_response());
+        return Ok(no_content());
     };
     let disposition = format!("attachment; filename=\"{}\"", photo.file_name);
     let headers = [
