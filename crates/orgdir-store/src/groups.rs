@@ -8,8 +8,8 @@ use crate::territories::{close_gap, count_row, misplaced};
 use crate::tx::SqlTx;
 use crate::SqlStore;
 use orgdir_core::groups::{
-    Comparator, Filter, FilterField, Group, GroupDetails, GroupOperator, Source, SourceDetails,
-    SourceKind, SourcesCount,
+    Comparator, Filter, FilterField, Group, GroupDetails, Source, SourceDetails, SourceKind,
+    SourcesCount,
 };
 use orgdir_core::store::{GroupStore, GroupWrites, MembershipInputs, MembershipModel, Versioned};
 use orgdir_core::users::UserStatus;
@@ -98,18 +98,7 @@ fn push_filter<'a>(sql: &mut Sql<'a>, filter: &Filter) {
             };
         }
         Filter::Group { operator, members } => {
-            let joiner = match operator {
-                GroupOperator::And => " AND ",
-                GroupOperator::Or => " OR ",
-            };
-            sql.push("(");
-            for (i, member) in members.iter().enumerate() {
-                if i > 0 {
-                    sql.push(joiner);
-                }
-                push_filter(sql, member);
-            }
-            sql.push(")");
+            crate::db::push_condition_group(sql, *operator, members, push_filter)
         }
     }
 }

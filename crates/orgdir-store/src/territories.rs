@@ -8,7 +8,6 @@ use crate::static_sql;
 use crate::tx::SqlTx;
 use crate::users::{membership_row, users_with_memberships, with_memberships, USER_DETAILS_SELECT};
 use crate::SqlStore;
-use orgdir_core::groups::GroupOperator;
 use orgdir_core::store::{TerritoryStore, TerritoryWrites, Versioned};
 use orgdir_core::territories::filter::{
     IdField, NameComparator, TerritoryCriterion, TimeComparator, TimeField,
@@ -137,18 +136,7 @@ fn push_filter(sql: &mut Sql<'_>, filter: &TerritoryFilter) {
     match filter {
         TerritoryFilter::Criterion(criterion) => push_criterion(sql, criterion),
         TerritoryFilter::Group { operator, members } => {
-            let joiner = match operator {
-                GroupOperator::And => " AND ",
-                GroupOperator::Or => " OR ",
-            };
-            sql.push("(");
-            for (i, member) in members.iter().enumerate() {
-                if i > 0 {
-                    sql.push(joiner);
-                }
-                push_filter(sql, member);
-            }
-            sql.push(")");
+            crate::db::push_condition_group(sql, *operator, members, push_filter)
         }
     }
 }

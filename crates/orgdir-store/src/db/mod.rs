@@ -487,6 +487,29 @@ pub fn person(cols: &mut Cols<'_>) -> Result<Option<String>> {
     Ok(full_name(first, last))
 }
 
+/// Appends a group of filter conditions: `members`, each written by
+/// `push`, joined by `operator` in parentheses (the `filters` groups of
+/// user groups and territories).
+pub fn push_condition_group<'a, T>(
+    sql: &mut Sql<'a>,
+    operator: orgdir_core::groups::GroupOperator,
+    members: &[T],
+    push: impl Fn(&mut Sql<'a>, &T),
+) {
+    let joiner = match operator {
+        orgdir_core::groups::GroupOperator::And => " AND ",
+        orgdir_core::groups::GroupOperator::Or => " OR ",
+    };
+    sql.push("(");
+    for (i, member) in members.iter().enumerate() {
+        if i > 0 {
+            sql.push(joiner);
+        }
+        push(sql, member);
+    }
+    sql.push(")");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
