@@ -393,6 +393,21 @@ impl TestApp {
         .expect("mint")
     }
 
+    /// A token for the user `user` (an id) with `scopes`, minted through
+    /// the control plane as a test run by people would.
+    pub async fn token_for(&self, user: &str, scopes: &str) -> String {
+        let (status, body) = self
+            .admin(
+                reqwest::Method::POST,
+                &format!("/_orgdir/orgs/{}/tokens", self.org.org.id),
+                Some(&serde_json::json!({"user_id": user, "scopes": scopes})),
+                None,
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+
     /// The ids of the org's root role and its Standard and Administrator profiles.
     pub async fn directory(&self) -> Directory {
         let roles = self

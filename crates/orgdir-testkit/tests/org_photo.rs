@@ -157,16 +157,7 @@ async fn photo_story(app: TestApp) {
 
     // A Standard user may read it but not replace it.
     let standard = UserBuilder::new("standard@example.com").create(&app).await;
-    let (status, body) = app
-        .admin(
-            Method::POST,
-            &format!("/_orgdir/orgs/{}/tokens", app.org.org.id),
-            Some(&json!({"user_id": standard, "scopes": "ZohoCRM.org.ALL"})),
-            None,
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    let standard_token = body["access_token"].as_str().expect("token").to_owned();
+    let standard_token = app.token_for(&standard, "ZohoCRM.org.ALL").await;
     let (status, body) = upload(
         &app,
         &standard_token,

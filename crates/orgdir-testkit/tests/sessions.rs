@@ -11,20 +11,6 @@ use orgdir_types::ErrorCode;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-/// A token for `user` with `scopes`, minted through the control plane.
-async fn token_for(app: &TestApp, user: &str, scopes: &str) -> String {
-    let (status, body) = app
-        .admin(
-            Method::POST,
-            &format!("/_orgdir/orgs/{}/tokens", app.org.org.id),
-            Some(&json!({"user_id": user, "scopes": scopes})),
-            None,
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    body["access_token"].as_str().expect("token").to_owned()
-}
-
 async fn code_of(
     app: &TestApp,
     token: &str,
@@ -46,7 +32,7 @@ async fn code_of(
 async fn user_changes_reach_cached_sessions(app: TestApp) {
     let dir = app.directory().await;
     let user = UserBuilder::new("standard@example.com").create(&app).await;
-    let token = token_for(&app, &user, "ZohoCRM.users.ALL").await;
+    let token = app.token_for(&user, "ZohoCRM.users.ALL").await;
     let new_user = |email: &str| Some(json!({"users": [UserBuilder::new(email).json(&dir)]}));
 
     // Cached as a Standard user: writes are refused.
@@ -123,7 +109,7 @@ async fn user_changes_reach_cached_sessions(app: TestApp) {
     // Deleted, with a cached session and a scope the token lacks: the
     // token is dead, and that is what the caller hears.
     let other = UserBuilder::new("reader@example.com").create(&app).await;
-    let reader = token_for(&app, &other, "ZohoCRM.users.READ").await;
+    let reader = app.token_for(&other, "ZohoCRM.users.READ").await;
     let count = app
         .client_with(Some(&reader))
         .users_count(UserType::AllUsers)

@@ -5,8 +5,6 @@
 //! refusal names its field and changes nothing; a job that stops after its
 //! checks is recorded `failed` with nothing changed; a reset forgets jobs.
 
-use orgdir_core::scopes::ScopeSet;
-use orgdir_core::service::tokens::mint_access_token;
 use orgdir_core::ZohoId;
 use orgdir_testkit::{assert_counts_exact, storage_test, Backend, Directory, TestApp};
 use reqwest::Method;
@@ -94,14 +92,6 @@ async fn count(app: &TestApp, group: &str) -> u64 {
         .await
         .expect("count")
         .expect("group row")
-}
-
-async fn token_for(app: &TestApp, user: &str) -> String {
-    let user = ZohoId::parse(user).expect("id");
-    let scopes = ScopeSet::parse("ZohoCRM.users.ALL").expect("scopes");
-    mint_access_token(&app.dir, app.org.org.id, user, scopes, Some(3600))
-        .await
-        .expect("token")
 }
 
 fn item_error(body: &Value) -> (&str, &str) {
@@ -217,7 +207,7 @@ async fn story(app: TestApp) {
         .as_str()
         .expect("period")
         .to_owned();
-    let ann_token = token_for(&app, &ann).await;
+    let ann_token = app.token_for(&ann, "ZohoCRM.users.ALL").await;
     assert_counts_exact(&app.dir, org).await;
 
     // Refusals: each answers Zoho's error and changes nothing.
@@ -332,7 +322,7 @@ async fn story(app: TestApp) {
         (status, body["transfer_and_delete"][0]["code"].clone()),
         (400, json!("ID_ALREADY_DELETED"))
     );
-    let adm_client = app.client_with(Some(&token_for(&app, &adm).await));
+    let adm_client = app.client_with(Some(&app.token_for(&adm, "ZohoCRM.users.ALL").await));
     let own = adm_client
         .raw(
             Method::POST,
@@ -409,7 +399,7 @@ async fn story(app: TestApp) {
         ("INVALID_DATA", "$.transfer_and_delete[0].id")
     );
     // A Standard user may not transfer anyone.
-    let stan_client = app.client_with(Some(&token_for(&app, &stan).await));
+    let stan_client = app.client_with(Some(&app.token_for(&stan, "ZohoCRM.users.ALL").await));
     let denied = stan_client
         .raw(
             Method::POST,

@@ -83,20 +83,6 @@ fn pair(code: &str, path: &str) -> (String, String) {
     (code.to_owned(), path.to_owned())
 }
 
-/// A token for `user` with `scopes`, minted through the control plane.
-async fn token_for(app: &TestApp, user: &str, scopes: &str) -> String {
-    let (status, body) = app
-        .admin(
-            Method::POST,
-            &format!("/_orgdir/orgs/{}/tokens", app.org.org.id),
-            Some(&json!({"user_id": user, "scopes": scopes})),
-            None,
-        )
-        .await;
-    assert_eq!(status, 201, "{body}");
-    body["access_token"].as_str().expect("token").to_owned()
-}
-
 async fn periods(app: TestApp) {
     let c = &app.client;
     let admin = app.org.admin_user_id.to_string();
@@ -539,7 +525,9 @@ async fn own_periods(app: TestApp) {
     let mine = written(&post(c, json!([{"from": FROM, "to": TO}])).await)[0].clone();
 
     // Cy is no administrator: their own periods only, everywhere.
-    let token = token_for(&app, &cy, "ZohoCRM.settings.users_unavailability.ALL").await;
+    let token = app
+        .token_for(&cy, "ZohoCRM.settings.users_unavailability.ALL")
+        .await;
     let as_cy = app.client_with(Some(&token));
     assert_eq!(get(&as_cy, BASE).await.status.as_u16(), 204);
     let created = post(
@@ -611,14 +599,18 @@ async fn own_periods(app: TestApp) {
     assert_eq!(cys_now["users_unavailability"][0]["comments"], "y");
 
     // A read scope does not write; a write scope does not read.
-    let reader = token_for(&app, &cy, "ZohoCRM.settings.users_unavailability.READ").await;
+    let reader = app
+        .token_for(&cy, "ZohoCRM.settings.users_unavailability.READ")
+        .await;
     let refused = post(
         &app.client_with(Some(&reader)),
         json!([{"from": FROM, "to": TO}]),
     )
     .await;
     assert_eq!(refused.json()["code"], "OAUTH_SCOPE_MISMATCH");
-    let writer = token_for(&app, &cy, "ZohoCRM.settings.users_unavailability.WRITE").await;
+    let writer = app
+        .token_for(&cy, "ZohoCRM.settings.users_unavailability.WRITE")
+        .await;
     let as_writer = app.client_with(Some(&writer));
     assert_eq!(
         get(&as_writer, BASE).await.json()["code"],
