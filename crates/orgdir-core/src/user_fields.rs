@@ -156,17 +156,10 @@ pub fn settable_fields(map: &Map<String, Value>, path: &str) -> Result<Map<Strin
         .collect()
 }
 
-/// Adds every property of Zoho's user schema that `fields` (a user's stored
-/// settable fields) lacks, with Zoho's default for a new user. `org_zone` is
-/// the org's time zone, the user's own unless it set one; `offset` follows
-/// the user's zone, in milliseconds, as Zoho prints it.
-pub fn fill_defaults(fields: &mut Map<String, Value>, org_zone: &str) {
-    let zone = fields
-        .get("time_zone")
-        .and_then(Value::as_str)
-        .unwrap_or(org_zone)
-        .to_owned();
-    let defaults = [
+/// Zoho's default for each property a user may lack, but `time_zone` and
+/// `offset`, which follow the user's zone: built once.
+static DEFAULTS: std::sync::LazyLock<Vec<(&'static str, Value)>> = std::sync::LazyLock::new(|| {
+    vec![
         ("$current_shift", Value::Null),
         ("$next_shift", Value::Null),
         ("$shift_effective_from", Value::Null),
@@ -194,7 +187,6 @@ pub fn fill_defaults(fields: &mut Map<String, Value>, org_zone: &str) {
         ("mobile", Value::Null),
         ("name_format__s", json!("Salutation,First Name,Last Name")),
         ("number_separator", Value::Null),
-        ("offset", json!(crate::time::offset_millis(&zone))),
         ("personal_account", json!(false)),
         ("phone", Value::Null),
         ("sandboxDeveloper", json!(false)),
@@ -212,15 +204,36 @@ pub fn fill_defaults(fields: &mut Map<String, Value>, org_zone: &str) {
                    "type": "default"}),
         ),
         ("time_format", json!("hh:mm a")),
-        ("time_zone", json!(zone)),
         ("website", Value::Null),
         ("zip", Value::Null),
-    ];
-    for (key, value) in defaults {
-        if fields.get(key).is_none_or(Value::is_null) && !value.is_null() {
-            fields.insert(key.to_owned(), value);
-        } else if !fields.contains_key(key) {
-            fields.insert(key.to_owned(), Value::Null);
+    ]
+});
+
+/// Adds every property of Zoho's user schema that `fields` (a user's stored
+/// settable fields) lacks, with Zoho's default for a new user. `org_zone` is
+/// the org's time zone, the user's own unless it set one; `offset` follows
+/// the user's zone, in milliseconds, as Zoho prints it.
+pub fn fill_defaults(fields: &mut Map<String, Value>, org_zone: &str) {
+    let zone = fields
+        .get("time_zone")
+        .and_then(Value::as_str)
+        .unwrap_or(org_zone)
+        .to_owned();
+    for (key, value) in DEFAULTS.iter() {
+        fill(fields, key, value);
+    }
+    fill(fields, "offset", &json!(crate::time::offset_millis(&zone)));
+    fill(fields, "time_zone", &Value::String(zone));
+}
+
+/// Sets `key` to `default` when the user has no value for it (a `null`
+/// default only adds the key).
+fn fill(fields: &mut Map<String, Value>, key: &str, default: &Value) {
+    match fields.get(key) {
+        Some(value) if !value.is_null() => {}
+        Some(_) if default.is_null() => {}
+        _ => {
+            fields.insert(key.to_owned(), default.clone());
         }
     }
 }
