@@ -487,7 +487,17 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
             profile_id,
             admin: admin_profiles.contains(&profile_id),
             primary: u.primary,
-            extra: u.extra.clone(),
+            // Kept as the API keeps them (a `Reporting_To` id becomes
+            // `{"id": …}`); a wrong value was reported by `validate`.
+            extra: u
+                .extra
+                .iter()
+                .map(|(key, value)| {
+                    let kept = crate::user_fields::check(key, value, &at("extra"))
+                        .unwrap_or_else(|_| value.clone());
+                    (key.clone(), kept)
+                })
+                .collect(),
             created_at: c.time(&u.created_time, at("created_time")),
             modified_at: c.time(&u.modified_time, at("modified_time")),
             created_by,

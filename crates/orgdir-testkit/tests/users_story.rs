@@ -303,3 +303,37 @@ async fn profile_fields(app: TestApp) {
     assert_eq!(again, user, "a refused update changed the user");
 }
 storage_test!(user_profile_fields, profile_fields);
+
+/// An org document's user fields are kept as the API keeps them: a
+/// `Reporting_To` given by id alone reads back as `{"id": …}`.
+async fn imported_profile_fields(backend: orgdir_testkit::Backend) {
+    use serde_json::json;
+    let mut doc = orgdir_testkit::fixtures::document("seed-003/org.json");
+    let boss = doc.users[0].id.clone();
+    let user = &mut doc.users[1];
+    user.extra.insert("Reporting_To".into(), json!(boss));
+    user.extra.insert("phone".into(), json!("555"));
+    let id = user.id.clone();
+    let Some(app) = TestApp::spawn_document(backend, &doc).await else {
+        return;
+    };
+    let read = app
+        .client
+        .raw(reqwest::Method::GET, &format!("/crm/v8/users/{id}"), None)
+        .await
+        .expect("get")
+        .json()["users"][0]
+        .clone();
+    assert_eq!(read["Reporting_To"], json!({"id": boss}));
+    assert_eq!(read["phone"], "555");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imported_profile_fields_sqlite() {
+    imported_profile_fields(orgdir_testkit::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imported_profile_fields_postgres() {
+    imported_profile_fields(orgdir_testkit::Backend::Postgres).await;
+}
