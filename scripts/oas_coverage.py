@@ -67,7 +67,6 @@ NOT_SERVED = {
     ("GET", "/crm/v8/settings/user_groups/actions/deletion_jobs"): "decision 143",
     ("POST", "/crm/v8/settings/user_groups/actions/get_assigned"): "decision 143",
     ("POST", "/crm/v8/settings/user_groups/actions/get_unassigned"): "decision 143",
-    ("GET", "/crm/v8/settings/user_groups/{group}/associated_users/actions/grouped_counts"): "decision 143",
 }
 
 

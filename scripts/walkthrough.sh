@@ -49,6 +49,13 @@ expect "ActiveUsers" '{"count":10}' "$(count ActiveUsers)"
 curl -s -X DELETE "$BASE/crm/v7/users/${IDS[1]}" -H "$AUTH" >/dev/null
 expect "AllUsers keeps the deleted" '{"count":11}' "$(count AllUsers)"
 expect "DeletedUsers" '{"count":1}' "$(count DeletedUsers)"
+# Issue 13: a group over everyone's role, its members by status (the deleted one is no member).
+GROUP=$(curl -s -X POST "$BASE/crm/v8/settings/user_groups" -H "$AUTH" \
+  -d "{\"user_groups\":[{\"name\":\"Everyone\",\"sources\":[{\"type\":\"roles\",\"source\":{\"id\":\"$ROLE\"},\"subordinates\":true}]}]}" \
+  | json 'd["user_groups"][0]["details"]["id"]')
+expect "the group's members by status" "active 9, inactive 1" \
+  "$(curl -s "$BASE/crm/v8/settings/user_groups/$GROUP/associated_users/actions/grouped_counts?group_by=status" -H "$AUTH" \
+    | json '", ".join("%s %d" % (r["status"], r["count"]) for r in d["grouped_counts"])')"
 expect "no Authorization" "401 AUTHENTICATION_FAILURE" \
   "$(curl -s -o "$WORK/b" -w '%{http_code}' "$BASE/crm/v7/users/actions/count") $(json 'd["code"]' <"$WORK/b")"
 expect "unknown path" "404 INVALID_URL_PATTERN" \

@@ -867,6 +867,14 @@ def user_groups_management(ctx):
     rows, _ = group_counts(ctx, "count of the new group", (P_.filters, criterion("name", "equal", "Conformance")))
     # amy, plus Manager and below: cara (Manager), dev (Sales Rep, disabled); eli is deleted
     ctx.eq("new group's associated users", rows, [("Conformance", gid, 3)])
+    # The same three by status, from the SDK's grouped counts (dev is disabled).
+    r = ctx.call("get_grouped_counts(new)", ops.get_grouped_counts, gid,
+                 params((G.GetGroupedCountsParam.group_by, "status")))
+    w = ctx.expect("get_grouped_counts is a GroupedCountWrapper", r, G.GroupedCountWrapper, 200)
+    ctx.eq("new group's members by status",
+           [(c.get_status().get_value(), c.get_count()) for c in w.get_grouped_counts()],
+           [("active", 2), ("inactive", 1)])
+    ctx.eq("grouped counts: info count", w.get_info().get_count(), 2)
 
     # The new group among amy's groups (she is named by its user source).
     r = ctx.call("get_associated_groups(amy)", U.UsersOperations().get_associated_groups, amy)

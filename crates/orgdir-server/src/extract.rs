@@ -97,7 +97,7 @@ requirements! {
     /// Associating and disassociating territory users (both sides).
     TerritoryUsersUpdate => ["ZohoCRM.settings.territories.UPDATE", "ZohoCRM.users.UPDATE"]
         admin "Crm_Implied_Manage_Territories";
-    /// User groups read, sources, sources count and associated users count.
+    /// User groups read, sources, sources count, associated users count and grouped counts.
     GroupsRead => ["ZohoCRM.settings.user_groups.READ"];
     /// The groups a user is associated with (both sides).
     UserGroupsOfUser => ["ZohoCRM.settings.user_groups.READ", "ZohoCRM.users.READ"];

@@ -301,6 +301,14 @@ pub struct GroupCountQuery {
     pub filters: Option<String>,
 }
 
+/// `GET …/user_groups/{id}/associated_users/actions/grouped_counts` parameters.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GroupedCountsQuery {
+    /// Required; `status` (the only grouping Zoho's SDKs use).
+    pub group_by: String,
+}
+
 /// `GET …/user_groups/{id}/sources` parameters.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -56,6 +56,11 @@ pub const INTRODUCED_IN: &[(&str, u32)] = &[
     // Users' unavailability: the earliest pages found are v3 (API-DESIGN 128).
     ("/crm/{version}/settings/users_unavailability", 3),
     ("/crm/{version}/settings/users_unavailability/{id}", 3),
+    // Grouped counts: first in Zoho's v7 SDKs (API-DESIGN 148).
+    (
+        "/crm/{version}/settings/user_groups/{id}/associated_users/actions/grouped_counts",
+        7,
+    ),
     // Cloning profiles: Zoho's Create Profile page exists from v4 (API-DESIGN 142).
     ("/crm/{version}/settings/profiles/{id}/actions/clone", 4),
 ];

@@ -154,6 +154,8 @@ pub fn profile(org: &Org, profile: &Profile) -> roles::Profile {
         modified_time: Some(org.format_time(profile.modified_at)),
         created_by: None,
         modified_by: None,
+        default_view: None,
+        permission_type: None,
         permissions_details: None,
         sections: None,
     }

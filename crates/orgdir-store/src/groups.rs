@@ -11,7 +11,9 @@ use orgdir_core::groups::{
     Comparator, Filter, FilterField, Group, GroupDetails, Source, SourceDetails, SourceKind,
     SourcesCount,
 };
-use orgdir_core::store::{GroupStore, GroupWrites, MembershipInputs, MembershipModel, Versioned};
+use orgdir_core::store::{
+    GroupStore, GroupWrites, MembershipInputs, MembershipModel, Tally, Versioned,
+};
 use orgdir_core::users::UserStatus;
 use orgdir_core::{Details, Error, OrgId, Result, ZohoId};
 
@@ -299,6 +301,23 @@ impl GroupStore for SqlStore {
             })
             .await?;
         Ok(read.map(|rows| rows.into_iter().flatten().next()))
+    }
+
+    async fn member_split(&self, org: OrgId, group: ZohoId) -> Result<Versioned<Option<Tally>>> {
+        let sql = static_sql!(versioned_sql(
+            "SELECT member_count, active_member_count FROM user_groups WHERE org_id = ?1 AND id = ?2"
+        ));
+        let read = self
+            .read()
+            .await?
+            .fetch_versioned(org, sql, args![org, group], |c| {
+                Ok(Tally {
+                    live: c.i64()?,
+                    active: c.i64()?,
+                })
+            })
+            .await?;
+        Ok(read.map(|rows| rows.into_iter().next()))
     }
 
     async fn all_group_sources(&self, org: OrgId) -> Result<Vec<(ZohoId, Source)>> {

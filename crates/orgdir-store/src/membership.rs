@@ -1,8 +1,10 @@
 //! The group membership model's data (`service::membership` has its
 //! rules): what each group reaches through nesting (`group_reach`), what it
 //! covers with how many paths (`group_role_cover`, `group_territory_cover`,
-//! `group_user_cover`), the live users of each role (`roles.live_users`),
-//! the cross counts (`group_cross`), and the member count they give.
+//! `group_user_cover`), the live and active users of each role
+//! (`roles.live_users`, `roles.active_users`), the cross counts
+//! (`group_cross.n`, `group_cross.active`), and the member counts they give
+//! (`user_groups.member_count`, `user_groups.active_member_count`).
 //!
 //! [`model_cte`] defines the whole model from the directory alone, in SQL:
 //! a rebuild writes it and a recomputation of some groups writes their
@@ -16,8 +18,8 @@ use crate::tx::SqlTx;
 use crate::SqlStore;
 use orgdir_core::groups::SourceKind;
 use orgdir_core::store::{
-    Backend, Cover, GroupStore, MembershipDelta, MembershipInputs, MembershipModel,
-    MembershipWrites,
+    Backend, Cover, GroupStore, InputUser, MembershipDelta, MembershipInputs, MembershipModel,
+    MembershipWrites, Tally, TerritoryUserRow,
 };
 use orgdir_core::{Error, OrgId, Result, ZohoId};
 use std::collections::BTreeSet;
@@ -35,8 +37,8 @@ fn cover_table(kind: Cover) -> (&'static str, &'static str) {
 /// `user_groups.id`), from the directory alone, as CTEs over `?1`, the
 /// org: `reach(group_id, member_group_id)`, `role_cover`,
 /// `territory_cover` and `user_cover` `(group_id, node, paths)`,
-/// `live(role_id, n)`, `reached(group_id, user_id)` (through territories and
-/// user sources) and `crossed(group_id, role_id, n)`.
+/// `live(role_id, n, active)`, `reached(group_id, user_id)` (through
+/// territories and user sources) and `crossed(group_id, role_id, n, active)`.
 fn model_cte(scope: &str) -> String {
     let paths = |name: &str, kind: &str, tree: &str| {
         format!(
@@ -62,33 +64,44 @@ fn model_cte(scope: &str) -> String {
            SELECT r.group_id, s.source_id, CAST(COUNT(*) AS BIGINT) FROM reach r JOIN group_sources s \
              ON s.org_id = ?1 AND s.group_id = r.member_group_id AND s.kind = 'users' \
            GROUP BY r.group_id, s.source_id), \
-         live(role_id, n) AS ( \
-           SELECT role_id, CAST(COUNT(*) AS BIGINT) FROM users \
+         live(role_id, n, active) AS ( \
+           SELECT role_id, CAST(COUNT(*) AS BIGINT), {active} FROM users \
            WHERE org_id = ?1 AND status <> 'deleted' GROUP BY role_id), \
          reached(group_id, user_id) AS ( \
            SELECT c.group_id, m.user_id FROM territory_cover c JOIN territory_users m \
              ON m.org_id = ?1 AND m.territory_id = c.node \
            UNION \
            SELECT group_id, node FROM user_cover), \
-         crossed(group_id, role_id, n) AS ( \
-           SELECT x.group_id, u.role_id, CAST(COUNT(*) AS BIGINT) FROM reached x JOIN users u \
+         crossed(group_id, role_id, n, active) AS ( \
+           SELECT x.group_id, u.role_id, CAST(COUNT(*) AS BIGINT), {active_u} FROM reached x JOIN users u \
              ON u.org_id = ?1 AND u.id = x.user_id WHERE u.status <> 'deleted' \
            GROUP BY x.group_id, u.role_id) ",
         roles = paths("role", "roles", "roles"),
         territories = paths("territory", "territories", "territories"),
+        active = active_users(""),
+        active_u = active_users("u."),
     )
 }
 
-/// A group's member count from the kept model: the live users of the roles
-/// it covers, plus the cross counts of the roles it does not (correlated
-/// on `user_groups`).
-const MEMBER_COUNT: &str = "CAST(COALESCE((SELECT SUM(r.live_users) FROM group_role_cover c \
-       JOIN roles r ON r.org_id = c.org_id AND r.id = c.role_id \
-       WHERE c.org_id = user_groups.org_id AND c.group_id = user_groups.id), 0) \
-     + COALESCE((SELECT SUM(x.n) FROM group_cross x \
-       WHERE x.org_id = user_groups.org_id AND x.group_id = user_groups.id AND NOT EXISTS ( \
-         SELECT 1 FROM group_role_cover c WHERE c.org_id = x.org_id AND c.group_id = x.group_id \
-           AND c.role_id = x.role_id)), 0) AS BIGINT)";
+/// How many of the grouped users (`users` columns with `prefix`) are active.
+fn active_users(prefix: &str) -> String {
+    format!("CAST(SUM(CASE WHEN {prefix}status = 'active' THEN 1 ELSE 0 END) AS BIGINT)")
+}
+
+/// A group's member count from the kept model: the users (a `roles`
+/// column) of the roles it covers, plus the cross counts (a `group_cross`
+/// column) of the roles it does not (correlated on `user_groups`).
+fn member_count(role_users: &str, cross: &str) -> String {
+    format!(
+        "CAST(COALESCE((SELECT SUM(r.{role_users}) FROM group_role_cover c \
+           JOIN roles r ON r.org_id = c.org_id AND r.id = c.role_id \
+           WHERE c.org_id = user_groups.org_id AND c.group_id = user_groups.id), 0) \
+         + COALESCE((SELECT SUM(x.{cross}) FROM group_cross x \
+           WHERE x.org_id = user_groups.org_id AND x.group_id = user_groups.id AND NOT EXISTS ( \
+             SELECT 1 FROM group_role_cover c WHERE c.org_id = x.org_id AND c.group_id = x.group_id \
+               AND c.role_id = x.role_id)), 0) AS BIGINT)"
+    )
+}
 
 /// The groups a recomputation covers: every group of the org, or some.
 enum Scope<'a> {
@@ -114,7 +127,7 @@ impl Scope<'_> {
 }
 
 /// Writes the model of the groups in `scope` from scratch (and, for the
-/// whole org, the live users of every role).
+/// whole org, the live and active users of every role).
 async fn rebuild(c: &mut dyn Conn, org: OrgId, scope: Scope<'_>) -> Result<()> {
     let (condition, scope_args) = scope.condition();
     let mut args: Vec<Arg<'_>> = vec![org.into()];
@@ -127,7 +140,9 @@ async fn rebuild(c: &mut dyn Conn, org: OrgId, scope: Scope<'_>) -> Result<()> {
     if matches!(scope, Scope::All) {
         c.run(
             "UPDATE roles SET live_users = (SELECT COUNT(*) FROM users u \
-             WHERE u.org_id = roles.org_id AND u.role_id = roles.id AND u.status <> 'deleted') \
+             WHERE u.org_id = roles.org_id AND u.role_id = roles.id AND u.status <> 'deleted'), \
+             active_users = (SELECT COUNT(*) FROM users u \
+             WHERE u.org_id = roles.org_id AND u.role_id = roles.id AND u.status = 'active') \
              WHERE org_id = ?1",
             args![org],
         )
@@ -143,14 +158,17 @@ async fn rebuild(c: &mut dyn Conn, org: OrgId, scope: Scope<'_>) -> Result<()> {
          SELECT ?1, group_id, node, paths FROM territory_cover",
         "INSERT INTO group_user_cover (org_id, group_id, user_id, paths) \
          SELECT ?1, group_id, node, paths FROM user_cover",
-        "INSERT INTO group_cross (org_id, group_id, role_id, n) \
-         SELECT ?1, group_id, role_id, n FROM crossed",
+        "INSERT INTO group_cross (org_id, group_id, role_id, n, active) \
+         SELECT ?1, group_id, role_id, n, active FROM crossed",
     ];
     for insert in inserts {
         c.run(&format!("{model}{insert}"), &args).await?;
     }
     let sql = format!(
-        "UPDATE user_groups SET member_count = {MEMBER_COUNT} WHERE org_id = ?1 AND {condition}"
+        "UPDATE user_groups SET member_count = {}, active_member_count = {} \
+         WHERE org_id = ?1 AND {condition}",
+        member_count("live_users", "n"),
+        member_count("active_users", "active"),
     );
     c.run(&sql, &args).await?;
     Ok(())
@@ -230,9 +248,16 @@ impl SqlStore {
         let mut c = self.read().await?;
         let users = c
             .fetch_map(
-                "SELECT id, role_id, status <> 'deleted' FROM users WHERE org_id = ?1",
+                "SELECT id, role_id, status <> 'deleted', status = 'active' FROM users WHERE org_id = ?1",
                 args![org],
-                |c| Ok((c.id()?, c.id()?, c.bool()?)),
+                |c| {
+                    Ok(InputUser {
+                        id: c.id()?,
+                        role: c.id()?,
+                        live: c.bool()?,
+                        active: c.bool()?,
+                    })
+                },
             )
             .await?;
         let pairs = |c: &mut Cols<'_>| Ok((c.id()?, c.id()?));
@@ -259,9 +284,12 @@ impl SqlStore {
             .await?;
         let groups = c
             .fetch_map(
-                "SELECT id, member_count FROM user_groups WHERE org_id = ?1",
+                "SELECT id, member_count, active_member_count FROM user_groups WHERE org_id = ?1",
                 args![org],
-                |c| Ok((c.id()?, c.i64()?)),
+                |c| {
+                    let id = c.id()?;
+                    Ok((id, tally(c)?))
+                },
             )
             .await?;
         drop(c);
@@ -288,7 +316,9 @@ impl SqlStore {
             ),
             (&mut model.user_cover, "SELECT group_id, user_id, paths FROM group_user_cover WHERE org_id = ?1"),
             (&mut model.live, "SELECT id, CAST(0 AS BIGINT), live_users FROM roles WHERE org_id = ?1 AND live_users <> 0"),
+            (&mut model.active, "SELECT id, CAST(0 AS BIGINT), active_users FROM roles WHERE org_id = ?1 AND active_users <> 0"),
             (&mut model.cross, "SELECT group_id, role_id, n FROM group_cross WHERE org_id = ?1 AND n <> 0"),
+            (&mut model.active_cross, "SELECT group_id, role_id, active FROM group_cross WHERE org_id = ?1 AND active <> 0"),
         ];
         for (part, sql) in parts {
             let rows = c
@@ -303,6 +333,14 @@ impl SqlStore {
 /// `VALUES` rows of pairs, numbered from `?2` (`?1` is the org).
 fn pairs_values<'a>(sql: &mut Sql<'a>, rows: &[(i64, i64)]) {
     sql.values(rows.iter().copied(), |(a, b)| [Arg::from(a), Arg::from(b)]);
+}
+
+/// Reads a tally: (live, active) columns.
+fn tally(c: &mut Cols<'_>) -> Result<Tally> {
+    Ok(Tally {
+        live: c.i64()?,
+        active: c.i64()?,
+    })
 }
 
 #[async_trait::async_trait]
@@ -446,17 +484,18 @@ impl MembershipWrites for SqlTx<'_> {
         Ok(out)
     }
 
-    async fn role_live_counts(&mut self, roles: &[ZohoId]) -> Result<Vec<(ZohoId, i64)>> {
+    async fn role_live_counts(&mut self, roles: &[ZohoId]) -> Result<Vec<(ZohoId, Tally)>> {
         let mut out = Vec::new();
         for chunk in roles.chunks(CHUNK) {
-            let mut sql = Sql::new("SELECT id, live_users FROM roles WHERE org_id = ");
+            let mut sql =
+                Sql::new("SELECT id, live_users, active_users FROM roles WHERE org_id = ");
             sql.bind(self.org.id)
                 .push(" AND id IN (")
                 .list(chunk.iter().copied())
                 .push(")");
             out.extend(
                 self.c
-                    .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, c.i64()?)))
+                    .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, tally(c)?)))
                     .await?,
             );
         }
@@ -467,10 +506,11 @@ impl MembershipWrites for SqlTx<'_> {
         &mut self,
         groups: Option<&[ZohoId]>,
         roles: &[ZohoId],
-    ) -> Result<Vec<(ZohoId, ZohoId, i64)>> {
+    ) -> Result<Vec<(ZohoId, ZohoId, Tally)>> {
         let mut out = Vec::new();
         for chunk in roles.chunks(CHUNK) {
-            let mut sql = Sql::new("SELECT group_id, role_id, n FROM group_cross WHERE org_id = ");
+            let mut sql =
+                Sql::new("SELECT group_id, role_id, n, active FROM group_cross WHERE org_id = ");
             sql.bind(self.org.id)
                 .push(" AND n <> 0 AND role_id IN (")
                 .list(chunk.iter().copied())
@@ -482,7 +522,7 @@ impl MembershipWrites for SqlTx<'_> {
             }
             out.extend(
                 self.c
-                    .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, c.id()?, c.i64()?)))
+                    .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, c.id()?, tally(c)?)))
                     .await?,
             );
         }
@@ -491,47 +531,61 @@ impl MembershipWrites for SqlTx<'_> {
 
     async fn apply_membership(&mut self, delta: &MembershipDelta) -> Result<()> {
         let org = self.org.id;
-        let pairs = |rows: &[(ZohoId, i64)]| -> Vec<(i64, i64)> {
-            rows.iter().map(|(id, n)| (id.0, *n)).collect()
-        };
-        for (table, rows, counted) in [
-            ("user_groups", pairs(&delta.members), "member_count"),
-            ("roles", pairs(&delta.live), "live_users"),
+        for (table, rows, [live, active]) in [
+            (
+                "user_groups",
+                &delta.members,
+                ["member_count", "active_member_count"],
+            ),
+            ("roles", &delta.live, ["live_users", "active_users"]),
         ] {
-            for chunk in rows.chunks(CHUNK / 2) {
+            for chunk in rows.chunks(CHUNK / 3) {
                 let mut sql = Sql::new(format!(
-                    "UPDATE {table} SET {counted} = {counted} + d.column2 FROM ("
+                    "UPDATE {table} SET {live} = {live} + d.column2, {active} = {active} + d.column3 FROM ("
                 ));
                 sql.args.push(org.into());
-                pairs_values(&mut sql, chunk);
+                sql.values(chunk.iter().copied(), |(id, n)| {
+                    [Arg::from(id), n.live.into(), n.active.into()]
+                });
                 sql.push(&format!(
-                    ") d WHERE {table}.org_id = ?1 AND {table}.id = d.column1 RETURNING {table}.id, {counted}"
+                    ") d WHERE {table}.org_id = ?1 AND {table}.id = d.column1 \
+                     RETURNING {table}.id, {live}, {active}"
                 ));
                 let after = self
                     .c
-                    .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, c.i64()?)))
+                    .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, tally(c)?)))
                     .await?;
-                if let Some((id, n)) = after.iter().find(|(_, n)| *n < 0) {
-                    return Err(Error::Internal(format!("{table} {id}: {counted} {n}")));
+                if let Some((id, n)) = after.iter().find(|(_, n)| !consistent(n)) {
+                    return Err(Error::Internal(format!(
+                        "{table} {id}: {live}/{active} {n:?}"
+                    )));
                 }
             }
         }
-        for chunk in delta.cross.chunks(CHUNK / 4) {
-            let mut sql = Sql::new("INSERT INTO group_cross (org_id, group_id, role_id, n)");
+        for chunk in delta.cross.chunks(CHUNK / 5) {
+            let mut sql =
+                Sql::new("INSERT INTO group_cross (org_id, group_id, role_id, n, active)");
             sql.values(chunk.iter().copied(), |(g, r, n)| {
-                [Arg::from(org), g.into(), r.into(), n.into()]
+                [
+                    Arg::from(org),
+                    g.into(),
+                    r.into(),
+                    n.live.into(),
+                    n.active.into(),
+                ]
             });
             sql.push(
-                " ON CONFLICT (org_id, group_id, role_id) DO UPDATE SET n = group_cross.n + excluded.n \
-                 RETURNING group_id, role_id, n",
+                " ON CONFLICT (org_id, group_id, role_id) DO UPDATE \
+                 SET n = group_cross.n + excluded.n, active = group_cross.active + excluded.active \
+                 RETURNING group_id, role_id, n, active",
             );
             let after = self
                 .c
-                .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, c.id()?, c.i64()?)))
+                .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, c.id()?, tally(c)?)))
                 .await?;
-            if let Some((g, r, n)) = after.iter().find(|(_, _, n)| *n < 0) {
+            if let Some((g, r, n)) = after.iter().find(|(_, _, n)| !consistent(n)) {
                 return Err(Error::Internal(format!(
-                    "group {g}, role {r}: cross count {n}"
+                    "group {g}, role {r}: cross counts {n:?}"
                 )));
             }
         }
@@ -541,11 +595,11 @@ impl MembershipWrites for SqlTx<'_> {
     async fn territory_user_rows(
         &mut self,
         territories: &[ZohoId],
-    ) -> Result<Vec<(ZohoId, ZohoId, ZohoId)>> {
-        let mut rows: BTreeSet<(ZohoId, ZohoId, ZohoId)> = BTreeSet::new();
+    ) -> Result<Vec<TerritoryUserRow>> {
+        let mut rows: BTreeSet<TerritoryUserRow> = BTreeSet::new();
         for chunk in territories.chunks(CHUNK) {
             let mut sql = Sql::new(
-                "SELECT m2.user_id, u.role_id, m2.territory_id FROM territory_users m \
+                "SELECT m2.user_id, u.role_id, u.status = 'active', m2.territory_id FROM territory_users m \
                  JOIN users u ON u.org_id = m.org_id AND u.id = m.user_id \
                  JOIN territory_users m2 ON m2.org_id = m.org_id AND m2.user_id = m.user_id \
                  WHERE u.status <> 'deleted' AND m.org_id = ",
@@ -556,7 +610,14 @@ impl MembershipWrites for SqlTx<'_> {
                 .push(")");
             rows.extend(
                 self.c
-                    .fetch_map(&sql.text, &sql.args, |c| Ok((c.id()?, c.id()?, c.id()?)))
+                    .fetch_map(&sql.text, &sql.args, |c| {
+                        Ok(TerritoryUserRow {
+                            user: c.id()?,
+                            role: c.id()?,
+                            active: c.bool()?,
+                            territory: c.id()?,
+                        })
+                    })
                     .await?,
             );
         }
@@ -582,6 +643,11 @@ impl MembershipWrites for SqlTx<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether kept counts make sense: none negative, no more active than live.
+fn consistent(n: &Tally) -> bool {
+    n.live >= 0 && n.active >= 0 && n.active <= n.live
 }
 
 /// Removes a group's part of the model (the group is being deleted).

@@ -269,6 +269,11 @@ pub fn endpoints() -> Vec<Endpoint> {
         ),
         e(
             Method::GET,
+            "/crm/v8/settings/user_groups/{group}/associated_users/actions/grouped_counts?group_by=status",
+            GROUPS_READ,
+        ),
+        e(
+            Method::GET,
             "/crm/v8/settings/user_groups/{group}/actions/associations",
             GROUPS_READ,
         ),

@@ -564,13 +564,34 @@ pub async fn assert_counts_exact(dir: &Dir, org: orgdir_core::OrgId) {
         sources: store.all_group_sources(org).await.expect("sources"),
     };
     let expected = expected_members(&snapshot);
+    let active: std::collections::HashSet<_> = users
+        .iter()
+        .filter(|d| d.user.status == UserStatus::Active)
+        .map(|d| d.user.id)
+        .collect();
     let groups = store.groups(org, None, 0, 1_000_000).await.expect("groups");
     for group in groups.value {
-        let want = expected.get(&group.group.id).map_or(0, |m| m.len() as u64);
+        let members = expected.get(&group.group.id);
+        let want = members.map_or(0, |m| m.len() as u64);
         assert_eq!(
             group.group.member_count, want,
             "group {} ({})",
             group.group.name, group.group.id
+        );
+        // The split `grouped_counts` answers: the active members among them.
+        let want_active = members.map_or(0, |m| m.iter().filter(|u| active.contains(u)).count());
+        let split = store
+            .member_split(org, group.group.id)
+            .await
+            .expect("split")
+            .value
+            .expect("the group");
+        assert_eq!(
+            (split.live, split.active),
+            (want as i64, want_active as i64),
+            "group {} ({}): members and active members",
+            group.group.name,
+            group.group.id
         );
     }
 }

@@ -108,10 +108,22 @@ async fn story(app: TestApp) {
         (count(&app, &group).await, count(&app, &outer).await),
         (3, 3)
     );
+    // ... and moves cy to the inactive ones of both groups' grouped counts.
+    for g in [&group, &outer] {
+        assert_eq!(
+            grouped(&app, g).await,
+            json!({"grouped_counts":[{"status":"active","count":2},{"status":"inactive","count":1}],
+                   "info":{"per_page":200,"count":2,"page":1,"more_records":false}})
+        );
+    }
     app.client.delete_user(&cy).await.expect("delete");
     assert_eq!(
         (count(&app, &group).await, count(&app, &outer).await),
         (2, 2)
+    );
+    assert_eq!(
+        grouped(&app, &outer).await["grouped_counts"],
+        json!([{"status":"active","count":2}])
     );
 
     // A cycle is refused and changes nothing.
@@ -324,6 +336,155 @@ async fn paging(app: TestApp) {
     assert_eq!(empty.json()["details"], json!({"param_name":"name"}));
 }
 storage_test!(group_paging_and_names, paging);
+
+/// `GET …/user_groups/{group}/associated_users/actions/grouped_counts?group_by=status`, answered 200.
+async fn grouped(app: &TestApp, group: &str) -> serde_json::Value {
+    let raw = grouped_raw(app, group, "?group_by=status").await;
+    assert_eq!(raw.status.as_u16(), 200, "{:?}", raw.json());
+    raw.json()
+}
+
+async fn grouped_raw(app: &TestApp, group: &str, query: &str) -> orgdir_client::RawResponse {
+    app.client
+        .raw(
+            Method::GET,
+            &format!(
+                "/crm/v8/settings/user_groups/{group}/associated_users/actions/grouped_counts{query}"
+            ),
+            None,
+        )
+        .await
+        .expect("response")
+}
+
+/// Grouped counts split a group's associated users into active and
+/// inactive through every kind of write (a deactivation, a role moved with
+/// an inactive user below it, a territory moved likewise, a reactivation);
+/// a group with none answers 204; a missing or unknown `group_by` and an
+/// unknown group are refused.
+async fn grouped_counts(app: TestApp) {
+    let dir = app.directory().await;
+    let (sales, reps, west) = sales_and_west(&app, &dir.root_role).await;
+    let root = app
+        .client
+        .list_territories(None, None)
+        .await
+        .expect("t")
+        .expect("root")
+        .territories[0]
+        .id
+        .clone();
+    let east = app
+        .client
+        .create_territory(json!({"name":"East","reporting_to": root}))
+        .await
+        .expect("east");
+    let ana = UserBuilder::new("ana@example.com")
+        .role(&reps)
+        .create(&app)
+        .await;
+    let bo = UserBuilder::new("bo@example.com").create(&app).await;
+    app.client
+        .associate_territory_users(&east, &[&bo])
+        .await
+        .expect("associate");
+    let empty = app
+        .client
+        .create_group(json!({"name":"Empty","sources":[{"type":"roles","source":{"id": sales},"subordinates":false}]}))
+        .await
+        .expect("group");
+    assert_eq!(
+        grouped_raw(&app, &empty, "?group_by=status")
+            .await
+            .status
+            .as_u16(),
+        204
+    );
+    let group = app
+        .client
+        .create_group(json!({"name":"Team","sources":[
+            {"type":"roles","source":{"id": sales},"subordinates":true},
+            {"type":"territories","source":{"id": west},"sub_territories":true}]}))
+        .await
+        .expect("group");
+    let split = |active: u64, inactive: u64| {
+        let rows: Vec<_> = [("active", active), ("inactive", inactive)]
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(status, count)| json!({"status": status, "count": count}))
+            .collect();
+        json!(rows)
+    };
+    let move_east = |to: String| {
+        let app = &app;
+        let east = east.clone();
+        async move {
+            app.client
+                .update_territory(&east, json!({"reporting_to": {"id": to}}))
+                .await
+                .expect("move east");
+        }
+    };
+    assert_eq!(grouped(&app, &group).await["grouped_counts"], split(1, 0));
+    move_east(west.clone()).await;
+    assert_eq!(grouped(&app, &group).await["grouped_counts"], split(2, 0));
+    for user in [&ana, &bo] {
+        app.client
+            .set_user_status(user, "inactive")
+            .await
+            .expect("deactivate");
+    }
+    assert_eq!(grouped(&app, &group).await["grouped_counts"], split(0, 2));
+    // Reps (with inactive ana) moved out from under Sales, then back.
+    app.client
+        .update_role(&reps, json!({"reporting_to": dir.root_role}))
+        .await
+        .expect("move reps");
+    assert_eq!(grouped(&app, &group).await["grouped_counts"], split(0, 1));
+    app.client
+        .update_role(&reps, json!({"reporting_to": sales}))
+        .await
+        .expect("reps back");
+    assert_eq!(grouped(&app, &group).await["grouped_counts"], split(0, 2));
+    // East (with inactive bo) moved out from under West, then back.
+    move_east(root.clone()).await;
+    assert_eq!(grouped(&app, &group).await["grouped_counts"], split(0, 1));
+    move_east(west.clone()).await;
+    assert_eq!(grouped(&app, &group).await["grouped_counts"], split(0, 2));
+    app.client
+        .set_user_status(&bo, "active")
+        .await
+        .expect("reactivate");
+    assert_eq!(grouped(&app, &group).await["grouped_counts"], split(1, 1));
+    assert_counts_exact(&app.dir, app.org.org.id).await;
+
+    for (query, code, details) in [
+        (
+            "",
+            "REQUIRED_PARAM_MISSING",
+            json!({"param_name":"group_by"}),
+        ),
+        (
+            "?group_by=name",
+            "INVALID_DATA",
+            json!({"param_name":"group_by"}),
+        ),
+        (
+            "?group_by=status&page=2",
+            "INVALID_DATA",
+            json!({"param_name":"page"}),
+        ),
+    ] {
+        let raw = grouped_raw(&app, &group, query).await;
+        assert_eq!(raw.status.as_u16(), 400, "{query}");
+        assert_eq!(raw.json()["code"], code, "{query}");
+        assert_eq!(raw.json()["details"], details, "{query}");
+    }
+    let unknown = grouped_raw(&app, "1", "?group_by=status").await;
+    assert_eq!(unknown.status.as_u16(), 400);
+    assert_eq!(unknown.json()["details"], json!({"resource_path_index":2}));
+}
+storage_test!(grouped_counts_split_active_and_inactive, grouped_counts);
 
 /// `GET /users/{id}/actions/associated_groups` of `user` (with a query).
 async fn groups_of(app: &TestApp, user: &str, query: &str) -> orgdir_client::RawResponse {

@@ -106,6 +106,23 @@ pub struct GroupUsersCount {
     pub count: u64,
 }
 
+/// One row of a group's grouped counts: how many of its associated users
+/// have a status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct GroupedCount {
+    /// `active` or `inactive` (Zoho's enum also has `deleted`; associated
+    /// users are never deleted ones).
+    pub status: String,
+    pub count: u64,
+}
+
+/// `{"grouped_counts":[…],"info":{…}}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct GroupedCountsPage {
+    pub grouped_counts: Vec<GroupedCount>,
+    pub info: Info,
+}
+
 /// `{"associated_users_count":[…],"info":{…}}`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GroupUsersCountPage {

@@ -52,6 +52,13 @@ pub struct Profile {
     pub modified_time: Option<String>,
     pub created_by: Option<Reference>,
     pub modified_by: Option<Reference>,
+    /// The view a profile opens a module on (a layout, in Zoho's layouts
+    /// metadata): always `null`, orgdir holds no modules (API-DESIGN 149).
+    #[serde(rename = "_default_view", default)]
+    pub default_view: Option<DefaultView>,
+    /// Always `null`: no Zoho page says what it holds (API-DESIGN 149).
+    #[serde(default)]
+    pub permission_type: Option<String>,
     /// Every permission and whether the profile has it: on one profile's
     /// read only (Zoho's list leaves it out).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -60,6 +67,15 @@ pub struct Profile {
     /// profile's read only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sections: Option<Vec<ProfileSection>>,
+}
+
+/// A profile's default view, as Zoho's schema names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DefaultView {
+    pub name: String,
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 /// One permission of a profile.

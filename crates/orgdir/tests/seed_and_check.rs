@@ -61,6 +61,8 @@ async fn seed_then_check(backend: Backend) {
             "UPDATE user_groups SET member_count = member_count + 3 WHERE id = (SELECT MIN(id) FROM user_groups)",
             "DELETE FROM group_role_cover WHERE group_id = (SELECT MAX(group_id) FROM group_role_cover)",
             "UPDATE roles SET live_users = live_users + 1 WHERE id = (SELECT MIN(role_id) FROM users)",
+            "UPDATE user_groups SET active_member_count = active_member_count + 1 WHERE id = (SELECT MAX(id) FROM user_groups)",
+            "UPDATE group_cross SET active = active + 1 WHERE group_id = (SELECT MAX(group_id) FROM group_cross)",
         ],
     )
     .await;
@@ -72,6 +74,8 @@ async fn seed_then_check(backend: Backend) {
         "group members ",
         "group role coverage ",
         "live users per role ",
+        "group active members ",
+        "group active cross counts ",
     ] {
         assert!(out.contains(what), "check names `{what}`: {out}");
     }

@@ -6,7 +6,7 @@
 //! difference instead of agreeing with itself.
 
 use crate::groups::{Forest, Source, SourceKind};
-use crate::store::{MembershipInputs, MembershipModel, ModelPart};
+use crate::store::{MembershipInputs, MembershipModel, ModelPart, Tally};
 use crate::ZohoId;
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -24,7 +24,7 @@ pub fn model_from_scratch(inputs: &MembershipInputs) -> MembershipModel {
         .users
         .iter()
         .enumerate()
-        .map(|(i, user)| (user.0, i as u32))
+        .map(|(i, user)| (user.id, i as u32))
         .collect();
     let mut members_of: FxHashMap<ZohoId, Vec<u32>> = FxHashMap::default();
     for (territory, user) in &inputs.territory_users {
@@ -33,9 +33,10 @@ pub fn model_from_scratch(inputs: &MembershipInputs) -> MembershipModel {
         }
     }
     let mut model = MembershipModel::default();
-    for (_, role, live) in &inputs.users {
-        if *live {
-            *model.live.entry((*role, ZohoId(0))).or_default() += 1;
+    for user in inputs.users.iter().filter(|u| u.live) {
+        *model.live.entry((user.role, ZohoId(0))).or_default() += 1;
+        if user.active {
+            *model.active.entry((user.role, ZohoId(0))).or_default() += 1;
         }
     }
     // `reached_by[i] == mark` when user `i` is already reached by the group
@@ -76,21 +77,24 @@ pub fn model_from_scratch(inputs: &MembershipInputs) -> MembershipModel {
         for territory in &covered_territories {
             reached.extend(members_of.get(territory).into_iter().flatten());
         }
-        let mut cross: FxHashMap<ZohoId, i64> = FxHashMap::default();
+        let mut cross: FxHashMap<ZohoId, Tally> = FxHashMap::default();
         for i in reached {
             let slot = &mut reached_by[i as usize];
             if *slot == mark {
                 continue;
             }
             *slot = mark;
-            let (_, role, live) = inputs.users[i as usize];
-            if live {
-                *cross.entry(role).or_default() += 1;
+            let user = inputs.users[i as usize];
+            if user.live {
+                *cross.entry(user.role).or_default() += Tally::one(user.active);
             }
         }
-        model
-            .cross
-            .extend(cross.into_iter().map(|(role, n)| ((*group, role), n)));
+        for (role, n) in cross {
+            model.cross.insert((*group, role), n.live);
+            if n.active != 0 {
+                model.active_cross.insert((*group, role), n.active);
+            }
+        }
     }
     model
 }
@@ -111,17 +115,25 @@ fn reach_of(group: ZohoId, sources: &FxHashMap<ZohoId, Vec<&Source>>) -> FxHashS
     reach
 }
 
-/// Each group's member count by the model's formula: the live users of the
-/// roles it covers plus its cross counts of the roles it does not.
-pub fn member_counts(model: &MembershipModel) -> FxHashMap<ZohoId, i64> {
-    let mut counts: FxHashMap<ZohoId, i64> = FxHashMap::default();
+/// Each group's member counts (all, and active) by the model's formula:
+/// the users of the roles it covers plus its cross counts of the roles it
+/// does not.
+pub fn member_counts(model: &MembershipModel) -> FxHashMap<ZohoId, Tally> {
+    let mut counts: FxHashMap<ZohoId, Tally> = FxHashMap::default();
+    let of = |part: &ModelPart, key| part.get(&key).copied().unwrap_or(0);
     for (group, role) in model.role_cover.keys() {
-        let live = model.live.get(&(*role, ZohoId(0))).copied().unwrap_or(0);
-        *counts.entry(*group).or_default() += live;
+        let key = (*role, ZohoId(0));
+        *counts.entry(*group).or_default() += Tally {
+            live: of(&model.live, key),
+            active: of(&model.active, key),
+        };
     }
     for ((group, role), n) in &model.cross {
         if !model.role_cover.contains_key(&(*group, *role)) {
-            *counts.entry(*group).or_default() += n;
+            *counts.entry(*group).or_default() += Tally {
+                live: *n,
+                active: of(&model.active_cross, (*group, *role)),
+            };
         }
     }
     counts

@@ -84,16 +84,21 @@ pub async fn check(dir: &Directory, org: OrgId) -> Result<Vec<Drift>> {
     let recomputed = membership::model_from_scratch(&inputs);
     let counts = membership::member_counts(&recomputed);
     let mut groups = inputs.groups.clone();
-    groups.sort();
+    groups.sort_by_key(|(group, _)| *group);
     for (group, maintained) in groups {
-        let recounted = counts.get(&group).copied().unwrap_or(0);
-        if maintained != recounted {
-            drifts.push(Drift {
-                what: "group members",
-                id: group.to_string(),
-                maintained,
-                recounted,
-            });
+        let recounted = counts.get(&group).copied().unwrap_or_default();
+        for (what, maintained, recounted) in [
+            ("group members", maintained.live, recounted.live),
+            ("group active members", maintained.active, recounted.active),
+        ] {
+            if maintained != recounted {
+                drifts.push(Drift {
+                    what,
+                    id: group.to_string(),
+                    maintained,
+                    recounted,
+                });
+            }
         }
     }
     for ((part, kept), (_, recomputed)) in kept.parts().into_iter().zip(recomputed.parts()) {

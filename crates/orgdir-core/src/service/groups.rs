@@ -10,7 +10,7 @@ use crate::groups::{
 };
 use crate::paging::Page;
 use crate::sessions::Caller;
-use crate::store::OrgTx;
+use crate::store::{OrgTx, Tally};
 use crate::users::UserStatus;
 use crate::{Details, Error, Result, ZohoId};
 use orgdir_types::Info;
@@ -156,6 +156,18 @@ pub async fn sources_count(
     id: ZohoId,
 ) -> Result<Option<SourcesCount>> {
     let read = dir.store().sources_count(caller.org_id(), id).await?;
+    dir.confirm(caller, read).await
+}
+
+/// `GET /settings/user_groups/{id}/associated_users/actions/grouped_counts`:
+/// the group's maintained member counts, all and active (never recounted);
+/// `None` if there is no such group.
+pub async fn member_split(
+    dir: &Directory,
+    caller: &mut Caller,
+    id: ZohoId,
+) -> Result<Option<Tally>> {
+    let read = dir.store().member_split(caller.org_id(), id).await?;
     dir.confirm(caller, read).await
 }
 

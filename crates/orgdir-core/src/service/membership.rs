@@ -16,7 +16,10 @@
 //! ```
 //!
 //! so role coverage is data about (group, role) pairs, and no row is kept
-//! per (group, user).
+//! per (group, user). Every count is a [`Tally`]: the live users and the
+//! active ones among them, so a group's members split into active and
+//! inactive (`grouped_counts`) from kept numbers too; a user's activation
+//! or deactivation is a change of its own like any other.
 //!
 //! **Writes.**
 //! - A user's own change (created, deleted, role changed, territory
@@ -37,7 +40,7 @@
 //!   nesting it from scratch, set-based in the database ([`recompute`]).
 
 use crate::groups::{Forest, SourceKind};
-use crate::store::{Cover, MembershipDelta, OrgTx};
+use crate::store::{Cover, MembershipDelta, OrgTx, Tally};
 use crate::{Error, Result, ZohoId};
 use std::collections::{HashMap, HashSet};
 
@@ -47,6 +50,8 @@ pub struct UserState {
     pub id: ZohoId,
     /// Not deleted (disabled users count).
     pub live: bool,
+    /// Active (counted apart, for the split into active and inactive).
+    pub active: bool,
     pub role: ZohoId,
     pub territories: Vec<ZohoId>,
 }
@@ -97,22 +102,25 @@ pub fn user_delta(
             ),
         };
         let ((r0, x0), (r1, x1)) = (state(before), state(after));
-        let member = i64::from(r1 || x1) - i64::from(r0 || x0);
-        if member != 0 {
+        let counted = |s: Option<&UserState>, member: bool| {
+            s.filter(|_| member).map(weight).unwrap_or_default()
+        };
+        let member = counted(after, r1 || x1) - counted(before, r0 || x0);
+        if !member.is_zero() {
             delta.members.push((*group, member));
         }
         if let Some(s) = before.filter(|_| x0) {
-            delta.cross.push((*group, s.role, -1));
+            delta.cross.push((*group, s.role, weight(s) * -1));
         }
         if let Some(s) = after.filter(|_| x1) {
-            delta.cross.push((*group, s.role, 1));
+            delta.cross.push((*group, s.role, weight(s)));
         }
     }
     if let Some(s) = before {
-        delta.live.push((s.role, -1));
+        delta.live.push((s.role, weight(s) * -1));
     }
     if let Some(s) = after {
-        delta.live.push((s.role, 1));
+        delta.live.push((s.role, weight(s)));
     }
     delta.cross = net(delta.cross.into_iter().map(|(g, r, n)| ((g, r), n)))
         .map(|((g, r), n)| (g, r, n))
@@ -121,15 +129,20 @@ pub fn user_delta(
     delta
 }
 
+/// What a live user weighs in the counts.
+fn weight(user: &UserState) -> Tally {
+    Tally::one(user.active)
+}
+
 /// Sums the changes per key and keeps the non-zero ones.
-fn net<K: std::hash::Hash + Eq>(
-    changes: impl IntoIterator<Item = (K, i64)>,
-) -> impl Iterator<Item = (K, i64)> {
-    let mut sums: HashMap<K, i64> = HashMap::new();
+fn net<K: std::hash::Hash + Eq, V: Copy + Default + PartialEq + std::ops::AddAssign>(
+    changes: impl IntoIterator<Item = (K, V)>,
+) -> impl Iterator<Item = (K, V)> {
+    let mut sums: HashMap<K, V> = HashMap::new();
     for (key, n) in changes {
         *sums.entry(key).or_default() += n;
     }
-    sums.into_iter().filter(|(_, n)| *n != 0)
+    sums.into_iter().filter(|(_, n)| *n != V::default())
 }
 
 fn unique(ids: impl IntoIterator<Item = ZohoId>) -> Vec<ZohoId> {
@@ -137,14 +150,24 @@ fn unique(ids: impl IntoIterator<Item = ZohoId>) -> Vec<ZohoId> {
     set.into_iter().collect()
 }
 
+impl UserState {
+    /// `user`'s state, with the territories it is associated with.
+    pub fn of(user: &crate::users::User, territories: Vec<ZohoId>) -> UserState {
+        use crate::users::UserStatus;
+        UserState {
+            id: user.id,
+            live: user.status != UserStatus::Deleted,
+            active: user.status == UserStatus::Active,
+            role: user.role_id,
+            territories,
+        }
+    }
+}
+
 /// A user's state as the transaction sees it.
 pub async fn user_state(tx: &mut dyn OrgTx, user: &crate::users::User) -> Result<UserState> {
-    Ok(UserState {
-        id: user.id,
-        live: user.status != crate::users::UserStatus::Deleted,
-        role: user.role_id,
-        territories: tx.territories_of(user.id).await?,
-    })
+    let territories = tx.territories_of(user.id).await?;
+    Ok(UserState::of(user, territories))
 }
 
 /// Per group: how the number of its paths through `kind` sources with
@@ -225,21 +248,21 @@ pub async fn role_moved(
     }
     let flipped_groups = unique(flips.iter().map(|f| f.0));
     let flipped_roles = unique(flips.iter().map(|f| f.1));
-    let live: HashMap<ZohoId, i64> = tx
+    let live: HashMap<ZohoId, Tally> = tx
         .role_live_counts(&flipped_roles)
         .await?
         .into_iter()
         .collect();
-    let cross: HashMap<(ZohoId, ZohoId), i64> = tx
+    let cross: HashMap<(ZohoId, ZohoId), Tally> = tx
         .cross_counts(Some(&flipped_groups), &flipped_roles)
         .await?
         .into_iter()
         .map(|(g, r, n)| ((g, r), n))
         .collect();
     let members = flips.into_iter().map(|(group, role, sign)| {
-        let live = live.get(&role).copied().unwrap_or(0);
-        let cross = cross.get(&(group, role)).copied().unwrap_or(0);
-        (group, sign * (live - cross))
+        let live = live.get(&role).copied().unwrap_or_default();
+        let cross = cross.get(&(group, role)).copied().unwrap_or_default();
+        (group, (live - cross) * sign)
     });
     let delta = MembershipDelta {
         members: net(members).collect(),
@@ -264,21 +287,22 @@ pub async fn territory_moved(
     let subtree: HashSet<ZohoId> = Forest::new(&tx.territory_parents().await?).subtree(root);
     let moved: Vec<ZohoId> = subtree.iter().copied().collect();
     let groups: Vec<ZohoId> = shifts.iter().map(|s| s.0).collect();
-    // The users of the subtree, each with its role and all its territories.
-    let mut users: HashMap<ZohoId, (ZohoId, Vec<ZohoId>)> = HashMap::new();
-    for (user, role, territory) in tx.territory_user_rows(&moved).await? {
+    // The users of the subtree, each with its role, its weight and all its
+    // territories.
+    let mut users: HashMap<ZohoId, (ZohoId, Tally, Vec<ZohoId>)> = HashMap::new();
+    for row in tx.territory_user_rows(&moved).await? {
         users
-            .entry(user)
-            .or_insert((role, Vec::new()))
-            .1
-            .push(territory);
+            .entry(row.user)
+            .or_insert((row.role, Tally::one(row.active), Vec::new()))
+            .2
+            .push(row.territory);
     }
     let ids: Vec<ZohoId> = users.keys().copied().collect();
     let roles = unique(users.values().map(|u| u.0));
     let others = unique(
         users
             .values()
-            .flat_map(|u| u.1.iter().copied())
+            .flat_map(|u| u.2.iter().copied())
             .filter(|t| !subtree.contains(t)),
     );
     let pairs =
@@ -304,13 +328,13 @@ pub async fn territory_moved(
         .map(|(i, r)| (r, i))
         .collect();
     let mut flat: Vec<u32> = Vec::new();
-    let mut dense: Vec<(u32, std::ops::Range<usize>)> = Vec::with_capacity(users.len());
+    let mut dense: Vec<(u32, Tally, std::ops::Range<usize>)> = Vec::with_capacity(users.len());
     let mut dense_of: HashMap<ZohoId, usize> = HashMap::with_capacity(users.len());
-    for (user, (role, territories)) in &users {
+    for (user, (role, weight, territories)) in &users {
         let start = flat.len();
         flat.extend(territories.iter().map(|t| territory_slot[t]));
         dense_of.insert(*user, dense.len());
-        dense.push((role_slot[role], start..flat.len()));
+        dense.push((role_slot[role], *weight, start..flat.len()));
     }
     let mut named: HashMap<ZohoId, Vec<usize>> = HashMap::new();
     for (group, user) in &user_cover {
@@ -318,13 +342,13 @@ pub async fn territory_moved(
             named.entry(*group).or_default().push(*i);
         }
     }
-    let mut members: Vec<(ZohoId, i64)> = Vec::new();
-    let mut cross: Vec<(ZohoId, ZohoId, i64)> = Vec::new();
+    let mut members: Vec<(ZohoId, Tally)> = Vec::new();
+    let mut cross: Vec<(ZohoId, ZohoId, Tally)> = Vec::new();
     let (mut before, mut after) = (
         vec![false; territory_list.len()],
         vec![false; territory_list.len()],
     );
-    let mut by_role = vec![0i64; role_list.len()];
+    let mut by_role = vec![Tally::default(); role_list.len()];
     for (group, shift) in &shifts {
         for (i, t) in territory_list.iter().enumerate() {
             (before[i], after[i]) = if subtree.contains(t) {
@@ -342,17 +366,17 @@ pub async fn territory_moved(
             let x1 = slots.iter().any(|s| after[*s as usize]);
             i64::from(x1) - i64::from(x0)
         };
-        for (role, range) in &dense {
-            by_role[*role as usize] += flip(range);
+        for (role, weight, range) in &dense {
+            by_role[*role as usize] += *weight * flip(range);
         }
         // A user the group names is in X all along: it flips nothing.
         for i in named.get(group).into_iter().flatten() {
-            let (role, range) = &dense[*i];
-            by_role[*role as usize] -= flip(range);
+            let (role, weight, range) = &dense[*i];
+            by_role[*role as usize] += *weight * -flip(range);
         }
-        let mut moved_members = 0;
+        let mut moved_members = Tally::default();
         for (slot, n) in by_role.iter_mut().enumerate() {
-            if *n == 0 {
+            if n.is_zero() {
                 continue;
             }
             let role = role_list[slot];
@@ -360,9 +384,9 @@ pub async fn territory_moved(
             if !role_cover.contains(&(*group, role)) {
                 moved_members += *n;
             }
-            *n = 0;
+            *n = Tally::default();
         }
-        if moved_members != 0 {
+        if !moved_members.is_zero() {
             members.push((*group, moved_members));
         }
     }
@@ -388,9 +412,8 @@ pub async fn roles_merged(tx: &mut dyn OrgTx, from: ZohoId, to: ZohoId) -> Resul
         .role_live_counts(&[from])
         .await?
         .into_iter()
-        .map(|(_, n)| n)
-        .sum::<i64>();
-    let cross: HashMap<ZohoId, i64> = tx
+        .fold(Tally::default(), |sum, (_, n)| sum + n);
+    let cross: HashMap<ZohoId, Tally> = tx
         .cross_counts(None, &[from])
         .await?
         .into_iter()
@@ -409,19 +432,19 @@ pub async fn roles_merged(tx: &mut dyn OrgTx, from: ZohoId, to: ZohoId) -> Resul
     let mut delta = MembershipDelta::default();
     for group in groups {
         let (from_covered, to_covered) = covers.get(&group).copied().unwrap_or_default();
-        let x = cross.get(&group).copied().unwrap_or(0);
+        let x = cross.get(&group).copied().unwrap_or_default();
         let share = |covered: bool| if covered { live } else { x };
         let member = share(to_covered) - share(from_covered);
-        if member != 0 {
+        if !member.is_zero() {
             delta.members.push((group, member));
         }
-        if x != 0 {
-            delta.cross.push((group, from, -x));
+        if !x.is_zero() {
+            delta.cross.push((group, from, x * -1));
             delta.cross.push((group, to, x));
         }
     }
-    if live != 0 {
-        delta.live = vec![(from, -live), (to, live)];
+    if !live.is_zero() {
+        delta.live = vec![(from, live * -1), (to, live)];
     }
     if delta.is_empty() {
         return Ok(());
@@ -447,9 +470,18 @@ mod tests {
         UserState {
             id: ZohoId(1),
             live: true,
+            active: true,
             role: ZohoId(role),
             territories: territories.iter().map(|t| ZohoId(*t)).collect(),
         }
+    }
+
+    const ONE: Tally = Tally { live: 1, active: 1 };
+
+    fn sorted<T: Ord + Clone>(rows: &[T]) -> Vec<T> {
+        let mut rows = rows.to_vec();
+        rows.sort();
+        rows
     }
 
     #[test]
@@ -462,16 +494,16 @@ mod tests {
             (id(11), Cover::Territories, id(7)),
         ];
         let created = user_delta(&hits, None, Some(&state(5, &[7])));
-        let mut members = created.members.clone();
-        members.sort();
-        assert_eq!(members, vec![(id(10), 1), (id(11), 1)]);
-        let mut cross = created.cross.clone();
-        cross.sort();
-        assert_eq!(cross, vec![(id(10), id(5), 1), (id(11), id(5), 1)]);
-        assert_eq!(created.live, vec![(id(5), 1)]);
+        let groups =
+            |rows: &[(ZohoId, Tally)]| sorted(&rows.iter().map(|r| r.0).collect::<Vec<_>>());
+        assert_eq!(groups(&created.members), vec![id(10), id(11)]);
+        assert!(created.members.iter().all(|(_, n)| *n == ONE));
+        let cross: Vec<_> = created.cross.iter().map(|(g, r, _)| (*g, *r)).collect();
+        assert_eq!(sorted(&cross), vec![(id(10), id(5)), (id(11), id(5))]);
+        assert_eq!(created.live, vec![(id(5), ONE)]);
         // Leaving territory 7: still in group 10 by role, out of group 11.
         let left = user_delta(&hits, Some(&state(5, &[7])), Some(&state(5, &[])));
-        assert_eq!(left.members, vec![(id(11), -1)]);
+        assert_eq!(left.members, vec![(id(11), ONE * -1)]);
         assert!(left.live.is_empty());
     }
 
@@ -482,10 +514,41 @@ mod tests {
         let mut gone = state(5, &[]);
         gone.live = false;
         let delta = user_delta(&hits, Some(&state(5, &[])), Some(&gone));
-        let mut members = delta.members.clone();
-        members.sort();
-        assert_eq!(members, vec![(id(10), -1), (id(12), -1)]);
-        assert_eq!(delta.cross, vec![(id(12), id(5), -1)]);
-        assert_eq!(delta.live, vec![(id(5), -1)]);
+        let members: Vec<_> = delta
+            .members
+            .iter()
+            .map(|(g, n)| (*g, n.live, n.active))
+            .collect();
+        assert_eq!(sorted(&members), vec![(id(10), -1, -1), (id(12), -1, -1)]);
+        assert_eq!(delta.cross, vec![(id(12), id(5), ONE * -1)]);
+        assert_eq!(delta.live, vec![(id(5), ONE * -1)]);
+    }
+
+    #[test]
+    fn a_deactivated_user_stays_a_member_but_not_an_active_one() {
+        let id = ZohoId;
+        let hits = [(id(10), Cover::Roles, id(5)), (id(12), Cover::Users, id(1))];
+        let mut disabled = state(5, &[]);
+        disabled.active = false;
+        let off = Tally {
+            live: 0,
+            active: -1,
+        };
+        let delta = user_delta(&hits, Some(&state(5, &[])), Some(&disabled));
+        assert_eq!(
+            sorted(
+                &delta
+                    .members
+                    .iter()
+                    .map(|(g, n)| (*g, n.live, n.active))
+                    .collect::<Vec<_>>()
+            ),
+            vec![(id(10), 0, -1), (id(12), 0, -1)]
+        );
+        assert_eq!(delta.cross, vec![(id(12), id(5), off)]);
+        assert_eq!(delta.live, vec![(id(5), off)]);
+        // And back: the same numbers the other way.
+        let back = user_delta(&hits, Some(&disabled), Some(&state(5, &[])));
+        assert_eq!(back.live, vec![(id(5), off * -1)]);
     }
 }

@@ -36,18 +36,14 @@ pub async fn insert_rows_counted(tx: &mut dyn OrgTx, users: &[User]) -> Result<(
 /// the groups its role brings it into.
 pub async fn insert_counted(tx: &mut dyn OrgTx, user: &User) -> Result<()> {
     insert_rows_counted(tx, std::slice::from_ref(user)).await?;
-    let state = UserState {
-        id: user.id,
-        live: user.status != UserStatus::Deleted,
-        role: user.role_id,
-        territories: Vec::new(),
-    };
+    let state = UserState::of(user, Vec::new());
     membership::user_changed(tx, None, Some(&state)).await
 }
 
 /// Rewrites a user and keeps every maintained count exact: it moves between
 /// count buckets if its bucket changed, leaves every group when deleted, and
-/// moves between groups when its role changed.
+/// moves between groups when its role changed (and between their active
+/// and inactive members when its status did).
 pub async fn update_counted(tx: &mut dyn OrgTx, before: &User, after: &User) -> Result<()> {
     tx.update_user(after).await?;
     if before.status != after.status
@@ -61,14 +57,9 @@ pub async fn update_counted(tx: &mut dyn OrgTx, before: &User, after: &User) -> 
         tx.adjust_user_count(before.bucket(), -1).await?;
         tx.adjust_user_count(after.bucket(), 1).await?;
     }
-    let live = |u: &User| u.status != UserStatus::Deleted;
-    if live(before) != live(after) || before.role_id != after.role_id {
+    if before.status != after.status || before.role_id != after.role_id {
         let old = membership::user_state(tx, before).await?;
-        let new = UserState {
-            live: live(after),
-            role: after.role_id,
-            ..old.clone()
-        };
+        let new = UserState::of(after, old.territories.clone());
         membership::user_changed(tx, Some(&old), Some(&new)).await?;
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! User groups, their sources and their maintained members.
 
 use super::Versioned;
-use super::{MembershipInputs, MembershipModel};
+use super::{MembershipInputs, MembershipModel, Tally};
 use crate::groups::{Filter, Group, GroupDetails, Source, SourceDetails, SourceKind, SourcesCount};
 use crate::{OrgId, Result, ZohoId};
 
@@ -50,6 +50,9 @@ pub trait GroupStore {
         org: OrgId,
         group: ZohoId,
     ) -> Result<Versioned<Option<SourcesCount>>>;
+    /// A group's maintained member counts (all, and the active ones);
+    /// `None` if there is no such group.
+    async fn member_split(&self, org: OrgId, group: ZohoId) -> Result<Versioned<Option<Tally>>>;
     /// Every source of every group (for export and for checks).
     async fn all_group_sources(&self, org: OrgId) -> Result<Vec<(ZohoId, Source)>>;
     /// What the membership model derives from (for checks).

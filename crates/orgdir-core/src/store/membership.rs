@@ -49,8 +49,8 @@ pub trait MembershipWrites {
         kind: SourceKind,
         ids: &[ZohoId],
     ) -> Result<Vec<(ZohoId, ZohoId)>>;
-    /// The maintained number of live users of each of `roles`.
-    async fn role_live_counts(&mut self, roles: &[ZohoId]) -> Result<Vec<(ZohoId, i64)>>;
+    /// The maintained live users of each of `roles` (and the active ones).
+    async fn role_live_counts(&mut self, roles: &[ZohoId]) -> Result<Vec<(ZohoId, Tally)>>;
     /// The maintained cross counts of `roles` (in every group, or only in
     /// `groups`), as (group, role, count). Cross counts are kept by group:
     /// reading them in every group reads the org's cross counts (only a
@@ -59,16 +59,16 @@ pub trait MembershipWrites {
         &mut self,
         groups: Option<&[ZohoId]>,
         roles: &[ZohoId],
-    ) -> Result<Vec<(ZohoId, ZohoId, i64)>>;
+    ) -> Result<Vec<(ZohoId, ZohoId, Tally)>>;
     /// Applies a membership change: groups' member counts, cross counts and
     /// roles' live-user counts.
     async fn apply_membership(&mut self, delta: &MembershipDelta) -> Result<()>;
-    /// Every live user associated with one of `territories`, with its role
-    /// and each territory it is associated with: (user, role, territory) rows.
+    /// Every live user associated with one of `territories`, with its role,
+    /// whether it is active, and each territory it is associated with.
     async fn territory_user_rows(
         &mut self,
         territories: &[ZohoId],
-    ) -> Result<Vec<(ZohoId, ZohoId, ZohoId)>>;
+    ) -> Result<Vec<TerritoryUserRow>>;
     /// The groups that reach one of `groups` through nesting (those too).
     async fn nesting_groups(&mut self, groups: &[ZohoId]) -> Result<Vec<ZohoId>>;
     /// Recomputes the membership model of `groups` from scratch, set-based:
@@ -85,15 +85,81 @@ pub enum Cover {
     Users,
 }
 
+/// A number of users kept twice over: every live (non-deleted) user, and
+/// the active ones among them, so that a group's members split into active
+/// and inactive (`grouped_counts`) without a recount.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Tally {
+    pub live: i64,
+    pub active: i64,
+}
+
+impl Tally {
+    /// One live user, active or not.
+    pub fn one(active: bool) -> Tally {
+        Tally {
+            live: 1,
+            active: i64::from(active),
+        }
+    }
+
+    /// Whether it counts nobody.
+    pub fn is_zero(self) -> bool {
+        self == Tally::default()
+    }
+}
+
+impl std::ops::Add for Tally {
+    type Output = Tally;
+    fn add(self, other: Tally) -> Tally {
+        Tally {
+            live: self.live + other.live,
+            active: self.active + other.active,
+        }
+    }
+}
+
+impl std::ops::AddAssign for Tally {
+    fn add_assign(&mut self, other: Tally) {
+        *self = *self + other;
+    }
+}
+
+impl std::ops::Sub for Tally {
+    type Output = Tally;
+    fn sub(self, other: Tally) -> Tally {
+        self + other * -1
+    }
+}
+
+impl std::ops::Mul<i64> for Tally {
+    type Output = Tally;
+    fn mul(self, n: i64) -> Tally {
+        Tally {
+            live: self.live * n,
+            active: self.active * n,
+        }
+    }
+}
+
+/// One row of [`MembershipWrites::territory_user_rows`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TerritoryUserRow {
+    pub user: ZohoId,
+    pub role: ZohoId,
+    pub active: bool,
+    pub territory: ZohoId,
+}
+
 /// A change to the membership model's counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MembershipDelta {
-    /// (group, change of its member count).
-    pub members: Vec<(ZohoId, i64)>,
-    /// (group, role, change of its cross count).
-    pub cross: Vec<(ZohoId, ZohoId, i64)>,
-    /// (role, change of its live users).
-    pub live: Vec<(ZohoId, i64)>,
+    /// (group, change of its member counts).
+    pub members: Vec<(ZohoId, Tally)>,
+    /// (group, role, change of its cross counts).
+    pub cross: Vec<(ZohoId, ZohoId, Tally)>,
+    /// (role, change of its live and active users).
+    pub live: Vec<(ZohoId, Tally)>,
 }
 
 impl MembershipDelta {
@@ -106,8 +172,8 @@ impl MembershipDelta {
 /// What the membership model derives from, read lean for `orgdir check`.
 #[derive(Debug, Clone, Default)]
 pub struct MembershipInputs {
-    /// (user, role, live: not deleted).
-    pub users: Vec<(ZohoId, ZohoId, bool)>,
+    /// Every user: its role, whether it is live (not deleted) and active.
+    pub users: Vec<InputUser>,
     /// (territory, user) associations.
     pub territory_users: Vec<(ZohoId, ZohoId)>,
     /// (role, its parent).
@@ -116,8 +182,17 @@ pub struct MembershipInputs {
     pub territory_parents: Vec<(ZohoId, Option<ZohoId>)>,
     /// Every group's sources: (group, source).
     pub sources: Vec<(ZohoId, Source)>,
-    /// Every group, with the member count kept for it.
-    pub groups: Vec<(ZohoId, i64)>,
+    /// Every group, with the member counts kept for it.
+    pub groups: Vec<(ZohoId, Tally)>,
+}
+
+/// A user as the membership model sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputUser {
+    pub id: ZohoId,
+    pub role: ZohoId,
+    pub live: bool,
+    pub active: bool,
 }
 
 /// One part of the membership model: `(key, key) -> value` rows.
@@ -137,20 +212,26 @@ pub struct MembershipModel {
     pub user_cover: ModelPart,
     /// (role, 0) -> live users.
     pub live: ModelPart,
+    /// (role, 0) -> active users.
+    pub active: ModelPart,
     /// (group, role) -> live users of the role reached through territories or users.
     pub cross: ModelPart,
+    /// (group, role) -> the active ones among them.
+    pub active_cross: ModelPart,
 }
 
 impl MembershipModel {
     /// Its parts by name, in the order `orgdir check` reports them.
-    pub fn parts(&self) -> [(&'static str, &ModelPart); 6] {
+    pub fn parts(&self) -> [(&'static str, &ModelPart); 8] {
         [
             ("group reach", &self.reach),
             ("group role coverage", &self.role_cover),
             ("group territory coverage", &self.territory_cover),
             ("group user coverage", &self.user_cover),
             ("live users per role", &self.live),
+            ("active users per role", &self.active),
             ("group cross counts", &self.cross),
+            ("group active cross counts", &self.active_cross),
         ]
     }
 }

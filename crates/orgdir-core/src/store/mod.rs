@@ -32,7 +32,8 @@ mod users;
 
 pub use groups::{GroupStore, GroupWrites};
 pub use membership::{
-    Cover, MembershipDelta, MembershipInputs, MembershipModel, MembershipWrites, ModelPart,
+    Cover, InputUser, MembershipDelta, MembershipInputs, MembershipModel, MembershipWrites,
+    ModelPart, Tally, TerritoryUserRow,
 };
 pub use orgs::{OrgStore, OrgWrites};
 pub use roles::{RoleStore, RoleWrites};

@@ -19,10 +19,10 @@ use orgdir_core::service::groups::{self as service, GroupView};
 use orgdir_core::users::UserStatus;
 use orgdir_core::{Error, Result};
 use orgdir_types::groups::{
-    AssociatedGroupsPage, GroupUsersCount, GroupUsersCountPage, SourcesCountBody, SourcesPage,
-    UserGroup, UserGroupsPage,
+    AssociatedGroupsPage, GroupUsersCount, GroupUsersCountPage, GroupedCount, GroupedCountsPage,
+    SourcesCountBody, SourcesPage, UserGroup, UserGroupsPage,
 };
-use orgdir_types::Reference;
+use orgdir_types::{Info, Reference};
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -35,6 +35,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_one, update_one, delete_one))
         .routes(routes!(sources))
         .routes(routes!(sources_count))
+        .routes(routes!(grouped_counts))
         .routes(routes!(associated_groups))
         .routes(routes!(associations))
 }
@@ -225,6 +226,72 @@ async fn sources_count(
         sources_count: vec![views::sources_count(count)],
     };
     Ok(json_response(StatusCode::OK, &body))
+}
+
+/// `GET /settings/user_groups/{id}/associated_users/actions/grouped_counts?group_by=status`
+/// (API-DESIGN 148): the group's associated users by status, from the
+/// maintained counts; 204 when it has none.
+#[utoipa::path(
+    operation_id = "user_groups_grouped_counts",
+    get,
+    path = "/crm/{version}/settings/user_groups/{id}/associated_users/actions/grouped_counts",
+    tag = "user groups",
+    params(
+        crate::openapi::VersionPath,
+        ("id" = String, Path, description = "User group id"),
+        crate::openapi::GroupedCountsQuery
+    ),
+    responses(
+        (status = 200, description = "`active`, then `inactive`, each when not zero; `count` is an integer", body = orgdir_types::groups::GroupedCountsPage),
+        (status = 204, description = "The group has no associated users"),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.READ"]))
+)]
+async fn grouped_counts(
+    mut auth: Authed<GroupsRead>,
+    params: Params,
+    State(state): State<AppState>,
+    Path((_version, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, GROUP_SEGMENT)?;
+    match params.get("group_by") {
+        Some("status") => {}
+        Some(_) => Err(Error::invalid_param("group_by", "group_by must be status"))?,
+        None => Err(Error::RequiredParamMissing {
+            param_name: "group_by".to_owned(),
+        })?,
+    }
+    let split = service::member_split(&state.dir, &mut auth.caller, id)
+        .await?
+        .ok_or_else(unknown_group)?;
+    let grouped_counts: Vec<GroupedCount> = [
+        ("active", split.active),
+        ("inactive", split.live - split.active),
+    ]
+    .into_iter()
+    .filter(|(_, count)| *count > 0)
+    .map(|(status, count)| GroupedCount {
+        status: status.to_owned(),
+        count: count.unsigned_abs(),
+    })
+    .collect();
+    if grouped_counts.is_empty() {
+        return Ok(no_content());
+    }
+    let info = Info {
+        per_page: 200,
+        count: grouped_counts.len() as u32,
+        page: 1,
+        more_records: false,
+    };
+    Ok(json_response(
+        StatusCode::OK,
+        &GroupedCountsPage {
+            grouped_counts,
+            info,
+        },
+    ))
 }
 
 /// `GET /settings/user_groups/actions/associated_users_count` (SPEC 4.3):
