@@ -22,7 +22,7 @@ pub const SCHEME: &str = "zoho_oauth";
                        envelope `{code, details, message, status}`."
     ),
     modifiers(&Security),
-    components(schemas(ApiVersion, UserTypeParam, ErrorBody, WriteFailure, WriteResults, WriteBody)),
+    components(schemas(ApiVersion, UserTypeParam, ErrorBody, WriteFailure, WriteResults, WriteBody, ObjectFailure)),
     tags(
         (name = "users"), (name = "roles"), (name = "profiles"), (name = "territories"),
         (name = "user groups"), (name = "users unavailability"), (name = "features"), (name = "org")
@@ -221,11 +221,12 @@ pub struct ProfileTransferQuery {
     pub transfer_to: String,
 }
 
-/// `?job_id=` of a transfer-and-delete job's status.
+/// `?job_id=` of a job's status: a transfer-and-delete or a group deletion.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct JobQuery {
-    /// The `jobId` a transfer-and-delete request answered.
+    /// The job's id: the `jobId` a transfer-and-delete request answered, or
+    /// the `job_id` of a group deletion answered `SCHEDULED`.
     pub job_id: String,
 }
 
@@ -378,6 +379,38 @@ pub enum ReadErrors {
     /// INVALID_URL_PATTERN (unknown path or version).
     #[response(status = 404)]
     NotFound(#[to_schema] ErrorBody),
+    /// INTERNAL_ERROR.
+    #[response(status = 500)]
+    Internal(#[to_schema] ErrorBody),
+}
+
+/// The error of a request whose body is one object: the bare envelope, or
+/// that object's error under its key (`{"get_assigned":{…error…}}`).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ObjectFailure {
+    Error(ErrorBody),
+    Object(BTreeMap<String, ErrorBody>),
+}
+
+/// Errors of a read whose parameters are a one-object body (`get_assigned`).
+#[derive(IntoResponses)]
+pub enum ObjectErrors {
+    /// The bare envelope, or the body object's error under its key.
+    #[response(status = 400)]
+    BadRequest(#[to_schema] ObjectFailure),
+    /// AUTHENTICATION_FAILURE, INVALID_TOKEN, OAUTH_SCOPE_MISMATCH.
+    #[response(status = 401)]
+    Unauthorized(#[to_schema] ErrorBody),
+    /// INACTIVE_USER, NO_PERMISSION.
+    #[response(status = 403)]
+    Forbidden(#[to_schema] ErrorBody),
+    /// INVALID_URL_PATTERN.
+    #[response(status = 404)]
+    NotFound(#[to_schema] ErrorBody),
+    /// The body is over the size limit (INVALID_DATA, `maximum_length`).
+    #[response(status = 413)]
+    TooLarge(#[to_schema] ErrorBody),
     /// INTERNAL_ERROR.
     #[response(status = 500)]
     Internal(#[to_schema] ErrorBody),

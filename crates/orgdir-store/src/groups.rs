@@ -8,8 +8,8 @@ use crate::territories::{close_gap, count_row, misplaced};
 use crate::tx::SqlTx;
 use crate::SqlStore;
 use orgdir_core::groups::{
-    Comparator, Filter, FilterField, Group, GroupDetails, Source, SourceDetails, SourceKind,
-    SourcesCount,
+    Assignment, Comparator, DeletionJob, Filter, FilterField, Group, GroupDetails, Source,
+    SourceDetails, SourceKind, SourcesCount,
 };
 use orgdir_core::store::{GroupStore, GroupWrites, MembershipInputs, MembershipModel, Versioned};
 use orgdir_core::users::UserStatus;
@@ -175,28 +175,46 @@ impl GroupStore for SqlStore {
         &self,
         org: OrgId,
         user: ZohoId,
+        side: Assignment,
+        filter: Option<&Filter>,
         offset: u64,
         limit: u64,
     ) -> Result<Versioned<Vec<GroupDetails>>> {
         // Membership from the model: the coverage of the user's role, of
         // its territories, and of the user itself (a live user only).
-        let sql = static_sql!(versioned_sql(&format!(
-            "{GROUP_DETAILS_SELECT} WHERE g.org_id = ?1 AND g.id IN ( \
-               SELECT c.group_id FROM users u JOIN group_role_cover c \
-                 ON c.org_id = u.org_id AND c.role_id = u.role_id \
-                 WHERE u.org_id = ?1 AND u.id = ?2 AND u.status <> 'deleted' \
-               UNION SELECT c.group_id FROM users u JOIN group_user_cover c \
-                 ON c.org_id = u.org_id AND c.user_id = u.id \
-                 WHERE u.org_id = ?1 AND u.id = ?2 AND u.status <> 'deleted' \
-               UNION SELECT c.group_id FROM users u JOIN territory_users m \
-                 ON m.org_id = u.org_id AND m.user_id = u.id \
-                 JOIN group_territory_cover c ON c.org_id = m.org_id AND c.territory_id = m.territory_id \
-                 WHERE u.org_id = ?1 AND u.id = ?2 AND u.status <> 'deleted') \
-             ORDER BY g.position LIMIT ?3 OFFSET ?4"
-        )));
+        let mut sql = Sql::new(GROUP_DETAILS_SELECT);
+        sql.push("WHERE g.org_id = ").bind(org).push(match side {
+            Assignment::Assigned => " AND g.id IN (",
+            Assignment::Unassigned => " AND g.id NOT IN (",
+        });
+        sql.push(
+            "SELECT c.group_id FROM users u JOIN group_role_cover c \
+             ON c.org_id = u.org_id AND c.role_id = u.role_id \
+             WHERE u.org_id = ?1 AND u.id = ",
+        )
+        .bind(user)
+        .push(
+            " AND u.status <> 'deleted' \
+             UNION SELECT c.group_id FROM users u JOIN group_user_cover c \
+               ON c.org_id = u.org_id AND c.user_id = u.id \
+               WHERE u.org_id = ?1 AND u.id = ?2 AND u.status <> 'deleted' \
+             UNION SELECT c.group_id FROM users u JOIN territory_users m \
+               ON m.org_id = u.org_id AND m.user_id = u.id \
+               JOIN group_territory_cover c ON c.org_id = m.org_id AND c.territory_id = m.territory_id \
+               WHERE u.org_id = ?1 AND u.id = ?2 AND u.status <> 'deleted')",
+        );
+        if let Some(filter) = filter {
+            sql.push(" AND ");
+            push_filter(&mut sql, filter);
+        }
+        sql.push(" ORDER BY g.position LIMIT ")
+            .bind(limit)
+            .push(" OFFSET ")
+            .bind(offset);
+        let text = versioned_sql(&sql.text);
         self.read()
             .await?
-            .fetch_versioned(org, sql, args![org, user, limit, offset], details_from)
+            .fetch_versioned(org, &text, &sql.args, details_from)
             .await
     }
 
@@ -322,6 +340,25 @@ impl GroupStore for SqlStore {
             org,
         )
         .await
+    }
+
+    async fn deletion_job(&self, org: OrgId, id: ZohoId) -> Result<Versioned<Option<DeletionJob>>> {
+        let sql = static_sql!(versioned_sql(
+            "SELECT j.id, j.group_id, j.created_at FROM group_deletion_jobs j \
+             WHERE j.org_id = ?1 AND j.id = ?2"
+        ));
+        let read = self
+            .read()
+            .await?
+            .fetch_versioned(org, sql, args![org, id], |c| {
+                Ok(DeletionJob {
+                    id: c.id()?,
+                    group_id: c.id()?,
+                    created_at: c.i64()?,
+                })
+            })
+            .await?;
+        Ok(read.map(|jobs| jobs.into_iter().next()))
     }
 
     async fn membership_inputs(&self, org: OrgId) -> Result<MembershipInputs> {
@@ -504,5 +541,16 @@ impl GroupWrites for SqlTx<'_> {
                 |c| Ok((c.id()?, c.id()?)),
             )
             .await
+    }
+
+    async fn insert_deletion_job(&mut self, job: &DeletionJob) -> Result<()> {
+        self.c
+            .run(
+                "INSERT INTO group_deletion_jobs (org_id, id, group_id, created_at) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                args![self.org.id, job.id, job.group_id, job.created_at],
+            )
+            .await
+            .map(|_| ())
     }
 }
