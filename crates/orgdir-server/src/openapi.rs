@@ -22,7 +22,7 @@ pub const SCHEME: &str = "zoho_oauth";
                        envelope `{code, details, message, status}`."
     ),
     modifiers(&Security),
-    components(schemas(ApiVersion, UserTypeParam, ErrorBody, WriteFailure, WriteResults, WriteBody, ObjectFailure)),
+    components(schemas(ApiVersion, UserTypeParam, ErrorBody, WriteFailure, WriteResults, WriteBody)),
     tags(
         (name = "users"), (name = "roles"), (name = "profiles"), (name = "territories"),
         (name = "user groups"), (name = "users unavailability"), (name = "features"), (name = "org")
@@ -352,12 +352,15 @@ pub struct UnavailabilityGetQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WriteResults(pub BTreeMap<String, Vec<ActionResult>>);
 
-/// A write's error: the bare envelope, or per-item errors in the resource array.
+/// A write's error: the bare envelope, per-item errors in the resource
+/// array, or — for a body that is one object (`get_assigned`) — that
+/// object's error under its key (`{"get_assigned":{…error…}}`).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum WriteFailure {
     Error(ErrorBody),
     Items(WriteResults),
+    Object(BTreeMap<String, ErrorBody>),
 }
 
 /// A write body: `{"<resource>":[{…}, …]}`.
@@ -384,42 +387,11 @@ pub enum ReadErrors {
     Internal(#[to_schema] ErrorBody),
 }
 
-/// The error of a request whose body is one object: the bare envelope, or
-/// that object's error under its key (`{"get_assigned":{…error…}}`).
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(untagged)]
-pub enum ObjectFailure {
-    Error(ErrorBody),
-    Object(BTreeMap<String, ErrorBody>),
-}
-
-/// Errors of a read whose parameters are a one-object body (`get_assigned`).
-#[derive(IntoResponses)]
-pub enum ObjectErrors {
-    /// The bare envelope, or the body object's error under its key.
-    #[response(status = 400)]
-    BadRequest(#[to_schema] ObjectFailure),
-    /// AUTHENTICATION_FAILURE, INVALID_TOKEN, OAUTH_SCOPE_MISMATCH.
-    #[response(status = 401)]
-    Unauthorized(#[to_schema] ErrorBody),
-    /// INACTIVE_USER, NO_PERMISSION.
-    #[response(status = 403)]
-    Forbidden(#[to_schema] ErrorBody),
-    /// INVALID_URL_PATTERN.
-    #[response(status = 404)]
-    NotFound(#[to_schema] ErrorBody),
-    /// The body is over the size limit (INVALID_DATA, `maximum_length`).
-    #[response(status = 413)]
-    TooLarge(#[to_schema] ErrorBody),
-    /// INTERNAL_ERROR.
-    #[response(status = 500)]
-    Internal(#[to_schema] ErrorBody),
-}
-
 /// Errors every write endpoint may answer.
 #[derive(IntoResponses)]
 pub enum WriteErrors {
-    /// The bare envelope, or every item failed (per-item errors in the resource array).
+    /// The bare envelope, every item failed (per-item errors in the
+    /// resource array), or a one-object body's error under its key.
     #[response(status = 400)]
     BadRequest(#[to_schema] WriteFailure),
     /// AUTHENTICATION_FAILURE, INVALID_TOKEN, OAUTH_SCOPE_MISMATCH.

@@ -44,18 +44,12 @@ async fn job(client: &Client, query: &str) -> (u16, Value) {
     call(client, Method::GET, &format!("{JOBS}{query}"), None).await
 }
 
-/// A second org through the control plane, with a client holding its token.
-async fn other_org(app: &TestApp) -> Client {
-    let (status, created) = app
-        .admin(
-            Method::POST,
-            "/_orgdir/orgs",
-            Some(&json!({"name":"Org A"})),
-            None,
-        )
-        .await;
-    assert_eq!(status, 201, "{created}");
-    Client::new(app.base_url()).with_token(created["access_token"].as_str().expect("token"))
+/// Creates a group; its id.
+async fn group(app: &TestApp, name: &str, sources: Value) -> String {
+    app.client
+        .create_group(json!({ "name": name, "sources": sources }))
+        .await
+        .expect("group")
 }
 
 async fn deletion_as_job(app: TestApp) {
@@ -65,11 +59,7 @@ async fn deletion_as_job(app: TestApp) {
         (200, json!({"user_group_deletion":"immediate"}))
     );
     let sources = json!([{"type":"users","source": app.org.admin_user_id.to_string()}]);
-    let first = app
-        .client
-        .create_group(json!({"name":"First","sources": sources}))
-        .await
-        .expect("group");
+    let first = group(&app, "First", sources.clone()).await;
     let (status, body) = delete_group(&app, &first).await;
     assert_eq!(status, 200);
     assert_eq!(body["user_groups"][0]["code"], "SUCCESS");
@@ -117,18 +107,15 @@ async fn deletion_as_job(app: TestApp) {
 
     // Scheduled: the group is deleted at once (its nesting group loses it),
     // and the answer carries a job id from the org's sequence.
-    let inner = app
-        .client
-        .create_group(json!({"name":"Inner","sources": sources}))
-        .await
-        .expect("group");
-    let outer = app
-        .client
-        .create_group(json!({"name":"Outer","sources":[
+    let inner = group(&app, "Inner", sources.clone()).await;
+    let outer = group(
+        &app,
+        "Outer",
+        json!([
             {"type":"groups","source": inner},
-            {"type":"users","source": app.org.admin_user_id.to_string()}]}))
-        .await
-        .expect("group");
+            {"type":"users","source": app.org.admin_user_id.to_string()}]),
+    )
+    .await;
     let (status, body) = delete_group(&app, &inner).await;
     assert_eq!(status, 200, "{body}");
     let job_id = body["user_groups"][0]["details"]["job_id"]
@@ -192,7 +179,7 @@ async fn deletion_as_job(app: TestApp) {
     assert_eq!(status, 400);
     assert_eq!(body["details"], json!({"supported_version":6}));
     // Another org does not see it.
-    let stranger = other_org(&app).await;
+    let stranger = app.client_with(Some(&app.other_org_token("Org A").await));
     assert_eq!(
         job(&stranger, &format!("?job_id={job_id}")).await,
         (204, Value::Null)
@@ -203,15 +190,7 @@ async fn deletion_as_job(app: TestApp) {
     assert_eq!(body["details"], json!({"resource_path_index":2}));
 
     // A reset forgets the behaviour and the jobs.
-    let (status, body) = app
-        .admin(
-            Method::POST,
-            &format!("/_orgdir/orgs/{}/reset", app.org.org.id),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    app.reset().await;
     assert_eq!(
         behaviour(&app, None).await.1,
         json!({"user_group_deletion":"immediate"})
@@ -220,11 +199,7 @@ async fn deletion_as_job(app: TestApp) {
         job(&app.client, &format!("?job_id={job_id}")).await,
         (204, Value::Null)
     );
-    let again = app
-        .client
-        .create_group(json!({"name":"Again","sources": sources}))
-        .await
-        .expect("group");
+    let again = group(&app, "Again", sources).await;
     assert_eq!(
         delete_group(&app, &again).await.1["user_groups"][0]["code"],
         "SUCCESS"
@@ -275,27 +250,21 @@ async fn assigned_and_unassigned(app: TestApp) {
         .create(&app)
         .await;
     let cy = UserBuilder::new("cy@example.com").create(&app).await;
-    let by_role = app
-        .client
-        .create_group(json!({"name":"By role","sources":[
-            {"type":"roles","source":{"id": sales},"subordinates":true}]}))
-        .await
-        .expect("group");
-    let by_name = app
-        .client
-        .create_group(json!({"name":"By name","sources":[{"type":"users","source": bo}]}))
-        .await
-        .expect("group");
-    let cys = app
-        .client
-        .create_group(json!({"name":"Cy's","sources":[{"type":"users","source": cy}]}))
-        .await
-        .expect("group");
-    let nesting = app
-        .client
-        .create_group(json!({"name":"Nesting","sources":[{"type":"groups","source": by_role}]}))
-        .await
-        .expect("group");
+    let by_role = group(
+        &app,
+        "By role",
+        json!([
+            {"type":"roles","source":{"id": sales},"subordinates":true}]),
+    )
+    .await;
+    let by_name = group(&app, "By name", json!([{"type":"users","source": bo}])).await;
+    let cys = group(&app, "Cy's", json!([{"type":"users","source": cy}])).await;
+    let nesting = group(
+        &app,
+        "Nesting",
+        json!([{"type":"groups","source": by_role}]),
+    )
+    .await;
 
     // Assigned: exactly what associated_groups answers, each group as the list shows it.
     let (status, body) = assign(&app.client, ASSIGNED, about(&bo)).await;
@@ -488,7 +457,7 @@ async fn assigned_and_unassigned(app: TestApp) {
     .await;
     assert_eq!(status, 400);
     assert_eq!(body["details"], json!({"supported_version":7}));
-    let stranger = other_org(&app).await;
+    let stranger = app.client_with(Some(&app.other_org_token("Org A").await));
     let (status, body) = assign(&stranger, ASSIGNED, about(&bo)).await;
     assert_eq!(status, 400);
     assert_eq!(

@@ -3,7 +3,7 @@
 //! deletion jobs, a user's groups (`associated_groups`, `get_assigned`,
 //! `get_unassigned`) and where a group is used.
 
-use super::{each_item, item_id, item_results, path_id, single_item, written};
+use super::{each_item, item_id, item_results, job_id, path_id, single_item, written};
 use crate::error::{item_error, json_response, no_content, object_error, ApiError, ItemError};
 use crate::extract::Path;
 use crate::extract::{
@@ -19,7 +19,7 @@ use orgdir_core::org::Org;
 use orgdir_core::paging::Page;
 use orgdir_core::service::groups::{self as service, GroupView};
 use orgdir_core::users::UserStatus;
-use orgdir_core::{Error, Result, ZohoId};
+use orgdir_core::{Error, Result};
 use orgdir_types::groups::{
     AssociatedGroupsPage, DeletionJobStatus, DeletionJobsBody, GroupUsersCount,
     GroupUsersCountPage, SourcesCountBody, SourcesPage, UserGroup, UserGroupsPage,
@@ -454,13 +454,7 @@ async fn deletion_jobs(
     params: Params,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
-    let id = match params.get("job_id") {
-        None => Err(Error::RequiredParamMissing {
-            param_name: "job_id".to_owned(),
-        }),
-        Some(text) => ZohoId::parse(text.trim())
-            .ok_or_else(|| Error::invalid_param("job_id", "the job_id given seems to be invalid")),
-    }?;
+    let id = job_id(params.get("job_id"))?;
     if service::deletion_job(&state.dir, &mut auth.caller, id)
         .await?
         .is_none()
@@ -591,7 +585,7 @@ async fn assignment(
     responses(
         (status = 200, description = "A page of the groups the user is an associated user of", body = orgdir_types::groups::UserGroupsPage),
         (status = 204, description = "The user is a member of no group passing the filters (a deleted user included)"),
-        crate::openapi::ObjectErrors
+        crate::openapi::WriteErrors
     ),
     security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.READ", "ZohoCRM.users.READ"]))
 )]
@@ -623,7 +617,7 @@ async fn get_assigned(
     responses(
         (status = 200, description = "A page of the org's groups the user is not an associated user of", body = orgdir_types::groups::UserGroupsPage),
         (status = 204, description = "Every group passing the filters has the user"),
-        crate::openapi::ObjectErrors
+        crate::openapi::WriteErrors
     ),
     security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.READ", "ZohoCRM.users.READ"]))
 )]
