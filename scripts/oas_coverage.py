@@ -64,9 +64,6 @@ def zoho_operations(directory):
 # parameter, refused): the decision that explains it.
 NOT_SERVED = {
     ("GET", "/crm/v8/__features/data_enrichment"): "refused as an unknown feature: decision 72",
-    ("GET", "/crm/v8/settings/user_groups/actions/deletion_jobs"): "decision 143",
-    ("POST", "/crm/v8/settings/user_groups/actions/get_assigned"): "decision 143",
-    ("POST", "/crm/v8/settings/user_groups/actions/get_unassigned"): "decision 143",
 }
 
 

@@ -161,6 +161,22 @@ expect "amy's groups (named, and nested)" "Support Tier1 Tier3" \
   "$(groups_of 3652397000009950101 | json '" ".join(g["name"] for g in d["user_groups"])')"
 expect "a deleted user's groups" 204 \
   "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/crm/v8/users/3652397000009950105/actions/associated_groups" -H "Authorization: Zoho-oauthtoken $T365")"
+# Issue 13: amy's groups asked in a body (get_assigned / get_unassigned), then a group deleted as a job.
+UG="$BASE/crm/v8/settings/user_groups"; A365="Authorization: Zoho-oauthtoken $T365"
+about_amy='{"feature":"user_groups","related_entity_id":"3652397000009950101"}'
+expect "amy's assigned groups" "Support Tier1 Tier3" \
+  "$(curl -s -X POST "$UG/actions/get_assigned" -H "$A365" -d "{\"get_assigned\":$about_amy}" | json '" ".join(g["name"] for g in d["user_groups"])')"
+expect "amy is in every group" 204 \
+  "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$UG/actions/get_unassigned" -H "$A365" -d "{\"get_unassigned\":$about_amy}")"
+expect "no related_entity_id" "MANDATORY_NOT_FOUND \$.get_assigned.related_entity_id" \
+  "$(curl -s -X POST "$UG/actions/get_assigned" -H "$A365" -d '{"get_assigned":{"feature":"user_groups"}}' | json 'd["get_assigned"]["code"] + " " + d["get_assigned"]["details"]["json_path"]')"
+expect "deletion scheduled from now on" '{"user_group_deletion":"scheduled"}' \
+  "$(curl -s -X PUT "$BASE/_orgdir/orgs/3652397/behaviour" -H "X-Orgdir-Admin-Key: $KEY" -d '{"user_group_deletion":"scheduled"}')"
+BRIEF=$(curl -s -X POST "$UG" -H "$A365" -d '{"user_groups":[{"name":"Brief","sources":[{"type":"users","source":"3652397000009950101"}]}]}' | json 'd["user_groups"][0]["details"]["id"]')
+GJOB=$(curl -s -X DELETE "$UG/$BRIEF" -H "$A365" | json 'd["user_groups"][0]["code"] + " " + d["user_groups"][0]["details"]["job_id"]')
+expect "the group's deletion" SCHEDULED "${GJOB%% *}"
+expect "the deletion job" '{"deletion_jobs":[{"Status":"COMPLETED"}]}' "$(curl -s "$UG/actions/deletion_jobs?job_id=${GJOB##* }" -H "$A365")"
+expect "the group is gone" "INVALID_DATA" "$(curl -s "$UG/$BRIEF" -H "$A365" | json 'd["code"]')"
 expect "users modified after 09:02:30" "3652397000009950103 3652397000009950104 3652397000009950105" \
   "$(curl -s "$BASE/crm/v8/users?type=AllUsers" -H "Authorization: Zoho-oauthtoken $T365" -H "If-Modified-Since: 2024-07-02T09:02:30+05:30" | json '" ".join(u["id"] for u in d["users"])')"
 expect "nothing modified since" 304 \

@@ -34,7 +34,8 @@ BASE="http://127.0.0.1:$PORT"
 DB="sqlite://$WORK/orgdir.db"
 "$BIN" seed --database-url "$DB" --users 300 --roles 12 --territories 30 --groups 20 --quiet >/dev/null
 TOKEN=$("$BIN" token --database-url "$DB" --expires-in 0 --scopes ZohoCRM.users.ALL,ZohoCRM.settings.ALL,ZohoCRM.features.ALL,ZohoCRM.org.ALL)
-ORGDIR_LOG=warn "$BIN" serve --database-url "$DB" --listen "127.0.0.1:$PORT" >"$WORK/out" 2>"$WORK/log" &
+ADMIN_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')
+ORGDIR_ADMIN_KEY="$ADMIN_KEY" ORGDIR_LOG=warn "$BIN" serve --database-url "$DB" --listen "127.0.0.1:$PORT" >"$WORK/out" 2>"$WORK/log" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 100); do curl -s "$BASE/" >/dev/null 2>&1 && break; sleep 0.1; done
@@ -58,6 +59,10 @@ python3 scripts/zoho_oas_properties.py "$WORK/zoho.json" "$EXCLUSIONS" "$BASE" "
 # An accepted transfer-and-delete job, which schemathesis cannot make, checked
 # against Zoho's schemas (scripts/zoho_oas_transfer.py).
 "$VENV/bin/python" scripts/zoho_oas_transfer.py "$WORK/zoho.json" "$BASE" "$TOKEN" || status=1
+# A group deleted as a job (the org's scheduled behaviour, set through the
+# control plane and set back), its status, and a user's assigned and
+# unassigned groups (scripts/zoho_oas_group_ops.py).
+"$VENV/bin/python" scripts/zoho_oas_group_ops.py "$WORK/zoho.json" "$BASE" "$TOKEN" "$ADMIN_KEY" || status=1
 "$VENV/bin/schemathesis" run "$WORK/zoho.json" --url "$BASE" \
   -H "Authorization: Zoho-oauthtoken $TOKEN" \
   --checks not_a_server_error,response_schema_conformance \

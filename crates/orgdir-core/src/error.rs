@@ -110,6 +110,19 @@ impl Error {
         }
     }
 
+    /// A query parameter's `INVALID_DATA` (`{"param_name": p}`) as the
+    /// mistake of the body field `p` inside the object at `object_path`,
+    /// for a rule shared by a parameter and a body field (paging, filters).
+    pub fn in_body(self, object_path: &str) -> Self {
+        match self {
+            Self::InvalidData {
+                message,
+                details: Details::Param(param),
+            } => Self::invalid_field(format!("{object_path}.{param}"), message),
+            other => other,
+        }
+    }
+
     /// `INVALID_DATA` for a bad id in the URL at segment `index`.
     pub fn invalid_path(index: usize, message: impl Into<String>) -> Self {
         Self::InvalidData {

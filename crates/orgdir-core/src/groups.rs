@@ -9,6 +9,7 @@
 //! scratch; `service::groups` keeps it up to date incrementally.
 
 use crate::input::{reference, Fields};
+use crate::paging::Page;
 use crate::{Error, Result, ZohoId};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -66,6 +67,87 @@ pub struct Group {
     pub modified_at: i64,
     pub created_by: Option<ZohoId>,
     pub modified_by: Option<ZohoId>,
+}
+
+/// Which of the org's groups a read of one user's groups takes: those the
+/// user is an associated user of, or the others (`get_assigned` and
+/// `get_unassigned`, API-DESIGN 146).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignment {
+    Assigned,
+    Unassigned,
+}
+
+/// The largest `per_page` of `get_assigned` / `get_unassigned`.
+pub const ASSIGN_MAX_PER_PAGE: u32 = 200;
+
+/// A `get_assigned` / `get_unassigned` body (API-DESIGN 146):
+/// `{"<key>":{"feature":"user_groups","related_entity_id":"<user>","page",
+/// "per_page","filters"}}`, one object. Read in that order; the first
+/// mistake answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssignQuery {
+    /// The user whose groups are asked about.
+    pub user: ZohoId,
+    pub page: Page,
+    pub filter: Option<Filter>,
+}
+
+impl AssignQuery {
+    /// Reads the body. `<key>` missing or `null`: `MANDATORY_NOT_FOUND` at
+    /// `$.<key>`; not an object: `INVALID_DATA` there; a field's mistake
+    /// names the field (`$.<key>.related_entity_id`).
+    pub fn from_json(body: &Value, key: &str) -> Result<Self> {
+        let path = format!("$.{key}");
+        let value = match body.get(key) {
+            None | Some(Value::Null) => return Err(Error::mandatory(path)),
+            Some(value @ Value::Object(_)) => value,
+            Some(_) => {
+                return Err(Error::invalid_field(
+                    path,
+                    format!("{key} must be a JSON object"),
+                ))
+            }
+        };
+        let fields = Fields::new(value, &path)?;
+        if fields.req_str("feature", 100)? != "user_groups" {
+            return Err(Error::invalid_field(
+                fields.path_of("feature"),
+                "the only feature is user_groups",
+            ));
+        }
+        let user = fields.req_ref("related_entity_id")?;
+        let number = |name: &str| -> Result<Option<String>> {
+            match fields.map.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::Number(n)) if n.is_u64() => Ok(Some(n.to_string())),
+                Some(_) => Err(Error::invalid_field(
+                    fields.path_of(name),
+                    format!("{name} must be a whole number"),
+                )),
+            }
+        };
+        let (page, per_page) = (number("page")?, number("per_page")?);
+        let page = Page::parse(page.as_deref(), per_page.as_deref(), ASSIGN_MAX_PER_PAGE)
+            .map_err(|e| e.in_body(&path))?;
+        let filter = match fields.map.get("filters") {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(filters_from_value(value).map_err(|e| e.in_body(&path))?),
+        };
+        Ok(Self { user, page, filter })
+    }
+}
+
+/// A group deletion answered `SCHEDULED` (API-DESIGN 145): recorded in the
+/// transaction that deleted the group, so a job that exists is completed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeletionJob {
+    /// From the org's id sequence.
+    pub id: ZohoId,
+    /// The group deleted.
+    pub group_id: ZohoId,
+    /// Unix seconds.
+    pub created_at: i64,
 }
 
 /// A group with the names of its creator and last modifier.
@@ -387,7 +469,12 @@ pub fn filter_text(value: &Value) -> Result<&str> {
 pub fn parse_filters<T: FilterTree>(text: &str) -> Result<T> {
     let value: Value =
         serde_json::from_str(text).map_err(|_| filter_error("filters is not valid JSON"))?;
-    filter_node(&value, 1)
+    filters_from_value(&value)
+}
+
+/// [`parse_filters`] on a value already parsed (`filters` inside a body).
+pub fn filters_from_value<T: FilterTree>(value: &Value) -> Result<T> {
+    filter_node(value, 1)
 }
 
 fn filter_node<T: FilterTree>(value: &Value, depth: usize) -> Result<T> {
@@ -591,6 +678,89 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use serde_json::json;
+
+    /// The (code-ish) variant and JSON path of an `AssignQuery` mistake.
+    fn assign_error(body: Value) -> String {
+        match AssignQuery::from_json(&body, "get_assigned") {
+            Err(Error::MandatoryNotFound {
+                details: crate::Details::Field { json_path, .. },
+            }) => format!("mandatory {json_path}"),
+            Err(Error::InvalidData {
+                details: crate::Details::Field { json_path, .. },
+                ..
+            }) => format!("invalid {json_path}"),
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn assign_bodies() {
+        let ok = AssignQuery::from_json(
+            &json!({"get_assigned":{"feature":"user_groups","related_entity_id":"7","page":2,
+                "per_page":10,"filters":{"field":{"api_name":"name"},"comparator":"equal","value":"A"}}}),
+            "get_assigned",
+        )
+        .expect("ok");
+        assert_eq!(ok.user, ZohoId(7));
+        assert_eq!(
+            ok.page,
+            Page {
+                page: 2,
+                per_page: 10
+            }
+        );
+        assert!(ok.filter.is_some());
+        let bare = AssignQuery::from_json(
+            &json!({"get_assigned":{"feature":"user_groups","related_entity_id":7}}),
+            "get_assigned",
+        )
+        .expect("ok");
+        assert_eq!(
+            bare.page,
+            Page {
+                page: 1,
+                per_page: 200
+            }
+        );
+        for (body, expected) in [
+            (json!({}), "mandatory $.get_assigned"),
+            (json!({"get_assigned":[]}), "invalid $.get_assigned"),
+            (
+                json!({"get_assigned":{"related_entity_id":"7"}}),
+                "mandatory $.get_assigned.feature",
+            ),
+            (
+                json!({"get_assigned":{"feature":"users","related_entity_id":"7"}}),
+                "invalid $.get_assigned.feature",
+            ),
+            (
+                json!({"get_assigned":{"feature":"user_groups"}}),
+                "mandatory $.get_assigned.related_entity_id",
+            ),
+            (
+                json!({"get_assigned":{"feature":"user_groups","related_entity_id":"x"}}),
+                "invalid $.get_assigned.related_entity_id",
+            ),
+            (
+                json!({"get_assigned":{"feature":"user_groups","related_entity_id":"7","page":0}}),
+                "invalid $.get_assigned.page",
+            ),
+            (
+                json!({"get_assigned":{"feature":"user_groups","related_entity_id":"7","page":"1"}}),
+                "invalid $.get_assigned.page",
+            ),
+            (
+                json!({"get_assigned":{"feature":"user_groups","related_entity_id":"7","per_page":201}}),
+                "invalid $.get_assigned.per_page",
+            ),
+            (
+                json!({"get_assigned":{"feature":"user_groups","related_entity_id":"7","filters":{"field":{"api_name":"email"},"comparator":"equal","value":"x"}}}),
+                "invalid $.get_assigned.filters",
+            ),
+        ] {
+            assert_eq!(assign_error(body.clone()), expected, "{body}");
+        }
+    }
 
     const SEED_001: &str = r#"{"group_operator": "or","group": [{"field": {"api_name": "name"},"comparator": "equal","value": "Tier1"},{"field": {"api_name": "name"},"comparator": "equal","value": "Tier2"}]}"#;
 

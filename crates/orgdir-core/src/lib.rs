@@ -4,6 +4,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod auth;
+pub mod behaviour;
 pub mod check;
 pub mod document;
 pub mod error;

@@ -185,24 +185,34 @@ impl IntoResponse for ApiError {
 }
 
 /// An error about one item of a write, answered inside the resource array
-/// (`{"users":[{…error…}]}`) as Zoho does; errors that are not about the item
-/// (auth, permission, faults, a bad URL) keep the bare envelope.
+/// (`{"users":[{…error…}]}`) as Zoho does — or, for a body that is one
+/// object (`{"get_assigned":{…}}`), as that one object's error
+/// (`{"get_assigned":{…error…}}`); errors that are not about the item
+/// (auth, permission, faults, a bad URL, the body as a whole) keep the bare
+/// envelope.
 #[derive(Debug)]
 pub struct ItemError {
     pub resource: &'static str,
     pub error: Error,
+    /// The body's `resource` is one object rather than an array of items.
+    pub one_object: bool,
 }
 
 impl ItemError {
-    /// Item errors name a place inside an item (`$.users[0]…`) or an id;
-    /// an error about the body as a whole (`$.users` missing) is not one.
-    fn is_about_the_item(error: &Error) -> bool {
+    /// Item errors name a place inside an item (`$.users[0]…`, or
+    /// `$.get_assigned.…` for a one-object body) or an id; an error about
+    /// the body as a whole (`$.users` missing) is not one.
+    fn is_about_the_item(&self) -> bool {
         let inside_an_item = |details: &Details| match details {
+            Details::Field { json_path, .. } if self.one_object => json_path
+                .strip_prefix("$.")
+                .and_then(|rest| rest.strip_prefix(self.resource))
+                .is_some_and(|rest| rest.starts_with('.')),
             Details::Field { json_path, .. } => json_path.contains('['),
             Details::Id(_) => true,
             _ => false,
         };
-        match error {
+        match &self.error {
             Error::InvalidData { details, .. }
             | Error::MandatoryNotFound { details }
             | Error::DuplicateData { details, .. }
@@ -220,17 +230,35 @@ impl ItemError {
 
 impl IntoResponse for ItemError {
     fn into_response(self) -> Response {
-        if !Self::is_about_the_item(&self.error) {
+        if !self.is_about_the_item() {
             return ApiError(self.error).into_response();
         }
         let (status, body) = describe(&self.error);
-        json_response(status, &json!({ self.resource: [body] }))
+        if self.one_object {
+            json_response(status, &json!({ self.resource: body }))
+        } else {
+            json_response(status, &json!({ self.resource: [body] }))
+        }
     }
 }
 
 /// Wraps errors of a write on `resource` as [`ItemError`]s.
 pub fn item_error(resource: &'static str) -> impl Fn(Error) -> ItemError {
-    move |error| ItemError { resource, error }
+    move |error| ItemError {
+        resource,
+        error,
+        one_object: false,
+    }
+}
+
+/// Wraps errors of a request whose body is the one object under `key` as
+/// [`ItemError`]s answered `{"<key>":{…error…}}`.
+pub fn object_error(key: &'static str) -> impl Fn(Error) -> ItemError {
+    move |error| ItemError {
+        resource: key,
+        error,
+        one_object: true,
+    }
 }
 
 /// The response to a panic caught by the panic layer: a 500 in the envelope.

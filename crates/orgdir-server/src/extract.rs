@@ -97,9 +97,11 @@ requirements! {
     /// Associating and disassociating territory users (both sides).
     TerritoryUsersUpdate => ["ZohoCRM.settings.territories.UPDATE", "ZohoCRM.users.UPDATE"]
         admin "Crm_Implied_Manage_Territories";
-    /// User groups read, sources, sources count, associated users count and grouped counts.
+    /// User groups read, sources, sources count, associated users count, grouped counts
+    /// and deletion jobs.
     GroupsRead => ["ZohoCRM.settings.user_groups.READ"];
-    /// The groups a user is associated with (both sides).
+    /// The groups a user is associated with, or not (`associated_groups`,
+    /// `get_assigned`, `get_unassigned`; both sides).
     UserGroupsOfUser => ["ZohoCRM.settings.user_groups.READ", "ZohoCRM.users.READ"];
     /// `POST /settings/user_groups`.
     GroupsCreate => ["ZohoCRM.settings.user_groups.CREATE"] admin "Crm_Implied_Manage_Groups";

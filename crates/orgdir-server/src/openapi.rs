@@ -221,11 +221,12 @@ pub struct ProfileTransferQuery {
     pub transfer_to: String,
 }
 
-/// `?job_id=` of a transfer-and-delete job's status.
+/// `?job_id=` of a job's status: a transfer-and-delete or a group deletion.
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct JobQuery {
-    /// The `jobId` a transfer-and-delete request answered.
+    /// The job's id: the `jobId` a transfer-and-delete request answered, or
+    /// the `job_id` of a group deletion answered `SCHEDULED`.
     pub job_id: String,
 }
 
@@ -359,12 +360,15 @@ pub struct UnavailabilityGetQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WriteResults(pub BTreeMap<String, Vec<ActionResult>>);
 
-/// A write's error: the bare envelope, or per-item errors in the resource array.
+/// A write's error: the bare envelope, per-item errors in the resource
+/// array, or — for a body that is one object (`get_assigned`) — that
+/// object's error under its key (`{"get_assigned":{…error…}}`).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum WriteFailure {
     Error(ErrorBody),
     Items(WriteResults),
+    Object(BTreeMap<String, ErrorBody>),
 }
 
 /// A write body: `{"<resource>":[{…}, …]}`.
@@ -394,7 +398,8 @@ pub enum ReadErrors {
 /// Errors every write endpoint may answer.
 #[derive(IntoResponses)]
 pub enum WriteErrors {
-    /// The bare envelope, or every item failed (per-item errors in the resource array).
+    /// The bare envelope, every item failed (per-item errors in the
+    /// resource array), or a one-object body's error under its key.
     #[response(status = 400)]
     BadRequest(#[to_schema] WriteFailure),
     /// AUTHENTICATION_FAILURE, INVALID_TOKEN, OAUTH_SCOPE_MISMATCH.

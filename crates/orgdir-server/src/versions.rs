@@ -32,6 +32,20 @@ pub const INTRODUCED_IN: &[(&str, u32)] = &[
         4,
     ),
     ("/crm/{version}/users/{id}/actions/associated_groups", 5),
+    // Group deletion jobs: Zoho's v6 SDK is the first with their classes (API-DESIGN 145).
+    (
+        "/crm/{version}/settings/user_groups/actions/deletion_jobs",
+        6,
+    ),
+    // A user's groups in a body: Zoho's v7 PHP SDK is the first with their classes (API-DESIGN 146).
+    (
+        "/crm/{version}/settings/user_groups/actions/get_assigned",
+        7,
+    ),
+    (
+        "/crm/{version}/settings/user_groups/actions/get_unassigned",
+        7,
+    ),
     (
         "/crm/{version}/settings/user_groups/{id}/actions/associations",
         5,

@@ -8,8 +8,8 @@ use crate::territories::{close_gap, count_row, misplaced};
 use crate::tx::SqlTx;
 use crate::SqlStore;
 use orgdir_core::groups::{
-    Comparator, Filter, FilterField, Group, GroupDetails, Source, SourceDetails, SourceKind,
-    SourcesCount,
+    Assignment, Comparator, DeletionJob, Filter, FilterField, Group, GroupDetails, Source,
+    SourceDetails, SourceKind, SourcesCount,
 };
 use orgdir_core::store::{
     GroupStore, GroupWrites, MembershipInputs, MembershipModel, Tally, Versioned,
@@ -125,35 +125,85 @@ fn sources_count_sql() -> String {
     ))
 }
 
-/// A page of an org's groups passing `filter`, by creation (each group's
-/// `position`: 1, 2, … in its org), selected by `select`. Without a filter
-/// the page is a seek to its first position.
+/// A page of an org's groups, by creation (each group's `position`: 1, 2,
+/// … in its org), selected by `select`: those passing `filter` and, with
+/// `of_user`, those the user is an associated user of (`Assigned`) or not.
+/// With neither the page is a seek to its first position.
 fn group_page<'a>(
     select: &str,
     org: OrgId,
+    of_user: Option<(ZohoId, Assignment)>,
     filter: Option<&Filter>,
     offset: u64,
     limit: u64,
 ) -> Sql<'a> {
     let mut sql = Sql::new(select);
     sql.push("WHERE g.org_id = ").bind(org);
-    match filter {
-        None => {
-            sql.push(" AND g.position > ")
-                .bind(offset)
-                .push(" ORDER BY g.position LIMIT ")
-                .bind(limit);
-        }
-        Some(filter) => {
-            sql.push(" AND ");
-            push_filter(&mut sql, filter);
-            sql.push(" ORDER BY g.position LIMIT ")
-                .bind(limit)
-                .push(" OFFSET ")
-                .bind(offset);
-        }
+    if let Some((user, side)) = of_user {
+        push_groups_of_user(&mut sql, user, side);
+    }
+    if let Some(filter) = filter {
+        sql.push(" AND ");
+        push_filter(&mut sql, filter);
+    }
+    if of_user.is_none() && filter.is_none() {
+        sql.push(" AND g.position > ")
+            .bind(offset)
+            .push(" ORDER BY g.position LIMIT ")
+            .bind(limit);
+    } else {
+        sql.push(" ORDER BY g.position LIMIT ")
+            .bind(limit)
+            .push(" OFFSET ")
+            .bind(offset);
     }
     sql
+}
+
+/// Appends ` AND g.id [NOT] IN (…)`: the groups `user` is an associated
+/// user of, from the membership model — the coverage of the user's role,
+/// of its territories and of the user itself (a live user only). The org
+/// must be `?1`: `user` becomes `?2`.
+fn push_groups_of_user(sql: &mut Sql<'_>, user: ZohoId, side: Assignment) {
+    sql.push(match side {
+        Assignment::Assigned => " AND g.id IN (",
+        Assignment::Unassigned => " AND g.id NOT IN (",
+    })
+    .push(
+        "SELECT c.group_id FROM users u JOIN group_role_cover c \
+         ON c.org_id = u.org_id AND c.role_id = u.role_id \
+         WHERE u.org_id = ?1 AND u.id = ",
+    )
+    .bind(user)
+    .push(
+        " AND u.status <> 'deleted' \
+         UNION SELECT c.group_id FROM users u JOIN group_user_cover c \
+           ON c.org_id = u.org_id AND c.user_id = u.id \
+           WHERE u.org_id = ?1 AND u.id = ?2 AND u.status <> 'deleted' \
+         UNION SELECT c.group_id FROM users u JOIN territory_users m \
+           ON m.org_id = u.org_id AND m.user_id = u.id \
+           JOIN group_territory_cover c ON c.org_id = m.org_id AND c.territory_id = m.territory_id \
+           WHERE u.org_id = ?1 AND u.id = ?2 AND u.status <> 'deleted')",
+    );
+}
+
+impl SqlStore {
+    /// A page of [`group_page`] with each group's details.
+    async fn group_details_page(
+        &self,
+        org: OrgId,
+        of_user: Option<(ZohoId, Assignment)>,
+        filter: Option<&Filter>,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Versioned<Vec<GroupDetails>>> {
+        let page = group_page(GROUP_DETAILS_SELECT, org, of_user, filter, offset, limit);
+        let sql = versioned_sql(&page.text);
+        self.read()
+            .await?
+            .fetch_versioned(org, &sql, &page.args, details_from)
+            .await
+    }
 }
 
 #[async_trait::async_trait]
@@ -165,11 +215,7 @@ impl GroupStore for SqlStore {
         offset: u64,
         limit: u64,
     ) -> Result<Versioned<Vec<GroupDetails>>> {
-        let page = group_page(GROUP_DETAILS_SELECT, org, filter, offset, limit);
-        let sql = versioned_sql(&page.text);
-        self.read()
-            .await?
-            .fetch_versioned(org, &sql, &page.args, details_from)
+        self.group_details_page(org, None, filter, offset, limit)
             .await
     }
 
@@ -177,28 +223,12 @@ impl GroupStore for SqlStore {
         &self,
         org: OrgId,
         user: ZohoId,
+        side: Assignment,
+        filter: Option<&Filter>,
         offset: u64,
         limit: u64,
     ) -> Result<Versioned<Vec<GroupDetails>>> {
-        // Membership from the model: the coverage of the user's role, of
-        // its territories, and of the user itself (a live user only).
-        let sql = static_sql!(versioned_sql(&format!(
-            "{GROUP_DETAILS_SELECT} WHERE g.org_id = ?1 AND g.id IN ( \
-               SELECT c.group_id FROM users u JOIN group_role_cover c \
-                 ON c.org_id = u.org_id AND c.role_id = u.role_id \
-                 WHERE u.org_id = ?1 AND u.id = ?2 AND u.status <> 'deleted' \
-               UNION SELECT c.group_id FROM users u JOIN group_user_cover c \
-                 ON c.org_id = u.org_id AND c.user_id = u.id \
-                 WHERE u.org_id = ?1 AND u.id = ?2 AND u.status <> 'deleted' \
-               UNION SELECT c.group_id FROM users u JOIN territory_users m \
-                 ON m.org_id = u.org_id AND m.user_id = u.id \
-                 JOIN group_territory_cover c ON c.org_id = m.org_id AND c.territory_id = m.territory_id \
-                 WHERE u.org_id = ?1 AND u.id = ?2 AND u.status <> 'deleted') \
-             ORDER BY g.position LIMIT ?3 OFFSET ?4"
-        )));
-        self.read()
-            .await?
-            .fetch_versioned(org, sql, args![org, user, limit, offset], details_from)
+        self.group_details_page(org, Some((user, side)), filter, offset, limit)
             .await
     }
 
@@ -209,7 +239,7 @@ impl GroupStore for SqlStore {
         offset: u64,
         limit: u64,
     ) -> Result<Versioned<Vec<(ZohoId, String, u64)>>> {
-        let page = group_page(GROUP_COUNT_SELECT, org, filter, offset, limit);
+        let page = group_page(GROUP_COUNT_SELECT, org, None, filter, offset, limit);
         let sql = versioned_sql(&page.text);
         self.read()
             .await?
@@ -341,6 +371,25 @@ impl GroupStore for SqlStore {
             org,
         )
         .await
+    }
+
+    async fn deletion_job(&self, org: OrgId, id: ZohoId) -> Result<Versioned<Option<DeletionJob>>> {
+        let sql = static_sql!(versioned_sql(
+            "SELECT j.id, j.group_id, j.created_at FROM group_deletion_jobs j \
+             WHERE j.org_id = ?1 AND j.id = ?2"
+        ));
+        let read = self
+            .read()
+            .await?
+            .fetch_versioned(org, sql, args![org, id], |c| {
+                Ok(DeletionJob {
+                    id: c.id()?,
+                    group_id: c.id()?,
+                    created_at: c.i64()?,
+                })
+            })
+            .await?;
+        Ok(read.map(|jobs| jobs.into_iter().next()))
     }
 
     async fn membership_inputs(&self, org: OrgId) -> Result<MembershipInputs> {
@@ -523,5 +572,16 @@ impl GroupWrites for SqlTx<'_> {
                 |c| Ok((c.id()?, c.id()?)),
             )
             .await
+    }
+
+    async fn insert_deletion_job(&mut self, job: &DeletionJob) -> Result<()> {
+        self.c
+            .run(
+                "INSERT INTO group_deletion_jobs (org_id, id, group_id, created_at) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                args![self.org.id, job.id, job.group_id, job.created_at],
+            )
+            .await
+            .map(|_| ())
     }
 }

@@ -6,6 +6,7 @@ use crate::db::{versioned_sql, Cols, Conn};
 use crate::static_sql;
 use crate::tx::SqlTx;
 use crate::SqlStore;
+use orgdir_core::behaviour::Behaviour;
 use orgdir_core::org::{Edition, Org, OrgPhoto};
 use orgdir_core::store::{Backend, OrgStore, OrgWrites, Versioned};
 use orgdir_core::{Details, Error, OrgId, Result, ZohoId};
@@ -15,7 +16,9 @@ pub(crate) const ORG_COLUMNS: &str =
     "o.id, o.name, o.time_zone, o.edition, o.licenses, o.next_seq, o.created_at";
 
 /// Tables holding an org's directory: emptied by a reset.
-pub(crate) const DIRECTORY_TABLES: [&str; 17] = [
+pub(crate) const DIRECTORY_TABLES: [&str; 19] = [
+    "org_behaviour",
+    "group_deletion_jobs",
     "transfer_jobs",
     "org_photos",
     "deleted_territories",
@@ -162,6 +165,22 @@ impl OrgStore for SqlStore {
             )
             .await
     }
+
+    async fn behaviour(&self, org: OrgId) -> Result<Behaviour> {
+        let pairs = self
+            .read()
+            .await?
+            .fetch_map(BEHAVIOUR_SELECT, args![org], behaviour_pair)
+            .await?;
+        Behaviour::from_pairs(&pairs)
+    }
+}
+
+/// An org's behaviour rows, read by [`behaviour_pair`].
+const BEHAVIOUR_SELECT: &str = "SELECT name, value FROM org_behaviour WHERE org_id = ?1";
+
+fn behaviour_pair(c: &mut Cols<'_>) -> Result<(String, String)> {
+    Ok((c.text()?, c.text()?))
 }
 
 #[async_trait::async_trait]
@@ -219,6 +238,27 @@ impl OrgWrites for SqlTx<'_> {
                 ],
             )
             .await?;
+        Ok(())
+    }
+
+    async fn org_behaviour(&mut self) -> Result<Behaviour> {
+        let pairs = self
+            .c
+            .fetch_map(BEHAVIOUR_SELECT, args![self.org.id], behaviour_pair)
+            .await?;
+        Behaviour::from_pairs(&pairs)
+    }
+
+    async fn set_behaviour(&mut self, behaviour: &Behaviour) -> Result<()> {
+        for (name, value) in behaviour.pairs() {
+            self.c
+                .run(
+                    "INSERT INTO org_behaviour (org_id, name, value) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (org_id, name) DO UPDATE SET value = excluded.value",
+                    args![self.org.id, name, value],
+                )
+                .await?;
+        }
         Ok(())
     }
 

@@ -280,8 +280,29 @@ pub fn endpoints() -> Vec<Endpoint> {
         e(
             Method::GET,
             "/crm/v8/users/{user}/actions/associated_groups",
-            &["ZohoCRM.settings.user_groups.READ", "ZohoCRM.users.READ"],
+            USER_GROUPS_OF_USER,
         ),
+        e(
+            Method::GET,
+            "/crm/v8/settings/user_groups/actions/deletion_jobs?job_id=1",
+            GROUPS_READ,
+        ),
+        Endpoint {
+            method: Method::POST,
+            path: "/crm/v8/settings/user_groups/actions/get_assigned",
+            scopes: USER_GROUPS_OF_USER,
+            body: Some(
+                || json!({"get_assigned":{"feature":"user_groups","related_entity_id":"1"}}),
+            ),
+        },
+        Endpoint {
+            method: Method::POST,
+            path: "/crm/v8/settings/user_groups/actions/get_unassigned",
+            scopes: USER_GROUPS_OF_USER,
+            body: Some(
+                || json!({"get_unassigned":{"feature":"user_groups","related_entity_id":"1"}}),
+            ),
+        },
         Endpoint {
             method: Method::POST,
             path: "/crm/v8/settings/user_groups",
@@ -387,6 +408,8 @@ pub fn period() -> Value {
 }
 
 pub const GROUPS_READ: &[&str] = &["ZohoCRM.settings.user_groups.READ"];
+pub const USER_GROUPS_OF_USER: &[&str] =
+    &["ZohoCRM.settings.user_groups.READ", "ZohoCRM.users.READ"];
 pub const TERRITORY_USERS_READ: &[&str] =
     &["ZohoCRM.settings.territories.READ", "ZohoCRM.users.READ"];
 pub const TERRITORY_USERS_UPDATE: &[&str] = &[

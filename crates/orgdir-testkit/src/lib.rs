@@ -379,6 +379,32 @@ impl TestApp {
         )
     }
 
+    /// Resets this app's org to its baseline through the control plane
+    /// (`POST /_orgdir/orgs/{org}/reset`), asserting it succeeded.
+    pub async fn reset(&self) {
+        let path = format!("/_orgdir/orgs/{}/reset", self.org.org.id);
+        let (status, body) = self.admin(reqwest::Method::POST, &path, None, None).await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    /// A new org named `name` on this server, made through the control
+    /// plane: its admin's token (every scope, decision 47).
+    pub async fn other_org_token(&self, name: &str) -> String {
+        let (status, created) = self
+            .admin(
+                reqwest::Method::POST,
+                "/_orgdir/orgs",
+                Some(&serde_json::json!({ "name": name })),
+                None,
+            )
+            .await;
+        assert_eq!(status, 201, "{created}");
+        created["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
     /// Mints a token for the primary admin with `scopes`.
     pub async fn token(&self, scopes: &str) -> String {
         let scopes = orgdir_core::scopes::ScopeSet::parse(scopes).expect("scopes");

@@ -328,7 +328,9 @@ async fn run_ops(dir: Arc<Directory>, ops: Vec<Op>) -> Result<(), TestCaseError>
                 if made.groups.is_empty() {
                     continue;
                 }
-                groups::delete(s, &admin, pick(&made.groups, g), missing).await
+                groups::delete(s, &admin, pick(&made.groups, g), missing)
+                    .await
+                    .map(drop)
             }
         };
         if let Err(e) = result {

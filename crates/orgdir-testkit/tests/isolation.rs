@@ -2,11 +2,9 @@
 //! on every endpoint, gets 400/404/204 and never a byte of B's data; lists,
 //! counts and filters show A's data only; and B is unchanged afterwards.
 
-use orgdir_client::Client;
 use orgdir_testkit::endpoints::{endpoints, victims};
 use orgdir_testkit::{storage_test, TestApp};
 use orgdir_types::users::UserType;
-use reqwest::Method;
 use serde_json::json;
 
 async fn isolation(app: TestApp) {
@@ -31,17 +29,8 @@ async fn isolation(app: TestApp) {
         s.push(b_org.to_string());
         s
     };
-    let (status, created) = app
-        .admin(
-            Method::POST,
-            "/_orgdir/orgs",
-            Some(&json!({"name":"Org A"})),
-            None,
-        )
-        .await;
-    assert_eq!(status, 201);
-    let a_token = created["access_token"].as_str().expect("token").to_owned();
-    let a = Client::new(app.base_url()).with_token(&a_token);
+    let a_token = app.other_org_token("Org A").await;
+    let a = app.client_with(Some(&a_token));
 
     let mut checked = 0;
     for endpoint in endpoints() {

@@ -209,15 +209,7 @@ async fn photo_story(app: TestApp) {
     )
     .await;
     assert_eq!(status, 200);
-    let (status, body) = app
-        .admin(
-            Method::POST,
-            &format!("/_orgdir/orgs/{}/reset", app.org.org.id),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
+    app.reset().await;
     assert_eq!(download(&app).await.0, 204);
 }
 storage_test!(org_photo, photo_story);

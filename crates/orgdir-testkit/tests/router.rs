@@ -178,15 +178,16 @@ async fn versions_follow_the_table() {
         let path = pattern
             .replace("{id}", "1")
             .replace("{api_name}", "user_licenses");
-        // The actions that are only written (`…/actions/clone`,
-        // `…/transfer_and_delete`) are asked with POST: another method is
-        // INVALID_REQUEST_METHOD before the version is looked at.
-        let method =
-            if pattern.ends_with("/actions/clone") || pattern.ends_with("transfer_and_delete") {
-                "POST"
-            } else {
-                "GET"
-            };
+        // The actions that are only posted (`…/actions/clone`,
+        // `…/transfer_and_delete`, `get_assigned`, `get_unassigned`) are
+        // asked with POST: another method is INVALID_REQUEST_METHOD before
+        // the version is looked at.
+        let posted = ["/actions/clone", "transfer_and_delete", "assigned"];
+        let method = if posted.iter().any(|end| pattern.ends_with(end)) {
+            "POST"
+        } else {
+            "GET"
+        };
         let body = (method == "POST").then(|| b"{}".to_vec());
         let auth = h.auth();
         let older = path.replace("{version}", &format!("v{}", first - 1));

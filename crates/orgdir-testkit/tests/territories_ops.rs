@@ -545,15 +545,7 @@ async fn transfer_and_delete(app: TestApp) {
     assert_counts_exact(&app.dir, app.org.org.id).await;
 
     // A reset forgets them.
-    let (status, _) = app
-        .admin(
-            Method::POST,
-            &format!("/_orgdir/orgs/{}/reset", app.org.org.id),
-            None,
-            None,
-        )
-        .await;
-    assert_eq!(status, 200);
+    app.reset().await;
     let (status, _) = get(&app, DELETED).await;
     assert_eq!(status, 204, "a reset clears the deleted territories");
 }

@@ -40,6 +40,16 @@ impl ActionResult {
         }
     }
 
+    /// A write accepted as a job (`SCHEDULED`): `details` has its `job_id`.
+    pub fn scheduled(job_id: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: "SCHEDULED".to_owned(),
+            details: serde_json::json!({ "job_id": job_id.into() }),
+            message: message.into(),
+            status: "success".to_owned(),
+        }
+    }
+
     /// Whether this item succeeded.
     pub fn is_success(&self) -> bool {
         self.status == "success"

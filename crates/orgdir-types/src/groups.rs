@@ -99,6 +99,53 @@ pub struct SourcesPage {
     pub info: Info,
 }
 
+/// A `get_assigned` / `get_unassigned` request: one object, not an array
+/// (API-DESIGN 146).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Assign {
+    /// Always `user_groups`.
+    #[schema(pattern = "^user_groups$")]
+    pub feature: String,
+    /// The user whose groups are asked about.
+    #[schema(pattern = "^[0-9]{1,19}$")]
+    pub related_entity_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    pub page: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 200)]
+    pub per_page: Option<u32>,
+    /// Criteria on `name` / `description`, the grammar of the groups list's `filters`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters: Option<serde_json::Value>,
+}
+
+/// `{"get_assigned":{…}}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct GetAssignedBody {
+    pub get_assigned: Assign,
+}
+
+/// `{"get_unassigned":{…}}`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct GetUnassignedBody {
+    pub get_unassigned: Assign,
+}
+
+/// A group deletion job's status (`Status`, capital S, as Zoho's file and
+/// SDKs write it): always `COMPLETED` in orgdir (API-DESIGN 145).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DeletionJobStatus {
+    #[serde(rename = "Status")]
+    pub status: String,
+}
+
+/// `{"deletion_jobs":[{"Status":…}]}`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DeletionJobsBody {
+    pub deletion_jobs: Vec<DeletionJobStatus>,
+}
+
 /// One row of the associated users count (SPEC 4.3). `count` is an integer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GroupUsersCount {

@@ -4,9 +4,10 @@
 //! the model and the rules of every other write that moves them).
 
 use super::{membership, Directory};
+use crate::behaviour::GroupDeletion;
 use crate::groups::{
-    Filter, Group, GroupDetails, GroupPatch, NewGroup, Source, SourceDetails, SourceKind,
-    SourcesCount,
+    Assignment, DeletionJob, Filter, Group, GroupDetails, GroupPatch, NewGroup, Source,
+    SourceDetails, SourceKind, SourcesCount,
 };
 use crate::paging::Page;
 use crate::sessions::Caller;
@@ -77,14 +78,18 @@ pub async fn list(
     Ok((groups, info))
 }
 
-/// `GET /users/{id}/actions/associated_groups`: a page of the groups `user`
-/// is a member of, in listing order, each with its sources when
-/// `with_sources`; `None` if the org has no such user (a deleted user is a
-/// member of nothing).
+/// The groups of one user: `GET /users/{id}/actions/associated_groups`
+/// (`Assigned`, no filter) and `get_assigned` / `get_unassigned`
+/// (API-DESIGN 146). A page of the groups `user` is a member of (or, for
+/// `Unassigned`, the org's other groups) passing `filter`, in listing
+/// order, each with its sources when `with_sources`; `None` if the org has
+/// no such user (a deleted user is a member of nothing).
 pub async fn of_user(
     dir: &Directory,
     caller: &mut Caller,
     user: ZohoId,
+    side: Assignment,
+    filter: Option<Filter>,
     page: Page,
     with_sources: bool,
 ) -> Result<Option<(Vec<GroupView>, Info)>> {
@@ -94,7 +99,14 @@ pub async fn of_user(
     }
     let read = dir
         .store()
-        .groups_of_user(caller.org_id(), user, page.offset(), page.fetch_limit())
+        .groups_of_user(
+            caller.org_id(),
+            user,
+            side,
+            filter.as_ref(),
+            page.offset(),
+            page.fetch_limit(),
+        )
         .await?;
     let (rows, info) = page.finish(dir.confirm(caller, read).await?);
     let mut groups = Vec::with_capacity(rows.len());
@@ -429,12 +441,14 @@ async fn update_in(
 }
 
 /// `DELETE /settings/user_groups/{id}`: groups nesting it lose that source.
+/// Under the org's `scheduled` behaviour (API-DESIGN 145) the deletion is
+/// also recorded as a job, in the same transaction: its id is returned.
 pub async fn delete(
     dir: &Directory,
     caller: &Caller,
     id: ZohoId,
     missing: impl FnOnce() -> Error + Send + 'static,
-) -> Result<()> {
+) -> Result<Option<ZohoId>> {
     caller.require_admin(MANAGE_GROUPS)?;
     dir.write_as(caller, move |tx, _| {
         Box::pin(async move { delete_in(tx, id, missing).await })
@@ -442,11 +456,36 @@ pub async fn delete(
     .await
 }
 
-async fn delete_in(tx: &mut dyn OrgTx, id: ZohoId, missing: impl FnOnce() -> Error) -> Result<()> {
+async fn delete_in(
+    tx: &mut dyn OrgTx,
+    id: ZohoId,
+    missing: impl FnOnce() -> Error,
+) -> Result<Option<ZohoId>> {
     tx.group(id).await?.ok_or_else(missing)?;
     let parents = drop_sources_naming(tx, SourceKind::Groups, id).await?;
     tx.delete_group(id).await?;
-    membership::recompute(tx, &parents).await
+    membership::recompute(tx, &parents).await?;
+    if tx.org_behaviour().await?.user_group_deletion != GroupDeletion::Scheduled {
+        return Ok(None);
+    }
+    let job = DeletionJob {
+        id: tx.next_id(),
+        group_id: id,
+        created_at: crate::time::now(),
+    };
+    tx.insert_deletion_job(&job).await?;
+    Ok(Some(job.id))
+}
+
+/// `GET /settings/user_groups/actions/deletion_jobs?job_id=`: a group
+/// deletion job of the caller's org.
+pub async fn deletion_job(
+    dir: &Directory,
+    caller: &mut Caller,
+    id: ZohoId,
+) -> Result<Option<DeletionJob>> {
+    let read = dir.store().deletion_job(caller.org_id(), id).await?;
+    dir.confirm(caller, read).await
 }
 
 #[cfg(test)]

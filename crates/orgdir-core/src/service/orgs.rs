@@ -2,15 +2,19 @@
 //! Administrator and Standard, a root role, a root territory named after the
 //! org, and a confirmed primary admin. The new org is written as an org
 //! document, which also becomes its baseline for resets. Also the org reads:
-//! the caller's own (`GET /org`) and the control plane's.
+//! the caller's own (`GET /org`) and the control plane's, and the org's
+//! emulator behaviour.
 
 use super::Directory;
+use crate::behaviour::Behaviour;
 use crate::document::{DocOrg, DocProfile, DocRole, DocTerritory, DocUser, OrgDocument, FORMAT};
 use crate::org::{Edition, Org, ADMIN_PROFILE, STANDARD_PROFILE};
 use crate::scopes::{ScopeSet, ALL_SCOPES};
 use crate::sessions::Caller;
+use crate::store::{write, WriteTarget};
 use crate::users::{normalize_email, UserCounts, UserDetails};
 use crate::{Error, OrgId, Result, ZohoId};
+use serde_json::Value;
 
 /// What to create.
 #[derive(Debug, Clone)]
@@ -202,4 +206,22 @@ pub async fn user_counts(dir: &Directory, org: OrgId) -> Result<UserCounts> {
 /// Deletes an org and everything in it, tokens included; false if unknown.
 pub async fn delete(dir: &Directory, org: OrgId) -> Result<bool> {
     dir.store().delete_org(org).await
+}
+
+/// An org's emulator behaviour (the control plane).
+pub async fn behaviour(dir: &Directory, org: OrgId) -> Result<Behaviour> {
+    dir.store().behaviour(org).await
+}
+
+/// Applies a `PUT /_orgdir/orgs/{org}/behaviour` body under the org's lock
+/// (API-DESIGN 144); the behaviour after it.
+pub async fn set_behaviour(dir: &Directory, org: OrgId, body: Value) -> Result<Behaviour> {
+    write(dir.store(), WriteTarget::Org(org), move |tx| {
+        Box::pin(async move {
+            let next = tx.org_behaviour().await?.apply(&body)?;
+            tx.set_behaviour(&next).await?;
+            Ok(next)
+        })
+    })
+    .await
 }

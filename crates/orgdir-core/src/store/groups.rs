@@ -2,19 +2,25 @@
 
 use super::Versioned;
 use super::{MembershipInputs, MembershipModel, Tally};
-use crate::groups::{Filter, Group, GroupDetails, Source, SourceDetails, SourceKind, SourcesCount};
+use crate::groups::{
+    Assignment, DeletionJob, Filter, Group, GroupDetails, Source, SourceDetails, SourceKind,
+    SourcesCount,
+};
 use crate::{OrgId, Result, ZohoId};
 
 /// Reads of user groups.
 #[async_trait::async_trait]
 pub trait GroupStore {
     /// The groups `user` is a member of (it is live, and a group covers its
-    /// role, one of its territories or the user itself), in listing order;
-    /// empty for a deleted user or a user the org does not have.
+    /// role, one of its territories or the user itself) — or, `Unassigned`,
+    /// the org's other groups — passing `filter`, in listing order. A
+    /// deleted user, or one the org does not have, is a member of none.
     async fn groups_of_user(
         &self,
         org: OrgId,
         user: ZohoId,
+        side: Assignment,
+        filter: Option<&Filter>,
         offset: u64,
         limit: u64,
     ) -> Result<Versioned<Vec<GroupDetails>>>;
@@ -62,6 +68,8 @@ pub trait GroupStore {
     /// How many groups are out of place in the listing: its positions must
     /// be exactly 1, 2, … (for checks).
     async fn misplaced_groups(&self, org: OrgId) -> Result<u64>;
+    /// One group deletion job of the org.
+    async fn deletion_job(&self, org: OrgId, id: ZohoId) -> Result<Versioned<Option<DeletionJob>>>;
 }
 
 /// Writes of user groups and their sources (their membership model is
@@ -90,4 +98,6 @@ pub trait GroupWrites {
     ) -> Result<Vec<(ZohoId, Source)>>;
     /// Every (group, nested group) pair.
     async fn group_edges(&mut self) -> Result<Vec<(ZohoId, ZohoId)>>;
+    /// Records a group deletion job.
+    async fn insert_deletion_job(&mut self, job: &DeletionJob) -> Result<()>;
 }

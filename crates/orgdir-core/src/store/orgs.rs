@@ -2,6 +2,7 @@
 //! and the bulk-write helpers of import, seed and reset.
 
 use super::Versioned;
+use crate::behaviour::Behaviour;
 use crate::org::{Org, OrgPhoto};
 use crate::{OrgId, Result, ZohoId};
 
@@ -20,6 +21,8 @@ pub trait OrgStore {
     async fn org_photo(&self, org: OrgId) -> Result<Versioned<Option<OrgPhoto>>>;
     /// The org photo's id, if it has one (`photo_id` on `GET /org`).
     async fn org_photo_id(&self, org: OrgId) -> Result<Option<ZohoId>>;
+    /// The org's emulator behaviour (defaults for what was never set).
+    async fn behaviour(&self, org: OrgId) -> Result<Behaviour>;
 }
 
 /// Writes to the org row and whole-org bulk work.
@@ -44,4 +47,8 @@ pub trait OrgWrites {
     async fn set_org_photo(&mut self, photo: &OrgPhoto) -> Result<()>;
     /// Deletes the org photo; the id of the one deleted, if any.
     async fn delete_org_photo(&mut self) -> Result<Option<ZohoId>>;
+    /// The org's emulator behaviour, read under the org's lock.
+    async fn org_behaviour(&mut self) -> Result<Behaviour>;
+    /// Replaces the org's emulator behaviour.
+    async fn set_behaviour(&mut self, behaviour: &Behaviour) -> Result<()>;
 }

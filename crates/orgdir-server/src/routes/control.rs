@@ -1,7 +1,8 @@
 //! The control plane under `/_orgdir/` (SPEC 7; not part of Zoho's API):
 //! orgs (create, list, get, delete, reset, import, export), tokens, OAuth
-//! clients, confirming users, health and readiness. Every call needs the
-//! admin key, and every change is logged with what it changed.
+//! clients, confirming users, the emulator behaviour, health and
+//! readiness. Every call needs the admin key, and every change is logged
+//! with what it changed.
 
 use crate::error::{json_response, ApiError};
 use crate::extract::Path;
@@ -35,6 +36,10 @@ pub fn routes() -> Router<AppState> {
         .route("/_orgdir/orgs/{org}/reset", post(reset_org))
         .route("/_orgdir/orgs/{org}/export", get(export_org))
         .route("/_orgdir/orgs/{org}/tokens", post(mint_token))
+        .route(
+            "/_orgdir/orgs/{org}/behaviour",
+            get(get_behaviour).put(set_behaviour),
+        )
         .route(
             "/_orgdir/orgs/{org}/clients",
             get(list_clients).post(create_client),
@@ -290,6 +295,32 @@ async fn export_org(
     let org = existing(&state, &org).await?;
     let doc = document::export(&state.dir, org.id).await?;
     Ok(json_response(StatusCode::OK, &doc))
+}
+
+/// `GET /_orgdir/orgs/{org}/behaviour`: the org's emulator controls
+/// (API-DESIGN 144), each with its value or its default.
+async fn get_behaviour(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+) -> Result<Response, ApiError> {
+    let org = existing(&state, &org).await?;
+    let behaviour = orgs::behaviour(&state.dir, org.id).await?;
+    Ok(json_response(StatusCode::OK, &behaviour.to_json()))
+}
+
+/// `PUT /_orgdir/orgs/{org}/behaviour` with the controls to change, e.g.
+/// `{"user_group_deletion":"scheduled"}`; answers the whole behaviour.
+async fn set_behaviour(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let org = existing(&state, &org).await?;
+    let behaviour = orgs::set_behaviour(&state.dir, org.id, body).await?;
+    tracing::info!(action = "set_behaviour", org = %org.id, behaviour = %behaviour.to_json(), "control plane");
+    Ok(json_response(StatusCode::OK, &behaviour.to_json()))
 }
 
 /// `POST /_orgdir/orgs/{org}/tokens` with `{scopes, user_id?, email?, expires_in?}`.

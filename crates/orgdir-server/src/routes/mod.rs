@@ -57,6 +57,23 @@ pub fn path_id(text: &str, index: usize) -> Result<ZohoId, Error> {
         .ok_or_else(|| Error::invalid_path(index, "the id given seems to be invalid"))
 }
 
+/// The `job_id` query parameter of a job's status (transfer and delete,
+/// group deletion): missing is `REQUIRED_PARAM_MISSING`, not an id
+/// `INVALID_DATA`, both with `{"param_name":"job_id"}`.
+pub fn job_id(text: Option<&str>) -> Result<ZohoId, Error> {
+    match text {
+        None => Err(Error::RequiredParamMissing {
+            param_name: "job_id".to_owned(),
+        }),
+        Some(text) => ZohoId::parse(text.trim()).ok_or_else(invalid_job_id),
+    }
+}
+
+/// `INVALID_DATA` `{"param_name":"job_id"}`.
+pub fn invalid_job_id() -> Error {
+    Error::invalid_param("job_id", "the job_id given seems to be invalid")
+}
+
 /// A comma-separated id list in the query parameter `param`, at most `max` ids.
 pub fn query_ids(text: &str, param: &str, max: usize) -> Result<Vec<ZohoId>, Error> {
     let ids = text

@@ -1,8 +1,10 @@
 //! `/crm/{v}/settings/user_groups…`: groups (single and bulk), their sources,
-//! the sources count (SPEC 4.2) and the associated users count (SPEC 4.3).
+//! the sources count (SPEC 4.2), the associated users count (SPEC 4.3),
+//! deletion jobs, a user's groups (`associated_groups`, `get_assigned`,
+//! `get_unassigned`) and where a group is used.
 
-use super::{each_item, item_id, item_results, path_id, single_item, written};
-use crate::error::{item_error, json_response, no_content, ApiError, ItemError};
+use super::{each_item, item_id, item_results, job_id, path_id, single_item, written};
+use crate::error::{item_error, json_response, no_content, object_error, ApiError, ItemError};
 use crate::extract::Path;
 use crate::extract::{
     Authed, GroupsCreate, GroupsDelete, GroupsRead, GroupsUpdate, JsonBody, Params,
@@ -12,17 +14,18 @@ use crate::{views, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use orgdir_core::groups::{Filter, GroupPatch, NewGroup, SourceKind};
+use orgdir_core::groups::{AssignQuery, Assignment, Filter, GroupPatch, NewGroup, SourceKind};
 use orgdir_core::org::Org;
 use orgdir_core::paging::Page;
 use orgdir_core::service::groups::{self as service, GroupView};
 use orgdir_core::users::UserStatus;
 use orgdir_core::{Error, Result};
 use orgdir_types::groups::{
-    AssociatedGroupsPage, GroupUsersCount, GroupUsersCountPage, GroupedCount, GroupedCountsPage,
-    SourcesCountBody, SourcesPage, UserGroup, UserGroupsPage,
+    AssociatedGroupsPage, DeletionJobStatus, DeletionJobsBody, GroupUsersCount,
+    GroupUsersCountPage, GroupedCount, GroupedCountsPage, SourcesCountBody, SourcesPage, UserGroup,
+    UserGroupsPage,
 };
-use orgdir_types::{Info, Reference};
+use orgdir_types::{ActionResult, Info, Reference};
 use serde_json::json;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -32,11 +35,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create, update_in_body))
         .routes(routes!(associated_users_count))
+        .routes(routes!(deletion_jobs))
         .routes(routes!(get_one, update_one, delete_one))
         .routes(routes!(sources))
         .routes(routes!(sources_count))
         .routes(routes!(grouped_counts))
         .routes(routes!(associated_groups))
+        .routes(routes!(get_assigned))
+        .routes(routes!(get_unassigned))
         .routes(routes!(associations))
 }
 
@@ -466,7 +472,7 @@ async fn update_one(
         ("id" = String, Path, description = "User group id")
     ),
     responses(
-        (status = 200, description = "Per-item result", body = crate::openapi::WriteResults),
+        (status = 200, description = "Per-item result: SUCCESS with the group's id, or SCHEDULED with a job_id under the org's scheduled behaviour", body = crate::openapi::WriteResults),
         crate::openapi::WriteErrors
     ),
     security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.DELETE"]))
@@ -478,15 +484,57 @@ async fn delete_one(
 ) -> Result<Response, ItemError> {
     let to_item = item_error("user_groups");
     let id = path_id(&id, GROUP_SEGMENT).map_err(&to_item)?;
-    service::delete(&state.dir, &auth.caller, id, unknown_group)
+    let job = service::delete(&state.dir, &auth.caller, id, unknown_group)
         .await
         .map_err(&to_item)?;
-    Ok(written(
-        "user_groups",
-        id,
-        "User group deleted",
-        StatusCode::OK,
-    ))
+    Ok(match job {
+        None => written("user_groups", id, "User group deleted", StatusCode::OK),
+        Some(job) => json_response(
+            StatusCode::OK,
+            &json!({ "user_groups": [ActionResult::scheduled(
+                job.to_string(),
+                "User group deletion scheduled",
+            )] }),
+        ),
+    })
+}
+
+/// `GET /settings/user_groups/actions/deletion_jobs?job_id=`: a scheduled
+/// group deletion's status; 204 for a job the org does not have.
+#[utoipa::path(
+    operation_id = "user_groups_deletion_jobs",
+    get,
+    path = "/crm/{version}/settings/user_groups/actions/deletion_jobs",
+    tag = "user groups",
+    params(
+        crate::openapi::VersionPath,
+        crate::openapi::JobQuery
+    ),
+    responses(
+        (status = 200, description = "The job's status: COMPLETED", body = DeletionJobsBody),
+        (status = 204, description = "The org has no such job"),
+        crate::openapi::ReadErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.READ"]))
+)]
+async fn deletion_jobs(
+    mut auth: Authed<GroupsRead>,
+    params: Params,
+    State(state): State<AppState>,
+) -> Result<Response, ApiError> {
+    let id = job_id(params.get("job_id"))?;
+    if service::deletion_job(&state.dir, &mut auth.caller, id)
+        .await?
+        .is_none()
+    {
+        return Ok(no_content());
+    }
+    let body = DeletionJobsBody {
+        deletion_jobs: vec![DeletionJobStatus {
+            status: "COMPLETED".to_owned(),
+        }],
+    };
+    Ok(json_response(StatusCode::OK, &body))
 }
 
 /// Segment of the user id in `users/{id}/actions/associated_groups`.
@@ -527,9 +575,17 @@ async fn associated_groups(
             )
         }
     };
-    let (rows, info) = service::of_user(&state.dir, &mut auth.caller, user, page, with_sources)
-        .await?
-        .ok_or_else(|| Error::invalid_path(USER_SEGMENT, "the id given seems to be invalid"))?;
+    let (rows, info) = service::of_user(
+        &state.dir,
+        &mut auth.caller,
+        user,
+        Assignment::Assigned,
+        None,
+        page,
+        with_sources,
+    )
+    .await?
+    .ok_or_else(|| Error::invalid_path(USER_SEGMENT, "the id given seems to be invalid"))?;
     if rows.is_empty() {
         return Ok(no_content());
     }
@@ -542,6 +598,110 @@ async fn associated_groups(
         StatusCode::OK,
         &AssociatedGroupsPage { user_groups, info },
     ))
+}
+
+/// `get_assigned` / `get_unassigned` (API-DESIGN 146): a page of the groups
+/// the body's user is an associated user of (`Assigned`), or of the org's
+/// other groups, each as the groups list shows it; 204 when none.
+async fn assignment(
+    auth: &mut Authed<UserGroupsOfUser>,
+    state: &AppState,
+    body: &serde_json::Value,
+    key: &'static str,
+    side: Assignment,
+) -> Result<Response, ItemError> {
+    let to_object = object_error(key);
+    let query = AssignQuery::from_json(body, key).map_err(&to_object)?;
+    let (rows, info) = service::of_user(
+        &state.dir,
+        &mut auth.caller,
+        query.user,
+        side,
+        query.filter,
+        query.page,
+        true,
+    )
+    .await
+    .map_err(&to_object)?
+    .ok_or_else(|| {
+        to_object(Error::invalid_field(
+            format!("$.{key}.related_entity_id"),
+            "the related_entity_id given seems to be invalid",
+        ))
+    })?;
+    if rows.is_empty() {
+        return Ok(no_content());
+    }
+    let org = auth.caller.org();
+    let user_groups = rows.into_iter().map(|g| group_view(org, g)).collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &UserGroupsPage { user_groups, info },
+    ))
+}
+
+/// `POST /settings/user_groups/actions/get_assigned`
+#[utoipa::path(
+    operation_id = "user_groups_get_assigned",
+    post,
+    path = "/crm/{version}/settings/user_groups/actions/get_assigned",
+    tag = "user groups",
+    params(
+        crate::openapi::VersionPath
+    ),
+    request_body = orgdir_types::groups::GetAssignedBody,
+    responses(
+        (status = 200, description = "A page of the groups the user is an associated user of", body = orgdir_types::groups::UserGroupsPage),
+        (status = 204, description = "The user is a member of no group passing the filters (a deleted user included)"),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.READ", "ZohoCRM.users.READ"]))
+)]
+async fn get_assigned(
+    mut auth: Authed<UserGroupsOfUser>,
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ItemError> {
+    assignment(
+        &mut auth,
+        &state,
+        &body,
+        "get_assigned",
+        Assignment::Assigned,
+    )
+    .await
+}
+
+/// `POST /settings/user_groups/actions/get_unassigned`
+#[utoipa::path(
+    operation_id = "user_groups_get_unassigned",
+    post,
+    path = "/crm/{version}/settings/user_groups/actions/get_unassigned",
+    tag = "user groups",
+    params(
+        crate::openapi::VersionPath
+    ),
+    request_body = orgdir_types::groups::GetUnassignedBody,
+    responses(
+        (status = 200, description = "A page of the org's groups the user is not an associated user of", body = orgdir_types::groups::UserGroupsPage),
+        (status = 204, description = "Every group passing the filters has the user"),
+        crate::openapi::WriteErrors
+    ),
+    security(("zoho_oauth" = ["ZohoCRM.settings.user_groups.READ", "ZohoCRM.users.READ"]))
+)]
+async fn get_unassigned(
+    mut auth: Authed<UserGroupsOfUser>,
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ItemError> {
+    assignment(
+        &mut auth,
+        &state,
+        &body,
+        "get_unassigned",
+        Assignment::Unassigned,
+    )
+    .await
 }
 
 /// `GET /settings/user_groups/{id}/actions/associations`: where the group is

@@ -3,7 +3,7 @@
 //! and delete the user (one user per request), and a job's status
 //! (API-DESIGN 150 to 157).
 
-use super::path_id;
+use super::{invalid_job_id, job_id, path_id};
 use crate::error::{item_error, json_response, ApiError, ItemError};
 use crate::extract::{Authed, JsonBody, Params, Path, UsersTransfer, UsersTransferRead};
 use crate::AppState;
@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use orgdir_core::service::transfer::{self as service, Accepted};
 use orgdir_core::transfer::{self, TransferAndDelete, ITEM_PATH, KEY};
-use orgdir_core::{Error, ZohoId};
+use orgdir_core::Error;
 use orgdir_types::transfer::{JobStatus, JobStatusBody, TransferResult, TransferResults};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -138,16 +138,10 @@ async fn status(
     params: Params,
     State(state): State<AppState>,
 ) -> Result<Response, ApiError> {
-    let invalid = || Error::invalid_param("job_id", "the job_id given seems to be invalid");
-    let id = match params.get("job_id") {
-        None => Err(Error::RequiredParamMissing {
-            param_name: "job_id".to_owned(),
-        }),
-        Some(text) => ZohoId::parse(text.trim()).ok_or_else(invalid),
-    }?;
+    let id = job_id(params.get("job_id"))?;
     let job = service::job(&state.dir, &mut auth.caller, id)
         .await?
-        .ok_or_else(invalid)?;
+        .ok_or_else(invalid_job_id)?;
     let body = JobStatusBody {
         transfer_and_delete: vec![JobStatus {
             status: job.status.as_str().to_owned(),
