@@ -7,7 +7,10 @@
 //! Zoho's own sample answers.
 
 use crate::{Error, Result};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
+use std::sync::LazyLock;
 
 /// What a settable field accepts (`null` always clears it).
 #[derive(Debug, Clone, Copy)]
@@ -158,7 +161,7 @@ pub fn settable_fields(map: &Map<String, Value>, path: &str) -> Result<Map<Strin
 
 /// Zoho's default for each property a user may lack, but `time_zone` and
 /// `offset`, which follow the user's zone: built once.
-static DEFAULTS: std::sync::LazyLock<Vec<(&'static str, Value)>> = std::sync::LazyLock::new(|| {
+static DEFAULTS: LazyLock<Vec<(&'static str, Value)>> = LazyLock::new(|| {
     vec![
         ("$current_shift", Value::Null),
         ("$next_shift", Value::Null),
@@ -238,6 +241,85 @@ fn fill(fields: &mut Map<String, Value>, key: &str, default: &Value) {
     }
 }
 
+/// A default as [`WithDefaults`] prints it.
+enum Printed {
+    /// Serialised once.
+    Raw(Box<RawValue>),
+    /// The user's zone's offset, in milliseconds.
+    Offset,
+    /// The user's zone.
+    TimeZone,
+}
+
+/// [`DEFAULTS`] with `offset` and `time_zone`, each value serialised once,
+/// sorted by key as a [`Map`] sorts its keys.
+static PRINTED: LazyLock<Vec<(&'static str, Printed)>> = LazyLock::new(|| {
+    let mut printed: Vec<(&'static str, Printed)> = DEFAULTS
+        .iter()
+        .map(|(key, value)| {
+            let raw = serde_json::value::to_raw_value(value).expect("a Value serialises");
+            (*key, Printed::Raw(raw))
+        })
+        .chain([
+            ("offset", Printed::Offset),
+            ("time_zone", Printed::TimeZone),
+        ])
+        .collect();
+    printed.sort_unstable_by_key(|(key, _)| *key);
+    printed
+});
+
+/// A user's stored settable fields over Zoho's defaults, as every user
+/// object prints them: serialises as a map with exactly the entries, in the
+/// same order, that [`fill_defaults`] leaves in `fields` (the key order of a
+/// [`Map`]), without building that map. The defaults are spliced in as JSON
+/// serialised once (`#[serde(flatten)]` it into the user object).
+#[derive(Debug, Clone)]
+pub struct WithDefaults<'a> {
+    fields: &'a Map<String, Value>,
+    org_zone: &'a str,
+}
+
+impl<'a> WithDefaults<'a> {
+    /// `fields` (a user's stored settable fields) over the defaults;
+    /// `org_zone` as in [`fill_defaults`].
+    pub fn new(fields: &'a Map<String, Value>, org_zone: &'a str) -> Self {
+        Self { fields, org_zone }
+    }
+}
+
+impl Serialize for WithDefaults<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let zone = self
+            .fields
+            .get("time_zone")
+            .and_then(Value::as_str)
+            .unwrap_or(self.org_zone);
+        let mut map = serializer.serialize_map(None)?;
+        // Both sides are sorted by key: a merge, the stored value winning
+        // unless it is `null` over a default that is not (as `fill` does).
+        let mut stored = self.fields.iter().peekable();
+        for (key, default) in PRINTED.iter() {
+            while let Some((k, v)) = stored.next_if(|(k, _)| k.as_str() < *key) {
+                map.serialize_entry(k, v)?;
+            }
+            let own = stored.next_if(|(k, _)| k.as_str() == *key).map(|(_, v)| v);
+            match (own, default) {
+                (Some(value), _) if !value.is_null() => map.serialize_entry(key, value)?,
+                (_, Printed::Raw(raw)) => map.serialize_entry(key, raw)?,
+                (_, Printed::Offset) => {
+                    map.serialize_entry(key, &crate::time::offset_millis(zone))?
+                }
+                (_, Printed::TimeZone) => map.serialize_entry(key, zone)?,
+            }
+        }
+        for (k, v) in stored {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +372,98 @@ mod tests {
         assert_eq!(fields["Reporting_To"], json!({"id": "456"}));
         fields.insert("Reporting_To".into(), Value::Null);
         assert_eq!(reporting_to(&fields), None);
+    }
+
+    /// What [`WithDefaults`] prints against the map [`fill_defaults`]
+    /// builds, byte for byte.
+    fn assert_prints_as_filled(fields: &Map<String, Value>, org_zone: &str) {
+        let mut filled = fields.clone();
+        fill_defaults(&mut filled, org_zone);
+        let spliced = serde_json::to_string(&WithDefaults::new(fields, org_zone)).expect("json");
+        assert_eq!(
+            spliced,
+            serde_json::to_string(&filled).expect("json"),
+            "{fields:?}"
+        );
+        // Flattened into a user object, as the API prints it.
+        #[derive(serde::Serialize)]
+        struct Spliced<'a> {
+            id: &'a str,
+            #[serde(flatten)]
+            extra: WithDefaults<'a>,
+        }
+        #[derive(serde::Serialize)]
+        struct Filled<'a> {
+            id: &'a str,
+            #[serde(flatten)]
+            extra: &'a Map<String, Value>,
+        }
+        let spliced = Spliced {
+            id: "1",
+            extra: WithDefaults::new(fields, org_zone),
+        };
+        let filled = Filled {
+            id: "1",
+            extra: &filled,
+        };
+        assert_eq!(
+            serde_json::to_string(&spliced).expect("json"),
+            serde_json::to_string(&filled).expect("json")
+        );
+    }
+
+    #[test]
+    fn spliced_defaults_print_as_the_filled_map() {
+        assert_prints_as_filled(&Map::new(), "UTC");
+        assert_prints_as_filled(&Map::new(), "Asia/Kolkata");
+        // Every settable field set (a value that is not the default).
+        let all: Map<String, Value> = SETTABLE
+            .iter()
+            .map(|(key, kind)| {
+                let value = match kind {
+                    FieldKind::Text(_) => json!(format!("my {key}")),
+                    FieldKind::OneOf(allowed) => json!(allowed[allowed.len() - 1]),
+                    FieldKind::TimeZone => json!("America/New_York"),
+                    FieldKind::Date => json!("1990-02-28"),
+                    FieldKind::User => json!({"id": "123"}),
+                };
+                ((*key).to_owned(), value)
+            })
+            .collect();
+        assert_prints_as_filled(&all, "UTC");
+        // Every settable field cleared: a `null` over a default that is not
+        // prints the default, once.
+        let cleared: Map<String, Value> = SETTABLE
+            .iter()
+            .map(|(key, _)| ((*key).to_owned(), Value::Null))
+            .collect();
+        assert_prints_as_filled(&cleared, "Europe/Paris");
+        // Some set, some cleared, and keys no default has, sorting before,
+        // between and after the defaults' (an import may keep them).
+        let mut mixed = Map::new();
+        for (key, value) in [
+            ("phone", json!("555")),
+            ("Currency", json!("EUR")),
+            ("city", Value::Null),
+            ("language", Value::Null),
+            ("time_zone", json!("Asia/Tokyo")),
+            ("offset", json!(42)),
+            ("theme", json!({"type": "dark"})),
+            ("!first", json!(1)),
+            ("$a", json!(true)),
+            ("Middle", json!("m")),
+            ("k", json!([1, 2])),
+            ("zz_last", json!("z")),
+            ("~after", Value::Null),
+            ("é", json!("é \"quoted\"")),
+        ] {
+            mixed.insert(key.to_owned(), value);
+        }
+        assert_prints_as_filled(&mixed, "UTC");
+        // A zone that is not a string is kept; the org's zone gives the offset.
+        let mut odd_zone = Map::new();
+        odd_zone.insert("time_zone".into(), json!(5));
+        assert_prints_as_filled(&odd_zone, "Asia/Kolkata");
     }
 
     #[test]

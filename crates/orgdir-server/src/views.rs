@@ -3,6 +3,7 @@
 use orgdir_core::org::{Org, Profile, Role};
 use orgdir_core::territories::{DeletedTerritoryDetails, RuleCriteria, TerritoryDetails};
 use orgdir_core::unavailability::UnavailabilityDetails;
+use orgdir_core::user_fields::WithDefaults;
 use orgdir_core::users::UserDetails;
 use orgdir_core::ZohoId;
 use orgdir_types::roles;
@@ -11,7 +12,9 @@ use orgdir_types::territories::{
 };
 use orgdir_types::unavailability::{UnavailableUser, UserUnavailability};
 use orgdir_types::users::User;
-use orgdir_types::Reference;
+use orgdir_types::{Info, Reference};
+use serde::Serialize;
+use serde_json::Map;
 
 /// `{"name","id"}` of a referenced record, when there is one.
 fn reference(id: Option<ZohoId>, name: Option<&str>) -> Option<Reference> {
@@ -21,10 +24,37 @@ fn reference(id: Option<ZohoId>, name: Option<&str>) -> Option<Reference> {
     })
 }
 
+/// A user as `GET /users` prints it, with its territories: [`User`] (its
+/// `extra` left empty) followed by the user's stored fields over Zoho's
+/// defaults ([`WithDefaults`], the defaults serialised once), which prints
+/// exactly what `User` with [`fill_defaults`]'s map as `extra` printed,
+/// key order included, without building that map for each user.
+///
+/// [`fill_defaults`]: orgdir_core::user_fields::fill_defaults
+#[derive(Debug, Serialize)]
+pub struct UserView<'a> {
+    #[serde(flatten)]
+    user: User,
+    #[serde(flatten)]
+    properties: WithDefaults<'a>,
+}
+
+/// `{"users":[…]}` ([`UsersBody`]) or, with `info`, `{"users":[…],"info":{…}}`
+/// ([`UsersPage`]), of [`UserView`]s.
+///
+/// [`UsersBody`]: orgdir_types::users::UsersBody
+/// [`UsersPage`]: orgdir_types::users::UsersPage
+#[derive(Debug, Serialize)]
+pub struct UsersView<'a> {
+    pub users: Vec<UserView<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub info: Option<Info>,
+}
+
 /// A user as `GET /users` prints it, with its territories.
-pub fn user(org: &Org, details: UserDetails) -> User {
+pub fn user<'a>(org: &'a Org, details: &'a UserDetails) -> UserView<'a> {
     let u = &details.user;
-    User {
+    let user = User {
         id: u.id.to_string(),
         email: u.email.clone(),
         first_name: u.first_name.clone(),
@@ -54,11 +84,11 @@ pub fn user(org: &Org, details: UserDetails) -> User {
                 id: m.territory_id.to_string(),
             })
             .collect(),
-        extra: {
-            let mut fields = u.extra.clone();
-            orgdir_core::user_fields::fill_defaults(&mut fields, &org.time_zone);
-            fields
-        },
+        extra: Map::new(),
+    };
+    UserView {
+        user,
+        properties: WithDefaults::new(&u.extra, &org.time_zone),
     }
 }
 

@@ -304,6 +304,77 @@ async fn profile_fields(app: TestApp) {
 }
 storage_test!(user_profile_fields, profile_fields);
 
+/// A whole user prints exactly what the wire type [`orgdir_types::users::User`]
+/// prints with every property in its `extra` map (how the server printed
+/// users before it spliced in the defaults serialised once): the same keys,
+/// once each, in the same order, with the same values, for a user with
+/// fields set, cleared over a default and left to the defaults, in a read of
+/// one user and in the list.
+async fn whole_users_print_as_the_wire_type(app: TestApp) {
+    use orgdir_types::users::{UsersBody, UsersPage};
+    use serde_json::json;
+    let dir = app.directory().await;
+    let boss = app.org.admin_user_id.to_string();
+    let mut body = UserBuilder::new("whole@example.com").json(&dir);
+    let item = body.as_object_mut().expect("item");
+    for (key, value) in [
+        ("phone", json!("+1 555 0100")),
+        ("city", json!("Chennai")),
+        ("time_zone", json!("Asia/Kolkata")),
+        ("time_format", json!("HH:mm")),
+        ("dob", json!("1990-02-28")),
+        ("Currency", json!("EUR")),
+        ("Reporting_To", json!(boss)),
+        ("signature", json!("Ana \"A\" <ana@example.com>\n— é")),
+        ("language", json!(null)),
+        ("mobile", json!(null)),
+        ("zip", json!("600001")),
+    ] {
+        item.insert(key.into(), value);
+    }
+    let id = app.client.create_user(body).await.expect("created");
+    let one = app
+        .client
+        .raw(reqwest::Method::GET, &format!("/crm/v8/users/{id}"), None)
+        .await
+        .expect("get");
+    assert_eq!(one.status.as_u16(), 200);
+    let parsed: UsersBody = serde_json::from_slice(&one.body).expect("a UsersBody");
+    assert_eq!(
+        String::from_utf8_lossy(&one.body),
+        serde_json::to_string(&parsed).expect("json"),
+        "GET /users/{{id}} prints as the wire type"
+    );
+    let user = &parsed.users[0].extra;
+    assert_eq!(user.len(), 38, "{user:?}");
+    assert_eq!(user["city"], "Chennai");
+    assert_eq!(user["Reporting_To"], json!({"id": boss}));
+    assert_eq!(user["offset"], 19_800_000);
+    assert_eq!(
+        user["language"], "en_US",
+        "a cleared field prints its default"
+    );
+    assert_eq!(user["country_locale"], "en_US", "a default");
+
+    let list = app
+        .client
+        .raw(reqwest::Method::GET, "/crm/v8/users", None)
+        .await
+        .expect("list");
+    assert_eq!(list.status.as_u16(), 200);
+    let parsed: UsersPage = serde_json::from_slice(&list.body).expect("a UsersPage");
+    assert_eq!(parsed.users.len(), 2);
+    assert_eq!(
+        String::from_utf8_lossy(&list.body),
+        serde_json::to_string(&parsed).expect("json"),
+        "GET /users prints as the wire type"
+    );
+}
+storage_test!(
+    whole_users_print_unchanged,
+    whole_users_print_as_the_wire_type
+);
+
 /// An org document's user fields are kept as the API keeps them: a
 /// `Reporting_To` given by id alone reads back as `{"id": …}`.
 async fn imported_profile_fields(backend: orgdir_testkit::Backend) {

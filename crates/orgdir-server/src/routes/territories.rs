@@ -30,7 +30,6 @@ use orgdir_types::territories::{
     DeletedAssociatedTerritoriesPage, TerritoriesBody, TerritoriesPage, Territory,
     TerritoryUsersCount, TerritoryUsersCountPage, UserTerritoriesBody, UserTerritoriesPage,
 };
-use orgdir_types::users::{UsersBody, UsersPage};
 use orgdir_types::Reference;
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
@@ -633,8 +632,8 @@ async fn members(
     if rows.is_empty() {
         return Ok(no_content());
     }
-    let users = user_views(auth.caller.org(), rows);
-    Ok(json_response(StatusCode::OK, &UsersPage { users, info }))
+    let users = user_views(auth.caller.org(), &rows, Some(info));
+    Ok(json_response(StatusCode::OK, &users))
 }
 
 /// `GET /settings/territories/{id}/users/{user}`: the user if associated, else 204.
@@ -666,8 +665,8 @@ async fn member(
     let Some(details) = found else {
         return Ok(no_content());
     };
-    let users = user_views(auth.caller.org(), vec![details]);
-    Ok(json_response(StatusCode::OK, &UsersBody { users }))
+    let users = user_views(auth.caller.org(), std::slice::from_ref(&details), None);
+    Ok(json_response(StatusCode::OK, &users))
 }
 
 /// The user references of `{"users":[{"id":…}, …]}` (or `"territories"`), in

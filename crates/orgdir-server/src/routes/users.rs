@@ -4,6 +4,7 @@ use super::{item_id, path_id, query_ids, single_item, written};
 use crate::error::{item_error, json_response, no_content, ApiError, ItemError};
 use crate::extract::Path;
 use crate::extract::{Authed, JsonBody, Params, UsersCreate, UsersDelete, UsersRead, UsersUpdate};
+use crate::views::UsersView;
 use crate::{views, AppState};
 use axum::extract::State;
 use axum::http::header::IF_MODIFIED_SINCE;
@@ -14,7 +15,7 @@ use orgdir_core::paging::Page;
 use orgdir_core::service::users as service;
 use orgdir_core::users::{NewUser, UserDetails, UserPatch};
 use orgdir_core::Error;
-use orgdir_types::users::{User, UserType, UsersBody, UsersCount, UsersPage};
+use orgdir_types::users::{UserType, UsersCount};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -67,9 +68,17 @@ fn unknown_user() -> Error {
     Error::invalid_path(USER_ID_SEGMENT, "the id given seems to be invalid")
 }
 
-/// Users in Zoho's shape, with their territories.
-pub fn user_views(org: &Org, rows: Vec<UserDetails>) -> Vec<User> {
-    rows.into_iter().map(|d| views::user(org, d)).collect()
+/// Users in Zoho's shape, with their territories: `{"users":[…]}`, with
+/// `info` if given.
+pub fn user_views<'a>(
+    org: &'a Org,
+    rows: &'a [UserDetails],
+    info: Option<orgdir_types::Info>,
+) -> UsersView<'a> {
+    UsersView {
+        users: rows.iter().map(|d| views::user(org, d)).collect(),
+        info,
+    }
 }
 
 /// `GET /users/actions/count?type=`
@@ -139,8 +148,8 @@ async fn list(
             no_content()
         });
     }
-    let users = user_views(auth.caller.org(), rows);
-    Ok(json_response(StatusCode::OK, &UsersPage { users, info }))
+    let users = user_views(auth.caller.org(), &rows, Some(info));
+    Ok(json_response(StatusCode::OK, &users))
 }
 
 /// `GET /users/{id}`
@@ -175,8 +184,8 @@ async fn get_one(
     if since.is_some_and(|since| details.user.modified_at <= since) {
         return Ok(not_modified());
     }
-    let users = user_views(auth.caller.org(), vec![details]);
-    Ok(json_response(StatusCode::OK, &UsersBody { users }))
+    let users = user_views(auth.caller.org(), std::slice::from_ref(&details), None);
+    Ok(json_response(StatusCode::OK, &users))
 }
 
 /// `POST /users` (one user per request).
