@@ -63,7 +63,6 @@ def zoho_operations(directory):
 # Why an operation is not served (or, answered through a route with a
 # parameter, refused): the decision that explains it.
 NOT_SERVED = {
-    ("GET", "/crm/v8/__features/data_enrichment"): "refused as an unknown feature: decision 72",
 }
 
 

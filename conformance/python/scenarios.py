@@ -240,6 +240,13 @@ def user_licences(ctx):
     d = w.get_features()[0].get_details()
     ctx.eq("get_feature_detail numbers", (d.get_available_count().get_total(), d.get_used_count().get_total(),
                                           d.get_limits().get_total()), (3, 7, 10))
+    r = ctx.call("get_data_enrichment", F.FeaturesOperations().get_data_enrichment)
+    w = ctx.expect("get_data_enrichment is a ResponseWrapper", r, F.ResponseWrapper, 200)
+    f = w.get_features()[0]
+    d = f.get_details()
+    ctx.eq("data enrichment: no credit", (f.get_api_name(), d.get_available_count().get_total(),
+                                          d.get_used_count().get_total(), d.get_limits().get_total()),
+           ("data_enrichment", 0, 0, 0))
     r = ctx.call("get_feature_detail(nope)", F.FeaturesOperations().get_feature_detail, "nope")
     ctx.expect_api_exception("unknown feature", r, F.APIException, "INVALID_DATA", 400)
 

@@ -353,14 +353,28 @@ async fn features_by_api_names() {
             .collect()
     };
     assert_eq!(
-        names(
-            h.get("/crm/v8/__features?api_names=data_enrichment,user_licenses")
-                .await
-        ),
-        ["user_licenses"]
+        names(h.get("/crm/v8/__features").await),
+        ["user_licenses", "data_enrichment"]
+    );
+    assert_eq!(
+        names(h.get("/crm/v8/__features?api_names=data_enrichment").await),
+        ["data_enrichment"]
+    );
+    assert_eq!(
+        names(h.get("/crm/v8/__features?per_page=1&page=2").await),
+        ["data_enrichment"]
+    );
+    // Data enrichment: orgdir enriches nothing, so no credit at all.
+    let one = h.get("/crm/v8/__features/data_enrichment").await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert_eq!(
+        one.json(),
+        json!({"__features":[{"components":null,"api_name":"data_enrichment","parent_feature":null,
+            "module_supported":false,"details":{"available_count":{"total":0},"used_count":{"total":0},
+            "limits":{"total":0}},"feature_label":"DataEnrichment"}]})
     );
     for empty in [
-        "/crm/v8/__features?api_names=data_enrichment",
+        "/crm/v8/__features?api_names=nothing_here",
         "/crm/v8/__features?page=2",
     ] {
         let reply = h.get(empty).await;

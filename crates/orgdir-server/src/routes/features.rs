@@ -1,5 +1,6 @@
 //! `/crm/{v}/__features…`: the user licences feature (SPEC 4.5), read from
-//! the org's purchased licences and the maintained user counts.
+//! the org's purchased licences and the maintained user counts, and data
+//! enrichment, which orgdir never provides (API-DESIGN 72).
 
 use crate::error::{json_response, no_content, ApiError};
 use crate::extract::Path;
@@ -22,29 +23,38 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_one))
 }
 
-/// The only feature orgdir knows.
+/// The user licences feature's name.
 pub const USER_LICENSES: &str = "user_licenses";
 
-/// The user licences feature in Zoho's shape.
-pub fn user_licenses(licences: Licences) -> Feature {
+/// The data enrichment feature's name.
+pub const DATA_ENRICHMENT: &str = "data_enrichment";
+
+/// A feature orgdir lists, with its (available, used, limit) totals.
+fn feature(api_name: &str, label: &str, (available, used, limit): (u64, u64, u64)) -> Feature {
     Feature {
         components: None,
-        api_name: USER_LICENSES.to_owned(),
+        api_name: api_name.to_owned(),
         parent_feature: None,
         module_supported: false,
         details: LicenceDetails {
-            available_count: Total {
-                total: licences.available(),
-            },
-            used_count: Total {
-                total: licences.used,
-            },
-            limits: Total {
-                total: licences.purchased,
-            },
+            available_count: Total { total: available },
+            used_count: Total { total: used },
+            limits: Total { total: limit },
         },
-        feature_label: "UserLicenses".to_owned(),
+        feature_label: label.to_owned(),
     }
+}
+
+/// The user licences feature in Zoho's shape.
+pub fn user_licenses(licences: Licences) -> Feature {
+    let totals = (licences.available(), licences.used, licences.purchased);
+    feature(USER_LICENSES, "UserLicenses", totals)
+}
+
+/// Data enrichment (Zia's enrichment credits): orgdir enriches no record,
+/// so no credit is available, used or allowed.
+pub fn data_enrichment() -> Feature {
+    feature(DATA_ENRICHMENT, "DataEnrichment", (0, 0, 0))
 }
 
 /// Most characters of one name in `api_names`.
@@ -97,7 +107,7 @@ async fn list(
         .map(orgdir_core::modules::check)
         .transpose()?;
     let licences = service::licences(&state.dir, &mut auth.caller).await?;
-    let every = vec![user_licenses(licences)];
+    let every = vec![user_licenses(licences), data_enrichment()];
     let chosen: Vec<Feature> = every
         .into_iter()
         .filter(|f| {
@@ -121,7 +131,7 @@ async fn list(
     ))
 }
 
-/// `GET /__features/{api_name}`: only `user_licenses` exists.
+/// `GET /__features/{api_name}`: `user_licenses` or `data_enrichment`.
 #[utoipa::path(
     operation_id = "features_get_one",
     get,
@@ -129,7 +139,7 @@ async fn list(
     tag = "features",
     params(
         crate::openapi::VersionPath,
-        ("api_name" = String, Path, description = "Only `user_licenses` exists"),
+        ("api_name" = String, Path, description = "`user_licenses` or `data_enrichment`"),
         crate::openapi::FeatureModuleQuery
     ),
     responses(
@@ -147,19 +157,24 @@ async fn get_one(
     if let Some(module) = params.get("module") {
         orgdir_core::modules::check(module)?;
     }
-    if api_name != USER_LICENSES {
+    if api_name != USER_LICENSES && api_name != DATA_ENRICHMENT {
         return Err(
             Error::invalid_path(1, "the feature api_name given seems to be invalid").into(),
         );
     }
     if params.get("module").is_some() {
-        // user_licenses is not module-specific: no module has it.
+        // Neither feature is module-specific: no module has it.
         return Err(
             Error::invalid_param("module", "the feature is not specific to a module").into(),
         );
     }
+    // The licences read also proves the session, for either feature.
     let licences = service::licences(&state.dir, &mut auth.caller).await?;
-    let feature = user_licenses(licences);
+    let feature = if api_name == USER_LICENSES {
+        user_licenses(licences)
+    } else {
+        data_enrichment()
+    };
     Ok(json_response(
         StatusCode::OK,
         &FeaturesBody {
