@@ -16,18 +16,22 @@ async fn count(app: &TestApp, group: &str) -> u64 {
         .expect("group row")
 }
 
-/// Roles Sales (under the root) and Reps (under Sales), and territory
-/// West under the root territory: (sales, reps, west).
-async fn sales_and_west(app: &TestApp, root_role: &str) -> (String, String, String) {
-    let root = app
-        .client
+/// The org's root territory.
+async fn root_territory(app: &TestApp) -> String {
+    app.client
         .list_territories(None, None)
         .await
-        .expect("t")
+        .expect("territories")
         .expect("root")
         .territories[0]
         .id
-        .clone();
+        .clone()
+}
+
+/// Roles Sales (under the root) and Reps (under Sales), and territory
+/// West under the root territory: (sales, reps, west).
+async fn sales_and_west(app: &TestApp, root_role: &str) -> (String, String, String) {
+    let root = root_territory(app).await;
     let sales = app
         .client
         .create_role(json!({"name":"Sales","reporting_to": root_role}))
@@ -345,14 +349,19 @@ async fn grouped(app: &TestApp, group: &str) -> serde_json::Value {
 }
 
 async fn grouped_raw(app: &TestApp, group: &str, query: &str) -> orgdir_client::RawResponse {
+    get_raw(
+        app,
+        &format!(
+            "/crm/v8/settings/user_groups/{group}/associated_users/actions/grouped_counts{query}"
+        ),
+    )
+    .await
+}
+
+/// `GET path`, whatever the answer.
+async fn get_raw(app: &TestApp, path: &str) -> orgdir_client::RawResponse {
     app.client
-        .raw(
-            Method::GET,
-            &format!(
-                "/crm/v8/settings/user_groups/{group}/associated_users/actions/grouped_counts{query}"
-            ),
-            None,
-        )
+        .raw(Method::GET, path, None)
         .await
         .expect("response")
 }
@@ -365,15 +374,7 @@ async fn grouped_raw(app: &TestApp, group: &str, query: &str) -> orgdir_client::
 async fn grouped_counts(app: TestApp) {
     let dir = app.directory().await;
     let (sales, reps, west) = sales_and_west(&app, &dir.root_role).await;
-    let root = app
-        .client
-        .list_territories(None, None)
-        .await
-        .expect("t")
-        .expect("root")
-        .territories[0]
-        .id
-        .clone();
+    let root = root_territory(&app).await;
     let east = app
         .client
         .create_territory(json!({"name":"East","reporting_to": root}))
@@ -488,14 +489,11 @@ storage_test!(grouped_counts_split_active_and_inactive, grouped_counts);
 
 /// `GET /users/{id}/actions/associated_groups` of `user` (with a query).
 async fn groups_of(app: &TestApp, user: &str, query: &str) -> orgdir_client::RawResponse {
-    app.client
-        .raw(
-            Method::GET,
-            &format!("/crm/v8/users/{user}/actions/associated_groups{query}"),
-            None,
-        )
-        .await
-        .expect("response")
+    get_raw(
+        app,
+        &format!("/crm/v8/users/{user}/actions/associated_groups{query}"),
+    )
+    .await
 }
 
 /// The ids of the groups on a page of a user's groups.
@@ -511,14 +509,7 @@ fn group_ids(raw: &orgdir_client::RawResponse) -> Vec<String> {
 
 /// `GET /settings/user_groups` with a query.
 async fn list_groups(app: &TestApp, query: &str) -> orgdir_client::RawResponse {
-    app.client
-        .raw(
-            Method::GET,
-            &format!("/crm/v8/settings/user_groups{query}"),
-            None,
-        )
-        .await
-        .expect("response")
+    get_raw(app, &format!("/crm/v8/settings/user_groups{query}")).await
 }
 
 /// A user's groups follow each way of membership: role with subordinates,
