@@ -47,6 +47,10 @@ pub struct Issued {
     pub refresh_token: Option<String>,
     pub scopes: ScopeSet,
     pub expires_in: i64,
+    /// Whom it was issued to (the request journal records them).
+    pub org: OrgId,
+    pub user_id: ZohoId,
+    pub client_id: String,
 }
 
 /// A new client and its secret (shown once).
@@ -292,6 +296,9 @@ async fn issue_in(
         refresh_token,
         scopes,
         expires_in: config.access_ttl,
+        org: client.org,
+        user_id: user,
+        client_id: client.client_id.clone(),
     })
 }
 
