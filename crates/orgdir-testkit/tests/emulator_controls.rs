@@ -456,3 +456,52 @@ async fn oauth_grants_are_journaled_without_secrets() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn the_rust_client_drives_the_controls() {
+    use orgdir_client::control::{Control, RequestFilter};
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+    let control = Control::new(app.base_url(), orgdir_testkit::ADMIN_KEY);
+    let org = app.org.org.id.to_string();
+    let rule = control
+        .add_fault(
+            &org,
+            &json!({"match": {"path": "/crm/*/users/actions/count"},
+                    "effect": {"status": 500, "code": "INTERNAL_ERROR"},
+                    "trigger": {"times": 1}}),
+        )
+        .await
+        .expect("rule");
+    let failed = app
+        .client
+        .users_count(UserType::AllUsers)
+        .await
+        .expect_err("faulted");
+    assert_eq!(failed.code(), Some(orgdir_types::ErrorCode::InternalError));
+    assert_eq!(
+        app.client
+            .users_count(UserType::AllUsers)
+            .await
+            .expect("count"),
+        1
+    );
+    assert_eq!(control.faults(&org).await.expect("faults")[0].hits, 1);
+    let faulted = RequestFilter {
+        status: Some(500),
+        ..RequestFilter::default()
+    };
+    let entries = control.requests(&org, &faulted).await.expect("journal");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].fault, Some(rule.id));
+    assert_eq!(entries[0].code.as_deref(), Some("INTERNAL_ERROR"));
+    control.remove_fault(&org, rule.id).await.expect("removed");
+    let gone = control.remove_fault(&org, rule.id).await.expect_err("gone");
+    assert_eq!(gone.code(), Some(orgdir_types::ErrorCode::InvalidData));
+    control.clear_faults(&org).await.expect("cleared");
+    control.clear_requests(&org).await.expect("cleared");
+    let all = control
+        .requests(&org, &RequestFilter::default())
+        .await
+        .expect("journal");
+    assert!(all.is_empty());
+}
