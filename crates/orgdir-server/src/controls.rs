@@ -89,21 +89,24 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     let (mut parts, body) = request.into_parts();
     parts.extensions.insert(slot.clone());
 
-    // The body passes through as the handler reads it; its first bytes are kept.
-    let captured = Arc::new(Mutex::new(Captured::default()));
-    let body = if axum::body::HttpBody::size_hint(&body).exact() == Some(0) {
-        body
-    } else {
-        let sink = captured.clone();
-        Body::new(body.map_frame(move |frame| {
-            if let Some(data) = frame.data_ref() {
-                let mut c = sink.lock().unwrap_or_else(PoisonError::into_inner);
-                let room = (BODY_LIMIT + 1).saturating_sub(c.first.len());
-                c.first.extend_from_slice(&data[..data.len().min(room)]);
-                c.total += data.len();
-            }
-            frame
-        }))
+    // The body passes through as the handler reads it; its first bytes are
+    // kept (a call without a body allocates nothing for it).
+    let captured = (axum::body::HttpBody::size_hint(&body).exact() != Some(0))
+        .then(|| Arc::new(Mutex::new(Captured::default())));
+    let body = match &captured {
+        None => body,
+        Some(captured) => {
+            let sink = captured.clone();
+            Body::new(body.map_frame(move |frame| {
+                if let Some(data) = frame.data_ref() {
+                    let mut c = sink.lock().unwrap_or_else(PoisonError::into_inner);
+                    let room = (BODY_LIMIT + 1).saturating_sub(c.first.len());
+                    c.first.extend_from_slice(&data[..data.len().min(room)]);
+                    c.total += data.len();
+                }
+                frame
+            }))
+        }
     };
     let request = Request::from_parts(parts, body);
 
@@ -154,9 +157,12 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
                 .get::<AnswerCode>()
                 .map(|c| c.0.to_owned()),
         };
-        let body = {
-            let c = captured.lock().unwrap_or_else(PoisonError::into_inner);
-            body_value(&c.first, c.total, form)
+        let body = match &captured {
+            None => serde_json::Value::Null,
+            Some(captured) => {
+                let c = captured.lock().unwrap_or_else(PoisonError::into_inner);
+                body_value(&c.first, c.total, form)
+            }
         };
         let entry = Entry {
             id: 0,

@@ -505,3 +505,35 @@ async fn the_rust_client_drives_the_controls() {
         .expect("journal");
     assert!(all.is_empty());
 }
+
+#[tokio::test]
+async fn only_calls_of_a_valid_token_are_journaled() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+    // No token, an unknown token, the control plane, an unknown path: no org, no entry.
+    let anonymous = reqwest::Client::new()
+        .get(format!("{}{COUNT}", app.base_url()))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(anonymous.status().as_u16(), 401);
+    assert_eq!(
+        call(&app, "1000.nope.nope", Method::GET, COUNT, None)
+            .await
+            .0,
+        401
+    );
+    control(&app, Method::GET, "/faults", None).await;
+    assert!(journal(&app, "").await.is_empty());
+    // A valid token refused for its scopes is a call of its org.
+    let narrow = app.token("ZohoCRM.settings.roles.READ").await;
+    let (status, body) = call(&app, &narrow, Method::GET, COUNT, None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("OAUTH_SCOPE_MISMATCH"))
+    );
+    let entries = journal(&app, "").await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["code"], "OAUTH_SCOPE_MISMATCH");
+    assert_eq!(entries[0]["status"], 401);
+    assert!(!json!(entries).to_string().contains(&narrow));
+}
