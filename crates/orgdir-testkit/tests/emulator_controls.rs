@@ -455,6 +455,55 @@ async fn oauth_grants_are_journaled_without_secrets() {
         !text.contains(secret) && !text.contains(&issued.access_token),
         "{text}"
     );
+
+    // A code exchange and a revocation: calls of the client's org, with no
+    // code, token or secret in the journal.
+    let redirect = "http://localhost/cb";
+    let (status, web) = control(
+        &app,
+        Method::POST,
+        "/clients",
+        Some(&json!({"name": "Web", "redirect_uris": [redirect]})),
+    )
+    .await;
+    assert_eq!(status, 201, "{web}");
+    let (web_id, web_secret) = (
+        web["client_id"].as_str().expect("id"),
+        web["client_secret"].as_str().expect("secret"),
+    );
+    let code = orgdir_core::service::oauth::approve(
+        &app.dir,
+        web_id,
+        redirect,
+        "ZohoCRM.users.READ",
+        app.org.admin_user_id,
+        orgdir_core::service::oauth::OAuthConfig::default(),
+    )
+    .await
+    .expect("code");
+    let accounts = Accounts::new(app.base_url(), web_id, web_secret);
+    let tokens = accounts
+        .exchange_code(&code, redirect)
+        .await
+        .expect("exchange");
+    let refresh = tokens.refresh_token.expect("refresh token");
+    accounts.revoke(&refresh).await.expect("revoked");
+    let entries = journal(&app, "?path=/oauth/").await;
+    assert_eq!(entries.len(), 3, "{entries:?}");
+    assert_eq!(entries[0]["path"], "/oauth/v2/token/revoke");
+    assert_eq!(entries[0]["query"], "token=[redacted]");
+    assert_eq!(entries[0]["client_id"], web_id);
+    assert_eq!(entries[1]["body"]["code"], "[redacted]");
+    assert_eq!(entries[1]["client_id"], web_id);
+    let text = json!(entries).to_string();
+    for secret in [
+        code.as_str(),
+        refresh.as_str(),
+        tokens.access_token.as_str(),
+        web_secret,
+    ] {
+        assert!(!text.contains(secret), "{text}");
+    }
 }
 
 #[tokio::test]

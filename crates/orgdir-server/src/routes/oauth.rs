@@ -121,6 +121,7 @@ fn token_body(state: &AppState, issued: Issued) -> serde_json::Value {
 /// `POST /oauth/v2/token/revoke?token=`
 async fn revoke(
     State(state): State<AppState>,
+    slot: Option<Extension<CallerSlot>>,
     Query(query): Query<HashMap<String, String>>,
     RawBody(body): RawBody,
 ) -> Response {
@@ -131,7 +132,17 @@ async fn revoke(
     )
     .await
     {
-        Ok(()) => json_response(StatusCode::OK, &json!({ "status": "success" })),
+        Ok(revoked) => {
+            // A revocation is a call of the token's org: the journal records it.
+            if let Some(Extension(slot)) = slot {
+                slot.fill(Recorded {
+                    org: revoked.org,
+                    user_id: revoked.user_id,
+                    client_id: revoked.client_id,
+                });
+            }
+            json_response(StatusCode::OK, &json!({ "status": "success" }))
+        }
         Err(f) => failure(f),
     }
 }
