@@ -13,17 +13,20 @@
 use crate::error::json_response;
 use crate::AppState;
 use axum::body::Body;
+use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use http_body_util::BodyExt;
+use futures::StreamExt;
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::Frame;
 use orgdir_core::controls::faults::{Action, Fired};
 use orgdir_core::controls::journal::{body_value, scrub_query, Entry, BODY_LIMIT};
 use orgdir_core::{OrgId, ZohoId};
 use orgdir_types::ErrorBody;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 /// Who a call was authenticated as: filled by whoever authenticates it.
@@ -59,13 +62,6 @@ pub struct AnswerCode(pub &'static str);
 #[derive(Debug, Clone, Copy)]
 pub struct DropConnection;
 
-/// The first bytes of a request body as the handler reads it, and its length.
-#[derive(Default)]
-struct Captured {
-    first: Vec<u8>,
-    total: usize,
-}
-
 /// Whether the call goes to the control plane (never journaled or faulted).
 fn is_control_plane(path: &str) -> bool {
     path.starts_with("/_orgdir/") || path == "/_orgdir"
@@ -89,24 +85,14 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     let (mut parts, body) = request.into_parts();
     parts.extensions.insert(slot.clone());
 
-    // The body passes through as the handler reads it; its first bytes are
-    // kept (a call without a body allocates nothing for it).
-    let captured = (axum::body::HttpBody::size_hint(&body).exact() != Some(0))
-        .then(|| Arc::new(Mutex::new(Captured::default())));
-    let body = match &captured {
-        None => body,
-        Some(captured) => {
-            let sink = captured.clone();
-            Body::new(body.map_frame(move |frame| {
-                if let Some(data) = frame.data_ref() {
-                    let mut c = sink.lock().unwrap_or_else(PoisonError::into_inner);
-                    let room = (BODY_LIMIT + 1).saturating_sub(c.first.len());
-                    c.first.extend_from_slice(&data[..data.len().min(room)]);
-                    c.total += data.len();
-                }
-                frame
-            }))
-        }
+    // The first bytes of the body are read before the handler runs (so the
+    // journal holds them whether or not the handler reads the body), then
+    // handed on in front of the rest. A call without a body skips this.
+    let (body, kept) = if axum::body::HttpBody::size_hint(&body).exact() == Some(0) {
+        (body, None)
+    } else {
+        let (body, first, total) = read_first(body).await;
+        (body, Some((first, total)))
     };
     let request = Request::from_parts(parts, body);
 
@@ -131,7 +117,6 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
             code,
             message,
         }) => {
-            drain(request.into_body()).await;
             let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let body = ErrorBody {
                 code: code.clone(),
@@ -142,7 +127,6 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
             (json_response(status, &body), true)
         }
         Some(Action::Drop) => {
-            drain(request.into_body()).await;
             let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
             response.extensions_mut().insert(DropConnection);
             (response, false)
@@ -157,12 +141,9 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
                 .get::<AnswerCode>()
                 .map(|c| c.0.to_owned()),
         };
-        let body = match &captured {
+        let body = match &kept {
             None => serde_json::Value::Null,
-            Some(captured) => {
-                let c = captured.lock().unwrap_or_else(PoisonError::into_inner);
-                body_value(&c.first, c.total, form)
-            }
+            Some((first, total)) => body_value(first, *total, form),
         };
         let entry = Entry {
             id: 0,
@@ -183,15 +164,47 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     response
 }
 
-/// Reads a body the handler will not read, up to what the journal keeps.
-async fn drain(mut body: Body) {
-    let mut read = 0;
-    while read <= BODY_LIMIT {
+/// Reads the first frames of `body`, up to a little more than what the
+/// journal keeps: the body to hand on (those frames, then the rest), the
+/// bytes read, and the whole length when the body ended within them or
+/// declared it (`Content-Length`).
+async fn read_first(mut body: Body) -> (Body, Vec<u8>, Option<usize>) {
+    let declared = axum::body::HttpBody::size_hint(&body)
+        .exact()
+        .and_then(|n| usize::try_from(n).ok());
+    let mut first: Vec<u8> = Vec::new();
+    let mut frames: Vec<Result<Frame<Bytes>, axum::Error>> = Vec::new();
+    let mut ended = false;
+    while first.len() <= BODY_LIMIT {
         match body.frame().await {
-            Some(Ok(frame)) => read += frame.data_ref().map_or(0, |d| d.len()),
-            _ => break,
+            None => {
+                ended = true;
+                break;
+            }
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    first.extend_from_slice(data);
+                }
+                frames.push(Ok(frame));
+            }
+            Some(Err(e)) => {
+                frames.push(Err(e));
+                ended = true;
+                break;
+            }
         }
     }
+    let total = if ended { Some(first.len()) } else { declared };
+    first.truncate(BODY_LIMIT + 1);
+    let head = futures::stream::iter(frames);
+    let body = if ended {
+        Body::new(StreamBody::new(head))
+    } else {
+        Body::new(StreamBody::new(head.chain(
+            body.into_data_stream().map(|chunk| chunk.map(Frame::data)),
+        )))
+    };
+    (body, first, total)
 }
 
 /// The fault rule of the call's org that fires on it, if any. The token is

@@ -585,4 +585,21 @@ async fn only_calls_of_a_valid_token_are_journaled() {
     assert_eq!(entries[0]["code"], "OAUTH_SCOPE_MISMATCH");
     assert_eq!(entries[0]["status"], 401);
     assert!(!json!(entries).to_string().contains(&narrow));
+    // The body is journaled though the handler refused the call before
+    // reading it; a long one is cut at 4 KiB with its length.
+    let sent = json!({"users": [{"last_name": "Refused", "email": "r@example.com"}]});
+    let (status, _) = call(&app, &narrow, Method::POST, "/crm/v8/users", Some(&sent)).await;
+    assert_eq!(status, 401);
+    assert_eq!(journal(&app, "?limit=1").await[0]["body"], sent);
+    let long = json!({"users": [{"last_name": "x".repeat(10_000)}]});
+    let length = long.to_string().len();
+    call(&app, &narrow, Method::POST, "/crm/v8/users", Some(&long)).await;
+    let kept = journal(&app, "?limit=1").await[0]["body"].clone();
+    let kept = kept.as_str().expect("text");
+    assert!(kept.starts_with("{\"users\""), "{kept}");
+    assert!(
+        kept.ends_with(&format!("…[truncated: {length} bytes]")),
+        "{kept}"
+    );
+    assert!(kept.len() < 4200);
 }

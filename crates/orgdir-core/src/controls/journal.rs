@@ -286,15 +286,17 @@ fn scrub_json(value: &mut Value) {
 }
 
 /// What an entry keeps of a request body, given its first bytes (at most
-/// [`BODY_LIMIT`]) and its whole length:
+/// [`BODY_LIMIT`] are kept) and its whole length (`None`: longer than the
+/// bytes given, by an unknown length):
 /// - no body: `null`;
 /// - a form (`form` true, OAuth's calls): an object of its fields, secrets redacted;
 /// - JSON whole within the limit: the JSON, secrets redacted;
 /// - other text within the limit: the text;
-/// - longer: the first [`BODY_LIMIT`] bytes as text, then `…[truncated: N bytes]`;
+/// - longer: the first [`BODY_LIMIT`] bytes as text, then `…[truncated: N bytes]`
+///   (`…[truncated]` when the length is unknown);
 /// - not text: `[N bytes, not text]`.
-pub fn body_value(first: &[u8], total: usize, form: bool) -> Value {
-    if total == 0 {
+pub fn body_value(first: &[u8], total: Option<usize>, form: bool) -> Value {
+    if first.is_empty() && total.is_some() {
         return Value::Null;
     }
     if form {
@@ -311,16 +313,20 @@ pub fn body_value(first: &[u8], total: usize, form: bool) -> Value {
         return Value::Object(fields);
     }
     let kept = &first[..first.len().min(BODY_LIMIT)];
+    let length = || total.map_or_else(|| format!("more than {BODY_LIMIT}"), |n| n.to_string());
     let text = match std::str::from_utf8(kept) {
         Ok(text) => text,
         // A cut through a character: keep up to it.
         Err(e) if e.error_len().is_none() => {
             std::str::from_utf8(&kept[..e.valid_up_to()]).unwrap_or_default()
         }
-        Err(_) => return Value::String(format!("[{total} bytes, not text]")),
+        Err(_) => return Value::String(format!("[{} bytes, not text]", length())),
     };
-    if total > kept.len() {
-        return Value::String(format!("{text}…[truncated: {total} bytes]"));
+    if total.is_none_or(|n| n > kept.len()) {
+        return Value::String(match total {
+            Some(n) => format!("{text}…[truncated: {n} bytes]"),
+            None => format!("{text}…[truncated]"),
+        });
     }
     match serde_json::from_str::<Value>(text) {
         Ok(mut value) => {
@@ -379,25 +385,27 @@ mod tests {
             "grant_type=refresh_token&refresh_token=[redacted]&client_secret=[redacted]"
         );
         assert_eq!(scrub_query("page=2"), "page=2");
-        let form = body_value(b"code=1000.x&client_id=c&client_secret=s", 40, true);
+        let form = body_value(b"code=1000.x&client_id=c&client_secret=s", Some(40), true);
         assert_eq!(
             form,
             json!({"code": REDACTED, "client_id": "c", "client_secret": REDACTED})
         );
-        let body = body_value(br#"{"a":{"token":"t"}}"#, 19, false);
+        let body = body_value(br#"{"a":{"token":"t"}}"#, Some(19), false);
         assert_eq!(body, json!({"a": {"token": REDACTED}}));
     }
 
     #[test]
     fn long_bodies_are_cut() {
         let long = vec![b'a'; BODY_LIMIT];
-        let kept = body_value(&long, 10_000, false);
+        let kept = body_value(&long, Some(10_000), false);
         let text = kept.as_str().expect("text");
         assert!(text.ends_with("…[truncated: 10000 bytes]"));
         assert_eq!(
-            body_value(&[0xff, 0xfe], 2, false),
+            body_value(&[0xff, 0xfe], Some(2), false),
             json!("[2 bytes, not text]")
         );
-        assert_eq!(body_value(b"", 0, false), Value::Null);
+        assert_eq!(body_value(b"", Some(0), false), Value::Null);
+        let unknown = body_value(&[b'a'; BODY_LIMIT + 1], None, false);
+        assert!(unknown.as_str().expect("text").ends_with("a…[truncated]"));
     }
 }
