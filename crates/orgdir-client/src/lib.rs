@@ -2,6 +2,7 @@
 //! own. One module per resource; errors decode Zoho's envelope, so callers
 //! match on [`ErrorCode`]s rather than on strings.
 
+pub mod control;
 pub mod groups;
 pub mod oauth;
 pub mod settings;

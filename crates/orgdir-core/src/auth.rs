@@ -97,6 +97,8 @@ pub struct Principal {
     pub user_id: ZohoId,
     pub scopes: ScopeSet,
     pub admin: bool,
+    /// The OAuth client the token was issued to (`None` for a minted token).
+    pub client_id: Option<String>,
 }
 
 impl Principal {
@@ -151,6 +153,7 @@ pub fn check_grant(grant: Option<&TokenGrant>, now: i64) -> Result<Principal> {
             user_id: record.user_id,
             scopes: record.scopes.clone(),
             admin: grant.user_admin,
+            client_id: record.client_id.clone(),
         }),
     }
 }

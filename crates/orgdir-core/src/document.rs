@@ -898,7 +898,8 @@ fn baseline_document(text: &str) -> Result<OrgDocument, ImportError> {
 
 /// Puts an org back to its baseline in one transaction: every user, role,
 /// profile, territory and group is replaced; tokens of baseline users and
-/// OAuth clients keep working.
+/// OAuth clients keep working. This process forgets the org's journal
+/// and fault rules (API-DESIGN 169).
 pub async fn reset(dir: &Directory, org: OrgId) -> Result<Org, ImportError> {
     let text = dir
         .store()
@@ -906,15 +907,17 @@ pub async fn reset(dir: &Directory, org: OrgId) -> Result<Org, ImportError> {
         .await?
         .ok_or_else(Error::no_such_org)?;
     let checked = check(&baseline_document(&text)?)?;
-    write(dir.store(), WriteTarget::Reset(org), move |tx| {
+    let reset = write(dir.store(), WriteTarget::Reset(org), move |tx| {
         Box::pin(async move {
             tx.replace_org(&checked.org).await?;
             write_rows(tx, &checked, &()).await?;
             tx.drop_orphaned_credentials().await?;
-            Ok(tx.org().clone())
+            Ok::<_, ImportError>(tx.org().clone())
         })
     })
-    .await
+    .await?;
+    dir.controls().forget(org);
+    Ok(reset)
 }
 
 /// Rows per insert batch between two progress reports.

@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod behaviour;
 pub mod check;
+pub mod controls;
 pub mod document;
 pub mod error;
 pub mod groups;

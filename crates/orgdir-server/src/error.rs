@@ -27,6 +27,17 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
     }
 }
 
+/// Marks `response` with the error code of `body`, for the request journal
+/// ([`crate::controls::AnswerCode`]).
+pub fn with_code(mut response: Response, body: &ErrorBody) -> Response {
+    if let Some(code) = body.error_code() {
+        response
+            .extensions_mut()
+            .insert(crate::controls::AnswerCode(code.as_str()));
+    }
+    response
+}
+
 /// 204 with no body and no content type.
 pub fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()
@@ -180,7 +191,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         log_if_internal(&self.0);
         let (status, body) = describe(&self.0);
-        json_response(status, &body)
+        with_code(json_response(status, &body), &body)
     }
 }
 
@@ -234,11 +245,12 @@ impl IntoResponse for ItemError {
             return ApiError(self.error).into_response();
         }
         let (status, body) = describe(&self.error);
-        if self.one_object {
+        let response = if self.one_object {
             json_response(status, &json!({ self.resource: body }))
         } else {
             json_response(status, &json!({ self.resource: [body] }))
-        }
+        };
+        with_code(response, &body)
     }
 }
 

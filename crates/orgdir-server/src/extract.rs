@@ -169,6 +169,9 @@ pub async fn authenticate<R: Requirement>(
         scopes: R::parsed().as_ref().map_err(Error::internal)?,
         admin_permission: R::ADMIN_PERMISSION,
     };
+    // The journal records every call of a valid token of the org, refused
+    // for its scopes or permission too (API-DESIGN 166).
+    let slot = parts.extensions.get::<crate::controls::CallerSlot>();
     let named_org = |principal: &Principal| match parts.headers.get("x-crm-org") {
         None => Ok(()),
         Some(org) => {
@@ -183,7 +186,17 @@ pub async fn authenticate<R: Requirement>(
             }
         }
     };
-    state.dir.authenticate(header, requirement, named_org).await
+    let precheck = |principal: &Principal| {
+        if let Some(slot) = slot {
+            slot.fill(crate::controls::Recorded {
+                org: principal.org,
+                user_id: principal.user_id,
+                client_id: principal.client_id.clone(),
+            });
+        }
+        named_org(principal)
+    };
+    state.dir.authenticate(header, requirement, precheck).await
 }
 
 /// A request body as bytes; over the limit is 413 in Zoho's envelope.

@@ -7,11 +7,13 @@
 //! servers in one process.
 #![deny(clippy::unwrap_used)]
 
+pub mod controls;
 pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod query;
 pub mod routes;
+pub mod serve;
 pub mod versions;
 pub mod views;
 
@@ -44,6 +46,8 @@ pub struct ServerConfig {
     pub admin_key: SecretString,
     /// Token and code lifetimes.
     pub oauth: OAuthConfig,
+    /// Entries each org's request journal keeps (API-DESIGN 166).
+    pub journal_capacity: usize,
 }
 
 impl ServerConfig {
@@ -54,6 +58,7 @@ impl ServerConfig {
             public_url: None,
             admin_key: SecretString::from(random_key()),
             oauth: OAuthConfig::default(),
+            journal_capacity: orgdir_core::controls::journal::DEFAULT_CAPACITY,
         }
     }
 }
@@ -98,6 +103,11 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(routes::unknown_method)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(error::panic_response))
+        // Outside the panic catcher, so a call that panicked is journaled too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            controls::layer,
+        ))
         .layer(
             // Path only: query strings may carry tokens and are never logged.
             TraceLayer::new_for_http()
@@ -124,6 +134,7 @@ impl Application {
 
     /// [`Application::build`] over a directory the caller keeps a handle on.
     pub async fn build_with(dir: Arc<Directory>, config: ServerConfig) -> std::io::Result<Self> {
+        dir.controls().journal.set_capacity(config.journal_capacity);
         let listener = TcpListener::bind(config.listen).await?;
         let bound = listener.local_addr()?;
         let host = if bound.ip().is_unspecified() {
@@ -159,13 +170,12 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    /// Serves until `shutdown` completes, then finishes in-flight requests
+    /// ([`serve::serve`]).
     pub async fn run_until_stopped(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        serve::serve(self.listener, self.router, shutdown).await
     }
 }

@@ -14,9 +14,6 @@ async fn every_control_plane_call_needs_the_admin_key() {
     let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
     let org = app.org.org.id;
     let calls = [
-        (Method::GET, "/_orgdir/health".to_owned()),
-        (Method::GET, "/_orgdir/ready".to_owned()),
-        (Method::GET, "/_orgdir/openapi.json".to_owned()),
         (Method::GET, "/_orgdir/metrics".to_owned()),
         (Method::GET, "/_orgdir/orgs".to_owned()),
         (Method::POST, "/_orgdir/orgs".to_owned()),
@@ -28,6 +25,14 @@ async fn every_control_plane_call_needs_the_admin_key() {
         (Method::POST, format!("/_orgdir/orgs/{org}/tokens")),
         (Method::GET, format!("/_orgdir/orgs/{org}/clients")),
         (Method::POST, format!("/_orgdir/orgs/{org}/clients")),
+        (Method::GET, format!("/_orgdir/orgs/{org}/behaviour")),
+        (Method::PUT, format!("/_orgdir/orgs/{org}/behaviour")),
+        (Method::GET, format!("/_orgdir/orgs/{org}/requests")),
+        (Method::DELETE, format!("/_orgdir/orgs/{org}/requests")),
+        (Method::GET, format!("/_orgdir/orgs/{org}/faults")),
+        (Method::POST, format!("/_orgdir/orgs/{org}/faults")),
+        (Method::DELETE, format!("/_orgdir/orgs/{org}/faults")),
+        (Method::DELETE, format!("/_orgdir/orgs/{org}/faults/1")),
         (
             Method::POST,
             format!(
@@ -61,13 +66,23 @@ async fn every_control_plane_call_needs_the_admin_key() {
             .expect("count"),
         1
     );
-    let (status, _) = app.admin(Method::GET, "/_orgdir/health", None, None).await;
-    assert_eq!(status, 200);
-    // The benchmark's baseline answers without a key and says nothing more.
-    let (status, ping) = app
-        .admin(Method::GET, "/_orgdir/ping", None, Some(""))
-        .await;
-    assert_eq!((status, ping), (200, serde_json::json!({"status": "ok"})));
+    // The four public probes (SPEC 7) answer without a key, with or
+    // without a wrong one, and say nothing about the orgs.
+    for key in [None, Some(""), Some("wrong-key")] {
+        for (path, expected) in [
+            ("/_orgdir/ping", json!({"status": "ok"})),
+            ("/_orgdir/health", json!({"status": "ok"})),
+            ("/_orgdir/ready", json!({"status": "ready"})),
+        ] {
+            let (status, body) = app.admin(Method::GET, path, None, key).await;
+            assert_eq!((status, body), (200, expected), "{path} with {key:?}");
+        }
+        let (status, openapi) = app
+            .admin(Method::GET, "/_orgdir/openapi.json", None, key)
+            .await;
+        assert_eq!(status, 200);
+        assert!(openapi["openapi"].is_string(), "{openapi}");
+    }
     let metrics = reqwest::Client::new()
         .get(format!("{}/_orgdir/metrics", app.base_url()))
         .header("X-Orgdir-Admin-Key", orgdir_testkit::ADMIN_KEY)

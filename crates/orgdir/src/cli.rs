@@ -144,6 +144,11 @@ struct ServeArgs {
     /// Lifetime of OAuth authorization codes, in seconds.
     #[arg(long, env = "ORGDIR_CODE_TTL", default_value_t = 120, value_parser = clap::value_parser!(i64).range(1..=3600))]
     code_ttl: i64,
+    /// Calls each org's request journal keeps in memory (the oldest go first).
+    #[arg(long, env = "ORGDIR_JOURNAL_CAPACITY",
+          default_value_t = orgdir_core::controls::journal::DEFAULT_CAPACITY as u64,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    journal_capacity: u64,
 }
 
 #[derive(Args)]
@@ -255,6 +260,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             access_ttl: args.access_token_ttl.max(1),
             code_ttl: args.code_ttl.max(1),
         },
+        journal_capacity: usize::try_from(args.journal_capacity)
+            .unwrap_or(orgdir_core::controls::journal::DEFAULT_CAPACITY),
     };
     let app = orgdir_server::Application::build_with(dir.clone(), config)
         .await

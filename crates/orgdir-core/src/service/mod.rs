@@ -18,6 +18,7 @@ pub mod unavailability;
 pub mod users;
 
 use crate::auth::Principal;
+use crate::controls::Controls;
 use crate::sessions::{Caller, Requirement, Sessions};
 use crate::store::{write, OrgTx, Store, Versioned, WriteTarget};
 use crate::{Error, Result};
@@ -28,6 +29,7 @@ use std::sync::Arc;
 pub struct Directory {
     store: Arc<dyn Store>,
     sessions: Sessions,
+    controls: Controls,
 }
 
 impl Directory {
@@ -36,6 +38,7 @@ impl Directory {
         Self {
             store,
             sessions: Sessions::default(),
+            controls: Controls::default(),
         }
     }
 
@@ -96,5 +99,11 @@ impl Directory {
     /// The session cache.
     pub fn sessions(&self) -> &Sessions {
         &self.sessions
+    }
+
+    /// The emulator controls held in memory: the request journal and the
+    /// fault rules of every org.
+    pub fn controls(&self) -> &Controls {
+        &self.controls
     }
 }

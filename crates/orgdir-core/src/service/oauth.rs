@@ -47,6 +47,10 @@ pub struct Issued {
     pub refresh_token: Option<String>,
     pub scopes: ScopeSet,
     pub expires_in: i64,
+    /// Whom it was issued to (the request journal records them).
+    pub org: OrgId,
+    pub user_id: ZohoId,
+    pub client_id: String,
 }
 
 /// A new client and its secret (shown once).
@@ -292,6 +296,9 @@ async fn issue_in(
         refresh_token,
         scopes,
         expires_in: config.access_ttl,
+        org: client.org,
+        user_id: user,
+        client_id: client.client_id.clone(),
     })
 }
 
@@ -380,21 +387,34 @@ pub async fn client_credentials(
 /// `POST /oauth/v2/token/revoke?token=`: revokes a refresh token and every
 /// access token issued from it. The store bumps the org's auth version, so
 /// every server checks its cached sessions again.
-pub async fn revoke(dir: &Directory, token: &str) -> Result<(), OAuthFailure> {
+pub async fn revoke(dir: &Directory, token: &str) -> Result<Revoked, OAuthFailure> {
     let hash = hash_token(token);
     let grant = dir
         .store()
         .token(&hash)
         .await?
         .ok_or(OAuthError::InvalidToken)?;
+    let revoked = Revoked {
+        org: grant.record.org,
+        user_id: grant.record.user_id,
+        client_id: grant.record.client_id.clone(),
+    };
     write(dir.store(), WriteTarget::Org(grant.record.org), move |tx| {
         Box::pin(async move {
             if tx.delete_refresh_token(&hash).await? {
-                Ok(())
+                Ok(revoked)
             } else {
                 Err(OAuthError::InvalidToken.into())
             }
         })
     })
     .await
+}
+
+/// Whose refresh token a revocation removed (the request journal records them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revoked {
+    pub org: OrgId,
+    pub user_id: ZohoId,
+    pub client_id: Option<String>,
 }

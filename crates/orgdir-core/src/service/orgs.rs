@@ -205,7 +205,9 @@ pub async fn user_counts(dir: &Directory, org: OrgId) -> Result<UserCounts> {
 
 /// Deletes an org and everything in it, tokens included; false if unknown.
 pub async fn delete(dir: &Directory, org: OrgId) -> Result<bool> {
-    dir.store().delete_org(org).await
+    let deleted = dir.store().delete_org(org).await?;
+    dir.controls().forget(org);
+    Ok(deleted)
 }
 
 /// An org's emulator behaviour (the control plane).

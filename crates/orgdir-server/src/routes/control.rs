@@ -1,18 +1,20 @@
 //! The control plane under `/_orgdir/` (SPEC 7; not part of Zoho's API):
 //! orgs (create, list, get, delete, reset, import, export), tokens, OAuth
-//! clients, confirming users, the emulator behaviour, health and
-//! readiness. Every call needs the admin key, and every change is logged
-//! with what it changed.
+//! clients, confirming users, the emulator behaviour, the request journal
+//! and fault rules (SPEC 11), metrics. Every call needs the admin key but
+//! the four public probes (`ping`, `health`, `ready`, `openapi.json`; SPEC
+//! 7), and every change is logged with what it changed.
 
 use crate::error::{json_response, ApiError};
 use crate::extract::Path;
-use crate::extract::{Admin, JsonBody};
+use crate::extract::{Admin, JsonBody, Params};
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
+use orgdir_core::controls::journal::Filter;
 use orgdir_core::document::{self, ImportError, OrgDocument};
 use orgdir_core::input::Fields;
 use orgdir_core::org::{Edition, Org};
@@ -40,6 +42,15 @@ pub fn routes() -> Router<AppState> {
             "/_orgdir/orgs/{org}/behaviour",
             get(get_behaviour).put(set_behaviour),
         )
+        .route(
+            "/_orgdir/orgs/{org}/requests",
+            get(list_requests).delete(clear_requests),
+        )
+        .route(
+            "/_orgdir/orgs/{org}/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route("/_orgdir/orgs/{org}/faults/{id}", delete(remove_fault))
         .route(
             "/_orgdir/orgs/{org}/clients",
             get(list_clients).post(create_client),
@@ -82,13 +93,14 @@ async fn ping() -> Response {
     json_response(StatusCode::OK, &json!({ "status": "ok" }))
 }
 
-/// `GET /_orgdir/health`: the process answers.
-async fn health(_: Admin) -> Response {
+/// `GET /_orgdir/health`: the process answers. Public, like `ping`.
+async fn health() -> Response {
     json_response(StatusCode::OK, &json!({ "status": "ok" }))
 }
 
 /// `GET /_orgdir/openapi.json`: the OpenAPI 3.1 document of the Zoho API.
-async fn openapi(_: Admin) -> Response {
+/// Public: it describes the API, not any org.
+async fn openapi() -> Response {
     json_response(StatusCode::OK, crate::openapi::document())
 }
 
@@ -126,13 +138,11 @@ async fn metrics(_: Admin, State(state): State<AppState>) -> Result<Response, Ap
         .into_response())
 }
 
-/// `GET /_orgdir/ready`: the database answers.
-async fn ready(_: Admin, State(state): State<AppState>) -> Response {
-    match orgs::list(&state.dir).await {
-        Ok(orgs) => json_response(
-            StatusCode::OK,
-            &json!({ "status": "ready", "orgs": orgs.len() }),
-        ),
+/// `GET /_orgdir/ready`: the database answers (one read of one org row,
+/// by an id no org has). Public, so it tells nothing about the orgs.
+async fn ready(State(state): State<AppState>) -> Response {
+    match orgs::get(&state.dir, OrgId(0)).await {
+        Ok(_) => json_response(StatusCode::OK, &json!({ "status": "ready" })),
         Err(e) => {
             tracing::error!(cause = %e, "not ready");
             json_response(
@@ -459,6 +469,116 @@ async fn confirm_user(
     let user = ZohoId::parse(&user).ok_or_else(|| Error::invalid_path(4, "not a user id"))?;
     users::confirm(&state.dir, org.id, user).await?;
     tracing::info!(action = "confirm_user", org = %org.id, user = %user, "control plane");
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "status": "success" }),
+    ))
+}
+
+/// `GET /_orgdir/orgs/{org}/requests`: the org's request journal, newest
+/// first, filtered by `method`, `path`, `status`, `code`, `since`, `limit`
+/// (API-DESIGN 166).
+async fn list_requests(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let org = existing(&state, &org).await?;
+    let filter = Filter::parse(|name| params.get(name))?;
+    let requests: Vec<Value> = state
+        .dir
+        .controls()
+        .journal
+        .list(org.id, &filter)
+        .iter()
+        .map(|e| e.to_json())
+        .collect();
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "requests": requests }),
+    ))
+}
+
+/// `DELETE /_orgdir/orgs/{org}/requests`: forgets the org's journal.
+async fn clear_requests(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+) -> Result<Response, ApiError> {
+    let org = existing(&state, &org).await?;
+    state.dir.controls().journal.clear(org.id);
+    tracing::info!(action = "clear_requests", org = %org.id, "control plane");
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "status": "success" }),
+    ))
+}
+
+/// `POST /_orgdir/orgs/{org}/faults`: adds a fault rule (API-DESIGN 167);
+/// 201 with the rule and its id.
+async fn add_fault(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let org = existing(&state, &org).await?;
+    let rule = state.dir.controls().faults.add(org.id, &body)?;
+    let view = rule.to_json();
+    tracing::info!(action = "add_fault", org = %org.id, rule = %view, "control plane");
+    Ok(json_response(StatusCode::CREATED, &view))
+}
+
+/// `GET /_orgdir/orgs/{org}/faults`: the org's rules, oldest first, each
+/// with its hit count.
+async fn list_faults(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+) -> Result<Response, ApiError> {
+    let org = existing(&state, &org).await?;
+    let faults: Vec<Value> = state
+        .dir
+        .controls()
+        .faults
+        .list(org.id)
+        .iter()
+        .map(|r| r.to_json())
+        .collect();
+    Ok(json_response(StatusCode::OK, &json!({ "faults": faults })))
+}
+
+/// `DELETE /_orgdir/orgs/{org}/faults`: removes every rule of the org.
+async fn clear_faults(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+) -> Result<Response, ApiError> {
+    let org = existing(&state, &org).await?;
+    state.dir.controls().faults.clear(org.id);
+    tracing::info!(action = "clear_faults", org = %org.id, "control plane");
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({ "status": "success" }),
+    ))
+}
+
+/// `DELETE /_orgdir/orgs/{org}/faults/{id}`: removes one rule; an id the
+/// org does not hold is 400 `INVALID_DATA` `{"resource_path_index":4}`.
+async fn remove_fault(
+    _: Admin,
+    State(state): State<AppState>,
+    Path((org, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let org = existing(&state, &org).await?;
+    let id: u64 = id
+        .parse()
+        .map_err(|_| Error::invalid_path(4, "not a fault rule id"))?;
+    if !state.dir.controls().faults.remove(org.id, id) {
+        return Err(Error::invalid_path(4, "no such fault rule").into());
+    }
+    tracing::info!(action = "remove_fault", org = %org.id, rule = id, "control plane");
     Ok(json_response(
         StatusCode::OK,
         &json!({ "status": "success" }),

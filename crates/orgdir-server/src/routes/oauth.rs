@@ -2,6 +2,7 @@
 //! grants), the consent page `/oauth/v2/auth`, and `/oauth/v2/token/revoke`.
 //! Parameters come as a form body or as query parameters.
 
+use crate::controls::{CallerSlot, Recorded};
 use crate::error::{json_response, ApiError};
 use crate::extract::RawBody;
 use crate::AppState;
@@ -9,6 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::Extension;
 use axum::Router;
 use orgdir_core::oauth::OAuthError;
 use orgdir_core::service::oauth::{self as service, Issued, OAuthFailure};
@@ -34,7 +36,11 @@ fn parameters(query: &HashMap<String, String>, body: &[u8]) -> HashMap<String, S
 }
 
 fn oauth_error(error: OAuthError) -> Response {
-    json_response(StatusCode::BAD_REQUEST, &json!({ "error": error.as_str() }))
+    let mut response = json_response(StatusCode::BAD_REQUEST, &json!({ "error": error.as_str() }));
+    response
+        .extensions_mut()
+        .insert(crate::controls::AnswerCode(error.as_str()));
+    response
 }
 
 fn failure(f: OAuthFailure) -> Response {
@@ -47,6 +53,7 @@ fn failure(f: OAuthFailure) -> Response {
 /// `POST /oauth/v2/token`
 async fn token(
     State(state): State<AppState>,
+    slot: Option<Extension<CallerSlot>>,
     Query(query): Query<HashMap<String, String>>,
     RawBody(body): RawBody,
 ) -> Response {
@@ -77,7 +84,17 @@ async fn token(
         _ => Err(OAuthError::UnsupportedGrantType.into()),
     };
     match result {
-        Ok(issued) => json_response(StatusCode::OK, &token_body(&state, issued)),
+        Ok(issued) => {
+            // A grant is a call of the client's org: the journal records it.
+            if let Some(Extension(slot)) = slot {
+                slot.fill(Recorded {
+                    org: issued.org,
+                    user_id: issued.user_id,
+                    client_id: Some(issued.client_id.clone()),
+                });
+            }
+            json_response(StatusCode::OK, &token_body(&state, issued))
+        }
         Err(f) => failure(f),
     }
 }
@@ -104,6 +121,7 @@ fn token_body(state: &AppState, issued: Issued) -> serde_json::Value {
 /// `POST /oauth/v2/token/revoke?token=`
 async fn revoke(
     State(state): State<AppState>,
+    slot: Option<Extension<CallerSlot>>,
     Query(query): Query<HashMap<String, String>>,
     RawBody(body): RawBody,
 ) -> Response {
@@ -114,7 +132,17 @@ async fn revoke(
     )
     .await
     {
-        Ok(()) => json_response(StatusCode::OK, &json!({ "status": "success" })),
+        Ok(revoked) => {
+            // A revocation is a call of the token's org: the journal records it.
+            if let Some(Extension(slot)) = slot {
+                slot.fill(Recorded {
+                    org: revoked.org,
+                    user_id: revoked.user_id,
+                    client_id: revoked.client_id,
+                });
+            }
+            json_response(StatusCode::OK, &json!({ "status": "success" }))
+        }
         Err(f) => failure(f),
     }
 }
