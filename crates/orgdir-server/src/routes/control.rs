@@ -61,6 +61,11 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+/// `{"status":"success"}`: a control-plane write done.
+fn success() -> Response {
+    json_response(StatusCode::OK, &json!({ "status": "success" }))
+}
+
 /// The longest lifetime a minted token may ask for: ten years, in seconds.
 const MAX_TOKEN_LIFETIME: i64 = 10 * 365 * 24 * 3600;
 
@@ -232,10 +237,7 @@ async fn delete_org(
         return Err(Error::invalid_path(2, "no such org").into());
     }
     tracing::info!(action = "delete_org", org = %id, "control plane");
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({ "status": "success" }),
-    ))
+    Ok(success())
 }
 
 fn problems(e: ImportError) -> ApiError {
@@ -469,10 +471,7 @@ async fn confirm_user(
     let user = ZohoId::parse(&user).ok_or_else(|| Error::invalid_path(4, "not a user id"))?;
     users::confirm(&state.dir, org.id, user).await?;
     tracing::info!(action = "confirm_user", org = %org.id, user = %user, "control plane");
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({ "status": "success" }),
-    ))
+    Ok(success())
 }
 
 /// `GET /_orgdir/orgs/{org}/requests`: the org's request journal, newest
@@ -509,10 +508,7 @@ async fn clear_requests(
     let org = existing(&state, &org).await?;
     state.dir.controls().journal.clear(org.id);
     tracing::info!(action = "clear_requests", org = %org.id, "control plane");
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({ "status": "success" }),
-    ))
+    Ok(success())
 }
 
 /// `POST /_orgdir/orgs/{org}/faults`: adds a fault rule (API-DESIGN 167);
@@ -558,10 +554,7 @@ async fn clear_faults(
     let org = existing(&state, &org).await?;
     state.dir.controls().faults.clear(org.id);
     tracing::info!(action = "clear_faults", org = %org.id, "control plane");
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({ "status": "success" }),
-    ))
+    Ok(success())
 }
 
 /// `DELETE /_orgdir/orgs/{org}/faults/{id}`: removes one rule; an id the
@@ -579,8 +572,5 @@ async fn remove_fault(
         return Err(Error::invalid_path(4, "no such fault rule").into());
     }
     tracing::info!(action = "remove_fault", org = %org.id, rule = id, "control plane");
-    Ok(json_response(
-        StatusCode::OK,
-        &json!({ "status": "success" }),
-    ))
+    Ok(success())
 }
