@@ -17,7 +17,7 @@ fi
 WORK=$(mktemp -d)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 BASE="http://127.0.0.1:$PORT"
-KEY=schemathesis-admin-key
+KEY=orgdir-schemathesis-admin-key-0123456789
 ORGDIR_ADMIN_KEY=$KEY ORGDIR_LOG=warn "$BIN" serve --database-url "sqlite://$WORK/orgdir.db" --listen "127.0.0.1:$PORT" >"$WORK/out" 2>"$WORK/log" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT

@@ -12,8 +12,10 @@ WORK=$(mktemp -d)
 DB=${1:-sqlite://$WORK/orgdir.db}
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 BASE="http://127.0.0.1:$PORT"
-KEY=walkthrough-admin-key
-ORGDIR_ADMIN_KEY=$KEY "$BIN" serve --database-url "$DB" --listen "127.0.0.1:$PORT" >"$WORK/out" 2>"$WORK/log" &
+KEY=orgdir-walkthrough-admin-key-0123456789
+# --consent-picker: the consent page offers a user picker (loopback only)
+# instead of an email and password, so curl can drive the OAuth flow.
+ORGDIR_ADMIN_KEY=$KEY "$BIN" serve --database-url "$DB" --listen "127.0.0.1:$PORT" --consent-picker >"$WORK/out" 2>"$WORK/log" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 trap 'echo "walkthrough failed at line $LINENO; server output:" >&2; cat "$WORK/out" "$WORK/log" >&2' ERR
@@ -194,5 +196,20 @@ expect "transfer and delete Chennai" SUCCESS "$(curl -s -X POST "$TER/4315810000
   -d '{"territories":[{"transfer_to_id":"431581000000744159","delete_previous_forecasts":false}]}' | json 'd["territories"][0]["code"]')"
 expect "Parent's children now" "Chennai-South Chennai North Child Chennai Leads" "$(curl -s "$TER/431581000000744159/__child_territories" -H "$A431" | names)"
 expect "the deleted territory is remembered" "Chennai" "$(curl -s "$TER/actions/deleted_associated_territories" -H "$A431" | names)"
+
+# Issue 14, the README's unhappy paths: three credits a day on the demo org, the
+# fourth call refused as Zoho refuses it, served again a day later on the org's clock.
+DEMO=$(grep -o "created the demo org [0-9]*" "$WORK/out" | awk '{print $NF}')
+ADM="X-Orgdir-Admin-Key: $KEY"
+expect "three credits a day" 3 \
+  "$(curl -s -X PUT "$BASE/_orgdir/orgs/$DEMO/limits" -H "$ADM" -d '{"credits_per_day":3}' | json 'd["credits_remaining"]')"
+for _ in 1 2 3; do curl -s -o /dev/null "$BASE/crm/v8/users/actions/count" -H "$AUTH"; done
+expect "the fourth call" "429 TOO_MANY_REQUESTS 0" \
+  "$(curl -s -D "$WORK/h" -o "$WORK/b" -w '%{http_code}' "$BASE/crm/v8/users/actions/count" -H "$AUTH") $(json 'd["code"]' <"$WORK/b") $(grep -i '^x-api-credits-remaining:' "$WORK/h" | tr -d '\r' | awk '{print $2}')"
+expect "the org's clock a day later" 86400 \
+  "$(curl -s -X POST "$BASE/_orgdir/orgs/$DEMO/clock" -H "$ADM" -d '{"advance_seconds":86400}' | json 'd["offset_seconds"]')"
+expect "served again" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/crm/v8/users/actions/count" -H "$AUTH")"
+expect "the journal's refused call" TOO_MANY_REQUESTS \
+  "$(curl -s "$BASE/_orgdir/orgs/$DEMO/requests?status=429" -H "$ADM" | json 'd["requests"][0]["code"]')"
 
 echo "walkthrough on ${DB%%://*}: $passed passed, 0 failed"

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The control plane key the benchmark's servers use.
-pub const ADMIN_KEY: &str = "orgdir-bench-admin-key";
+pub const ADMIN_KEY: &str = "orgdir-bench-admin-key-0123456789abcdef";
 
 /// The `orgdir` binary.
 pub struct Orgdir {

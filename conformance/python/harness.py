@@ -21,7 +21,7 @@ import urllib.parse
 
 import requests
 
-ADMIN_KEY = "conformance-admin-key"
+ADMIN_KEY = "orgdir-conformance-admin-key-0123456789"
 ALL_SCOPES = "ZohoCRM.users.ALL,ZohoCRM.settings.ALL,ZohoCRM.features.ALL,ZohoCRM.org.ALL"
 REDIRECT_URI = "http://localhost/cb"
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -158,8 +158,10 @@ class Server:
         self.demo_org = None
 
     def start(self):
+        # The SDK's OAuth tests drive the consent page over HTTP: the user
+        # picker (an emulator mode, loopback only) stands in for a sign-in.
         args = [self.binary, "serve", "--database-url", "sqlite://" + self.db,
-                "--listen", "127.0.0.1:%d" % self.port]
+                "--listen", "127.0.0.1:%d" % self.port, "--consent-picker"]
         if self.access_token_ttl:
             args += ["--access-token-ttl", str(self.access_token_ttl)]
         env = dict(os.environ)
@@ -167,6 +169,10 @@ class Server:
         env.pop("ORGDIR_DATABASE_URL", None)
         env.pop("ORGDIR_LISTEN", None)
         env.pop("ORGDIR_PUBLIC_URL", None)
+        # lifetimes and the journal size are the suite's: scenarios count on them
+        env.pop("ORGDIR_ACCESS_TOKEN_TTL", None)
+        env.pop("ORGDIR_CODE_TTL", None)
+        env.pop("ORGDIR_JOURNAL_CAPACITY", None)
         self.out = open(self.out_path, "w")
         self.err = open(self.log_path, "w")
         self.proc = subprocess.Popen(args, stdout=self.out, stderr=self.err, stdin=subprocess.DEVNULL, env=env)

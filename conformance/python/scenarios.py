@@ -1228,6 +1228,123 @@ def _query(url):
 
 
 # ---------------------------------------------------------------------------
+# (i) emulator controls: API limits and the org's clock (SPEC 9, 11; issue 14)
+#
+# The SDK keeps its own time: it refreshes an access token when fewer than
+# 5 s remain of the expiry it stored (its local clock) and never on a 401.
+# When a scenario moves an org's clock, it moves Python's clock along with
+# it (time-machine, as a context manager, so the travel ends with the block).
+
+CREDITS_HEADER = "X-API-CREDITS-REMAINING"
+DAY = 24 * 3600
+
+
+def org_limits(server, org, method="GET", body=None):
+    return server.admin(method, "/_orgdir/orgs/%s/limits" % org, body)
+
+
+def advance_org_clock(server, org, seconds):
+    return server.admin("POST", "/_orgdir/orgs/%s/clock" % org, {"advance_seconds": seconds})
+
+
+def journal(server, org):
+    """The org's request journal, oldest first."""
+    return list(reversed(server.admin("GET", "/_orgdir/orgs/%s/requests" % org)["requests"]))
+
+
+def client_clock(seconds):
+    """Python's clock `seconds` ahead of now, ticking, for a `with` block."""
+    import time_machine
+
+    return time_machine.travel(time.time() + seconds, tick=True)
+
+
+def token_requests(exchanges):
+    """The grant types of the POSTs to /oauth/v2/token among `exchanges`."""
+    import urllib.parse
+
+    return [dict(urllib.parse.parse_qsl(e.request_body or "")).get("grant_type")
+            for e in exchanges if e.path() == "/oauth/v2/token"]
+
+
+def counted_day(ctx, fx, label):
+    """Five users counts (one credit each) and a sixth that the limit of 5
+    refuses; checks the values, the credits header the SDK hands back, and
+    that each call went over the wire once (the SDK does not retry a 429)."""
+    kinds = ["AllUsers", "ActiveUsers", "AdminUsers", "CurrentUser", "DeletedUsers"]
+    headers = []
+    mark = ctx.wire.mark()
+    for n, kind in enumerate(kinds, 1):
+        what = "%s: call %d, users_count(%s)" % (label, n, kind)
+        r = ctx.call(what, U.UsersOperations().users_count, params((U.UsersCountParam.type, kind)))
+        ctx.eq(what, ctx.expect(what + " is a CountWrapper", r, U.CountWrapper, 200).get_count(),
+               fx.users_count(kind))
+        headers.append(r.get_headers().get(CREDITS_HEADER))
+    what = "%s: call 6, users_count(AllUsers)" % label
+    r = ctx.call(what, U.UsersOperations().users_count, params((U.UsersCountParam.type, "AllUsers")))
+    ctx.expect_api_exception(what + " is refused", r, U.APIException, "TOO_MANY_REQUESTS", 429)
+    headers.append(r.get_headers().get(CREDITS_HEADER))
+    # X-API-CREDITS-REMAINING from the third call on (half of 5 used), down to 0
+    ctx.eq(label + ": " + CREDITS_HEADER + " of the six answers", headers, [None, None, "2", "1", "0", "0"])
+    api = [e for e in ctx.wire.since(mark) if e.path().startswith("/crm/")]
+    ctx.eq(label + ": six HTTP requests, one per call", [(e.path(), e.status) for e in api],
+           [("/crm/v8/users/actions/count", 200)] * 5 + [("/crm/v8/users/actions/count", 429)])
+    return mark
+
+
+def api_credits_per_day(ctx):
+    """credits_per_day 5: the SDK's sixth call is refused with
+    TOO_MANY_REQUESTS; a day later on the org's clock, calls succeed again."""
+    fx = ctx.fresh("seed-004")
+    server = ctx.server
+    try:
+        got = org_limits(server, fx.org, "PUT", {"credits_per_day": 5, "concurrency": None})
+        ctx.eq("PUT limits", (got["credits_per_day"], got["concurrency"], got["credits_used"],
+                              got["credits_remaining"]), (5, None, 0, 5))
+        # the OAuth pass's login (a code exchange, then the SDK's refresh grant) costs no credit
+        ctx.login(fx.org)
+        ctx.eq("credits used after login", org_limits(server, fx.org)["credits_used"], 0)
+
+        counted_day(ctx, fx, "day 1")
+        what = "call 7, territories associated users count (another endpoint)"
+        r = ctx.call(what, T.TerritoriesOperations().get_associated_user_count)
+        ctx.expect_api_exception(what + " is refused", r, T.APIException, "TOO_MANY_REQUESTS", 429)
+        got = org_limits(server, fx.org)
+        ctx.eq("limits after the refusals: used 5, remaining 0 (a refused call costs nothing)",
+               (got["credits_used"], got["credits_remaining"]), (5, 0))
+        ctx.true("limits tell when the oldest credit comes back", got["oldest_credit_returns_at"] is not None,
+                 "got %r" % got)
+        # what the server saw: the SDK made exactly these API calls (OAuth grants aside)
+        seen = [(e["method"], e["path"], e["status"], e["code"]) for e in journal(server, fx.org)
+                if not e["path"].startswith("/oauth/")]
+        count = ("GET", "/crm/v8/users/actions/count")
+        ctx.eq("the journal: five counts answered, the sixth and seventh calls refused", seen,
+               [count + (200, None)] * 5 + [count + (429, "TOO_MANY_REQUESTS"),
+                                            ("GET", "/crm/v8/settings/territories/actions/associated_users_count",
+                                             429, "TOO_MANY_REQUESTS")])
+
+        clock = advance_org_clock(server, fx.org, DAY)
+        ctx.eq("the org's clock moved a day", clock.get("offset_seconds"), DAY)
+        got = org_limits(server, fx.org)
+        ctx.eq("a day later every credit is back", (got["credits_used"], got["credits_remaining"],
+                                                    got["oldest_credit_returns_at"]), (0, 5, None))
+        before = time.time()
+        with client_clock(DAY):
+            mark = counted_day(ctx, fx, "day 2")
+            # the access token of the OAuth pass (it lives less than a day) expired on
+            # both clocks: the SDK refreshed it by itself before its first call
+            want = ["refresh_token"] if ctx.pass_name == "oauth" else []
+            ctx.eq("day 2: token requests the SDK made", token_requests(ctx.wire.since(mark)), want)
+        ctx.true("Python's clock is back after the block", time.time() - before < 600,
+                 "%.0f s ahead" % (time.time() - before))
+        got = org_limits(server, fx.org)
+        ctx.eq("day 2: used 5, remaining 0", (got["credits_used"], got["credits_remaining"]), (5, 0))
+    finally:
+        # nothing of this scenario (limits, clock offset) outlives it
+        server.admin("POST", "/_orgdir/orgs/%s/reset" % fx.org)
+
+
+# ---------------------------------------------------------------------------
 # OAuth pass only: the SDK's own token handling
 
 
@@ -1344,6 +1461,80 @@ def oauth_client_credentials(ctx):
     ctx.expect_api_exception("scopes of a client-credentials token", r, F.APIException, "OAUTH_SCOPE_MISMATCH", 401)
 
 
+def oauth_refresh_after_org_clock(ctx):
+    """On a server of its own whose access tokens live 3600 s: after the
+    org's clock moves 3601 s, the SDK's cached token is refused with
+    INVALID_TOKEN (its own clock says the token is good, so it does not
+    refresh); once Python's clock has moved too, the SDK refreshes by itself
+    and the call succeeds. A control-plane token minted for 3600 s expires on
+    the org's clock as well, and the SDK cannot recover from that one."""
+    ttl = 3600
+    server = Server(ctx.binary, ctx.workdir, access_token_ttl=ttl).start()
+    try:
+        orgs = Orgs(server)
+        auth = OAuthAuth(server, orgs)
+        fx = orgs.fresh("seed-004")
+        client, refresh = auth.refresh_token(fx.org)
+        token = OAuthToken(client_id=client["client_id"], client_secret=client["client_secret"],
+                           refresh_token=refresh, redirect_url=REDIRECT_URI, find_user=False)
+        mark = ctx.wire.mark()
+        initialize(ctx, token, server)
+        posts = [e for e in ctx.wire.since(mark) if e.path() == "/oauth/v2/token"]
+        ctx.eq("the SDK got its access token with a refresh grant", token_requests(posts), ["refresh_token"])
+        ctx.eq("its lifetime is 3600 s", json.loads(posts[0].response_body).get("expires_in"), ttl)
+        first = token.get_access_token()
+        ctx.eq("count with the first access token", users_count(ctx, "ActiveUsers"), fx.users_count("ActiveUsers"))
+        minted = server.mint(fx.org, expires_in=ttl)
+
+        clock = advance_org_clock(server, fx.org, ttl + 1)
+        ctx.eq("the org's clock moved 3601 s", clock.get("offset_seconds"), ttl + 1)
+        mark = ctx.wire.mark()
+        r = ctx.call("count with the cached token", U.UsersOperations().users_count)
+        ctx.expect_api_exception("the cached access token, 3601 s later on the org's clock", r, U.APIException,
+                                 "INVALID_TOKEN", 401)
+        ctx.eq("the SDK sent the call once and did not refresh (its clock has not moved)",
+               [(e.method, e.path(), e.status) for e in ctx.wire.since(mark)],
+               [("GET", "/crm/v8/users/actions/count", 401)])
+
+        before = time.time()
+        with client_clock(ttl + 1):
+            mark = ctx.wire.mark()
+            ctx.eq("count once Python's clock moved 3601 s too", users_count(ctx, "ActiveUsers"),
+                   fx.users_count("ActiveUsers"))
+            seen = ctx.wire.since(mark)
+            ctx.eq("the SDK refreshed, then called", [(e.method, e.path(), e.status) for e in seen],
+                   [("POST", "/oauth/v2/token", 200), ("GET", "/crm/v8/users/actions/count", 200)])
+            ctx.eq("with a refresh grant", token_requests(seen), ["refresh_token"])
+            fresh = json.loads(seen[0].response_body) if seen and seen[0].path() == "/oauth/v2/token" else {}
+            ctx.eq("the refreshed token lives 3600 s", fresh.get("expires_in"), ttl)
+            used = seen[-1].request_headers.get("Authorization") if seen else None
+            ctx.true("the call carries the new access token",
+                     bool(fresh.get("access_token")) and fresh.get("access_token") != first
+                     and used == "Zoho-oauthtoken " + fresh["access_token"],
+                     "first %s, refreshed %s, used %s" % (mask(first), mask(str(fresh.get("access_token"))),
+                                                          mask(str(used))))
+            mark = ctx.wire.mark()
+            ctx.eq("licences with the refreshed token", licences(ctx), fx.licences())
+            ctx.eq("no second refresh", token_requests(ctx.wire.since(mark)), [])
+        ctx.true("Python's clock is back after the block", time.time() - before < 600,
+                 "%.0f s ahead" % (time.time() - before))
+
+        # the server's view: the refresh grant is a call of the org's client
+        grants = [e for e in journal(server, fx.org) if e["path"] == "/oauth/v2/token"]
+        ctx.eq("the journal holds the code exchange and the SDK's two refresh grants",
+               [(e["body"] or {}).get("grant_type") for e in grants],
+               ["authorization_code", "refresh_token", "refresh_token"])
+        ctx.true("the grants name the client", all(e["client_id"] == client["client_id"] for e in grants),
+                 "client ids %r" % [e["client_id"] for e in grants])
+
+        # a token minted by the control plane for 3600 s follows the org's clock too
+        initialize(ctx, OAuthToken(access_token=minted, find_user=False), server)
+        r = ctx.call("count with the minted token", U.UsersOperations().users_count)
+        ctx.expect_api_exception("a token minted for 3600 s, 3601 s later", r, U.APIException, "INVALID_TOKEN", 401)
+    finally:
+        server.stop()
+
+
 # ---------------------------------------------------------------------------
 
 COMMON = [
@@ -1364,6 +1555,7 @@ COMMON = [
     ("transfer and delete users", users_transfer_and_delete),
     ("errors", errors),
     ("find_user=True", find_user),
+    ("API limits: 5 credits a day, and a day later", api_credits_per_day),
 ]
 
 OAUTH_ONLY = [
@@ -1371,4 +1563,5 @@ OAUTH_ONLY = [
     ("SDK refreshes an expiring token", oauth_refresh_on_expiry),
     ("SDK with bad or revoked credentials", oauth_bad_credentials),
     ("client-credentials token in the SDK", oauth_client_credentials),
+    ("SDK refreshes after the org clock passes expiry", oauth_refresh_after_org_clock),
 ]

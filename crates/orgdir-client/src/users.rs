@@ -50,7 +50,16 @@ fn written_id(result: Option<UsersWriteResult>) -> Result<String, ClientError> {
 impl Client {
     /// `GET /users/actions/count?type=`.
     pub async fn users_count(&self, user_type: UserType) -> Result<u64, ClientError> {
-        let path = format!("users/actions/count?type={}", user_type.as_str());
+        self.users_count_of(Some(user_type)).await
+    }
+
+    /// `GET /users/actions/count`, with `?type=` when one is given (Zoho's
+    /// default otherwise).
+    pub async fn users_count_of(&self, user_type: Option<UserType>) -> Result<u64, ClientError> {
+        let path = match user_type {
+            Some(t) => format!("users/actions/count?type={}", t.as_str()),
+            None => "users/actions/count".to_owned(),
+        };
         let count: Option<UsersCount> = self.call(Method::GET, &path, None, None).await?;
         Ok(count.map(|c| c.count).unwrap_or_default())
     }

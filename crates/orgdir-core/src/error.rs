@@ -88,6 +88,10 @@ pub enum Error {
     /// An uploaded file over its limit (the org photo).
     #[error("Please check if the file size is in the correct range")]
     FileTooLarge { maximum_size: usize },
+    /// The request, or a statement or lock it waited for, took longer than
+    /// the server allows (API-DESIGN 194): 503, never a 500.
+    #[error("the request took too long; try again")]
+    TimedOut,
     /// A storage or other internal fault. The text goes to the log, never to a client.
     #[error("internal error: {0}")]
     Internal(String),

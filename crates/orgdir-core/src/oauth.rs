@@ -50,6 +50,13 @@ pub enum OAuthError {
     UnsupportedGrantType,
     #[error("invalid_redirect_uri")]
     InvalidRedirectUri,
+    /// Too many calls or outstanding codes: Zoho Accounts' own answer,
+    /// `"Access Denied"` with a description (API-DESIGN 193).
+    #[error("Access Denied")]
+    TooManyRequests,
+    /// A failed sign-in on the consent page.
+    #[error("access_denied")]
+    AccessDenied,
 }
 
 impl OAuthError {
@@ -62,6 +69,8 @@ impl OAuthError {
             Self::InvalidScope => "invalid_scope",
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidRedirectUri => "invalid_redirect_uri",
+            Self::TooManyRequests => "Access Denied",
+            Self::AccessDenied => "access_denied",
         }
     }
 }

@@ -151,6 +151,7 @@ pub fn describe(error: &Error) -> (StatusCode, ErrorBody) {
             C::FileSizeMoreThanAllowedSize,
             details_map_value(json!({ "maximum_size": maximum_size })),
         ),
+        Error::TimedOut => (StatusCode::SERVICE_UNAVAILABLE, C::RequestTimeout, none),
         Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, C::InternalError, none),
     };
     let message = match error {
@@ -171,7 +172,7 @@ fn id_details(id: &str) -> Map<String, Value> {
     details_map(&Details::Id(id.to_owned()))
 }
 
-fn log_if_internal(error: &Error) {
+pub(crate) fn log_if_internal(error: &Error) {
     if let Error::Internal(cause) = error {
         tracing::error!(%cause, "internal error");
     }

@@ -7,23 +7,26 @@
 //! servers in one process.
 #![deny(clippy::unwrap_used)]
 
+pub mod admin_key;
 pub mod controls;
 pub mod error;
 pub mod extract;
 pub mod openapi;
 pub mod query;
+pub mod rate_limit;
 pub mod routes;
 pub mod serve;
+pub mod ui;
 pub mod versions;
 pub mod views;
 
+pub use admin_key::{random_secret, AdminKey};
 use axum::extract::DefaultBodyLimit;
 use axum::http::Request;
 use axum::Router;
 use orgdir_core::service::oauth::OAuthConfig;
 use orgdir_core::service::Directory;
 use orgdir_core::store::Store;
-use secrecy::SecretString;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -43,11 +46,19 @@ pub struct ServerConfig {
     /// The public base URL (`api_domain`); default `http://<bound address>`.
     pub public_url: Option<String>,
     /// The key the control plane (`/_orgdir/…`) requires.
-    pub admin_key: SecretString,
+    pub admin_key: AdminKey,
     /// Token and code lifetimes.
     pub oauth: OAuthConfig,
     /// Entries each org's request journal keeps (API-DESIGN 166).
     pub journal_capacity: usize,
+    /// Timeouts and the connection cap (API-DESIGN 194).
+    pub limits: serve::Limits,
+    /// Calls to `/oauth/*` allowed per minute from one address, and for
+    /// one `client_id` (API-DESIGN 193).
+    pub oauth_rate: rate_limit::Rates,
+    /// The consent page's user picker (an emulator mode for scripted OAuth
+    /// tests, API-DESIGN 196): off, users sign in with email and password.
+    pub consent_picker: bool,
 }
 
 impl ServerConfig {
@@ -56,19 +67,14 @@ impl ServerConfig {
         Self {
             listen,
             public_url: None,
-            admin_key: SecretString::from(random_key()),
+            admin_key: AdminKey::generate(),
             oauth: OAuthConfig::default(),
             journal_capacity: orgdir_core::controls::journal::DEFAULT_CAPACITY,
+            limits: serve::Limits::default(),
+            oauth_rate: rate_limit::Rates::default(),
+            consent_picker: false,
         }
     }
-}
-
-/// A random key: 32 bytes, hex.
-pub fn random_key() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::thread_rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
 }
 
 /// What every handler shares.
@@ -83,13 +89,36 @@ pub struct Settings {
     /// This server's public base URL, as `api_domain` and `accounts-server`.
     pub api_domain: String,
     /// The control plane's key.
-    pub admin_key: SecretString,
+    pub admin_key: AdminKey,
     /// Token and code lifetimes.
     pub oauth: OAuthConfig,
+    /// `/oauth/*` calls per address and per client.
+    pub oauth_limiter: rate_limit::OAuthLimiter,
+    /// The consent page offers a user picker instead of a sign-in.
+    pub consent_picker: bool,
+}
+
+/// Answers 503 `REQUEST_TIMEOUT` in Zoho's envelope when the request takes
+/// longer than `limit` (API-DESIGN 194).
+async fn request_timeout(
+    axum::extract::State(limit): axum::extract::State<std::time::Duration>,
+    request: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => error::ApiError(orgdir_core::Error::TimedOut).into_response(),
+    }
 }
 
 /// The whole router: Zoho routes, fallbacks and middleware.
 pub fn router(state: AppState) -> Router {
+    router_with(state, serve::Limits::default().request_timeout)
+}
+
+/// [`router`] with a request timeout.
+pub fn router_with(state: AppState, timeout: std::time::Duration) -> Router {
     let (zoho, _) = routes::zoho_routes().split_for_parts();
     // Outermost first: the version, then the query parameters.
     let zoho = zoho
@@ -99,6 +128,7 @@ pub fn router(state: AppState) -> Router {
         .merge(zoho)
         .merge(routes::oauth::routes())
         .merge(routes::control::routes())
+        .merge(ui::routes(state.clone()))
         .fallback(routes::unknown_path)
         .method_not_allowed_fallback(routes::unknown_method)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -108,6 +138,9 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             controls::layer,
         ))
+        // Outside the journal, which reads the body: a body that never ends
+        // is cut off too (a fault's delay counts towards it).
+        .layer(axum::middleware::from_fn_with_state(timeout, request_timeout))
         .layer(
             // Path only: query strings may carry tokens and are never logged.
             TraceLayer::new_for_http()
@@ -123,6 +156,7 @@ pub fn router(state: AppState) -> Router {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    limits: serve::Limits,
 }
 
 impl Application {
@@ -150,10 +184,13 @@ impl Application {
             api_domain,
             admin_key: config.admin_key,
             oauth: config.oauth,
+            oauth_limiter: rate_limit::OAuthLimiter::new(config.oauth_rate),
+            consent_picker: config.consent_picker,
         });
         Ok(Self {
             listener,
-            router: router(AppState { dir, settings }),
+            router: router_with(AppState { dir, settings }, config.limits.request_timeout),
+            limits: config.limits,
         })
     }
 
@@ -176,6 +213,6 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        serve::serve(self.listener, self.router, shutdown).await
+        serve::serve(self.listener, self.router, self.limits, shutdown).await
     }
 }

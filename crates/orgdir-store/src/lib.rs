@@ -44,18 +44,40 @@ enum Db {
 
 /// Opens the store a database URL names and runs its migrations.
 pub async fn connect(url: &str) -> Result<Arc<dyn Store>> {
-    Ok(Arc::new(SqlStore::connect(url).await?))
+    connect_with(url, Synchronous::Normal).await
+}
+
+/// SQLite's `synchronous` setting for the writer (`--sqlite-synchronous`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Synchronous {
+    /// A commit survives the process being killed; the last ones may not
+    /// survive a power cut or an OS crash (WAL's usual setting).
+    #[default]
+    Normal,
+    /// Every commit waits for its WAL frames to reach the disk: it also
+    /// survives a power cut, at the cost of an fsync per commit.
+    Full,
+}
+
+/// [`connect`] with SQLite's `synchronous` setting.
+pub async fn connect_with(url: &str, synchronous: Synchronous) -> Result<Arc<dyn Store>> {
+    Ok(Arc::new(SqlStore::connect_with(url, synchronous).await?))
 }
 
 impl SqlStore {
     /// Opens the database a URL names (`sqlite:` or `postgres://` /
     /// `postgresql://`) and runs its migrations.
     pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(url, Synchronous::Normal).await
+    }
+
+    /// [`SqlStore::connect`] with SQLite's `synchronous` setting.
+    pub async fn connect_with(url: &str, synchronous: Synchronous) -> Result<Self> {
         let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let db = PgDb::open(url).await?;
             Db::Postgres(db.clone(), GroupCommit::new(db))
         } else if url.starts_with("sqlite:") {
-            Db::Sqlite(SqliteDb::open(url)?)
+            Db::Sqlite(SqliteDb::open(url, synchronous)?)
         } else {
             return Err(Error::Internal(format!(
                 "unsupported database URL scheme in {}: use sqlite://… or postgres://…",

@@ -16,7 +16,8 @@ pub(crate) const ORG_COLUMNS: &str =
     "o.id, o.name, o.time_zone, o.edition, o.licenses, o.next_seq, o.created_at";
 
 /// Tables holding an org's directory: emptied by a reset.
-pub(crate) const DIRECTORY_TABLES: [&str; 19] = [
+pub(crate) const DIRECTORY_TABLES: [&str; 20] = [
+    "user_passwords",
     "org_behaviour",
     "group_deletion_jobs",
     "transfer_jobs",

@@ -1,7 +1,7 @@
 //! Tokens (hashes only), OAuth clients and single-use authorization codes.
 
 use crate::args;
-use crate::db::Cols;
+use crate::db::{Arg, Cols};
 use crate::orgs::{org_from, ORG_COLUMNS};
 use crate::static_sql;
 use crate::tx::SqlTx;
@@ -9,7 +9,7 @@ use crate::SqlStore;
 use orgdir_core::auth::{TokenGrant, TokenHash, TokenKind, TokenRecord};
 use orgdir_core::oauth::{AuthCode, OAuthClient};
 use orgdir_core::scopes::ScopeSet;
-use orgdir_core::store::{TokenStore, TokenWrites};
+use orgdir_core::store::{TokenStore, TokenWrites, Whose};
 use orgdir_core::users::UserStatus;
 use orgdir_core::{Error, OrgId, Result};
 
@@ -111,6 +111,17 @@ impl TokenStore for SqlStore {
             .await
     }
 
+    async fn password_hash(&self, org: OrgId, user: orgdir_core::ZohoId) -> Result<Option<String>> {
+        self.read()
+            .await?
+            .fetch_one_map(
+                "SELECT hash FROM user_passwords WHERE org_id = ?1 AND user_id = ?2",
+                args![org, user],
+                |c| c.text(),
+            )
+            .await
+    }
+
     async fn take_code(&self, hash: &TokenHash, client_id: &str) -> Result<Option<AuthCode>> {
         let (hash, client_id) = (hash.0.clone(), client_id.to_owned());
         self.write_alone(move |c| {
@@ -168,11 +179,11 @@ impl TokenWrites for SqlTx<'_> {
         Ok(found)
     }
 
-    async fn delete_refresh_token(&mut self, hash: &TokenHash) -> Result<bool> {
+    async fn delete_token(&mut self, hash: &TokenHash) -> Result<bool> {
         let deleted = self
             .c
             .run(
-                "DELETE FROM tokens WHERE org_id = ?1 AND hash = ?2 AND kind = 'refresh'",
+                "DELETE FROM tokens WHERE org_id = ?1 AND hash = ?2",
                 args![self.org.id, &hash.0],
             )
             .await?;
@@ -184,6 +195,77 @@ impl TokenWrites for SqlTx<'_> {
             .await?;
         self.auth_changed = true;
         Ok(deleted == 1)
+    }
+
+    async fn revoke_tokens(&mut self, whose: &Whose) -> Result<u64> {
+        // The same condition on both tables, which share these columns.
+        let (condition, arg) = match whose {
+            Whose::All => ("", None),
+            Whose::User(user) => (" AND user_id = ?2", Some(Arg::from(*user))),
+            Whose::Client(client) => (" AND client_id = ?2", Some(Arg::from(client))),
+        };
+        let mut deleted = 0;
+        for table in ["oauth_codes", "tokens"] {
+            let sql = format!("DELETE FROM {table} WHERE org_id = ?1{condition}");
+            let mut args = vec![Arg::from(self.org.id)];
+            args.extend(arg.clone());
+            deleted = self.c.run(&sql, &args).await?;
+        }
+        self.auth_changed = true;
+        Ok(deleted)
+    }
+
+    async fn purge_expired(&mut self, now: i64, tokens_before: i64) -> Result<()> {
+        let org = self.org.id;
+        self.c
+            .run(
+                "DELETE FROM oauth_codes WHERE org_id = ?1 AND expires_at <= ?2",
+                args![org, now],
+            )
+            .await?;
+        self.c
+            .run(
+                "DELETE FROM tokens WHERE org_id = ?1 AND expires_at < ?2",
+                args![org, tokens_before],
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn set_password_hash(
+        &mut self,
+        user: orgdir_core::ZohoId,
+        hash: Option<&str>,
+    ) -> Result<()> {
+        let org = self.org.id;
+        self.c
+            .run(
+                "DELETE FROM user_passwords WHERE org_id = ?1 AND user_id = ?2",
+                args![org, user],
+            )
+            .await?;
+        if let Some(hash) = hash {
+            self.c
+                .run(
+                    "INSERT INTO user_passwords (org_id, user_id, hash) VALUES (?1, ?2, ?3)",
+                    args![org, user, hash],
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn live_codes(&mut self, client_id: &str, now: i64) -> Result<u64> {
+        let count = self
+            .c
+            .fetch_one_map(
+                "SELECT CAST(COUNT(*) AS BIGINT) FROM oauth_codes \
+                 WHERE org_id = ?1 AND client_id = ?2 AND expires_at > ?3",
+                args![self.org.id, client_id, now],
+                |c| c.u64(),
+            )
+            .await?;
+        Ok(count.unwrap_or(0))
     }
 
     async fn insert_oauth_client(&mut self, client: &OAuthClient) -> Result<()> {

@@ -16,7 +16,6 @@ use orgdir_core::service::orgs::{create_org, CreatedOrg, NewOrg};
 use orgdir_core::service::Directory as Dir;
 use orgdir_core::store::Store;
 use orgdir_server::ServerConfig;
-use secrecy::SecretString;
 use sqlx::Connection;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -26,7 +25,7 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 
 /// The admin key of every [`TestApp`].
-pub const ADMIN_KEY: &str = "test-admin-key";
+pub const ADMIN_KEY: &str = "orgdir-testkit-admin-key-0123456789abcdef";
 
 /// The database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -285,7 +284,9 @@ impl TestApp {
         tweak: impl FnOnce(&mut ServerConfig),
     ) -> Self {
         let mut config = ServerConfig::new("127.0.0.1:0".parse().expect("addr"));
-        config.admin_key = SecretString::from(ADMIN_KEY);
+        config.admin_key = orgdir_server::AdminKey::parse(ADMIN_KEY).expect("a long key");
+        // Scripted OAuth tests pick the user; tests of the sign-in turn it off.
+        config.consent_picker = true;
         tweak(&mut config);
         let app = orgdir_server::Application::build_with(dir.clone(), config)
             .await
@@ -375,6 +376,60 @@ impl TestApp {
         let text = response.text().await.expect("body");
         (
             status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    /// Calls the control plane under this app's org
+    /// (`/_orgdir/orgs/{org}{path}`) with the admin key.
+    pub async fn org_control(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let org = self.org.org.id;
+        self.admin(method, &format!("/_orgdir/orgs/{org}{path}"), body, None)
+            .await
+    }
+
+    /// Registers an OAuth web client with one redirect URI through the
+    /// control plane: its id and secret.
+    pub async fn web_client(&self, redirect: &str) -> (String, String) {
+        let (status, web) = self
+            .org_control(
+                reqwest::Method::POST,
+                "/clients",
+                Some(&serde_json::json!({"name": "Web", "redirect_uris": [redirect]})),
+            )
+            .await;
+        assert_eq!(status, 201, "{web}");
+        let field = |key: &str| web[key].as_str().expect(key).to_owned();
+        (field("client_id"), field("client_secret"))
+    }
+
+    /// Calls the Zoho API with `token`, on a fresh connection: the status,
+    /// the headers and the JSON body (`Null` when there is none).
+    pub async fn api(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> (u16, reqwest::header::HeaderMap, serde_json::Value) {
+        let mut request = reqwest::Client::new()
+            .request(method, format!("{}{path}", self.base_url()))
+            .header("Authorization", format!("Zoho-oauthtoken {token}"));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("answer");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            headers,
             serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
         )
     }

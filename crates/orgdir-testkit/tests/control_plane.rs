@@ -9,6 +9,55 @@ use orgdir_types::ErrorCode;
 use reqwest::Method;
 use serde_json::json;
 
+/// A wrong key is answered only after a delay, and only that call waits: a
+/// stranger guessing keys does not slow the right key's calls (issue 16).
+#[tokio::test]
+async fn a_wrong_admin_key_is_slowed_and_no_one_else_is() {
+    let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
+    let started = std::time::Instant::now();
+    let guesses = (0..20).map(|i| {
+        let app = &app;
+        async move {
+            let (status, _) = app
+                .admin(
+                    Method::GET,
+                    "/_orgdir/orgs",
+                    None,
+                    Some(&format!("guess-{i}")),
+                )
+                .await;
+            assert_eq!(status, 401);
+        }
+    });
+    let right = async {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let begun = std::time::Instant::now();
+        let (status, _) = app.admin(Method::GET, "/_orgdir/orgs", None, None).await;
+        assert_eq!(status, 200);
+        begun.elapsed()
+    };
+    let (_, right_took) = tokio::join!(futures::future::join_all(guesses), right);
+    let guesses_took = started.elapsed();
+    assert!(
+        guesses_took >= orgdir_server::admin_key::FAILURE_DELAY,
+        "a wrong key answered after {guesses_took:?}"
+    );
+    assert!(
+        right_took < orgdir_server::admin_key::FAILURE_DELAY,
+        "the right key waited {right_took:?} behind the guesses"
+    );
+    // The key is trimmed on the way in, as the configured one is.
+    let (status, _) = app
+        .admin(
+            Method::GET,
+            "/_orgdir/orgs",
+            None,
+            Some(&format!(" {} ", orgdir_testkit::ADMIN_KEY)),
+        )
+        .await;
+    assert_eq!(status, 200);
+}
+
 #[tokio::test]
 async fn every_control_plane_call_needs_the_admin_key() {
     let app = TestApp::spawn(Backend::Sqlite).await.expect("app");
@@ -33,6 +82,11 @@ async fn every_control_plane_call_needs_the_admin_key() {
         (Method::POST, format!("/_orgdir/orgs/{org}/faults")),
         (Method::DELETE, format!("/_orgdir/orgs/{org}/faults")),
         (Method::DELETE, format!("/_orgdir/orgs/{org}/faults/1")),
+        (Method::GET, format!("/_orgdir/orgs/{org}/limits")),
+        (Method::PUT, format!("/_orgdir/orgs/{org}/limits")),
+        (Method::DELETE, format!("/_orgdir/orgs/{org}/limits")),
+        (Method::GET, format!("/_orgdir/orgs/{org}/clock")),
+        (Method::POST, format!("/_orgdir/orgs/{org}/clock")),
         (
             Method::POST,
             format!(
@@ -41,15 +95,22 @@ async fn every_control_plane_call_needs_the_admin_key() {
             ),
         ),
     ];
-    for (method, path) in calls {
-        for key in ["", "wrong-key", "test-admin-ke"] {
-            let (status, body) = app
-                .admin(method.clone(), &path, Some(&json!({})), Some(key))
-                .await;
-            assert_eq!(status, 401, "{method} {path} with key {key:?}");
-            assert_eq!(body["code"], "AUTHENTICATION_FAILURE");
-        }
-    }
+    let key = orgdir_testkit::ADMIN_KEY;
+    let short = &key[..key.len() - 1];
+    // Concurrently: each refusal waits (admin_key::FAILURE_DELAY).
+    let refusals = calls.iter().flat_map(|(method, path)| {
+        ["", "wrong-key", short].map(|key| {
+            let app = &app;
+            async move {
+                let (status, body) = app
+                    .admin(method.clone(), path, Some(&json!({})), Some(key))
+                    .await;
+                assert_eq!(status, 401, "{method} {path} with key {key:?}");
+                assert_eq!(body["code"], "AUTHENTICATION_FAILURE");
+            }
+        })
+    });
+    futures::future::join_all(refusals).await;
     // The org is untouched, and Zoho's own tokens are no admin key.
     let token = app.org.admin_token.clone();
     let with_token = reqwest::Client::new()

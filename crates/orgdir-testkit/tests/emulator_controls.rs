@@ -12,8 +12,7 @@ use std::time::{Duration, Instant};
 
 const COUNT: &str = "/crm/v8/users/actions/count?type=AllUsers";
 
-/// `GET` (or another call) of the Zoho API with `token`, on a fresh
-/// connection: its status and JSON body.
+/// A call of the Zoho API with `token`: its status and JSON body.
 async fn call(
     app: &TestApp,
     token: &str,
@@ -21,22 +20,12 @@ async fn call(
     path: &str,
     body: Option<&Value>,
 ) -> (u16, Value) {
-    let mut request = reqwest::Client::new()
-        .request(method, format!("{}{path}", app.base_url()))
-        .header("Authorization", format!("Zoho-oauthtoken {token}"));
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    let response = request.send().await.expect("answer");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    let (status, _, body) = app.api(token, method, path, body).await;
+    (status, body)
 }
 
 async fn control(app: &TestApp, method: Method, path: &str, body: Option<&Value>) -> (u16, Value) {
-    let org = app.org.org.id;
-    app.admin(method, &format!("/_orgdir/orgs/{org}{path}"), body, None)
-        .await
+    app.org_control(method, path, body).await
 }
 
 async fn journal(app: &TestApp, query: &str) -> Vec<Value> {
@@ -459,18 +448,8 @@ async fn oauth_grants_are_journaled_without_secrets() {
     // A code exchange and a revocation: calls of the client's org, with no
     // code, token or secret in the journal.
     let redirect = "http://localhost/cb";
-    let (status, web) = control(
-        &app,
-        Method::POST,
-        "/clients",
-        Some(&json!({"name": "Web", "redirect_uris": [redirect]})),
-    )
-    .await;
-    assert_eq!(status, 201, "{web}");
-    let (web_id, web_secret) = (
-        web["client_id"].as_str().expect("id"),
-        web["client_secret"].as_str().expect("secret"),
-    );
+    let (web_id, web_secret) = app.web_client(redirect).await;
+    let (web_id, web_secret) = (web_id.as_str(), web_secret.as_str());
     let code = orgdir_core::service::oauth::approve(
         &app.dir,
         web_id,

@@ -29,8 +29,10 @@ async fn harness() -> Harness {
             dir,
             settings: std::sync::Arc::new(orgdir_server::Settings {
                 api_domain: "http://orgdir.test".to_owned(),
-                admin_key: secrecy::SecretString::from("router-test-key"),
+                admin_key: orgdir_server::AdminKey::generate(),
                 oauth: Default::default(),
+                oauth_limiter: orgdir_server::rate_limit::OAuthLimiter::new(Default::default()),
+                consent_picker: true,
             }),
         }),
         token: created.admin_token,

@@ -84,6 +84,7 @@ error_codes! {
     ProfileLimitExceeded => "PROFILE_LIMIT_EXCEEDED",
     ExpectedFieldMissing => "EXPECTED_FIELD_MISSING",
     TooManyRequests => "TOO_MANY_REQUESTS",
+    RequestTimeout => "REQUEST_TIMEOUT",
     InternalError => "INTERNAL_ERROR",
 }
 

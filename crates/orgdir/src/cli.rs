@@ -17,6 +17,9 @@ use std::sync::Arc;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Whether `serve --admin-key` was given on the command line (visible in `ps`).
+    #[arg(skip)]
+    admin_key_on_command_line: bool,
 }
 
 #[derive(Subcommand)]
@@ -27,6 +30,9 @@ enum Command {
     Token(TokenArgs),
     /// Mark an invited user as confirmed (they accepted the invitation).
     ConfirmUser(ConfirmArgs),
+    /// Set the password a user signs in with on the consent page (read from
+    /// ORGDIR_PASSWORD, else the first line of standard input).
+    SetPassword(ConfirmArgs),
     /// Print an org as one JSON document (explicit ids and timestamps).
     Export(OrgArgs),
     /// Create an org from a JSON document; nothing is written if it has any problem.
@@ -38,6 +44,8 @@ enum Command {
     Seed(SeedArgs),
     /// Recount every maintained count from scratch; exit status 1 on any difference.
     Check(CheckArgs),
+    /// The five counts of any Zoho-compatible server (orgdir or Zoho), and OAuth sign-in.
+    Api(crate::api::ApiArgs),
 }
 
 #[derive(Args)]
@@ -131,9 +139,14 @@ struct ServeArgs {
     /// Log as JSON lines instead of text.
     #[arg(long, env = "ORGDIR_LOG_JSON")]
     log_json: bool,
-    /// The control plane's key (`/_orgdir/…`); generated and printed when unset.
+    /// The control plane's key (`/_orgdir/…`), at least 32 characters;
+    /// generated and printed when unset. Prefer the environment or
+    /// `--admin-key-file`: a command line is visible to other users in `ps`.
     #[arg(long, env = "ORGDIR_ADMIN_KEY", hide_env_values = true)]
     admin_key: Option<SecretString>,
+    /// A file holding the control plane's key (surrounding whitespace ignored).
+    #[arg(long, env = "ORGDIR_ADMIN_KEY_FILE", conflicts_with = "admin_key")]
+    admin_key_file: Option<std::path::PathBuf>,
     /// Public base URL, sent as `api_domain` (default: http://<listen address>).
     #[arg(long, env = "ORGDIR_PUBLIC_URL")]
     public_url: Option<String>,
@@ -144,6 +157,34 @@ struct ServeArgs {
     /// Lifetime of OAuth authorization codes, in seconds.
     #[arg(long, env = "ORGDIR_CODE_TTL", default_value_t = 120, value_parser = clap::value_parser!(i64).range(1..=3600))]
     code_ttl: i64,
+    /// Seconds a client has to send a request's headers.
+    #[arg(long, env = "ORGDIR_HEADER_READ_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_read_timeout: u64,
+    /// Seconds a request may take in all (then 503 REQUEST_TIMEOUT).
+    #[arg(long, env = "ORGDIR_REQUEST_TIMEOUT", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    request_timeout: u64,
+    /// Connections served at once; more wait in the kernel's backlog.
+    #[arg(long, env = "ORGDIR_MAX_CONNECTIONS", default_value_t = 1024,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
+    /// `/oauth/*` calls allowed per minute from one address (0: no limit).
+    #[arg(long, env = "ORGDIR_OAUTH_RATE_PER_ADDRESS", default_value_t = 600)]
+    oauth_rate_per_address: u32,
+    /// `/oauth/*` calls allowed per minute for one client_id (0: no limit).
+    #[arg(long, env = "ORGDIR_OAUTH_RATE_PER_CLIENT", default_value_t = 300)]
+    oauth_rate_per_client: u32,
+    /// The consent page's user picker instead of a sign-in: anyone who
+    /// reaches the page may approve as any active user. For scripted OAuth
+    /// tests on a loopback address only.
+    #[arg(long, env = "ORGDIR_CONSENT_PICKER")]
+    consent_picker: bool,
+    /// SQLite's `synchronous`: `normal` (a commit survives a crash of
+    /// orgdir) or `full` (it also survives a power cut; slower writes).
+    #[arg(long, env = "ORGDIR_SQLITE_SYNCHRONOUS", default_value = "normal",
+          value_parser = ["normal", "full"])]
+    sqlite_synchronous: String,
     /// Calls each org's request journal keeps in memory (the oldest go first).
     #[arg(long, env = "ORGDIR_JOURNAL_CAPACITY",
           default_value_t = orgdir_core::controls::journal::DEFAULT_CAPACITY as u64,
@@ -185,17 +226,31 @@ struct ConfirmArgs {
 }
 
 impl Cli {
+    /// Parses the process's arguments, noting where the admin key came from.
+    pub fn parse_args() -> Self {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Self::command().get_matches();
+        let mut cli = Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        cli.admin_key_on_command_line = matches
+            .subcommand_matches("serve")
+            .and_then(|m| m.value_source("admin_key"))
+            == Some(clap::parser::ValueSource::CommandLine);
+        cli
+    }
+
     /// Runs the chosen command.
     pub async fn run(self) -> anyhow::Result<()> {
         match self.command {
-            Command::Serve(args) => serve(args).await,
+            Command::Serve(args) => serve(args, self.admin_key_on_command_line).await,
             Command::Token(args) => token(args).await,
             Command::ConfirmUser(args) => confirm_user(args).await,
+            Command::SetPassword(args) => set_password(args).await,
             Command::Export(args) => export(args).await,
             Command::Import(args) => import(args).await,
             Command::Client(ClientCommand::Create(args)) => create_client(args).await,
             Command::Seed(args) => seed(args).await,
             Command::Check(args) => check(args).await,
+            Command::Api(args) => args.run().await,
         }
     }
 }
@@ -236,20 +291,40 @@ fn init_tracing(json: bool) {
     }
 }
 
-async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+async fn serve(args: ServeArgs, key_on_command_line: bool) -> anyhow::Result<()> {
     init_tracing(args.log_json);
-    let dir = open(&args.db).await?;
+    let (admin_key, generated) = admin_key(&args, key_on_command_line)?;
+    if args.consent_picker {
+        if !args.listen.ip().is_loopback() {
+            bail!(
+                "refusing to start: --consent-picker lets anyone approve as any user; \
+                 it is allowed on a loopback address only, not {}",
+                args.listen
+            );
+        }
+        tracing::warn!(
+            "--consent-picker is on: the consent page lets whoever reaches it approve as any active user"
+        );
+    }
+    let synchronous = if args.sqlite_synchronous == "full" {
+        orgdir_store::Synchronous::Full
+    } else {
+        orgdir_store::Synchronous::Normal
+    };
+    let store = orgdir_store::connect_with(&args.db.database_url, synchronous)
+        .await
+        .with_context(|| {
+            format!(
+                "opening {}",
+                orgdir_store::redact_url(&args.db.database_url)
+            )
+        })?;
+    let dir = Arc::new(Directory::new(store));
     tracing::info!(database = %orgdir_store::redact_url(&args.db.database_url), "database ready");
-    // An empty key counts as none: a control plane nobody can open helps no one.
-    let given = args
-        .admin_key
-        .filter(|k| !k.expose_secret().trim().is_empty());
-    let generated = given.is_none();
-    let admin_key = given.unwrap_or_else(|| SecretString::from(orgdir_server::random_key()));
     if generated {
         println!(
-            "orgdir: control plane admin key (generated; set ORGDIR_ADMIN_KEY to choose one): {}",
-            admin_key.expose_secret()
+            "orgdir: control plane admin key (generated; set ORGDIR_ADMIN_KEY or ORGDIR_ADMIN_KEY_FILE to choose one): {}",
+            admin_key.expose()
         );
     }
     let config = orgdir_server::ServerConfig {
@@ -262,6 +337,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         journal_capacity: usize::try_from(args.journal_capacity)
             .unwrap_or(orgdir_core::controls::journal::DEFAULT_CAPACITY),
+        limits: orgdir_server::serve::Limits {
+            header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout),
+            request_timeout: std::time::Duration::from_secs(args.request_timeout),
+            max_connections: usize::try_from(args.max_connections).unwrap_or(1024),
+        },
+        consent_picker: args.consent_picker,
+        oauth_rate: orgdir_server::rate_limit::Rates {
+            per_address: std::num::NonZeroU32::new(args.oauth_rate_per_address),
+            per_client: std::num::NonZeroU32::new(args.oauth_rate_per_client),
+        },
     };
     let app = orgdir_server::Application::build_with(dir.clone(), config)
         .await
@@ -279,6 +364,31 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The configured admin key (`--admin-key-file`, then `--admin-key`; an
+/// empty one counts as none), else a generated one (then `true`).
+fn admin_key(
+    args: &ServeArgs,
+    on_command_line: bool,
+) -> anyhow::Result<(orgdir_server::AdminKey, bool)> {
+    use orgdir_server::AdminKey;
+    let text = match (&args.admin_key_file, &args.admin_key) {
+        (Some(path), _) => std::fs::read_to_string(path)
+            .with_context(|| format!("reading the admin key file {}", path.display()))?,
+        (None, Some(key)) if !key.expose_secret().trim().is_empty() => {
+            if on_command_line {
+                tracing::warn!(
+                    "--admin-key on the command line is visible to every user of this machine (ps); \
+                     use ORGDIR_ADMIN_KEY or --admin-key-file"
+                );
+            }
+            key.expose_secret().to_owned()
+        }
+        _ => return Ok((AdminKey::generate(), true)),
+    };
+    let key = AdminKey::parse(&text).map_err(|e| anyhow!("refusing to start: {e}"))?;
+    Ok((key, false))
+}
+
 fn print_demo(created: &orgs::CreatedOrg, addr: SocketAddr) {
     let host = if addr.ip().is_unspecified() {
         format!("127.0.0.1:{}", addr.port())
@@ -294,6 +404,7 @@ fn print_demo(created: &orgs::CreatedOrg, addr: SocketAddr) {
         "  access token (all scopes, shown once): {}",
         created.admin_token
     );
+    println!("  dashboard (sign in with the admin key): http://{host}/_orgdir/ui/");
     println!("  try:");
     println!(
         "  curl -s http://{host}/crm/v8/users/actions/count -H 'Authorization: Zoho-oauthtoken {}'",
@@ -349,6 +460,25 @@ async fn confirm_user(args: ConfirmArgs) -> anyhow::Result<()> {
         .ok_or_else(|| anyhow!("no such user in org {org}"))?;
     users::confirm(&dir, org, user.user.id).await?;
     println!("confirmed {}", user.user.email);
+    Ok(())
+}
+
+async fn set_password(args: ConfirmArgs) -> anyhow::Result<()> {
+    let password = match std::env::var("ORGDIR_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let dir = open(&args.target.db).await?;
+    let org = pick_org(&dir, args.target.org).await?;
+    let user = users::find_by_email(&dir, org, &args.email)
+        .await?
+        .ok_or_else(|| anyhow!("no such user in org {org}"))?;
+    orgdir_core::service::passwords::set(&dir, org, user.user.id, Some(&password)).await?;
+    println!("password set for {}", user.user.email);
     Ok(())
 }
 

@@ -1,9 +1,8 @@
 //! The `orgdir` command: `serve` the API, mint a `token`, `confirm-user`.
 #![deny(clippy::unwrap_used)]
 
+mod api;
 mod cli;
-
-use clap::Parser;
 
 /// mimalloc: the server allocates many small values per request on every
 /// worker thread, where it measured faster than the system allocator.
@@ -12,6 +11,6 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_args();
     cli.run().await
 }

@@ -93,16 +93,7 @@ async fn two_replicas_on_one_postgres_database() {
     );
 
     // A token revoked on A is refused by B right after.
-    let orgs: Value = http
-        .get(on_a("/_orgdir/orgs"))
-        .header("X-Orgdir-Admin-Key", ADMIN_KEY)
-        .send()
-        .await
-        .expect("orgs")
-        .json()
-        .await
-        .expect("json");
-    let org = orgs["orgs"][0]["id"].as_str().expect("org").to_owned();
+    let org = common::first_org(&http, &a.base).await;
     let registered: Value = http
         .post(on_a(&format!("/_orgdir/orgs/{org}/clients")))
         .header("X-Orgdir-Admin-Key", ADMIN_KEY)

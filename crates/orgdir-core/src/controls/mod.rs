@@ -1,29 +1,51 @@
 //! The emulator controls an org's tests set and read at run time (SPEC 11,
-//! API-DESIGN 166–171): the request journal and the fault rules. Both live
-//! in memory, per process and per org, bounded; neither writes to the
-//! database. A reset or a deletion of the org forgets both
-//! ([`Controls::forget`]).
+//! API-DESIGN 166–173): the request journal, the fault rules, the API
+//! limits and the clock. All live in memory, per process and per org,
+//! bounded; none writes to the database. A reset or a deletion of the org
+//! forgets them ([`Controls::forget`]).
 
+pub mod clock;
 pub mod faults;
 pub mod journal;
+pub mod limits;
 
 use crate::OrgId;
 
+pub use clock::Clocks;
 pub use faults::{Faults, Fired};
 pub use journal::Journal;
+pub use limits::Limits;
 
 /// Every run-time control of every org this process serves.
 #[derive(Default)]
 pub struct Controls {
     pub journal: Journal,
     pub faults: Faults,
+    pub limits: Limits,
+    pub clocks: Clocks,
 }
 
 impl Controls {
-    /// Forgets the journal and the fault rules of `org` (reset, deletion).
+    /// Forgets every control of `org` (reset, deletion): its journal, rules,
+    /// limits with the credits spent, and its clock's offset.
     pub fn forget(&self, org: OrgId) {
         self.journal.clear(org);
         self.faults.clear(org);
+        self.limits.clear(org);
+        self.clocks.clear(org);
+    }
+
+    /// Whether a call must learn its org before its handler runs: some org
+    /// holds a rule, a limit or a moved clock (three atomic loads).
+    pub fn shape_calls(&self) -> bool {
+        self.faults.any() || self.limits.any() || self.clocks.any()
+    }
+
+    /// Now on `org`'s clock, in Unix seconds.
+    pub fn now(&self, org: OrgId) -> i64 {
+        chrono::Utc::now()
+            .timestamp()
+            .saturating_add(self.clocks.offset(org))
     }
 }
 

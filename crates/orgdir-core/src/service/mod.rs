@@ -9,6 +9,7 @@ pub mod membership;
 pub mod oauth;
 pub mod org_photo;
 pub mod orgs;
+pub mod passwords;
 pub mod profiles;
 pub mod roles;
 pub mod territories;
@@ -101,9 +102,19 @@ impl Directory {
         &self.sessions
     }
 
-    /// The emulator controls held in memory: the request journal and the
-    /// fault rules of every org.
+    /// The emulator controls held in memory: the request journal, the fault
+    /// rules, the limits and the clocks of every org.
     pub fn controls(&self) -> &Controls {
         &self.controls
+    }
+
+    /// Runs `work` on `org`'s clock (SPEC 11): every [`crate::time::now`]
+    /// it reads, its writes' included, is the org's now.
+    pub async fn on_org_clock<F: std::future::Future>(
+        &self,
+        org: crate::OrgId,
+        work: F,
+    ) -> F::Output {
+        crate::time::in_org_time(self.controls.clocks.offset(org), work).await
     }
 }

@@ -7,10 +7,18 @@ use super::Directory;
 use crate::auth::{hash_token, new_token, TokenHash, TokenKind, TokenRecord};
 use crate::oauth::{grantable, new_client_id, AuthCode, OAuthClient, OAuthError};
 use crate::scopes::ScopeSet;
-use crate::store::{write, OrgTx, UserQuery, WriteTarget};
+use crate::store::{write, OrgTx, UserQuery, Whose, WriteTarget};
 use crate::users::{type_bucket_codes, UserDetails, UserStatus};
 use crate::{Error, OrgId, Result, ZohoId};
 use orgdir_types::users::UserType;
+
+/// Most codes one client may hold unused at once (API-DESIGN 192): a
+/// consent page approved in a loop cannot fill the database.
+pub const MAX_LIVE_CODES: u64 = 100;
+
+/// How long an expired token is kept before it is purged (API-DESIGN 192):
+/// a day, so an org clock moved back a little finds its tokens still there.
+pub const PURGE_AFTER: i64 = 86_400;
 
 /// Token lifetimes.
 #[derive(Debug, Clone, Copy)]
@@ -105,7 +113,7 @@ pub async fn create_client(
         self_client,
         scopes,
         owner,
-        created_at: crate::time::now(),
+        created_at: dir.controls().now(org),
     };
     write(dir.store(), WriteTarget::Org(org), move |tx| {
         Box::pin(async move {
@@ -219,11 +227,20 @@ pub async fn approve(
         user_id: user,
         scopes,
         redirect_uri: redirect_uri.to_owned(),
-        expires_at: crate::time::now().saturating_add(config.code_ttl),
+        expires_at: dir
+            .controls()
+            .now(client.org)
+            .saturating_add(config.code_ttl),
     };
     write(dir.store(), WriteTarget::Org(client.org), move |tx| {
         Box::pin(async move {
             require_active(tx, user).await?;
+            let now = record.expires_at.saturating_sub(config.code_ttl);
+            tx.purge_expired(now, now.saturating_sub(PURGE_AFTER))
+                .await?;
+            if tx.live_codes(&record.client_id, now).await? >= MAX_LIVE_CODES {
+                return Err(OAuthError::TooManyRequests.into());
+            }
             tx.insert_code(&record).await?;
             Ok(code)
         })
@@ -240,10 +257,12 @@ async fn issue(
     refresh: Refresh,
     config: OAuthConfig,
 ) -> Result<Issued, OAuthFailure> {
-    write(dir.store(), WriteTarget::Org(client.org), move |tx| {
+    // On the org's clock: the token's expiry is the org's now plus its lifetime.
+    let org = client.org;
+    let issued = write(dir.store(), WriteTarget::Org(org), move |tx| {
         Box::pin(async move { issue_in(tx, &client, user, scopes, refresh, config).await })
-    })
-    .await
+    });
+    dir.on_org_clock(org, issued).await
 }
 
 async fn issue_in(
@@ -256,6 +275,8 @@ async fn issue_in(
 ) -> Result<Issued, OAuthFailure> {
     require_active(tx, user).await?;
     let now = crate::time::now();
+    tx.purge_expired(now, now.saturating_sub(PURGE_AFTER))
+        .await?;
     let record = |hash: TokenHash, kind, expires_at, parent| TokenRecord {
         hash,
         org: client.org,
@@ -323,7 +344,7 @@ pub async fn exchange_code(
         .take_code(&hash_token(code), &client.client_id)
         .await?
         .ok_or(OAuthError::InvalidCode)?;
-    if code.redirect_uri != redirect_uri || code.expires_at <= crate::time::now() {
+    if code.redirect_uri != redirect_uri || code.expires_at <= dir.controls().now(client.org) {
         return Err(OAuthError::InvalidCode.into());
     }
     issue(dir, client, code.user_id, code.scopes, Refresh::New, config).await
@@ -384,9 +405,10 @@ pub async fn client_credentials(
     issue(dir, client, owner, scopes, Refresh::None, config).await
 }
 
-/// `POST /oauth/v2/token/revoke?token=`: revokes a refresh token and every
-/// access token issued from it. The store bumps the org's auth version, so
-/// every server checks its cached sessions again.
+/// `POST /oauth/v2/token/revoke?token=`: revokes a token, refresh or
+/// access; a refresh token takes every access token issued from it along
+/// (API-DESIGN 95, 191). The store bumps the org's auth version, so every
+/// server checks its cached sessions again.
 pub async fn revoke(dir: &Directory, token: &str) -> Result<Revoked, OAuthFailure> {
     let hash = hash_token(token);
     let grant = dir
@@ -401,12 +423,22 @@ pub async fn revoke(dir: &Directory, token: &str) -> Result<Revoked, OAuthFailur
     };
     write(dir.store(), WriteTarget::Org(grant.record.org), move |tx| {
         Box::pin(async move {
-            if tx.delete_refresh_token(&hash).await? {
+            if tx.delete_token(&hash).await? {
                 Ok(revoked)
             } else {
                 Err(OAuthError::InvalidToken.into())
             }
         })
+    })
+    .await
+}
+
+/// Revokes every token and code of `org` that `whose` names (the control
+/// plane, API-DESIGN 191): the number of tokens revoked. Cached sessions
+/// are refused at once (the auth version moves).
+pub async fn revoke_all(dir: &Directory, org: OrgId, whose: Whose) -> Result<u64> {
+    write(dir.store(), WriteTarget::Org(org), move |tx| {
+        Box::pin(async move { tx.revoke_tokens(&whose).await })
     })
     .await
 }

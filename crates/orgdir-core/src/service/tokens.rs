@@ -52,8 +52,8 @@ pub async fn mint_access_token(
     scopes: ScopeSet,
     ttl: Option<i64>,
 ) -> Result<String> {
-    write(dir.store(), WriteTarget::Org(org), move |tx| {
+    let minted = write(dir.store(), WriteTarget::Org(org), move |tx| {
         Box::pin(async move { issue_access_token(tx, user_id, scopes, ttl).await })
-    })
-    .await
+    });
+    dir.on_org_clock(org, minted).await
 }

@@ -400,7 +400,7 @@ pub(crate) async fn soft_delete(tx: &mut dyn OrgTx, caller: &Caller, before: Use
 /// Marks a user confirmed (they accepted the invitation): the CLI, the control
 /// plane and the org document do this, never the Zoho API.
 pub async fn confirm(dir: &Directory, org: OrgId, id: ZohoId) -> Result<()> {
-    write(dir.store(), WriteTarget::Org(org), move |tx| {
+    let confirmed = write(dir.store(), WriteTarget::Org(org), move |tx| {
         Box::pin(async move {
             let before = tx
                 .user(id)
@@ -415,8 +415,8 @@ pub async fn confirm(dir: &Directory, org: OrgId, id: ZohoId) -> Result<()> {
             after.modified_at = crate::time::now();
             update_counted(tx, &before, &after).await
         })
-    })
-    .await
+    });
+    dir.on_org_clock(org, confirmed).await
 }
 
 #[cfg(test)]

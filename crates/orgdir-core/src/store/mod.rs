@@ -38,7 +38,7 @@ pub use membership::{
 pub use orgs::{OrgStore, OrgWrites};
 pub use roles::{RoleStore, RoleWrites};
 pub use territories::{TerritoryStore, TerritoryWrites};
-pub use tokens::{TokenStore, TokenWrites};
+pub use tokens::{TokenStore, TokenWrites, Whose};
 pub use transfer::{TransferStore, TransferWrites};
 pub use unavailability::{UnavailabilityStore, UnavailabilityWrites};
 pub use users::{UserQuery, UserStore, UserWrites};
@@ -130,16 +130,18 @@ pub trait Store:
 /// `Ok`, rolled back if it returns `Err` (or the store fails).
 ///
 /// The job owns what it uses (`move`); everything it does to the database
-/// goes through the [`OrgTx`] it is given, and it awaits nothing else.
+/// goes through the [`OrgTx`] it is given, and it awaits nothing else. It
+/// runs on the caller's org clock ([`crate::time`]), whichever task runs it.
 pub async fn write<T, E, F>(store: &dyn Store, target: WriteTarget, job: F) -> Result<T, E>
 where
     T: Send + 'static,
     E: From<Error> + Send + 'static,
     F: for<'t> FnOnce(&'t mut dyn OrgTx) -> BoxFuture<'t, Result<T, E>> + Send + 'static,
 {
+    let offset = crate::time::offset();
     let job: WriteJob = Box::new(move |tx| {
         Box::pin(async move {
-            match job(tx).await {
+            match crate::time::in_org_time(offset, job(tx)).await {
                 Ok(value) => Ok(Box::new(value) as Box<dyn Any + Send>),
                 Err(error) => Err(Box::new(error) as Box<dyn Any + Send>),
             }

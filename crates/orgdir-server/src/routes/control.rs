@@ -1,7 +1,7 @@
 //! The control plane under `/_orgdir/` (SPEC 7; not part of Zoho's API):
 //! orgs (create, list, get, delete, reset, import, export), tokens, OAuth
-//! clients, confirming users, the emulator behaviour, the request journal
-//! and fault rules (SPEC 11), metrics. Every call needs the admin key but
+//! clients, confirming users, the emulator behaviour, the request journal,
+//! fault rules, API limits and the org clock (SPEC 11), metrics. Every call needs the admin key but
 //! the four public probes (`ping`, `health`, `ready`, `openapi.json`; SPEC
 //! 7), and every change is logged with what it changed.
 
@@ -15,6 +15,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Router;
 use orgdir_core::controls::journal::Filter;
+use orgdir_core::controls::limits::{Request as LimitsRequest, Settings as LimitSettings};
+use orgdir_core::controls::Controls;
 use orgdir_core::document::{self, ImportError, OrgDocument};
 use orgdir_core::input::Fields;
 use orgdir_core::org::{Edition, Org};
@@ -38,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/_orgdir/orgs/{org}/reset", post(reset_org))
         .route("/_orgdir/orgs/{org}/export", get(export_org))
         .route("/_orgdir/orgs/{org}/tokens", post(mint_token))
+        .route("/_orgdir/orgs/{org}/tokens/revoke", post(revoke_tokens))
         .route(
             "/_orgdir/orgs/{org}/behaviour",
             get(get_behaviour).put(set_behaviour),
@@ -52,12 +55,24 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/_orgdir/orgs/{org}/faults/{id}", delete(remove_fault))
         .route(
+            "/_orgdir/orgs/{org}/limits",
+            get(get_limits).put(set_limits).delete(clear_limits),
+        )
+        .route(
+            "/_orgdir/orgs/{org}/clock",
+            get(get_clock).post(advance_clock),
+        )
+        .route(
             "/_orgdir/orgs/{org}/clients",
             get(list_clients).post(create_client),
         )
         .route(
             "/_orgdir/orgs/{org}/users/{user}/confirm",
             post(confirm_user),
+        )
+        .route(
+            "/_orgdir/orgs/{org}/users/{user}/password",
+            axum::routing::put(set_password),
         )
 }
 
@@ -80,11 +95,12 @@ fn org_view(org: &Org) -> Value {
     })
 }
 
-fn org_id(text: &str) -> Result<OrgId, Error> {
+pub(crate) fn org_id(text: &str) -> Result<OrgId, Error> {
     OrgId::parse(text).ok_or_else(|| Error::invalid_path(2, "not an org id"))
 }
 
-async fn existing(state: &AppState, text: &str) -> Result<Org, Error> {
+/// The org named by `text` (an org id), or `INVALID_DATA` at path index 2.
+pub(crate) async fn existing(state: &AppState, text: &str) -> Result<Org, Error> {
     let id = org_id(text)?;
     orgs::get(&state.dir, id)
         .await?
@@ -187,7 +203,21 @@ async fn create_org(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let f = Fields::new(&body, "$")?;
+    let created = create_from(&state, &body).await?;
+    Ok(json_response(
+        StatusCode::CREATED,
+        &json!({
+            "org": org_view(&created.org),
+            "admin_user_id": created.admin_user_id.to_string(),
+            "access_token": created.admin_token,
+        }),
+    ))
+}
+
+/// Creates an org from a `POST /_orgdir/orgs` body (the control plane and
+/// the dashboard both create here), logged.
+pub(crate) async fn create_from(state: &AppState, body: &Value) -> Result<orgs::CreatedOrg, Error> {
+    let f = Fields::new(body, "$")?;
     let mut new = orgs::NewOrg::demo(rand::random());
     new.name = f.req_str("name", 100)?;
     if let Some(edition) = f.opt_str("edition", 20)? {
@@ -216,14 +246,7 @@ async fn create_org(
     }
     let created = orgs::create_org(&state.dir, &new).await?;
     tracing::info!(action = "create_org", org = %created.org.id, name = %created.org.name, "control plane");
-    Ok(json_response(
-        StatusCode::CREATED,
-        &json!({
-            "org": org_view(&created.org),
-            "admin_user_id": created.admin_user_id.to_string(),
-            "access_token": created.admin_token,
-        }),
-    ))
+    Ok(created)
 }
 
 /// `DELETE /_orgdir/orgs/{org}`
@@ -232,15 +255,21 @@ async fn delete_org(
     State(state): State<AppState>,
     Path(org): Path<String>,
 ) -> Result<Response, ApiError> {
-    let id = org_id(&org)?;
-    if !orgs::delete(&state.dir, id).await? {
-        return Err(Error::invalid_path(2, "no such org").into());
-    }
-    tracing::info!(action = "delete_org", org = %id, "control plane");
+    delete_by_id(&state, org_id(&org)?).await?;
     Ok(success())
 }
 
-fn problems(e: ImportError) -> ApiError {
+/// Deletes an org, logged; `INVALID_DATA` at path index 2 when there is none.
+pub(crate) async fn delete_by_id(state: &AppState, id: OrgId) -> Result<(), Error> {
+    if !orgs::delete(&state.dir, id).await? {
+        return Err(Error::invalid_path(2, "no such org"));
+    }
+    tracing::info!(action = "delete_org", org = %id, "control plane");
+    Ok(())
+}
+
+/// An import's failure as an API error (the document's problems as `INVALID_DATA`).
+pub(crate) fn problems(e: ImportError) -> ApiError {
     match e {
         ImportError::Store(e) => ApiError(e),
         ImportError::Invalid(problems) => {
@@ -272,14 +301,23 @@ async fn reset_org(
     Path(org): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = existing(&state, &org).await?.id;
-    let start = Instant::now();
-    let org = document::reset(&state.dir, id).await.map_err(problems)?;
-    let took = start.elapsed();
-    tracing::info!(action = "reset_org", org = %org.id, took_ms = took.as_secs_f64() * 1000.0, "control plane");
+    let (org, took) = reset_by_id(&state, id).await?;
     Ok(json_response(
         StatusCode::OK,
         &json!({ "org": org_view(&org), "took_ms": took.as_secs_f64() * 1000.0 }),
     ))
+}
+
+/// Resets an org to its initial state, logged: the org and how long it took.
+pub(crate) async fn reset_by_id(
+    state: &AppState,
+    id: OrgId,
+) -> Result<(Org, std::time::Duration), ApiError> {
+    let start = Instant::now();
+    let org = document::reset(&state.dir, id).await.map_err(problems)?;
+    let took = start.elapsed();
+    tracing::info!(action = "reset_org", org = %org.id, took_ms = took.as_secs_f64() * 1000.0, "control plane");
+    Ok((org, took))
 }
 
 /// `POST /_orgdir/orgs/import` with an org document.
@@ -288,14 +326,19 @@ async fn import_org(
     State(state): State<AppState>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let text = body.to_string();
-    let doc: OrgDocument = document::parse(&text).map_err(|p| problems(ImportError::Invalid(p)))?;
-    let org = document::import(&state.dir, &doc).await.map_err(problems)?;
-    tracing::info!(action = "import_org", org = %org.id, users = doc.users.len(), "control plane");
+    let org = import_text(&state, &body.to_string()).await?;
     Ok(json_response(
         StatusCode::CREATED,
         &json!({ "org": org_view(&org) }),
     ))
+}
+
+/// Imports an org document given as JSON text, logged.
+pub(crate) async fn import_text(state: &AppState, text: &str) -> Result<Org, ApiError> {
+    let doc: OrgDocument = document::parse(text).map_err(|p| problems(ImportError::Invalid(p)))?;
+    let org = document::import(&state.dir, &doc).await.map_err(problems)?;
+    tracing::info!(action = "import_org", org = %org.id, users = doc.users.len(), "control plane");
+    Ok(org)
 }
 
 /// `GET /_orgdir/orgs/{org}/export`
@@ -343,14 +386,22 @@ async fn mint_token(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let org = existing(&state, &org).await?;
-    let f = Fields::new(&body, "$")?;
+    let minted = mint_from(&state, &org, &body).await?;
+    Ok(json_response(StatusCode::CREATED, &minted))
+}
+
+/// Mints an access token from a `POST /_orgdir/orgs/{org}/tokens` body
+/// (the control plane and the dashboard both mint here), logged without
+/// the token: `{access_token, expires_in, user_id}`.
+pub(crate) async fn mint_from(state: &AppState, org: &Org, body: &Value) -> Result<Value, Error> {
+    let f = Fields::new(body, "$")?;
     let scopes_text = f
         .opt_str("scopes", 2000)?
         .unwrap_or_else(|| ALL_SCOPES.to_owned());
     let scopes = ScopeSet::parse(&scopes_text)
         .map_err(|e| Error::invalid_field("$.scopes", e.to_string()))?;
     if scopes.is_empty() {
-        return Err(Error::invalid_field("$.scopes", "give at least one scope").into());
+        return Err(Error::invalid_field("$.scopes", "give at least one scope"));
     }
     let user = match (f.opt_ref("user_id")?, f.opt_str("email", 100)?) {
         (Some(id), _) => id,
@@ -372,16 +423,54 @@ async fn mint_token(
                 return Err(Error::invalid_field(
                     "$.expires_in",
                     "expires_in must be 0 (no expiry) or 1 to 315360000 seconds",
-                )
-                .into())
+                ))
             }
         },
     };
     let token = tokens::mint_access_token(&state.dir, org.id, user, scopes, expires_in).await?;
     tracing::info!(action = "mint_token", org = %org.id, user = %user, "control plane");
+    Ok(json!({ "access_token": token, "expires_in": expires_in, "user_id": user.to_string() }))
+}
+
+/// `POST /_orgdir/orgs/{org}/tokens/revoke` with `{"user_id"}`,
+/// `{"client_id"}` or `{}` (every token of the org, the demo token too):
+/// deletes those tokens and codes; cached sessions are refused at once
+/// (API-DESIGN 191).
+async fn revoke_tokens(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    use orgdir_core::store::Whose;
+    let org = existing(&state, &org).await?;
+    let f = Fields::new(&body, "$")?;
+    let whose = match (f.opt_ref("user_id")?, f.opt_str("client_id", 100)?) {
+        (Some(_), Some(_)) => {
+            return Err(
+                Error::invalid_field("$.client_id", "give user_id or client_id, not both").into(),
+            )
+        }
+        (Some(user), None) => Whose::User(user),
+        (None, Some(client)) => {
+            if !oauth::clients(&state.dir, org.id)
+                .await?
+                .iter()
+                .any(|c| c.client_id == client)
+            {
+                return Err(
+                    Error::invalid_field("$.client_id", "no such client in this org").into(),
+                );
+            }
+            Whose::Client(client)
+        }
+        (None, None) => Whose::All,
+    };
+    let revoked = oauth::revoke_all(&state.dir, org.id, whose).await?;
+    tracing::info!(action = "revoke_tokens", org = %org.id, revoked, "control plane");
     Ok(json_response(
-        StatusCode::CREATED,
-        &json!({ "access_token": token, "expires_in": expires_in, "user_id": user.to_string() }),
+        StatusCode::OK,
+        &json!({ "status": "success", "revoked": revoked }),
     ))
 }
 
@@ -474,6 +563,30 @@ async fn confirm_user(
     Ok(success())
 }
 
+/// `PUT /_orgdir/orgs/{org}/users/{user}/password` with `{"password":…}`
+/// (8 to 256 characters) or `{"password":null}` (no sign-in): only an
+/// argon2id hash is kept (API-DESIGN 196).
+async fn set_password(
+    _: Admin,
+    State(state): State<AppState>,
+    Path((org, user)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let org = existing(&state, &org).await?;
+    let user = ZohoId::parse(&user).ok_or_else(|| Error::invalid_path(4, "not a user id"))?;
+    let password = match body.get("password") {
+        Some(Value::String(p)) => Some(p.as_str()),
+        Some(Value::Null) => None,
+        Some(_) => {
+            return Err(Error::invalid_field("$.password", "must be a string or null").into())
+        }
+        None => return Err(Error::mandatory("$.password").into()),
+    };
+    orgdir_core::service::passwords::set(&state.dir, org.id, user, password).await?;
+    tracing::info!(action = "set_password", org = %org.id, user = %user, "control plane");
+    Ok(success())
+}
+
 /// `GET /_orgdir/orgs/{org}/requests`: the org's request journal, newest
 /// first, filtered by `method`, `path`, `status`, `code`, `since`, `limit`
 /// (API-DESIGN 166).
@@ -499,16 +612,30 @@ async fn list_requests(
     ))
 }
 
+/// Clears one of the emulator controls of the org named `org` with
+/// `clear`, logged as `action`: `{"status":"success"}`.
+pub(crate) async fn clear_control(
+    state: &AppState,
+    org: &str,
+    action: &'static str,
+    clear: impl FnOnce(&Controls, OrgId),
+) -> Result<Response, ApiError> {
+    let org = existing(state, org).await?;
+    clear(state.dir.controls(), org.id);
+    tracing::info!(action, org = %org.id, "control plane");
+    Ok(success())
+}
+
 /// `DELETE /_orgdir/orgs/{org}/requests`: forgets the org's journal.
 async fn clear_requests(
     _: Admin,
     State(state): State<AppState>,
     Path(org): Path<String>,
 ) -> Result<Response, ApiError> {
-    let org = existing(&state, &org).await?;
-    state.dir.controls().journal.clear(org.id);
-    tracing::info!(action = "clear_requests", org = %org.id, "control plane");
-    Ok(success())
+    clear_control(&state, &org, "clear_requests", |c, org| {
+        c.journal.clear(org)
+    })
+    .await
 }
 
 /// `POST /_orgdir/orgs/{org}/faults`: adds a fault rule (API-DESIGN 167);
@@ -520,10 +647,16 @@ async fn add_fault(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let org = existing(&state, &org).await?;
-    let rule = state.dir.controls().faults.add(org.id, &body)?;
-    let view = rule.to_json();
-    tracing::info!(action = "add_fault", org = %org.id, rule = %view, "control plane");
+    let view = add_fault_from(&state, org.id, &body)?;
     Ok(json_response(StatusCode::CREATED, &view))
+}
+
+/// Adds a fault rule from a `POST /_orgdir/orgs/{org}/faults` body, logged: the rule.
+pub(crate) fn add_fault_from(state: &AppState, org: OrgId, body: &Value) -> Result<Value, Error> {
+    let rule = state.dir.controls().faults.add(org, body)?;
+    let view = rule.to_json();
+    tracing::info!(action = "add_fault", org = %org, rule = %view, "control plane");
+    Ok(view)
 }
 
 /// `GET /_orgdir/orgs/{org}/faults`: the org's rules, oldest first, each
@@ -551,10 +684,7 @@ async fn clear_faults(
     State(state): State<AppState>,
     Path(org): Path<String>,
 ) -> Result<Response, ApiError> {
-    let org = existing(&state, &org).await?;
-    state.dir.controls().faults.clear(org.id);
-    tracing::info!(action = "clear_faults", org = %org.id, "control plane");
-    Ok(success())
+    clear_control(&state, &org, "clear_faults", |c, org| c.faults.clear(org)).await
 }
 
 /// `DELETE /_orgdir/orgs/{org}/faults/{id}`: removes one rule; an id the
@@ -565,12 +695,124 @@ async fn remove_fault(
     Path((org, id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let org = existing(&state, &org).await?;
+    remove_fault_of(&state, org.id, &id)?;
+    Ok(success())
+}
+
+/// Removes the fault rule numbered `id` of an org, logged; `INVALID_DATA`
+/// `{"resource_path_index":4}` when the org holds no such rule.
+pub(crate) fn remove_fault_of(state: &AppState, org: OrgId, id: &str) -> Result<(), Error> {
     let id: u64 = id
         .parse()
         .map_err(|_| Error::invalid_path(4, "not a fault rule id"))?;
-    if !state.dir.controls().faults.remove(org.id, id) {
-        return Err(Error::invalid_path(4, "no such fault rule").into());
+    if !state.dir.controls().faults.remove(org, id) {
+        return Err(Error::invalid_path(4, "no such fault rule"));
     }
-    tracing::info!(action = "remove_fault", org = %org.id, rule = id, "control plane");
-    Ok(success())
+    tracing::info!(action = "remove_fault", org = %org, rule = id, "control plane");
+    Ok(())
+}
+
+/// The org's limits and their state on its clock (API-DESIGN 172).
+fn limits_view(state: &AppState, org: OrgId) -> Response {
+    let controls = state.dir.controls();
+    let status = controls.limits.status(org, controls.now(org));
+    json_response(StatusCode::OK, &status)
+}
+
+/// `GET /_orgdir/orgs/{org}/limits`: the limits, the credits used in the
+/// current window, those remaining and when the oldest comes back.
+async fn get_limits(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+) -> Result<Response, ApiError> {
+    let org = existing(&state, &org).await?;
+    Ok(limits_view(&state, org.id))
+}
+
+/// `PUT /_orgdir/orgs/{org}/limits` with `{"credits_per_day": N|null,
+/// "concurrency": N|null}` or `{"edition": true}`; answers as `GET`.
+async fn set_limits(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let org = existing(&state, &org).await?;
+    set_limits_from(&state, &org, &body)?;
+    Ok(limits_view(&state, org.id))
+}
+
+/// Sets an org's limits from a `PUT /_orgdir/orgs/{org}/limits` body, logged.
+pub(crate) fn set_limits_from(state: &AppState, org: &Org, body: &Value) -> Result<(), Error> {
+    let settings = match LimitsRequest::parse(body)? {
+        LimitsRequest::Numbers(settings) => settings,
+        LimitsRequest::Edition => LimitSettings::for_edition(org.edition, org.licenses),
+    };
+    state.dir.controls().limits.set(org.id, settings);
+    tracing::info!(action = "set_limits", org = %org.id, limits = ?settings, "control plane");
+    Ok(())
+}
+
+/// `DELETE /_orgdir/orgs/{org}/limits`: no limits, credits forgotten.
+async fn clear_limits(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+) -> Result<Response, ApiError> {
+    clear_control(&state, &org, "clear_limits", |c, org| c.limits.clear(org)).await
+}
+
+/// `{"now", "offset_seconds"}` of the org's clock (API-DESIGN 173).
+fn clock_view(state: &AppState, org: &Org) -> Response {
+    let controls = state.dir.controls();
+    json_response(
+        StatusCode::OK,
+        &json!({
+            "now": org.format_time(controls.now(org.id)),
+            "offset_seconds": controls.clocks.offset(org.id),
+        }),
+    )
+}
+
+/// `GET /_orgdir/orgs/{org}/clock`
+async fn get_clock(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+) -> Result<Response, ApiError> {
+    let org = existing(&state, &org).await?;
+    Ok(clock_view(&state, &org))
+}
+
+/// `POST /_orgdir/orgs/{org}/clock` with `{"advance_seconds": N}` (N > 0):
+/// moves the org's time forward; answers as `GET`.
+async fn advance_clock(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(org): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let org = existing(&state, &org).await?;
+    advance_clock_from(&state, &org, &body)?;
+    Ok(clock_view(&state, &org))
+}
+
+/// Advances an org's clock from a `POST /_orgdir/orgs/{org}/clock` body,
+/// logged: the clock's new offset in seconds.
+pub(crate) fn advance_clock_from(state: &AppState, org: &Org, body: &Value) -> Result<i64, Error> {
+    let f = Fields::new(body, "$")?;
+    if let Some(key) = f.map.keys().find(|k| *k != "advance_seconds") {
+        return Err(Error::invalid_field(format!("$.{key}"), "unknown key"));
+    }
+    let seconds = f
+        .map
+        .get("advance_seconds")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| {
+            Error::invalid_field("$.advance_seconds", "must be a whole number of seconds")
+        })?;
+    let offset = state.dir.controls().clocks.advance(org.id, seconds)?;
+    tracing::info!(action = "advance_clock", org = %org.id, seconds, offset, "control plane");
+    Ok(offset)
 }

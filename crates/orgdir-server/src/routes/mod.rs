@@ -38,8 +38,16 @@ pub fn zoho_routes() -> OpenApiRouter<AppState> {
         .merge(org::routes())
 }
 
-/// 404 `INVALID_URL_PATTERN` for a path no route matches.
-pub async fn unknown_path() -> Response {
+/// 404 `INVALID_URL_PATTERN` for a path no route matches — but a browser
+/// asking for `/` (`Accept: text/html`) is sent to the dashboard.
+pub async fn unknown_path(request: axum::extract::Request) -> Response {
+    let accept = request
+        .headers()
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok());
+    if crate::ui::wants_dashboard(request.method(), request.uri().path(), accept) {
+        return crate::ui::see_other(&format!("{}/", crate::ui::PREFIX));
+    }
     ApiError(Error::InvalidUrlPattern).into_response()
 }
 

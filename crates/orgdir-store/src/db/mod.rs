@@ -22,6 +22,8 @@ use std::borrow::Cow;
 #[derive(Debug)]
 pub struct DbError {
     pub unique_violation: bool,
+    /// A statement or lock timeout (PostgreSQL) or a busy database (SQLite).
+    pub timed_out: bool,
     pub message: String,
 }
 
@@ -30,6 +32,7 @@ impl DbError {
     pub fn other(message: impl std::fmt::Display) -> Self {
         Self {
             unique_violation: false,
+            timed_out: false,
             message: message.to_string(),
         }
     }
@@ -37,6 +40,10 @@ impl DbError {
 
 impl From<DbError> for Error {
     fn from(e: DbError) -> Self {
+        if e.timed_out {
+            tracing::warn!(cause = %e.message, "database timeout");
+            return Error::TimedOut;
+        }
         Error::Internal(format!("database: {}", e.message))
     }
 }

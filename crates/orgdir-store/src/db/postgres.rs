@@ -28,12 +28,19 @@ impl PgDb {
         // No ping round trip before each acquire (one per query otherwise);
         // a connection that broke is discarded when its query fails, and idle
         // ones are recycled.
+        // A statement or a lock wait that outlives these is cancelled and
+        // answered 503 REQUEST_TIMEOUT (API-DESIGN 194): one org's long
+        // transaction cannot hold the others' up for ever.
+        let options = url
+            .parse::<sqlx::postgres::PgConnectOptions>()
+            .map_err(pg_error)?
+            .options([("statement_timeout", "30s"), ("lock_timeout", "10s")]);
         let pool = PgPoolOptions::new()
             .test_before_acquire(false)
             .idle_timeout(Duration::from_secs(60))
             .max_connections(POOL_SIZE)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .connect_with(options)
             .await
             .map_err(pg_error)?;
         MIGRATOR
@@ -261,8 +268,16 @@ impl RowRef for PgRowRef<'_> {
 
 fn pg_db_error(e: sqlx::Error) -> DbError {
     let unique_violation = matches!(&e, sqlx::Error::Database(d) if d.is_unique_violation());
+    // statement_timeout (57014) or lock_timeout (55P03), or no pooled
+    // connection free in time.
+    let timed_out = match &e {
+        sqlx::Error::Database(d) => matches!(d.code().as_deref(), Some("57014" | "55P03")),
+        sqlx::Error::PoolTimedOut => true,
+        _ => false,
+    };
     DbError {
         unique_violation,
+        timed_out,
         message: e.to_string(),
     }
 }

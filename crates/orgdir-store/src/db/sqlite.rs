@@ -57,7 +57,7 @@ thread_local! {
 impl SqliteDb {
     /// Opens (creating if missing) the database a `sqlite:` URL names,
     /// migrates it and starts its writer thread.
-    pub fn open(url: &str) -> Result<Self> {
+    pub fn open(url: &str, synchronous: crate::Synchronous) -> Result<Self> {
         let path = path_of(url)?;
         let mut conn = Connection::open_with_flags(
             &path,
@@ -67,6 +67,10 @@ impl SqliteDb {
         )
         .map_err(sqlite_error)?;
         configure(&conn, true).map_err(sqlite_error)?;
+        if synchronous == crate::Synchronous::Full {
+            conn.execute_batch("PRAGMA synchronous = FULL;")
+                .map_err(sqlite_error)?;
+        }
         super::migrations::run_sqlite(&mut conn)?;
         let (writer, queue) = mpsc::channel::<Queued>();
         std::thread::Builder::new()
@@ -336,8 +340,16 @@ fn sqlite_db_error(e: rusqlite::Error) -> DbError {
             if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
                 || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
     );
+    // Still busy after the busy timeout: the database is held too long.
+    let timed_out = matches!(
+        &e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::DatabaseBusy
+                || f.code == rusqlite::ErrorCode::DatabaseLocked
+    );
     DbError {
         unique_violation,
+        timed_out,
         message: e.to_string(),
     }
 }

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The control plane key every started server gets.
-pub const ADMIN_KEY: &str = "replica-test-admin-key";
+pub const ADMIN_KEY: &str = "orgdir-replica-test-admin-key-0123456789";
 
 /// A running `orgdir serve`, killed when dropped.
 pub struct Replica {
@@ -36,7 +36,14 @@ fn free_port() -> u16 {
 pub fn start(url: &str) -> Replica {
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_orgdir"))
-        .args(["serve", "--database-url", url, "--listen"])
+        // The consent page's user picker: the OAuth story picks its user.
+        .args([
+            "serve",
+            "--consent-picker",
+            "--database-url",
+            url,
+            "--listen",
+        ])
         .arg(format!("127.0.0.1:{port}"))
         .env("ORGDIR_ADMIN_KEY", ADMIN_KEY)
         .env("ORGDIR_LOG", "warn")
@@ -97,4 +104,38 @@ pub async fn get(http: &reqwest::Client, token: &str, url: String) -> Value {
     let (status, body) = call(http, token, reqwest::Method::GET, url, None).await;
     assert_eq!(status, 200, "{body}");
     body
+}
+
+/// A control-plane call with the admin key: its JSON answer.
+pub async fn admin(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    body: Option<Value>,
+) -> Value {
+    let mut request = http
+        .request(method, url)
+        .header("X-Orgdir-Admin-Key", ADMIN_KEY);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    request
+        .send()
+        .await
+        .expect("control plane")
+        .json()
+        .await
+        .expect("json")
+}
+
+/// The id of the first org the server at `base` lists.
+pub async fn first_org(http: &reqwest::Client, base: &str) -> String {
+    let orgs = admin(
+        http,
+        reqwest::Method::GET,
+        format!("{base}/_orgdir/orgs"),
+        None,
+    )
+    .await;
+    orgs["orgs"][0]["id"].as_str().expect("org").to_owned()
 }
