@@ -1,25 +1,26 @@
 //! The emulator controls on the request path (SPEC 9 and 11, API-DESIGN
-//! 166–173): one middleware records every call authenticated to an org in
-//! the org's journal, and before the handler runs applies the org's fault
-//! rules, then its API limits, then runs the handler on the org's clock.
+//! 166–173), run by [`crate::call::CallService`]: every call authenticated
+//! to an org is recorded in the org's journal once answered ([`journal`]);
+//! before the handler runs, [`shaped`] applies the org's fault rules, then
+//! its API limits, then runs the handler on the org's clock.
 //!
-//! The middleware does not authenticate. It puts a [`CallerSlot`] into the
-//! request; whoever authenticates the call (the `Authed` extractor, the
-//! OAuth token endpoint) fills it, and the middleware reads it once the
-//! handler has answered. A call whose slot stays empty (no valid token, the
-//! control plane, an unknown path) is not journaled. Only when some org holds
-//! a fault rule, a limit or a moved clock does the middleware look the token
-//! up itself, through the session cache, to learn the org before the
-//! handler runs.
+//! Nothing here authenticates. Each call runs with empty [`CallNotes`] in a
+//! task-local; whoever authenticates the call (the `Authed` extractor, the
+//! OAuth token endpoint) records its caller there with [`record_caller`],
+//! [`shaped`] adds the body it kept and the fault that fired, and the
+//! call's future reads them once the call has ended — answered, timed out
+//! or panicked. A call without a caller (no valid token, the control
+//! plane, an unknown path) is not journaled. Only when some org holds a fault rule, a limit
+//! or a moved clock does [`shaped`] look the token up itself, through the
+//! session cache, to learn the org before the handler runs.
 
 use crate::error::json_response;
 use crate::AppState;
 use axum::body::Body;
 use axum::body::Bytes;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
-use axum::http::{HeaderName, HeaderValue, StatusCode};
-use axum::middleware::Next;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use http_body_util::{BodyExt, StreamBody};
@@ -29,12 +30,38 @@ use orgdir_core::controls::journal::{body_value, scrub_query, Entry, BODY_LIMIT}
 use orgdir_core::controls::limits::Admission;
 use orgdir_core::{OrgId, ZohoId};
 use orgdir_types::ErrorBody;
-use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::cell::RefCell;
+use std::convert::Infallible;
+use std::time::{Instant, SystemTime};
+use tokio::task::futures::TaskLocalFuture;
+use tower::{Service, ServiceExt};
 
-/// Who a call was authenticated as: filled by whoever authenticates it.
-#[derive(Debug, Clone, Default)]
-pub struct CallerSlot(Arc<OnceLock<Recorded>>);
+tokio::task_local! {
+    /// What the journal will say of the call being served.
+    static NOTES: CallNotes;
+}
+
+/// What the journal will say of a call, gathered while it runs.
+#[derive(Debug, Default)]
+pub struct CallNotes(RefCell<Notes>);
+
+/// See [`CallNotes`].
+#[derive(Debug, Default)]
+struct Notes {
+    /// Who the call was authenticated as ([`record_caller`]).
+    caller: Option<Recorded>,
+    /// The code of an answer the controls made (a fault's, a 429).
+    code: Option<String>,
+    /// The fault rule that fired.
+    fault: Option<u64>,
+    /// The request body as the journal keeps it.
+    body: serde_json::Value,
+}
+
+/// Changes the notes of the call being served (outside a call, nothing).
+fn note(change: impl FnOnce(&mut Notes)) {
+    let _ = NOTES.try_with(|notes| change(&mut notes.0.borrow_mut()));
+}
 
 /// The org, user and OAuth client of an authenticated call.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,15 +71,18 @@ pub struct Recorded {
     pub client_id: Option<String>,
 }
 
-impl CallerSlot {
-    /// Records the caller (the first record wins).
-    pub fn fill(&self, recorded: Recorded) {
-        let _ = self.0.set(recorded);
-    }
+/// Records who the call being served was authenticated as (the first
+/// record wins; outside a call, nothing happens).
+pub fn record_caller(recorded: Recorded) {
+    note(|notes| {
+        notes.caller.get_or_insert(recorded);
+    });
+}
 
-    fn get(&self) -> Option<&Recorded> {
-        self.0.get()
-    }
+/// Runs `call` with empty [`CallNotes`]; the future's `take_value` gives
+/// them back once it has completed.
+pub fn with_notes<F: std::future::Future>(call: F) -> TaskLocalFuture<CallNotes, F> {
+    NOTES.scope(CallNotes::default(), call)
 }
 
 /// A response extension: the error code of the answer, for the journal.
@@ -66,40 +96,113 @@ pub struct AnswerCode(pub &'static str);
 pub struct DropConnection;
 
 /// Whether the call goes to the control plane (never journaled or faulted).
-fn is_control_plane(path: &str) -> bool {
+pub fn is_control_plane(path: &str) -> bool {
     path.starts_with("/_orgdir/") || path == "/_orgdir"
+}
+
+/// Whether a call can skip [`shaped`]: no org holds a rule, a limit or a
+/// moved clock (three atomic loads), and it has no body for the journal to
+/// keep.
+pub fn fast_path(state: &AppState, request: &Request) -> bool {
+    !state.dir.controls().shape_calls()
+        && axum::body::HttpBody::size_hint(request.body()).exact() == Some(0)
 }
 
 /// The name of the header that tells the credits left, once half are used.
 pub const CREDITS_REMAINING: HeaderName = HeaderName::from_static("x-api-credits-remaining");
 
-/// The middleware: see the module's documentation.
-pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if is_control_plane(request.uri().path()) {
-        return next.run(request).await;
+/// When and what a call asked, as the journal records it.
+pub struct Arrival {
+    pub start: Instant,
+    /// On the real clock, Unix milliseconds (the org's offset is added
+    /// when the entry is written).
+    arrived_ms: i64,
+    method: Method,
+    uri: Uri,
+}
+
+impl Arrival {
+    /// The call arriving now.
+    pub fn of(request: &Request) -> Self {
+        let arrived_ms = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        Self {
+            start: Instant::now(),
+            arrived_ms,
+            method: request.method().clone(),
+            uri: request.uri().clone(),
+        }
     }
-    let start = Instant::now();
-    let method = request.method().clone();
-    let uri = request.uri().clone();
+}
+
+/// Records the answered call in its org's journal, when someone
+/// authenticated it to an org.
+pub fn journal(state: &AppState, notes: Option<CallNotes>, arrival: Arrival, response: &Response) {
+    let Some(Notes {
+        caller: Some(caller),
+        code,
+        fault,
+        body,
+    }) = notes.map(|notes| notes.0.into_inner())
+    else {
+        return;
+    };
+    let controls = state.dir.controls();
+    let code = code.or_else(|| {
+        response
+            .extensions()
+            .get::<AnswerCode>()
+            .map(|c| c.0.to_owned())
+    });
+    let answered = response.extensions().get::<DropConnection>().is_none();
+    let offset_ms = controls.clocks.offset(caller.org).saturating_mul(1000);
+    let entry = Entry {
+        id: 0,
+        time_ms: arrival.arrived_ms.saturating_add(offset_ms),
+        method: arrival.method.as_str().to_owned(),
+        path: arrival.uri.path().to_owned(),
+        query: arrival.uri.query().map(scrub_query),
+        status: answered.then(|| response.status().as_u16()),
+        code,
+        latency_ms: arrival.start.elapsed().as_secs_f64() * 1000.0,
+        user_id: Some(caller.user_id),
+        client_id: caller.client_id,
+        fault,
+        body,
+    };
+    controls.journal.record(caller.org, entry);
+}
+
+/// A call the controls may shape, or whose body the journal keeps: the
+/// first bytes of the body are read, the org learned when some org holds
+/// controls, its fault rules and then its limits applied, and the handler
+/// (`inner`) run on the org's clock.
+pub async fn shaped<S>(state: AppState, inner: S, request: Request) -> Result<Response, Infallible>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
     let form = request
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let slot = CallerSlot::default();
-    let (mut parts, body) = request.into_parts();
-    parts.extensions.insert(slot.clone());
+    let (parts, body) = request.into_parts();
 
     // The first bytes of the body are read before the handler runs (so the
     // journal holds them whether or not the handler reads the body), then
     // handed on in front of the rest. A call without a body skips this.
-    let (body, kept) = if axum::body::HttpBody::size_hint(&body).exact() == Some(0) {
-        (body, None)
+    let body = if axum::body::HttpBody::size_hint(&body).exact() == Some(0) {
+        body
     } else {
         let (body, first, total) = read_first(body).await;
-        (body, Some((first, total)))
+        let kept = body_value(&first, total, form);
+        note(|notes| notes.body = kept);
+        body
     };
     let request = Request::from_parts(parts, body);
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
 
     let controls = state.dir.controls();
     let (org, offset) = if controls.shape_calls() {
@@ -108,19 +211,16 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
             .get(AUTHORIZATION)
             .and_then(|v: &HeaderValue| v.to_str().ok())
             .map(str::to_owned);
-        caller_org(&state, header.as_deref(), &slot).await
+        caller_org(&state, header.as_deref()).await
     } else {
         (None, 0)
     };
-    // When the call arrived, on the real clock; its org's clock is added
-    // for the limits now and for the journal once the org is known (an
-    // OAuth grant learns it only in its handler).
-    let arrived_ms = chrono::Utc::now().timestamp_millis();
-    let on_clock = |offset: i64| arrived_ms.saturating_add(offset.saturating_mul(1000));
-    let now = on_clock(offset).div_euclid(1000);
-    let fired = org.and_then(|org| controls.faults.decide(org, method.as_str(), uri.path()));
+    let now = chrono::Utc::now().timestamp().saturating_add(offset);
+    let fired = org.and_then(|org| controls.faults.decide(org, method.as_str(), &path));
+    if let Some(fired) = &fired {
+        note(|notes| notes.fault = Some(fired.rule));
+    }
 
-    let mut shaped_code: Option<String> = None;
     let (mut response, remaining) = match (org, fired.as_ref().map(|f| &f.action)) {
         (
             _,
@@ -130,7 +230,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
                 message,
             }),
         ) => {
-            shaped_code = Some(code.clone());
+            note(|notes| notes.code = Some(code.clone()));
             let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let remaining = org.and_then(|org| controls.limits.remaining(org, now));
             (zoho_error(status, code, message), remaining)
@@ -142,10 +242,10 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         }
         // No org learned: nothing to shape (no rule fires without an org),
         // but a token expired on its org's clock is refused on that clock.
-        (None, _) => (run_on_clock(offset, next, request).await, None),
+        (None, _) => (run_on_clock(offset, inner, request).await, None),
         (Some(org), delay) => match controls.limits.admit(org, now) {
             Some(Admission::Refused { refusal, remaining }) => {
-                shaped_code = Some(TOO_MANY_REQUESTS.to_owned());
+                note(|notes| notes.code = Some(TOO_MANY_REQUESTS.to_owned()));
                 let response = zoho_error(
                     StatusCode::TOO_MANY_REQUESTS,
                     TOO_MANY_REQUESTS,
@@ -162,7 +262,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
                 if let Some(Action::Delay(delay)) = delay {
                     tokio::time::sleep(*delay).await;
                 }
-                (run_on_clock(offset, next, request).await, remaining)
+                (run_on_clock(offset, inner, request).await, remaining)
             }
         },
     };
@@ -171,44 +271,24 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
             .headers_mut()
             .insert(CREDITS_REMAINING, HeaderValue::from(remaining));
     }
-    let answered = response.extensions().get::<DropConnection>().is_none();
-
-    if let Some(caller) = slot.get() {
-        let code = shaped_code.or_else(|| {
-            response
-                .extensions()
-                .get::<AnswerCode>()
-                .map(|c| c.0.to_owned())
-        });
-        let body = match &kept {
-            None => serde_json::Value::Null,
-            Some((first, total)) => body_value(first, *total, form),
-        };
-        let entry = Entry {
-            id: 0,
-            time_ms: on_clock(controls.clocks.offset(caller.org)),
-            method: method.as_str().to_owned(),
-            path: uri.path().to_owned(),
-            query: uri.query().map(scrub_query),
-            status: answered.then(|| response.status().as_u16()),
-            code,
-            latency_ms: start.elapsed().as_secs_f64() * 1000.0,
-            user_id: Some(caller.user_id),
-            client_id: caller.client_id.clone(),
-            fault: fired.as_ref().map(|f| f.rule),
-            body,
-        };
-        controls.journal.record(caller.org, entry);
-    }
-    response
+    Ok(response)
 }
 
 /// Runs the handler on a clock `offset` seconds ahead (no wrapping at 0).
-async fn run_on_clock(offset: i64, next: Next, request: Request) -> Response {
+async fn run_on_clock<S>(offset: i64, inner: S, request: Request) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    let answer = async {
+        match inner.oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    };
     if offset == 0 {
-        next.run(request).await
+        answer.await
     } else {
-        orgdir_core::time::in_org_time(offset, next.run(request)).await
+        orgdir_core::time::in_org_time(offset, answer).await
     }
 }
 
@@ -276,11 +356,7 @@ async fn read_first(mut body: Body) -> (Body, Vec<u8>, Option<usize>) {
 /// valid token has no org and is left alone; when the token expired on its
 /// org's moved clock only, the offset is still given, so that the handler
 /// refuses it on that clock.
-async fn caller_org(
-    state: &AppState,
-    header: Option<&str>,
-    slot: &CallerSlot,
-) -> (Option<OrgId>, i64) {
+async fn caller_org(state: &AppState, header: Option<&str>) -> (Option<OrgId>, i64) {
     let anything = orgdir_core::sessions::Requirement {
         scopes: &[],
         admin_permission: None,
@@ -297,7 +373,7 @@ async fn caller_org(
             Err(_) => return (None, offset),
         }
     }
-    slot.fill(Recorded {
+    record_caller(Recorded {
         org: caller.org_id(),
         user_id: caller.user_id,
         client_id: caller.client_id.clone(),

@@ -274,7 +274,7 @@ pub fn object_error(key: &'static str) -> impl Fn(Error) -> ItemError {
     }
 }
 
-/// The response to a panic caught by the panic layer: a 500 in the envelope.
-pub fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+/// The response to a handler's panic ([`crate::call`]): a 500 in the envelope.
+pub fn panic_response() -> Response {
     ApiError(Error::Internal("a request handler panicked".to_owned())).into_response()
 }

@@ -171,7 +171,6 @@ pub async fn authenticate<R: Requirement>(
     };
     // The journal records every call of a valid token of the org, refused
     // for its scopes or permission too (API-DESIGN 166).
-    let slot = parts.extensions.get::<crate::controls::CallerSlot>();
     let named_org = |principal: &Principal| match parts.headers.get("x-crm-org") {
         None => Ok(()),
         Some(org) => {
@@ -187,13 +186,11 @@ pub async fn authenticate<R: Requirement>(
         }
     };
     let precheck = |principal: &Principal| {
-        if let Some(slot) = slot {
-            slot.fill(crate::controls::Recorded {
-                org: principal.org,
-                user_id: principal.user_id,
-                client_id: principal.client_id.clone(),
-            });
-        }
+        crate::controls::record_caller(crate::controls::Recorded {
+            org: principal.org,
+            user_id: principal.user_id,
+            client_id: principal.client_id.clone(),
+        });
         named_org(principal)
     };
     state.dir.authenticate(header, requirement, precheck).await

@@ -8,6 +8,7 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod admin_key;
+pub mod call;
 pub mod controls;
 pub mod error;
 pub mod extract;
@@ -22,7 +23,6 @@ pub mod views;
 
 pub use admin_key::{random_secret, AdminKey};
 use axum::extract::DefaultBodyLimit;
-use axum::http::Request;
 use axum::Router;
 use orgdir_core::service::oauth::OAuthConfig;
 use orgdir_core::service::Directory;
@@ -31,9 +31,6 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use tracing::Level;
 
 /// Largest request body the Zoho API accepts (bigger is 413).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -98,20 +95,6 @@ pub struct Settings {
     pub consent_picker: bool,
 }
 
-/// Answers 503 `REQUEST_TIMEOUT` in Zoho's envelope when the request takes
-/// longer than `limit` (API-DESIGN 194).
-async fn request_timeout(
-    axum::extract::State(limit): axum::extract::State<std::time::Duration>,
-    request: Request<axum::body::Body>,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    match tokio::time::timeout(limit, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => error::ApiError(orgdir_core::Error::TimedOut).into_response(),
-    }
-}
-
 /// The whole router: Zoho routes, fallbacks and middleware.
 pub fn router(state: AppState) -> Router {
     router_with(state, serve::Limits::default().request_timeout)
@@ -131,23 +114,12 @@ pub fn router_with(state: AppState, timeout: std::time::Duration) -> Router {
         .merge(ui::routes(state.clone()))
         .fallback(routes::unknown_path)
         .method_not_allowed_fallback(routes::unknown_method)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(CatchPanicLayer::custom(error::panic_response))
-        // Outside the panic catcher, so a call that panicked is journaled too.
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            controls::layer,
-        ))
-        // Outside the journal, which reads the body: a body that never ends
-        // is cut off too (a fault's delay counts towards it).
-        .layer(axum::middleware::from_fn_with_state(timeout, request_timeout))
+        // One layer, so that the router boxes one service around each route
+        // (crate::call says why the rest is one hand-written service).
         .layer(
-            // Path only: query strings may carry tokens and are never logged.
-            TraceLayer::new_for_http()
-                .make_span_with(|request: &Request<_>| {
-                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
-                })
-                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+            tower::ServiceBuilder::new()
+                .layer(call::CallLayer::new(state.clone(), timeout))
+                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
         )
         .with_state(state)
 }

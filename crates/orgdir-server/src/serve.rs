@@ -9,7 +9,8 @@
 //! It also bounds what a slow or greedy client can hold (API-DESIGN 194):
 //! headers must arrive within [`Limits::header_read_timeout`], and at most
 //! [`Limits::max_connections`] connections are open at once (the loop stops
-//! accepting until one closes). Each request carries its [`Peer`] address.
+//! accepting until one closes). Each `/oauth/*` request carries its [`Peer`]
+//! address.
 
 use crate::controls::DropConnection;
 use axum::body::Body;
@@ -116,7 +117,11 @@ pub async fn serve(
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
             let router = router.clone();
             let mut request = request.map(Body::new);
-            request.extensions_mut().insert(Peer(peer));
+            // Only `/oauth/*` limits by address: other calls skip the
+            // extensions map this would allocate.
+            if request.uri().path().starts_with("/oauth/") {
+                request.extensions_mut().insert(Peer(peer));
+            }
             async move {
                 let response = match router.oneshot(request).await {
                     Ok(response) => response,

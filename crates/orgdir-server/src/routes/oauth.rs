@@ -2,7 +2,7 @@
 //! grants), the consent page `/oauth/v2/auth`, and `/oauth/v2/token/revoke`.
 //! Parameters come as a form body or as query parameters.
 
-use crate::controls::{CallerSlot, Recorded};
+use crate::controls::{record_caller, Recorded};
 use crate::error::{json_response, ApiError};
 use crate::extract::RawBody;
 use crate::serve::Peer;
@@ -105,7 +105,6 @@ fn failure(f: OAuthFailure) -> Response {
 /// `POST /oauth/v2/token`
 async fn token(
     State(state): State<AppState>,
-    slot: Option<Extension<CallerSlot>>,
     peer: Option<Extension<Peer>>,
     Query(query): Query<HashMap<String, String>>,
     RawBody(body): RawBody,
@@ -115,15 +114,11 @@ async fn token(
     if !allowed(&state, peer, get("client_id")) {
         return no_store(oauth_error(OAuthError::TooManyRequests));
     }
-    no_store(grant(&state, slot, &p).await)
+    no_store(grant(&state, &p).await)
 }
 
 /// Runs the grant `p` names.
-async fn grant(
-    state: &AppState,
-    slot: Option<Extension<CallerSlot>>,
-    p: &HashMap<String, String>,
-) -> Response {
+async fn grant(state: &AppState, p: &HashMap<String, String>) -> Response {
     let get = |k: &str| p.get(k).map(String::as_str).unwrap_or_default();
     let dir = state.dir.as_ref();
     let config = state.settings.oauth;
@@ -152,13 +147,11 @@ async fn grant(
     match result {
         Ok(issued) => {
             // A grant is a call of the client's org: the journal records it.
-            if let Some(Extension(slot)) = slot {
-                slot.fill(Recorded {
-                    org: issued.org,
-                    user_id: issued.user_id,
-                    client_id: Some(issued.client_id.clone()),
-                });
-            }
+            record_caller(Recorded {
+                org: issued.org,
+                user_id: issued.user_id,
+                client_id: Some(issued.client_id.clone()),
+            });
             json_response(StatusCode::OK, &token_body(state, issued))
         }
         Err(f) => failure(f),
@@ -187,7 +180,6 @@ fn token_body(state: &AppState, issued: Issued) -> serde_json::Value {
 /// `POST /oauth/v2/token/revoke?token=`
 async fn revoke(
     State(state): State<AppState>,
-    slot: Option<Extension<CallerSlot>>,
     peer: Option<Extension<Peer>>,
     Query(query): Query<HashMap<String, String>>,
     RawBody(body): RawBody,
@@ -204,13 +196,11 @@ async fn revoke(
     {
         Ok(revoked) => {
             // A revocation is a call of the token's org: the journal records it.
-            if let Some(Extension(slot)) = slot {
-                slot.fill(Recorded {
-                    org: revoked.org,
-                    user_id: revoked.user_id,
-                    client_id: revoked.client_id,
-                });
-            }
+            record_caller(Recorded {
+                org: revoked.org,
+                user_id: revoked.user_id,
+                client_id: revoked.client_id,
+            });
             json_response(StatusCode::OK, &json!({ "status": "success" }))
         }
         Err(f) => failure(f),
