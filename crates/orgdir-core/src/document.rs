@@ -678,17 +678,14 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
         };
         groups.push((group, sources));
     }
-    let edges: Vec<(ZohoId, ZohoId)> = groups
-        .iter()
-        .flat_map(|(g, sources)| {
-            sources
-                .iter()
-                .filter(|s| s.kind == SourceKind::Groups)
-                .map(move |s| (g.id, s.id))
-        })
-        .collect();
+    let nesting = crate::groups::Nesting::new(groups.iter().flat_map(|(g, sources)| {
+        sources
+            .iter()
+            .filter(|s| s.kind == SourceKind::Groups)
+            .map(move |s| (g.id, s.id))
+    }));
     for (i, (group, _)) in groups.iter().enumerate() {
-        if in_cycle(&edges, group.id) {
+        if nesting.in_cycle(group.id) {
             c.problem(
                 format!("$.user_groups[{i}].sources"),
                 "the group contains itself through nested groups",
@@ -791,25 +788,6 @@ fn check_unavailability(
         periods.push(period);
     }
     periods
-}
-
-/// Whether `group` can reach itself through nested groups.
-fn in_cycle(edges: &[(ZohoId, ZohoId)], group: ZohoId) -> bool {
-    let mut stack: Vec<ZohoId> = edges
-        .iter()
-        .filter(|(p, _)| *p == group)
-        .map(|(_, c)| *c)
-        .collect();
-    let mut seen = HashSet::new();
-    while let Some(node) = stack.pop() {
-        if node == group {
-            return true;
-        }
-        if seen.insert(node) {
-            stack.extend(edges.iter().filter(|(p, _)| *p == node).map(|(_, c)| *c));
-        }
-    }
-    false
 }
 
 /// Checks a document without writing anything.

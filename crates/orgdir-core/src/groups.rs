@@ -673,6 +673,52 @@ pub fn expected_members(snapshot: &DirectorySnapshot) -> HashMap<ZohoId, HashSet
     memo
 }
 
+/// Groups nested in groups: each group source is an edge from the group
+/// to the source. Indexed by parent once, so that a walk visits each edge at
+/// most once instead of scanning every edge at every step.
+pub struct Nesting(HashMap<ZohoId, Vec<ZohoId>>);
+
+impl Nesting {
+    /// The nesting of `(group, nested group)` edges.
+    pub fn new(edges: impl IntoIterator<Item = (ZohoId, ZohoId)>) -> Self {
+        let mut children: HashMap<ZohoId, Vec<ZohoId>> = HashMap::new();
+        for (parent, child) in edges {
+            children.entry(parent).or_default().push(child);
+        }
+        Self(children)
+    }
+
+    fn children(&self, group: ZohoId) -> &[ZohoId] {
+        self.0.get(&group).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether a walk from `start` (the groups given, and all nested in
+    /// them) meets `target`.
+    fn meets(&self, start: &[ZohoId], target: ZohoId) -> bool {
+        let mut stack = start.to_vec();
+        let mut seen = HashSet::new();
+        while let Some(node) = stack.pop() {
+            if node == target {
+                return true;
+            }
+            if seen.insert(node) {
+                stack.extend_from_slice(self.children(node));
+            }
+        }
+        false
+    }
+
+    /// Whether `target` is `from` or nested (at any depth) inside it.
+    pub fn reaches(&self, from: ZohoId, target: ZohoId) -> bool {
+        self.meets(&[from], target)
+    }
+
+    /// Whether `group` is nested (at any depth) inside itself.
+    pub fn in_cycle(&self, group: ZohoId) -> bool {
+        self.meets(self.children(group), group)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -944,5 +990,23 @@ mod tests {
                 )),
             ]
         })
+    }
+
+    #[test]
+    fn nesting_reaches_and_cycles() {
+        let id = ZohoId;
+        let nesting = Nesting::new([
+            (id(1), id(2)),
+            (id(2), id(3)),
+            (id(4), id(5)),
+            (id(5), id(4)),
+        ]);
+        assert!(nesting.reaches(id(1), id(3)));
+        assert!(nesting.reaches(id(3), id(3)));
+        assert!(!nesting.reaches(id(3), id(1)));
+        assert!(!nesting.in_cycle(id(1)));
+        assert!(!nesting.in_cycle(id(3)));
+        assert!(nesting.in_cycle(id(4)) && nesting.in_cycle(id(5)));
+        assert!(Nesting::new([(id(6), id(6))]).in_cycle(id(6)));
     }
 }

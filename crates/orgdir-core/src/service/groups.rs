@@ -6,7 +6,7 @@
 use super::{membership, Directory};
 use crate::behaviour::GroupDeletion;
 use crate::groups::{
-    Assignment, DeletionJob, Filter, Group, GroupDetails, GroupPatch, NewGroup, Source,
+    Assignment, DeletionJob, Filter, Group, GroupDetails, GroupPatch, Nesting, NewGroup, Source,
     SourceDetails, SourceKind, SourcesCount,
 };
 use crate::paging::Page;
@@ -15,7 +15,6 @@ use crate::store::{OrgTx, Tally};
 use crate::users::UserStatus;
 use crate::{Details, Error, Result, ZohoId};
 use orgdir_types::Info;
-use std::collections::HashSet;
 
 /// The permission Zoho names when a non-admin manages groups.
 pub const MANAGE_GROUPS: &str = "Crm_Implied_Manage_Groups";
@@ -302,7 +301,7 @@ async fn check_sources(
         Some(id) => tx.sources_of(id).await?,
         None => Vec::new(),
     };
-    let mut edges: Option<Vec<(ZohoId, ZohoId)>> = None;
+    let mut nesting: Option<Nesting> = None;
     for (i, source) in sources.iter().enumerate() {
         let at = format!("{path}.sources[{i}].source");
         let exists = match source.kind {
@@ -322,36 +321,15 @@ async fn check_sources(
             ));
         }
         if let (SourceKind::Groups, Some(me)) = (source.kind, group) {
-            if edges.is_none() {
-                edges = Some(tx.group_edges().await?);
+            if nesting.is_none() {
+                nesting = Some(Nesting::new(tx.group_edges().await?));
             }
-            let edges = edges.as_deref().unwrap_or_default();
-            if reaches(edges, source.id, me) {
+            if nesting.as_ref().is_some_and(|n| n.reaches(source.id, me)) {
                 return Err(Error::invalid_field(at, "the group would contain itself"));
             }
         }
     }
     Ok(())
-}
-
-/// Whether `target` is `from` or nested (at any depth) inside it.
-fn reaches(edges: &[(ZohoId, ZohoId)], from: ZohoId, target: ZohoId) -> bool {
-    let mut stack = vec![from];
-    let mut seen = HashSet::new();
-    while let Some(node) = stack.pop() {
-        if node == target {
-            return true;
-        }
-        if seen.insert(node) {
-            stack.extend(
-                edges
-                    .iter()
-                    .filter(|(parent, _)| *parent == node)
-                    .map(|(_, child)| *child),
-            );
-        }
-    }
-    false
 }
 
 /// `POST /settings/user_groups` (one item at `path`). Returns the new id.
@@ -486,18 +464,4 @@ pub async fn deletion_job(
 ) -> Result<Option<DeletionJob>> {
     let read = dir.store().deletion_job(caller.org_id(), id).await?;
     dir.confirm(caller, read).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cycle_detection() {
-        let id = ZohoId;
-        let edges = vec![(id(1), id(2)), (id(2), id(3))];
-        assert!(reaches(&edges, id(1), id(3)));
-        assert!(reaches(&edges, id(3), id(3)));
-        assert!(!reaches(&edges, id(3), id(1)));
-    }
 }
