@@ -119,7 +119,9 @@ impl PgDb {
         let mut tx = sqlx::Connection::begin(&mut *conn)
             .await
             .map_err(|e| self.error(e))?;
-        let outcome = job(&mut PgConn(&mut tx)).await;
+        // A statement that finds the server gone notes it, whatever the job
+        // makes of the error.
+        let outcome = job(&mut PgConn(&mut tx, &self.down)).await;
         self.note(&outcome);
         let outcome = outcome?;
         if outcome.is_ok() {
@@ -135,13 +137,18 @@ pub struct PgReader(PoolConnection<Postgres>, Arc<AtomicBool>);
 
 impl PgReader {
     fn note<T>(&self, result: Result<T, DbError>) -> Result<T, DbError> {
-        if let Err(e) = &result {
-            if e.unavailable == Some(Unavailable::Unreachable) {
-                self.1.store(true, Ordering::Relaxed);
-            }
-        }
-        result
+        noted(&self.1, result)
     }
+}
+
+/// `result`, with `down` set if it found the server unreachable.
+fn noted<T>(down: &AtomicBool, result: Result<T, DbError>) -> Result<T, DbError> {
+    if let Err(e) = &result {
+        if e.unavailable == Some(Unavailable::Unreachable) {
+            down.store(true, Ordering::Relaxed);
+        }
+    }
+    result
 }
 
 #[async_trait::async_trait]
@@ -167,7 +174,7 @@ impl Conn for PgReader {
 }
 
 /// A connection inside a write transaction.
-struct PgConn<'a>(&'a mut PgConnection);
+struct PgConn<'a>(&'a mut PgConnection, &'a AtomicBool);
 
 #[async_trait::async_trait]
 impl Conn for PgConn<'_> {
@@ -176,7 +183,8 @@ impl Conn for PgConn<'_> {
     }
 
     async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, DbError> {
-        execute(self.0, sql, args).await
+        let result = execute(self.0, sql, args).await;
+        noted(self.1, result)
     }
 
     async fn each(
@@ -185,7 +193,8 @@ impl Conn for PgConn<'_> {
         args: &[Arg<'_>],
         row: &mut EachRow<'_>,
     ) -> Result<(), DbError> {
-        each(self.0, sql, args, row).await
+        let result = each(self.0, sql, args, row).await;
+        noted(self.1, result)
     }
 }
 
