@@ -92,6 +92,11 @@ pub enum Error {
     /// the server allows (API-DESIGN 194): 503, never a 500.
     #[error("the request took too long; try again")]
     TimedOut,
+    /// The database cannot be reached, or refuses writes (read-only, out of
+    /// space): 503 `SERVICE_UNAVAILABLE` (API-DESIGN 204), never a 500. The
+    /// cause goes to the log; the client learns only which of the two.
+    #[error("{}", if *read_only { "the database refuses writes at the moment; try again later" } else { "the database is unavailable at the moment; try again later" })]
+    Unavailable { read_only: bool },
     /// A storage or other internal fault. The text goes to the log, never to a client.
     #[error("internal error: {0}")]
     Internal(String),
@@ -160,6 +165,15 @@ impl Error {
     /// Whether this is the server's fault rather than the client's.
     pub fn is_internal(&self) -> bool {
         matches!(self, Self::Internal(_))
+    }
+
+    /// Whether the server or its database failed (a 5xx): a fault, an
+    /// unavailable database or a timeout, never one item's mistake.
+    pub fn is_fault(&self) -> bool {
+        matches!(
+            self,
+            Self::Internal(_) | Self::TimedOut | Self::Unavailable { .. }
+        )
     }
 }
 

@@ -152,6 +152,7 @@ pub fn describe(error: &Error) -> (StatusCode, ErrorBody) {
             details_map_value(json!({ "maximum_size": maximum_size })),
         ),
         Error::TimedOut => (StatusCode::SERVICE_UNAVAILABLE, C::RequestTimeout, none),
+        Error::Unavailable { .. } => (StatusCode::SERVICE_UNAVAILABLE, C::ServiceUnavailable, none),
         Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, C::InternalError, none),
     };
     let message = match error {

@@ -118,10 +118,15 @@ impl GroupCommit {
             }
             Err(e) => {
                 for reply in replies {
-                    let _ = reply.send(Err(if e.is_no_such_org() {
-                        Error::no_such_org()
-                    } else {
-                        Error::Internal(e.to_string())
+                    let _ = reply.send(Err(match &e {
+                        e if e.is_no_such_org() => Error::no_such_org(),
+                        // A database that is slow or unavailable stays so
+                        // for every job of the batch (API-DESIGN 194, 204).
+                        Error::TimedOut => Error::TimedOut,
+                        Error::Unavailable { read_only } => Error::Unavailable {
+                            read_only: *read_only,
+                        },
+                        e => Error::Internal(e.to_string()),
                     }));
                 }
             }

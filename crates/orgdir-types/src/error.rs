@@ -85,6 +85,7 @@ error_codes! {
     ExpectedFieldMissing => "EXPECTED_FIELD_MISSING",
     TooManyRequests => "TOO_MANY_REQUESTS",
     RequestTimeout => "REQUEST_TIMEOUT",
+    ServiceUnavailable => "SERVICE_UNAVAILABLE",
     InternalError => "INTERNAL_ERROR",
 }
 

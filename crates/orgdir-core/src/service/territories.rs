@@ -601,7 +601,7 @@ async fn associate_in(
     let mut results = Vec::with_capacity(users.len());
     for (user, path) in users {
         match associate_one(tx, territory, user, path).await {
-            Err(e) if e.is_internal() => return Err(e),
+            Err(e) if e.is_fault() => return Err(e),
             outcome => results.push(outcome),
         }
     }

@@ -181,7 +181,8 @@ pub fn written(resource: &str, id: ZohoId, message: &str, status: StatusCode) ->
 
 /// The per-item answer of a write: `{"<resource>":[result, …]}`. All
 /// succeeded: `success`; all failed: 400; a mix: 200 (SPEC 1). A fault
-/// aborts with 500.
+/// (an internal error, an unavailable database, a timeout) aborts with its
+/// own 5xx envelope.
 pub fn item_results(
     resource: &str,
     results: Vec<Result<ZohoId, Error>>,
@@ -193,7 +194,7 @@ pub fn item_results(
     for result in results {
         match result {
             Ok(id) => items.push(json!(ActionResult::success(id.to_string(), message))),
-            Err(e) if e.is_internal() => return Err(ApiError(e)),
+            Err(e) if e.is_fault() => return Err(ApiError(e)),
             Err(e) => {
                 failed += 1;
                 items.push(json!(describe(&e).1));

@@ -1017,7 +1017,7 @@ where
             .map(|_| territory),
         };
         if let Err(e) = &result {
-            if e.is_internal() || matches!(e, Error::NoPermission { .. }) {
+            if e.is_fault() || matches!(e, Error::NoPermission { .. }) {
                 return Err(result.err().unwrap_or(Error::Internal(String::new())));
             }
         }

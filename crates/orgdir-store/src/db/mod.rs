@@ -24,7 +24,20 @@ pub struct DbError {
     pub unique_violation: bool,
     /// A statement or lock timeout (PostgreSQL) or a busy database (SQLite).
     pub timed_out: bool,
+    /// The database cannot be reached (PostgreSQL down, a broken
+    /// connection) or cannot be written (a read-only or full SQLite file):
+    /// 503 `SERVICE_UNAVAILABLE` (API-DESIGN 204).
+    pub unavailable: Option<Unavailable>,
     pub message: String,
+}
+
+/// Why the database is unavailable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    /// It cannot be reached.
+    Unreachable,
+    /// It can be read but refuses writes.
+    ReadOnly,
 }
 
 impl DbError {
@@ -33,6 +46,7 @@ impl DbError {
         Self {
             unique_violation: false,
             timed_out: false,
+            unavailable: None,
             message: message.to_string(),
         }
     }
@@ -43,6 +57,12 @@ impl From<DbError> for Error {
         if e.timed_out {
             tracing::warn!(cause = %e.message, "database timeout");
             return Error::TimedOut;
+        }
+        if let Some(why) = e.unavailable {
+            tracing::warn!(cause = %e.message, "database unavailable");
+            return Error::Unavailable {
+                read_only: why == Unavailable::ReadOnly,
+            };
         }
         Error::Internal(format!("database: {}", e.message))
     }

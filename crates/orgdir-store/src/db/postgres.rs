@@ -4,22 +4,34 @@
 //! sharing the database.
 
 use super::migrations::MIGRATOR;
-use super::{Arg, Conn, DbError, EachRow, RawJob, RowRef};
+use super::{Arg, Conn, DbError, EachRow, RawJob, RowRef, Unavailable};
 use orgdir_core::store::{Backend, JobOutcome};
 use orgdir_core::{Error, Result};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgArguments, PgPoolOptions, PgRow, PgValueRef};
 use sqlx::query::Query;
 use sqlx::{Column, Decode, PgConnection, PgPool, Postgres, Row as _, TypeInfo, ValueRef};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Connections in the pool.
 const POOL_SIZE: u32 = 10;
+/// How long a request waits for a connection while the database is known
+/// to be down (API-DESIGN 205); otherwise it waits up to 10 s.
+const DOWN_ACQUIRE: Duration = Duration::from_millis(250);
 
 /// One PostgreSQL database (cheap to clone: a pool).
 #[derive(Clone)]
 pub struct PgDb {
     pool: PgPool,
+    /// Set when a call found the server unreachable (a refused or broken
+    /// connection), cleared by the next call that gets a connection. While
+    /// it is set a request waits [`DOWN_ACQUIRE`] for a connection instead
+    /// of sqlx's 10 s of reconnection attempts, and is answered 503
+    /// `SERVICE_UNAVAILABLE` at once (API-DESIGN 205). No restart is needed
+    /// when the server comes back: the pool connects again by itself.
+    down: Arc<AtomicBool>,
 }
 
 impl PgDb {
@@ -47,28 +59,97 @@ impl PgDb {
             .run(&pool)
             .await
             .map_err(|e| Error::Internal(format!("migrations: {e}")))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            down: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// A pooled connection, waiting briefly when the server is known down.
+    async fn acquire(&self) -> Result<PoolConnection<Postgres>> {
+        let acquired = if self.down.load(Ordering::Relaxed) {
+            match tokio::time::timeout(DOWN_ACQUIRE, self.pool.acquire()).await {
+                Ok(acquired) => acquired,
+                Err(_) => {
+                    return Err(Error::Unavailable { read_only: false });
+                }
+            }
+        } else {
+            self.pool.acquire().await
+        };
+        let conn = acquired.map_err(|e| {
+            // No connection in 10 s and none open at all: the server
+            // refused every attempt; a pool busy with slow statements is
+            // REQUEST_TIMEOUT instead (API-DESIGN 194).
+            if matches!(e, sqlx::Error::PoolTimedOut) && self.pool.size() == 0 {
+                self.down.store(true, Ordering::Relaxed);
+                return Error::Unavailable { read_only: false };
+            }
+            self.error(e)
+        })?;
+        self.down.store(false, Ordering::Relaxed);
+        Ok(conn)
+    }
+
+    /// The error of `e`, noting an unreachable server.
+    fn error(&self, e: sqlx::Error) -> Error {
+        let e = pg_db_error(e);
+        if e.unavailable == Some(Unavailable::Unreachable) {
+            self.down.store(true, Ordering::Relaxed);
+        }
+        Error::from(e)
+    }
+
+    /// Notes an unreachable server that a job's statement ran into.
+    fn note<T>(&self, result: &Result<T>) {
+        if matches!(result, Err(Error::Unavailable { read_only: false })) {
+            self.down.store(true, Ordering::Relaxed);
+        }
     }
 
     /// A pooled connection for one read.
     pub async fn reader(&self) -> Result<PgReader> {
-        Ok(PgReader(self.pool.acquire().await.map_err(pg_error)?))
+        Ok(PgReader(self.acquire().await?, self.down.clone()))
     }
 
     /// Runs a job in a transaction of its own: committed when the job ends
     /// with `Ok`, rolled back otherwise.
     pub async fn write(&self, job: RawJob) -> Result<JobOutcome> {
-        let mut tx = self.pool.begin().await.map_err(pg_error)?;
-        let outcome = job(&mut PgConn(&mut tx)).await?;
+        let mut conn = self.acquire().await?;
+        let mut tx = sqlx::Connection::begin(&mut *conn)
+            .await
+            .map_err(|e| self.error(e))?;
+        // A statement that finds the server gone notes it, whatever the job
+        // makes of the error.
+        let outcome = job(&mut PgConn(&mut tx, &self.down)).await;
+        self.note(&outcome);
+        let outcome = outcome?;
         if outcome.is_ok() {
-            tx.commit().await.map_err(pg_error)?;
+            tx.commit().await.map_err(|e| self.error(e))?;
         }
         Ok(outcome)
     }
 }
 
-/// A pooled connection lent to one read.
-pub struct PgReader(PoolConnection<Postgres>);
+/// A pooled connection lent to one read, and the flag to set when the
+/// server turns out to be unreachable.
+pub struct PgReader(PoolConnection<Postgres>, Arc<AtomicBool>);
+
+impl PgReader {
+    fn note<T>(&self, result: Result<T, DbError>) -> Result<T, DbError> {
+        noted(&self.1, result)
+    }
+}
+
+/// `result`, with `down` set if it found the server unreachable.
+fn noted<T>(down: &AtomicBool, result: Result<T, DbError>) -> Result<T, DbError> {
+    if let Err(e) = &result {
+        if e.unavailable == Some(Unavailable::Unreachable) {
+            down.store(true, Ordering::Relaxed);
+        }
+    }
+    result
+}
 
 #[async_trait::async_trait]
 impl Conn for PgReader {
@@ -77,7 +158,8 @@ impl Conn for PgReader {
     }
 
     async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, DbError> {
-        execute(&mut self.0, sql, args).await
+        let result = execute(&mut self.0, sql, args).await;
+        self.note(result)
     }
 
     async fn each(
@@ -86,12 +168,13 @@ impl Conn for PgReader {
         args: &[Arg<'_>],
         row: &mut EachRow<'_>,
     ) -> Result<(), DbError> {
-        each(&mut self.0, sql, args, row).await
+        let result = each(&mut self.0, sql, args, row).await;
+        self.note(result)
     }
 }
 
 /// A connection inside a write transaction.
-struct PgConn<'a>(&'a mut PgConnection);
+struct PgConn<'a>(&'a mut PgConnection, &'a AtomicBool);
 
 #[async_trait::async_trait]
 impl Conn for PgConn<'_> {
@@ -100,7 +183,8 @@ impl Conn for PgConn<'_> {
     }
 
     async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, DbError> {
-        execute(self.0, sql, args).await
+        let result = execute(self.0, sql, args).await;
+        noted(self.1, result)
     }
 
     async fn each(
@@ -109,7 +193,8 @@ impl Conn for PgConn<'_> {
         args: &[Arg<'_>],
         row: &mut EachRow<'_>,
     ) -> Result<(), DbError> {
-        each(self.0, sql, args, row).await
+        let result = each(self.0, sql, args, row).await;
+        noted(self.1, result)
     }
 }
 
@@ -275,9 +360,27 @@ fn pg_db_error(e: sqlx::Error) -> DbError {
         sqlx::Error::PoolTimedOut => true,
         _ => false,
     };
+    // The server cannot be reached or the connection broke: refused,
+    // reset, shut down (57P01–57P03), a connection exception (class 08).
+    // A read-only transaction (25006) or a full disk (53100) refuses writes.
+    let unavailable = match &e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => Some(Unavailable::Unreachable),
+        sqlx::Error::Database(d) => match d.code().as_deref() {
+            Some(code) if code.starts_with("08") || code.starts_with("57P") => {
+                Some(Unavailable::Unreachable)
+            }
+            Some("25006" | "53100") => Some(Unavailable::ReadOnly),
+            _ => None,
+        },
+        _ => None,
+    };
     DbError {
         unique_violation,
         timed_out,
+        unavailable,
         message: e.to_string(),
     }
 }

@@ -15,7 +15,7 @@
 //!   killed; the last ones may not survive a power cut), a 10 s busy timeout
 //!   for other processes (the CLI) and foreign keys.
 
-use super::{Arg, Conn, DbError, EachRow, RawJob, RowRef};
+use super::{Arg, Conn, DbError, EachRow, RawJob, RowRef, Unavailable};
 use futures::channel::oneshot;
 use orgdir_core::store::{Backend, JobOutcome};
 use orgdir_core::{Error, Result};
@@ -73,9 +73,10 @@ impl SqliteDb {
         }
         super::migrations::run_sqlite(&mut conn)?;
         let (writer, queue) = mpsc::channel::<Queued>();
+        let reopen_path = path.clone();
         std::thread::Builder::new()
             .name("orgdir-sqlite-writer".into())
-            .spawn(move || write_loop(conn, queue))
+            .spawn(move || write_loop(conn, queue, &reopen_path, synchronous))
             .map_err(Error::internal)?;
         Ok(Self {
             path,
@@ -195,7 +196,21 @@ impl Reader {
 }
 
 /// The writer's connection, as jobs see it.
-struct Writing<'a>(&'a mut Connection);
+/// `failed` notes a statement that found the file unwritable or
+/// unreadable, whatever the job made of the error.
+struct Writing<'a> {
+    conn: &'a mut Connection,
+    failed: bool,
+}
+
+impl Writing<'_> {
+    fn note<T>(&mut self, result: Result<T, DbError>) -> Result<T, DbError> {
+        if let Err(e) = &result {
+            self.failed |= e.unavailable.is_some();
+        }
+        result
+    }
+}
 
 #[async_trait::async_trait]
 impl Conn for Writing<'_> {
@@ -204,7 +219,8 @@ impl Conn for Writing<'_> {
     }
 
     async fn execute(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64, DbError> {
-        execute(self.0, sql, args)
+        let result = execute(self.conn, sql, args);
+        self.note(result)
     }
 
     async fn each(
@@ -213,7 +229,8 @@ impl Conn for Writing<'_> {
         args: &[Arg<'_>],
         row: &mut EachRow<'_>,
     ) -> Result<(), DbError> {
-        each(self.0, sql, args, row)
+        let result = each(self.conn, sql, args, row);
+        self.note(result)
     }
 }
 
@@ -347,9 +364,24 @@ fn sqlite_db_error(e: rusqlite::Error) -> DbError {
             if f.code == rusqlite::ErrorCode::DatabaseBusy
                 || f.code == rusqlite::ErrorCode::DatabaseLocked
     );
+    // A file that cannot be written (read-only, immutable, a full disk) or
+    // read: the database is unavailable, not orgdir broken (API-DESIGN 204).
+    let unavailable = match &e {
+        rusqlite::Error::SqliteFailure(f, _) => match f.code {
+            rusqlite::ErrorCode::ReadOnly | rusqlite::ErrorCode::DiskFull => {
+                Some(Unavailable::ReadOnly)
+            }
+            rusqlite::ErrorCode::SystemIoFailure | rusqlite::ErrorCode::CannotOpen => {
+                Some(Unavailable::Unreachable)
+            }
+            _ => None,
+        },
+        _ => None,
+    };
     DbError {
         unique_violation,
         timed_out,
+        unavailable,
         message: e.to_string(),
     }
 }
@@ -358,9 +390,52 @@ pub(crate) fn sqlite_error(e: rusqlite::Error) -> Error {
     Error::from(sqlite_db_error(e))
 }
 
+/// An error of the writer's own statements (`BEGIN`, `COMMIT`, savepoints):
+/// a file that cannot be written or read there means writes are refused.
+fn writer_error(e: &rusqlite::Error) -> Error {
+    let mut db = sqlite_db_error(clone_error(e));
+    if db.unavailable.is_some() {
+        db.unavailable = Some(Unavailable::ReadOnly);
+    }
+    Error::from(db)
+}
+
+/// `rusqlite::Error` is not `Clone`; the writer answers one error to every
+/// job of a batch.
+fn clone_error(e: &rusqlite::Error) -> rusqlite::Error {
+    match e {
+        rusqlite::Error::SqliteFailure(f, message) => {
+            rusqlite::Error::SqliteFailure(*f, message.clone())
+        }
+        other => rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+            Some(other.to_string()),
+        ),
+    }
+}
+
+/// Whether an answer says the database file failed under the writer.
+fn file_failed(outcome: &Result<JobOutcome>) -> bool {
+    matches!(outcome, Err(Error::Unavailable { .. }))
+}
+
 /// The writer thread: takes a job and whatever else is queued behind it,
 /// runs them in one transaction, and answers each once it is committed.
-fn write_loop(mut conn: Connection, queue: mpsc::Receiver<Queued>) {
+///
+/// After the file failed under it (an I/O error, a read-only or full
+/// file), the writer opens its connection again before each next batch
+/// until it gets one that can write: a connection that saw a write fail
+/// may keep failing after the file is writable again (and one opened while
+/// the file was read-only stays read-only), and the server must recover
+/// without a restart (docs/RELIABILITY.md). Until then the old connection
+/// is kept and the batch's error is answered.
+fn write_loop(
+    mut conn: Connection,
+    queue: mpsc::Receiver<Queued>,
+    path: &Path,
+    synchronous: crate::Synchronous,
+) {
+    let mut reopen = false;
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -369,39 +444,75 @@ fn write_loop(mut conn: Connection, queue: mpsc::Receiver<Queued>) {
                 Err(_) => break,
             }
         }
-        run_batch(&mut conn, batch);
+        if reopen {
+            match open_writer(path, synchronous) {
+                Ok(fresh)
+                    if !fresh
+                        .is_readonly(rusqlite::DatabaseName::Main)
+                        .unwrap_or(true) =>
+                {
+                    tracing::warn!("reopened the SQLite writer after a file error");
+                    conn = fresh;
+                    reopen = false;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::debug!(cause = %e, "cannot reopen the SQLite database yet"),
+            }
+        }
+        reopen |= run_batch(&mut conn, batch);
     }
 }
 
-/// Runs one job to its end on the writer thread; a panic is a fault.
-fn run_job(conn: &mut Connection, job: RawJob) -> Result<JobOutcome> {
-    let run = std::panic::AssertUnwindSafe(|| futures::executor::block_on(job(&mut Writing(conn))));
-    std::panic::catch_unwind(run)
-        .unwrap_or_else(|_| Err(Error::Internal("a write job panicked".into())))
+fn open_writer(path: &Path, synchronous: crate::Synchronous) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    configure(&conn, true)?;
+    if synchronous == crate::Synchronous::Full {
+        conn.execute_batch("PRAGMA synchronous = FULL;")?;
+    }
+    Ok(conn)
+}
+
+/// Runs one job to its end on the writer thread; a panic is a fault. The
+/// flag says whether the file failed under one of its statements.
+fn run_job(conn: &mut Connection, job: RawJob) -> (Result<JobOutcome>, bool) {
+    let mut writing = Writing {
+        conn,
+        failed: false,
+    };
+    let run = std::panic::AssertUnwindSafe(|| futures::executor::block_on(job(&mut writing)));
+    let outcome = std::panic::catch_unwind(run)
+        .unwrap_or_else(|_| Err(Error::Internal("a write job panicked".into())));
+    (outcome, writing.failed)
 }
 
 fn committed(outcome: &Result<JobOutcome>) -> bool {
     matches!(outcome, Ok(Ok(_)))
 }
 
-fn run_batch(conn: &mut Connection, batch: Vec<Queued>) {
-    let fail_all = |batch: Vec<Queued>, why: String| {
+/// Runs a batch; returns whether the database file failed under it.
+fn run_batch(conn: &mut Connection, batch: Vec<Queued>) -> bool {
+    let fail_all = |batch: Vec<Queued>, why: &rusqlite::Error| {
         for queued in batch {
-            let _ = queued.reply.send(Err(Error::Internal(why.clone())));
+            let _ = queued.reply.send(Err(writer_error(why)));
         }
     };
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        return fail_all(batch, format!("database: {e}"));
+        let failed = file_failed(&Err(writer_error(&e)));
+        fail_all(batch, &e);
+        return failed;
     }
     // One job needs no savepoint: its failure rolls the transaction back.
     if batch.len() == 1 {
         let Some(Queued { job, reply }) = batch.into_iter().next() else {
-            return;
+            return false;
         };
-        let outcome = run_job(conn, job);
+        let (outcome, job_failed) = run_job(conn, job);
         let outcome = if committed(&outcome) {
             conn.execute_batch("COMMIT")
-                .map_err(sqlite_error)
+                .map_err(|e| writer_error(&e))
                 .and(outcome)
         } else {
             outcome
@@ -409,14 +520,17 @@ fn run_batch(conn: &mut Connection, batch: Vec<Queued>) {
         if !conn.is_autocommit() {
             let _ = conn.execute_batch("ROLLBACK");
         }
+        let failed = job_failed || file_failed(&outcome);
         let _ = reply.send(outcome);
-        return;
+        return failed;
     }
     let mut done = Vec::with_capacity(batch.len());
     let mut queued = batch.into_iter();
+    let mut failed = false;
     while let Some(Queued { job, reply }) = queued.next() {
         let step = conn.execute_batch("SAVEPOINT job").and_then(|()| {
-            let outcome = run_job(conn, job);
+            let (outcome, job_failed) = run_job(conn, job);
+            failed |= job_failed;
             let end = if committed(&outcome) {
                 "RELEASE job"
             } else {
@@ -425,36 +539,39 @@ fn run_batch(conn: &mut Connection, batch: Vec<Queued>) {
             conn.execute_batch(end).map(|()| outcome)
         });
         match step {
-            Ok(outcome) => done.push((reply, outcome)),
+            Ok(outcome) => {
+                failed |= file_failed(&outcome);
+                done.push((reply, outcome));
+            }
             Err(e) => {
                 let _ = conn.execute_batch("ROLLBACK");
-                let why = format!("database: {e}");
-                let _ = reply.send(Err(Error::Internal(why.clone())));
+                let _ = reply.send(Err(writer_error(&e)));
                 let rest: Vec<Queued> = queued.collect();
                 for (reply, _) in done {
-                    let _ = reply.send(Err(Error::Internal(why.clone())));
+                    let _ = reply.send(Err(writer_error(&e)));
                 }
-                return fail_all(rest, why);
+                fail_all(rest, &e);
+                return failed || file_failed(&Err(writer_error(&e)));
             }
         }
     }
     if let Err(e) = conn.execute_batch("COMMIT") {
         let _ = conn.execute_batch("ROLLBACK");
-        let why = format!("database: {e}");
         for (reply, outcome) in done {
             // A job that wrote nothing keeps its own answer.
             let answer = if committed(&outcome) {
-                Err(Error::Internal(why.clone()))
+                Err(writer_error(&e))
             } else {
                 outcome
             };
             let _ = reply.send(answer);
         }
-        return;
+        return true;
     }
     for (reply, outcome) in done {
         let _ = reply.send(outcome);
     }
+    failed
 }
 
 #[cfg(test)]
