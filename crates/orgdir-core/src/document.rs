@@ -135,6 +135,13 @@ pub struct DocUser {
     pub created_by: Option<String>,
     #[serde(default)]
     pub modified_by: Option<String>,
+    /// A password to sign in with on the consent page, in clear: read on
+    /// import only, where it is hashed at once; never written out.
+    #[serde(default, skip_serializing)]
+    pub password: Option<String>,
+    /// The password's argon2id PHC string, as an export gives it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_hash: Option<String>,
 }
 
 /// A territory; the root has `reporting_to: null`. `users` are its direct members.
@@ -253,6 +260,8 @@ struct Checked {
     memberships: Vec<(ZohoId, ZohoId)>,
     groups: Vec<(Group, Vec<Source>)>,
     unavailability: Vec<Unavailability>,
+    /// Users' password hashes.
+    passwords: Vec<(ZohoId, String)>,
 }
 
 /// Collects problems while reading a document.
@@ -445,6 +454,7 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
     let admin_profiles: HashSet<ZohoId> =
         profiles.iter().filter(|p| p.admin).map(|p| p.id).collect();
     let mut users = Vec::new();
+    let mut passwords = Vec::new();
     let mut emails: HashMap<String, usize> = HashMap::new();
     for (i, u) in doc.users.iter().enumerate() {
         let at = |k: &str| format!("$.users[{i}].{k}");
@@ -503,6 +513,24 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
             created_by,
             modified_by,
         };
+        match (&u.password, &u.password_hash) {
+            (Some(_), Some(_)) => {
+                c.problem(at("password"), "give password or password_hash, not both")
+            }
+            (Some(clear), None) => {
+                if let Err(message) = crate::service::passwords::check(clear) {
+                    c.problem(at("password"), message);
+                }
+            }
+            (None, Some(phc)) if !crate::service::passwords::is_phc(phc) => {
+                c.problem(
+                    at("password_hash"),
+                    "not an argon2id PHC string ($argon2id$…)",
+                );
+            }
+            (None, Some(phc)) => passwords.push((user.id, phc.clone())),
+            (None, None) => {}
+        }
         if user.primary && !(user.status == UserStatus::Active && user.confirmed && user.admin) {
             c.problem(
                 at("primary"),
@@ -750,6 +778,7 @@ fn check(doc: &OrgDocument) -> Result<Checked, Problems> {
         memberships,
         groups,
         unavailability,
+        passwords,
     })
 }
 
@@ -828,8 +857,29 @@ struct SeedBaseline {
 /// Writes a checked document as a new org, in one transaction, and keeps it
 /// as the org's baseline (what a reset returns to).
 pub async fn import(dir: &Directory, doc: &OrgDocument) -> Result<Org, ImportError> {
-    let baseline = serde_json::to_string(doc).map_err(Error::internal)?;
-    import_with(dir, doc, baseline, Arc::new(())).await
+    validate(doc)?;
+    // Clear passwords are hashed before anything is kept: the baseline
+    // (and so a reset) holds their hashes only.
+    let doc = hash_passwords(doc.clone()).await?;
+    let baseline = serde_json::to_string(&doc).map_err(Error::internal)?;
+    import_with(dir, &doc, baseline, Arc::new(())).await
+}
+
+/// `doc` with each user's clear `password` replaced by its hash.
+async fn hash_passwords(mut doc: OrgDocument) -> Result<OrgDocument> {
+    if doc.users.iter().all(|u| u.password.is_none()) {
+        return Ok(doc);
+    }
+    tokio::task::spawn_blocking(move || {
+        for user in &mut doc.users {
+            if let Some(clear) = user.password.take() {
+                user.password_hash = Some(crate::service::passwords::hash(&clear)?);
+            }
+        }
+        Ok(doc)
+    })
+    .await
+    .map_err(Error::internal)?
 }
 
 /// Generates the org of `spec` and writes it like [`import`]; its baseline
@@ -946,6 +996,9 @@ async fn write_rows(tx: &mut dyn OrgTx, checked: &Checked, progress: &dyn Progre
     for period in &checked.unavailability {
         tx.insert_unavailability(period).await?;
     }
+    for (user, hash) in &checked.passwords {
+        tx.set_password_hash(*user, Some(hash)).await?;
+    }
     progress.report("counting", 0, 1);
     let rows = checked.users.len() + checked.memberships.len() + checked.groups.len();
     tx.rebuild_counts(rows >= ANALYZE_AFTER).await
@@ -984,6 +1037,8 @@ pub async fn export(dir: &Directory, org_id: OrgId) -> Result<OrgDocument> {
         .unavailabilities(org_id, &UnavailabilityQuery::default())
         .await?
         .value;
+    let mut passwords: HashMap<ZohoId, String> =
+        store.password_hashes(org_id).await?.into_iter().collect();
     let mut members: HashMap<ZohoId, Vec<String>> = HashMap::new();
     for (territory, user) in store.all_memberships(org_id).await? {
         members.entry(territory).or_default().push(user.to_string());
@@ -1053,6 +1108,8 @@ pub async fn export(dir: &Directory, org_id: OrgId) -> Result<OrgDocument> {
                     modified_time: time(u.modified_at),
                     created_by: u.created_by.map(id),
                     modified_by: u.modified_by.map(id),
+                    password: None,
+                    password_hash: passwords.remove(&u.id),
                 }
             })
             .collect(),

@@ -151,6 +151,8 @@ pub fn generate(spec: &SeedSpec) -> OrgDocument {
                 modified_time: time.clone(),
                 created_by: Some(primary_admin.clone()),
                 modified_by: Some(primary_admin.clone()),
+                password: None,
+                password_hash: None,
             }
         })
         .collect();

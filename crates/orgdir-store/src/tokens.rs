@@ -122,6 +122,17 @@ impl TokenStore for SqlStore {
             .await
     }
 
+    async fn password_hashes(&self, org: OrgId) -> Result<Vec<(orgdir_core::ZohoId, String)>> {
+        self.read()
+            .await?
+            .fetch_map(
+                "SELECT user_id, hash FROM user_passwords WHERE org_id = ?1 ORDER BY user_id",
+                args![org],
+                |c| Ok((c.id()?, c.text()?)),
+            )
+            .await
+    }
+
     async fn take_code(&self, hash: &TokenHash, client_id: &str) -> Result<Option<AuthCode>> {
         let (hash, client_id) = (hash.0.clone(), client_id.to_owned());
         self.write_alone(move |c| {

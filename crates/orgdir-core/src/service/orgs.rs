@@ -122,6 +122,8 @@ impl NewOrg {
                 // every user's created_by and Modified_By).
                 created_by: Some(id(3)),
                 modified_by: Some(id(3)),
+                password: None,
+                password_hash: None,
             }],
             territories: vec![DocTerritory {
                 id: id(4),

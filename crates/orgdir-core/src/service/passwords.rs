@@ -22,8 +22,9 @@ fn decoy() -> &'static str {
     DECOY.get_or_init(|| hash("no one has this password").unwrap_or_default())
 }
 
-/// The argon2id PHC string of `password`, with a random salt.
-fn hash(password: &str) -> Result<String> {
+/// The argon2id PHC string of `password`, with a random salt (slow: call
+/// it off the async threads).
+pub(crate) fn hash(password: &str) -> Result<String> {
     use rand::RngCore;
     let mut salt = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut salt);
@@ -42,6 +43,11 @@ fn verify(password: &str, phc: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+/// Whether `text` is an argon2id PHC string (`$argon2id$v=19$…`).
+pub fn is_phc(text: &str) -> bool {
+    PasswordHash::new(text).is_ok_and(|h| h.algorithm.as_str() == "argon2id" && h.hash.is_some())
 }
 
 /// Checks a password's length; the message names the rule.

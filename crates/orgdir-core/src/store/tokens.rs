@@ -20,6 +20,8 @@ pub trait TokenStore {
     async fn take_code(&self, hash: &TokenHash, client_id: &str) -> Result<Option<AuthCode>>;
     /// A user's password hash (an argon2id PHC string), if they have one.
     async fn password_hash(&self, org: OrgId, user: crate::ZohoId) -> Result<Option<String>>;
+    /// Every password hash of an org's users (for an export).
+    async fn password_hashes(&self, org: OrgId) -> Result<Vec<(crate::ZohoId, String)>>;
 }
 
 /// Writes of tokens, clients and codes.
