@@ -161,9 +161,7 @@ impl Harness {
                     api_domain: "http://orgdir.fuzz".to_owned(),
                     admin_key: AdminKey::parse(ADMIN_KEY).expect("admin key"),
                     oauth: Default::default(),
-                    oauth_limiter: orgdir_server::rate_limit::OAuthLimiter::new(
-                        Default::default(),
-                    ),
+                    oauth_limiter: orgdir_server::rate_limit::OAuthLimiter::new(Default::default()),
                     consent_picker: false,
                 }),
             });
@@ -195,10 +193,7 @@ impl Harness {
             )
         });
         let mut ids = Vec::new();
-        collect_ids(
-            &serde_json::from_str(FIXTURE).expect("fixture"),
-            &mut ids,
-        );
+        collect_ids(&serde_json::from_str(FIXTURE).expect("fixture"), &mut ids);
         ids.push("1".to_owned());
         // Sorted, so a seed's id byte means the same id whatever order the
         // JSON map keeps (fuzz/seeds/bodies was written against this order).
@@ -247,7 +242,10 @@ impl Harness {
         let request = request.body(Body::from(body.to_vec())).expect("request");
         let (status, answer) = self.runtime.block_on(send(&self.router, request));
         if std::env::var_os("ORGDIR_FUZZ_TRACE").is_some() {
-            eprintln!("{status} {method} {path} {}", String::from_utf8_lossy(&answer));
+            eprintln!(
+                "{status} {method} {path} {}",
+                String::from_utf8_lossy(&answer)
+            );
         }
         assert!(
             status < 500,
