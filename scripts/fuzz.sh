@@ -12,17 +12,24 @@
 # Safe Rust needs no AddressSanitizer to find what matters here: panics,
 # overflows (debug assertions are on), 5xx answers, unbounded recursion.
 #
-# cargo-fuzz is installed into CARGO_HOME when missing (pinned, --locked;
-# about 90 s once, then cached). The growing corpus lives under the target
-# directory ($CARGO_TARGET_DIR/fuzz/corpus/<target>), never in git; a crash
-# is written to $CARGO_TARGET_DIR/fuzz/artifacts/<target>/ and fails the run.
-# Reproduce one with:  cargo fuzz run -s none <target> <artifact file>
+# Caches, so that CI's step stays short on a machine that ran it before:
+# - cargo-fuzz is installed into CARGO_HOME when missing (pinned, --locked;
+#   about 90 s once);
+# - the instrumented build goes to ORGDIR_FUZZ_TARGET_DIR, else
+#   CARGO_TARGET_DIR, else ~/.cache/orgdir/fuzz-target (outside the clone,
+#   so a fresh clone reuses it: a cold build of the whole dependency tree with
+#   coverage instrumentation takes 5 to 15 minutes on two cores, a warm one
+#   seconds, or about two minutes when orgdir-server changed).
+# The growing corpus lives there too (<dir>/fuzz/corpus/<target>), never in
+# git; a crash is written to <dir>/fuzz/artifacts/<target>/ and fails the run.
+# Reproduce one with:  CARGO_TARGET_DIR=<dir> cargo fuzz run -s none --fuzz-dir fuzz <target> <artifact>
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-25}
 shift || true
 CARGO_FUZZ_VERSION=0.13.2
-TARGET_DIR=${CARGO_TARGET_DIR:-$PWD/target}
+TARGET_DIR=${ORGDIR_FUZZ_TARGET_DIR:-${CARGO_TARGET_DIR:-$HOME/.cache/orgdir/fuzz-target}}
+mkdir -p "$TARGET_DIR"
 export CARGO_TARGET_DIR=$TARGET_DIR
 
 if ! cargo fuzz --version 2>/dev/null | grep -q "$CARGO_FUZZ_VERSION"; then

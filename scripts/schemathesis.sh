@@ -19,10 +19,15 @@ DATABASE=${2:-sqlite}
 BIN=${ORGDIR_BIN:-${CARGO_TARGET_DIR:-target}/debug/orgdir}
 [ -x "$BIN" ] || cargo build -q -p orgdir
 VENV=${SCHEMATHESIS_VENV:-target/schemathesis-venv}
-if [ ! -x "$VENV/bin/schemathesis" ]; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q -r conformance/schemathesis/requirements.txt
-fi
+# Under a lock: .ci/run starts the SQLite and PostgreSQL runs side by side.
+mkdir -p "$(dirname "$VENV")"
+(
+  flock 9
+  if [ ! -x "$VENV/bin/schemathesis" ]; then
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q -r conformance/schemathesis/requirements.txt
+  fi
+) 9>"$VENV.lock"
 WORK=$(mktemp -d)
 PGDB=""
 PGADMIN=${ORGDIR_SCHEMATHESIS_PG:-postgres://postgres@127.0.0.1:5432/postgres}
