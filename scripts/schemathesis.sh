@@ -2,37 +2,73 @@
 # Property-based API testing: schemathesis (PyPI, pinned) generates requests
 # from orgdir's own OpenAPI document and checks every response against it.
 # Fails on any 5xx, any response that does not match the document, or a crash.
+# Every phase runs, the stateful one included: it follows the document's
+# OpenAPI links (create → get, update, delete with the id the create
+# answered; crates/orgdir-server/src/openapi.rs, LINKS).
 #
-#   scripts/schemathesis.sh [MAX_EXAMPLES]      (default 25 cases per operation)
+#   scripts/schemathesis.sh [MAX_EXAMPLES] [DATABASE]
+#
+# MAX_EXAMPLES: cases per operation and phase (default 25).
+# DATABASE: `sqlite` (the default: a file in a temporary directory),
+# `postgres` (a fresh database on postgres://postgres@127.0.0.1:5432/, or
+# ORGDIR_SCHEMATHESIS_PG, dropped at exit), or a database URL used as is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EXAMPLES=${1:-25}
+DATABASE=${2:-sqlite}
 BIN=${ORGDIR_BIN:-${CARGO_TARGET_DIR:-target}/debug/orgdir}
 [ -x "$BIN" ] || cargo build -q -p orgdir
 VENV=${SCHEMATHESIS_VENV:-target/schemathesis-venv}
-if [ ! -x "$VENV/bin/schemathesis" ]; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q -r conformance/schemathesis/requirements.txt
-fi
+# Under a lock: .ci/run starts the SQLite and PostgreSQL runs side by side.
+mkdir -p "$(dirname "$VENV")"
+(
+  flock 9
+  if [ ! -x "$VENV/bin/schemathesis" ]; then
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q -r conformance/schemathesis/requirements.txt
+  fi
+) 9>"$VENV.lock"
 WORK=$(mktemp -d)
+PGDB=""
+PGADMIN=${ORGDIR_SCHEMATHESIS_PG:-postgres://postgres@127.0.0.1:5432/postgres}
+case "$DATABASE" in
+  sqlite) DB_URL="sqlite://$WORK/orgdir.db" ;;
+  postgres)
+    PGDB="orgdir_schemathesis_$$"
+    psql "$PGADMIN" -qc "CREATE DATABASE $PGDB"
+    DB_URL="${PGADMIN%/*}/$PGDB"
+    ;;
+  *) DB_URL=$DATABASE ;;
+esac
+SERVER=""
+cleanup() {
+  if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; fi
+  if [ -n "$PGDB" ]; then
+    psql "$PGADMIN" -qc "DROP DATABASE IF EXISTS $PGDB WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 BASE="http://127.0.0.1:$PORT"
 KEY=orgdir-schemathesis-admin-key-0123456789
-ORGDIR_ADMIN_KEY=$KEY ORGDIR_LOG=warn "$BIN" serve --database-url "sqlite://$WORK/orgdir.db" --listen "127.0.0.1:$PORT" >"$WORK/out" 2>"$WORK/log" &
+ORGDIR_ADMIN_KEY=$KEY ORGDIR_LOG=warn "$BIN" serve --database-url "$DB_URL" --listen "127.0.0.1:$PORT" >"$WORK/out" 2>"$WORK/log" &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 100); do grep -q "access token" "$WORK/out" 2>/dev/null && break; sleep 0.1; done
 TOKEN=$(grep "access token" "$WORK/out" | awk '{print $NF}')
 curl -sf "$BASE/_orgdir/openapi.json" -H "X-Orgdir-Admin-Key: $KEY" -o "$WORK/openapi.json"
 
 status=0
+started=$(date +%s)
+echo "schemathesis: $EXAMPLES examples per operation, every phase (stateful too), on ${DB_URL%%://*}"
 "$VENV/bin/schemathesis" run "$WORK/openapi.json" --url "$BASE" \
   -H "Authorization: Zoho-oauthtoken $TOKEN" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
+  --phases examples,coverage,fuzzing,stateful \
   --max-examples "$EXAMPLES" --seed 20261123 --workers 1 | tee "$WORK/run.log" || status=${PIPESTATUS[0]}
 if grep -q "panicked" "$WORK/log"; then echo "the server panicked:"; grep -A5 panicked "$WORK/log"; status=1; fi
 if ! kill -0 $SERVER 2>/dev/null; then echo "the server crashed"; status=1; fi
-python3 - "$WORK/run.log" "$EXAMPLES" <<'PY'
+python3 - "$WORK/run.log" "$EXAMPLES" "${DB_URL%%://*}" "$(( $(date +%s) - started ))" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 tested = re.search(r"Tested: (\d+)", text)
@@ -42,6 +78,6 @@ ops = int(tested.group(1)) if tested else 0
 total = int(cases.group(1)) if cases else 0
 bad = int(failed.group(2)) if failed else 0
 print(f"schemathesis: {ops} operations, {total} cases (≈{total // max(ops, 1)} per operation, at most {sys.argv[2]} generated per phase)")
-print(f"schemathesis: {total - bad} passed, {bad} failed")
+print(f"schemathesis: {total - bad} passed, {bad} failed, on {sys.argv[3]} in {sys.argv[4]} s")
 PY
 exit $status

@@ -424,3 +424,133 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
     static DOCUMENT: std::sync::OnceLock<utoipa::openapi::OpenApi> = std::sync::OnceLock::new();
     DOCUMENT.get_or_init(|| crate::routes::zoho_routes().split_for_parts().1)
 }
+
+/// The document as served (`/_orgdir/openapi.json`): [`document`] with
+/// the links of [`LINKS`]. The links are added to the JSON because utoipa
+/// 5's `Link` serialises its fields in snake case (`operation_id`), which
+/// no OpenAPI reader understands.
+pub fn document_json() -> &'static serde_json::Value {
+    static DOCUMENT: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let mut doc = serde_json::to_value(document()).unwrap_or_default();
+        add_links(&mut doc);
+        doc
+    })
+}
+
+/// What a create returns and what uses it: (the create's `operationId`, the
+/// resource key of its answer, the operations that take the new id as
+/// `{id}`). The id is the first item's `details.id`.
+pub const LINKS: &[(&str, &str, &[&str])] = &[
+    (
+        "users_create",
+        "users",
+        &[
+            "users_get_one",
+            "users_update_one",
+            "users_delete_one",
+            "users_associated_groups",
+            "users_transfer_and_delete_one",
+        ],
+    ),
+    (
+        "roles_create",
+        "roles",
+        &["roles_get_one", "roles_update_one", "roles_delete_one"],
+    ),
+    (
+        "profiles_clone",
+        "profiles",
+        &[
+            "profiles_get_one",
+            "profiles_update_one",
+            "profiles_delete_one",
+        ],
+    ),
+    (
+        "territories_create",
+        "territories",
+        &[
+            "territories_get_one",
+            "territories_update_one",
+            "territories_delete_one",
+            "territories_children",
+            "territories_members",
+            "territories_transfer_and_delete_one",
+        ],
+    ),
+    (
+        "user_groups_create",
+        "user_groups",
+        &[
+            "user_groups_get_one",
+            "user_groups_update_one",
+            "user_groups_delete_one",
+            "user_groups_sources",
+            "user_groups_sources_count",
+            "user_groups_associations",
+            "user_groups_grouped_counts",
+        ],
+    ),
+    (
+        "users_unavailability_create",
+        "users_unavailability",
+        &[
+            "users_unavailability_get_one",
+            "users_unavailability_update_one",
+            "users_unavailability_delete_one",
+        ],
+    ),
+];
+
+/// OpenAPI links from each create to the operations on what it created
+/// ([`LINKS`]), so a stateful client (schemathesis) chains create → get,
+/// update, delete with real ids. Declared on every success answer of the
+/// create (201 all created; 200 some failed, when the first may still be).
+fn add_links(doc: &mut serde_json::Value) {
+    use serde_json::{json, Value};
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+    {
+        let Some((_, key, targets)) = LINKS
+            .iter()
+            .find(|(create, _, _)| operation["operationId"] == *create)
+        else {
+            continue;
+        };
+        let Some(responses) = operation
+            .get_mut("responses")
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        for (status, response) in responses.iter_mut() {
+            if !status.starts_with('2') {
+                continue;
+            }
+            let links: serde_json::Map<String, Value> = targets
+                .iter()
+                .map(|target| {
+                    (
+                        (*target).to_owned(),
+                        json!({
+                            "operationId": target,
+                            "parameters": {
+                                "version": "$request.path.version",
+                                "id": format!("$response.body#/{key}/0/details/id"),
+                            },
+                        }),
+                    )
+                })
+                .collect();
+            if let Some(response) = response.as_object_mut() {
+                response.insert("links".to_owned(), Value::Object(links));
+            }
+        }
+    }
+}

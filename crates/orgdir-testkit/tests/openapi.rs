@@ -7,8 +7,9 @@ use orgdir_testkit::{Backend, TestApp};
 use reqwest::Method;
 use serde_json::Value;
 
+/// The document as served, links and all.
 fn document() -> Value {
-    serde_json::to_value(orgdir_server::openapi::document()).expect("json")
+    orgdir_server::openapi::document_json().clone()
 }
 
 #[test]
@@ -132,4 +133,50 @@ async fn served_under_the_control_plane() {
         .admin(Method::GET, "/_orgdir/openapi.json", None, Some(""))
         .await;
     assert_eq!(status, 200, "public, like ping (SPEC 7)");
+}
+
+/// The links schemathesis's stateful phase follows: each create links to
+/// operations that exist and take exactly `{version}` and `{id}` in their
+/// path, and the runtime expression names the create's own resource key.
+#[test]
+fn links_join_each_create_to_the_operations_on_what_it_made() {
+    let doc = document();
+    let paths = doc["paths"].as_object().expect("paths");
+    let operation = |id: &str| -> (String, Value) {
+        paths
+            .iter()
+            .flat_map(|(path, ops)| {
+                ops.as_object()
+                    .expect("operations")
+                    .values()
+                    .map(move |op| (path.clone(), op.clone()))
+            })
+            .find(|(_, op)| op["operationId"] == id)
+            .unwrap_or_else(|| panic!("no operation {id}"))
+    };
+    let mut links = 0;
+    for (create, key, targets) in orgdir_server::openapi::LINKS {
+        let (_, op) = operation(create);
+        let created = &op["responses"]["201"]["links"];
+        assert_eq!(
+            created.as_object().map(|l| l.len()),
+            Some(targets.len()),
+            "{create}: {created}"
+        );
+        for target in *targets {
+            let link = &created[*target];
+            assert_eq!(link["operationId"], *target);
+            assert_eq!(link["parameters"]["version"], "$request.path.version");
+            assert_eq!(
+                link["parameters"]["id"],
+                format!("$response.body#/{key}/0/details/id")
+            );
+            let (path, _) = operation(target);
+            let mut params: Vec<&str> = path.split('/').filter(|s| s.starts_with('{')).collect();
+            params.sort_unstable();
+            assert_eq!(params, ["{id}", "{version}"], "{target} at {path}");
+            links += 1;
+        }
+    }
+    assert!(links >= 25, "{links} links");
 }

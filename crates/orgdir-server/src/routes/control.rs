@@ -122,7 +122,7 @@ async fn health() -> Response {
 /// `GET /_orgdir/openapi.json`: the OpenAPI 3.1 document of the Zoho API.
 /// Public: it describes the API, not any org.
 async fn openapi() -> Response {
-    json_response(StatusCode::OK, crate::openapi::document())
+    json_response(StatusCode::OK, crate::openapi::document_json())
 }
 
 /// `GET /_orgdir/metrics`: orgs and users per org and status, in Prometheus' text format.
