@@ -175,3 +175,45 @@ async fn postgres_connections_that_break_are_503_and_the_pool_reconnects() {
     let (status, answer) = add_role(&app, &root, "After the restart").await;
     assert_eq!(status, 201, "{answer}");
 }
+
+/// A write that waits on a lock another client of PostgreSQL holds is
+/// answered 503 `REQUEST_TIMEOUT` once `lock_timeout` (10 s) has passed —
+/// never a hang nor a 500 (API-DESIGN 194) — and is served once the lock
+/// is gone.
+#[tokio::test]
+async fn a_lock_held_elsewhere_times_out_in_zohos_envelope() {
+    use sqlx::Connection;
+    let Some(app) = TestApp::spawn(Backend::Postgres).await else {
+        return;
+    };
+    let root = root_role(&app).await;
+    let mut holder = sqlx::PgConnection::connect(&app.db.url)
+        .await
+        .expect("postgres");
+    sqlx::query("BEGIN")
+        .execute(&mut holder)
+        .await
+        .expect("begin");
+    sqlx::query("LOCK TABLE roles IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut holder)
+        .await
+        .expect("lock");
+
+    let started = std::time::Instant::now();
+    let (status, body) = add_role(&app, &root, "Waits").await;
+    let waited = started.elapsed();
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["code"], "REQUEST_TIMEOUT", "{body}");
+    assert_eq!(body["status"], "error", "{body}");
+    assert!(
+        waited >= std::time::Duration::from_secs(9) && waited < std::time::Duration::from_secs(30),
+        "answered after {waited:?}"
+    );
+
+    sqlx::query("ROLLBACK")
+        .execute(&mut holder)
+        .await
+        .expect("rollback");
+    let (status, body) = add_role(&app, &root, "Served").await;
+    assert_eq!(status, 201, "{body}");
+}

@@ -7,12 +7,11 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 fn serve_with(env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
-    let dir = std::env::temp_dir().join(format!("orgdir-admin-key-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = tempfile::tempdir().expect("dir");
     let mut command = Command::new(env!("CARGO_BIN_EXE_orgdir"));
     command
         .args(["serve", "--database-url"])
-        .arg(format!("sqlite://{}/never.db", dir.display()))
+        .arg(format!("sqlite://{}/never.db", dir.path().display()))
         .args(args)
         .args(if args.contains(&"--listen") {
             &[][..]
