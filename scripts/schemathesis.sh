@@ -3,8 +3,10 @@
 # from orgdir's own OpenAPI document and checks every response against it.
 # Fails on any 5xx, any response that does not match the document, or a crash.
 # Every phase runs, the stateful one included: it follows the document's
-# OpenAPI links (create → get, update, delete with the id the create
-# answered; crates/orgdir-server/src/openapi.rs, LINKS).
+# OpenAPI links (create → get, update, delete and further creates with the
+# id the create answered; crates/orgdir-server/src/openapi.rs, LINKS and
+# BODY_LINKS). conformance/schemathesis/hooks.py gives half the generated
+# creates the org's real ids, so that creates succeed and links are followed.
 #
 #   scripts/schemathesis.sh [MAX_EXAMPLES] [DATABASE]
 #
@@ -60,6 +62,8 @@ curl -sf "$BASE/_orgdir/openapi.json" -H "X-Orgdir-Admin-Key: $KEY" -o "$WORK/op
 
 status=0
 started=$(date +%s)
+export ORGDIR_ST_BASE=$BASE ORGDIR_ST_TOKEN=$TOKEN ORGDIR_ST_DOCUMENT=$WORK/openapi.json
+export SCHEMATHESIS_HOOKS=hooks PYTHONPATH=$PWD/conformance/schemathesis${PYTHONPATH:+:$PYTHONPATH}
 echo "schemathesis: $EXAMPLES examples per operation, every phase (stateful too), on ${DB_URL%%://*}"
 "$VENV/bin/schemathesis" run "$WORK/openapi.json" --url "$BASE" \
   -H "Authorization: Zoho-oauthtoken $TOKEN" \
@@ -74,10 +78,15 @@ text = open(sys.argv[1]).read()
 tested = re.search(r"Tested: (\d+)", text)
 cases = re.search(r"(\d+) generated, (?:(\d+) passed)?", text)
 failed = re.search(r"(\d+) found (\d+) unique failure", text)
+links = re.search(r"API Links:\s+(\d+) covered / (\d+) selected / \d+ total(?: \((\d+) inferred\))?", text)
 ops = int(tested.group(1)) if tested else 0
 total = int(cases.group(1)) if cases else 0
 bad = int(failed.group(2)) if failed else 0
 print(f"schemathesis: {ops} operations, {total} cases (≈{total // max(ops, 1)} per operation, at most {sys.argv[2]} generated per phase)")
+if links:
+    inferred = int(links.group(3) or 0)
+    print(f"schemathesis: stateful phase followed {links.group(1)} of {links.group(2)} links "
+          f"({int(links.group(2)) - inferred} declared, {inferred} inferred by schemathesis)")
 print(f"schemathesis: {total - bad} passed, {bad} failed, on {sys.argv[3]} in {sys.argv[4]} s")
 PY
 exit $status

@@ -8,6 +8,9 @@ use std::collections::BTreeMap;
 use utoipa::openapi::security::{AuthorizationCode, Flow, OAuth2, Scopes, SecurityScheme};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
 
+mod create_bodies;
+pub use create_bodies::*;
+
 /// The name of the security scheme.
 pub const SCHEME: &str = "zoho_oauth";
 
@@ -503,12 +506,107 @@ pub const LINKS: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
-/// OpenAPI links from each create to the operations on what it created
-/// ([`LINKS`]), so a stateful client (schemathesis) chains create → get,
-/// update, delete with real ids. Declared on every success answer of the
-/// create (201 all created; 200 some failed, when the first may still be).
+/// Where a created record goes into the body of another create: (the
+/// create's `operationId`, its answer's resource key, the link's name, the
+/// target create, the body fields the link sets, with `"$id"` standing for
+/// the new id). The rest of the body is generated; these fields override it.
+pub const BODY_LINKS: &[(&str, &str, &str, &str, &str)] = &[
+    (
+        "roles_create",
+        "roles",
+        "a_role_under_it",
+        "roles_create",
+        r#"{"roles":[{"reporting_to":{"id":"$id"}}]}"#,
+    ),
+    (
+        "roles_create",
+        "roles",
+        "a_user_in_it",
+        "users_create",
+        r#"{"users":[{"role":{"id":"$id"}}]}"#,
+    ),
+    (
+        "roles_create",
+        "roles",
+        "a_group_of_it",
+        "user_groups_create",
+        r#"{"user_groups":[{"sources":[{"type":"roles","source":{"id":"$id"}}]}]}"#,
+    ),
+    (
+        "profiles_clone",
+        "profiles",
+        "a_user_with_it",
+        "users_create",
+        r#"{"users":[{"profile":{"id":"$id"}}]}"#,
+    ),
+    (
+        "territories_create",
+        "territories",
+        "a_territory_under_it",
+        "territories_create",
+        r#"{"territories":[{"reporting_to":{"id":"$id"}}]}"#,
+    ),
+    (
+        "territories_create",
+        "territories",
+        "a_group_of_it",
+        "user_groups_create",
+        r#"{"user_groups":[{"sources":[{"type":"territories","source":{"id":"$id"}}]}]}"#,
+    ),
+    (
+        "users_create",
+        "users",
+        "a_group_of_them",
+        "user_groups_create",
+        r#"{"user_groups":[{"sources":[{"type":"users","source":{"id":"$id"}}]}]}"#,
+    ),
+    (
+        "users_create",
+        "users",
+        "their_unavailability",
+        "users_unavailability_create",
+        r#"{"users_unavailability":[{"user":{"id":"$id"}}]}"#,
+    ),
+    (
+        "user_groups_create",
+        "user_groups",
+        "a_group_of_it",
+        "user_groups_create",
+        r#"{"user_groups":[{"sources":[{"type":"groups","source":{"id":"$id"}}]}]}"#,
+    ),
+];
+
+/// OpenAPI links from each create ([`LINKS`], [`BODY_LINKS`]), so a
+/// stateful client (schemathesis) chains create → get, update, delete and
+/// further creates with real ids. Declared on the 201 answer only (every
+/// item created): on a 200 the first item may have failed.
 fn add_links(doc: &mut serde_json::Value) {
-    use serde_json::{json, Value};
+    use serde_json::{json, Map, Value};
+    let created_id = |key: &str| format!("$response.body#/{key}/0/details/id");
+    let mut links: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
+    for (create, key, targets) in LINKS {
+        for target in *targets {
+            links.entry(create).or_default().insert(
+                (*target).to_owned(),
+                json!({
+                    "operationId": target,
+                    "parameters": {"version": "$request.path.version", "id": created_id(key)},
+                }),
+            );
+        }
+    }
+    for (create, key, name, target, fields) in BODY_LINKS {
+        let body = serde_json::from_str::<Value>(&fields.replace("$id", &created_id(key)))
+            .unwrap_or_default();
+        links.entry(create).or_default().insert(
+            (*name).to_owned(),
+            json!({
+                "operationId": target,
+                "parameters": {"version": "$request.path.version"},
+                "requestBody": body,
+            }),
+        );
+    }
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
@@ -517,40 +615,17 @@ fn add_links(doc: &mut serde_json::Value) {
         .filter_map(Value::as_object_mut)
         .flat_map(|item| item.values_mut())
     {
-        let Some((_, key, targets)) = LINKS
-            .iter()
-            .find(|(create, _, _)| operation["operationId"] == *create)
+        let Some(create_links) = operation["operationId"]
+            .as_str()
+            .and_then(|id| links.get(id))
         else {
             continue;
         };
-        let Some(responses) = operation
-            .get_mut("responses")
+        if let Some(created) = operation
+            .pointer_mut("/responses/201")
             .and_then(Value::as_object_mut)
-        else {
-            continue;
-        };
-        for (status, response) in responses.iter_mut() {
-            if !status.starts_with('2') {
-                continue;
-            }
-            let links: serde_json::Map<String, Value> = targets
-                .iter()
-                .map(|target| {
-                    (
-                        (*target).to_owned(),
-                        json!({
-                            "operationId": target,
-                            "parameters": {
-                                "version": "$request.path.version",
-                                "id": format!("$response.body#/{key}/0/details/id"),
-                            },
-                        }),
-                    )
-                })
-                .collect();
-            if let Some(response) = response.as_object_mut() {
-                response.insert("links".to_owned(), Value::Object(links));
-            }
+        {
+            created.insert("links".to_owned(), Value::Object(create_links.clone()));
         }
     }
 }

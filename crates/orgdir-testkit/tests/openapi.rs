@@ -135,34 +135,44 @@ async fn served_under_the_control_plane() {
     assert_eq!(status, 200, "public, like ping (SPEC 7)");
 }
 
-/// The links schemathesis's stateful phase follows: each create links to
-/// operations that exist and take exactly `{version}` and `{id}` in their
-/// path, and the runtime expression names the create's own resource key.
+/// The operation with `operationId` `id`: (its path, its definition).
+fn operation(doc: &Value, id: &str) -> (String, Value) {
+    doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, ops)| {
+            ops.as_object()
+                .expect("operations")
+                .values()
+                .map(move |op| (path.clone(), op.clone()))
+        })
+        .find(|(_, op)| op["operationId"] == id)
+        .unwrap_or_else(|| panic!("no operation {id}"))
+}
+
+/// The names of a path's parameters, sorted: `["{id}", "{version}"]`.
+fn path_parameters(path: &str) -> Vec<&str> {
+    let mut params: Vec<&str> = path.split('/').filter(|s| s.starts_with('{')).collect();
+    params.sort_unstable();
+    params
+}
+
+/// The links schemathesis's stateful phase follows: each create links, on
+/// its 201 only, to operations that exist and take exactly `{version}` and
+/// `{id}` in their path, and the runtime expression names the create's own
+/// resource key.
 #[test]
 fn links_join_each_create_to_the_operations_on_what_it_made() {
     let doc = document();
-    let paths = doc["paths"].as_object().expect("paths");
-    let operation = |id: &str| -> (String, Value) {
-        paths
-            .iter()
-            .flat_map(|(path, ops)| {
-                ops.as_object()
-                    .expect("operations")
-                    .values()
-                    .map(move |op| (path.clone(), op.clone()))
-            })
-            .find(|(_, op)| op["operationId"] == id)
-            .unwrap_or_else(|| panic!("no operation {id}"))
-    };
     let mut links = 0;
     for (create, key, targets) in orgdir_server::openapi::LINKS {
-        let (_, op) = operation(create);
-        let created = &op["responses"]["201"]["links"];
-        assert_eq!(
-            created.as_object().map(|l| l.len()),
-            Some(targets.len()),
-            "{create}: {created}"
+        let (_, op) = operation(&doc, create);
+        assert!(
+            op["responses"]["200"]["links"].is_null(),
+            "{create}: a 200 (some items failed) carries no link"
         );
+        let created = &op["responses"]["201"]["links"];
         for target in *targets {
             let link = &created[*target];
             assert_eq!(link["operationId"], *target);
@@ -171,12 +181,117 @@ fn links_join_each_create_to_the_operations_on_what_it_made() {
                 link["parameters"]["id"],
                 format!("$response.body#/{key}/0/details/id")
             );
-            let (path, _) = operation(target);
-            let mut params: Vec<&str> = path.split('/').filter(|s| s.starts_with('{')).collect();
-            params.sort_unstable();
-            assert_eq!(params, ["{id}", "{version}"], "{target} at {path}");
+            let (path, _) = operation(&doc, target);
+            assert_eq!(
+                path_parameters(&path),
+                ["{id}", "{version}"],
+                "{target} at {path}"
+            );
             links += 1;
         }
     }
     assert!(links >= 25, "{links} links");
+}
+
+/// Follows `$ref`s and a nullable `oneOf` to the schema itself.
+fn resolve<'a>(doc: &'a Value, mut schema: &'a Value) -> &'a Value {
+    loop {
+        if let Some(reference) = schema["$ref"].as_str() {
+            let name = reference.rsplit('/').next().expect("name");
+            schema = &doc["components"]["schemas"][name];
+        } else if let Some(choice) = schema["oneOf"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["type"] != "null"))
+        {
+            schema = choice;
+        } else {
+            return schema;
+        }
+    }
+}
+
+/// Every field a body link sets is one the document describes at that place.
+fn assert_documented(doc: &Value, value: &Value, schema: &Value, at: &str) {
+    let schema = resolve(doc, schema);
+    match value {
+        Value::Object(fields) => {
+            for (name, field) in fields {
+                let inner = &schema["properties"][name];
+                assert!(!inner.is_null(), "{at}.{name} is not documented");
+                assert_documented(doc, field, inner, &format!("{at}.{name}"));
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                assert_documented(doc, item, &schema["items"], &format!("{at}[]"));
+            }
+        }
+        _ => assert!(!schema.is_null(), "{at}"),
+    }
+}
+
+/// The links that put a created record into another create's body: on the
+/// 201 of the create, to a create that takes only `{version}`, with the new
+/// id at documented fields of the target's body.
+#[test]
+fn body_links_put_what_a_create_made_into_the_next_create() {
+    let doc = document();
+    for (create, key, name, target, _) in orgdir_server::openapi::BODY_LINKS {
+        let (_, op) = operation(&doc, create);
+        let link = &op["responses"]["201"]["links"][*name];
+        assert_eq!(link["operationId"], *target, "{create} {name}");
+        assert_eq!(link["parameters"]["version"], "$request.path.version");
+        let body = &link["requestBody"];
+        assert!(
+            body.to_string()
+                .contains(&format!("\"$response.body#/{key}/0/details/id\"")),
+            "{create} {name}: {body}"
+        );
+        let (path, target_op) = operation(&doc, target);
+        assert_eq!(path_parameters(&path), ["{version}"], "{target} at {path}");
+        let schema = &target_op["requestBody"]["content"]["application/json"]["schema"];
+        assert_documented(&doc, body, schema, &format!("{create} {name}: $"));
+    }
+}
+
+/// The creates document their items (required fields, lengths), so a
+/// generator can make one that succeeds.
+#[test]
+fn creates_document_their_items() {
+    let doc = document();
+    for (create, key, required) in [
+        ("roles_create", "roles", &["name"][..]),
+        (
+            "territories_create",
+            "territories",
+            &["name", "reporting_to"],
+        ),
+        ("user_groups_create", "user_groups", &["name", "sources"]),
+        (
+            "users_create",
+            "users",
+            &["email", "last_name", "profile", "role"],
+        ),
+        ("profiles_clone", "profiles", &["name"]),
+        (
+            "users_unavailability_create",
+            "users_unavailability",
+            &["from", "to"],
+        ),
+    ] {
+        let (_, op) = operation(&doc, create);
+        let body = resolve(
+            &doc,
+            &op["requestBody"]["content"]["application/json"]["schema"],
+        );
+        let item = resolve(&doc, &body["properties"][key]["items"]);
+        let mut documented: Vec<&str> = item["required"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{create}: {item}"))
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        documented.sort_unstable();
+        assert_eq!(documented, required, "{create}");
+    }
 }

@@ -100,7 +100,7 @@ async fn get_one(
         crate::openapi::VersionPath,
         ("id" = String, Path, description = "The profile to clone")
     ),
-    request_body = crate::openapi::WriteBody,
+    request_body = crate::openapi::ProfileCloneBody,
     responses(
         (status = 201, description = "The new profile's id", body = crate::openapi::WriteResults),
         crate::openapi::WriteErrors

@@ -295,7 +295,7 @@ async fn associated_users_count(
     params(
         crate::openapi::VersionPath
     ),
-    request_body = crate::openapi::WriteBody,
+    request_body = crate::openapi::TerritoriesCreateBody,
     responses(
         (status = 201, description = "Per-item results", body = crate::openapi::WriteResults),
         (status = 200, description = "Some items failed", body = crate::openapi::WriteResults),

@@ -197,7 +197,7 @@ async fn get_one(
     params(
         crate::openapi::VersionPath
     ),
-    request_body = crate::openapi::WriteBody,
+    request_body = crate::openapi::UsersCreateBody,
     responses(
         (status = 201, description = "Per-item result", body = crate::openapi::WriteResults),
         crate::openapi::WriteErrors

@@ -165,7 +165,7 @@ async fn get_one(
     params(
         crate::openapi::VersionPath
     ),
-    request_body = crate::openapi::WriteBody,
+    request_body = crate::openapi::UnavailabilityCreateBody,
     responses(
         (status = 201, description = "Per-item results", body = crate::openapi::WriteResults),
         (status = 200, description = "Some items failed", body = crate::openapi::WriteResults),
