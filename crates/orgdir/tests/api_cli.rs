@@ -375,3 +375,152 @@ async fn login_keeps_a_refresh_token_readable_by_the_user_only_and_renews_by_its
     assert!(api(&["logout"], &env).contains("forgot"));
     assert!(!kept.exists());
 }
+
+/// `orgdir api login` with neither `--code` nor `--self-client`: it prints
+/// the authorization URL, the user signs in there and pastes the code of
+/// the page they are sent to; the refresh token it keeps renews an expired
+/// access token by itself. An empty paste is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_by_pasting_the_code_of_the_authorization_flow() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    const REDIRECT: &str = "http://localhost";
+    let dir = tempfile::tempdir().expect("tmp");
+    let url = format!("sqlite://{}", dir.path().join("orgdir.db").display());
+    let server = common::start(&url);
+    let http = reqwest::Client::new();
+    common::wait_ready(&http, &server.base).await;
+    let base = server.base.clone();
+    let org = common::first_org(&http, &base).await;
+    let client = common::admin(
+        &http,
+        reqwest::Method::POST,
+        format!("{base}/_orgdir/orgs/{org}/clients"),
+        Some(serde_json::json!({"name": "CLI", "redirect_uris": [REDIRECT]})),
+    )
+    .await;
+    let config = tempfile::tempdir().expect("config");
+    let env = [
+        ("ORGDIR_CONFIG_DIR", config.path().to_str().expect("path")),
+        ("ZOHO_CLIENT_ID", client["client_id"].as_str().expect("id")),
+        (
+            "ZOHO_CLIENT_SECRET",
+            client["client_secret"].as_str().expect("secret"),
+        ),
+    ];
+    let login = |env: &[(&str, &str)]| {
+        Command::new(env!("CARGO_BIN_EXE_orgdir"))
+            .args(["api", "login", "--accounts-url", &base])
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("orgdir api login")
+    };
+
+    let mut child = login(&env);
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut printed = String::new();
+    let authorize = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).expect("read") > 0,
+            "no URL printed: {printed}"
+        );
+        printed.push_str(&line);
+        if line.starts_with("http") {
+            break reqwest::Url::parse(line.trim()).expect("url");
+        }
+    };
+    assert_eq!(authorize.path(), "/oauth/v2/auth");
+    let query: std::collections::HashMap<String, String> =
+        authorize.query_pairs().into_owned().collect();
+    assert_eq!(
+        query["client_id"],
+        client["client_id"].as_str().expect("id")
+    );
+    assert_eq!(query["response_type"], "code");
+    assert_eq!(query["access_type"], "offline");
+    assert_eq!(query["redirect_uri"], REDIRECT);
+    assert!(!query["state"].is_empty(), "a state: {authorize}");
+
+    // The person at the browser: the consent page (its user picker) sends
+    // them to the redirect URI with the code.
+    let token = server.token.clone().expect("demo token");
+    let me = common::get(
+        &http,
+        &token,
+        format!("{base}/crm/v8/users?type=CurrentUser"),
+    )
+    .await;
+    let user = me["users"][0]["id"].as_str().expect("me").to_owned();
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http");
+    let approved = no_redirects
+        .post(format!("{base}/oauth/v2/auth"))
+        .form(&[
+            ("client_id", query["client_id"].as_str()),
+            ("redirect_uri", query["redirect_uri"].as_str()),
+            ("scope", query["scope"].as_str()),
+            ("state", query["state"].as_str()),
+            ("user", user.as_str()),
+            ("action", "approve"),
+        ])
+        .send()
+        .await
+        .expect("consent");
+    assert_eq!(approved.status().as_u16(), 302);
+    let sent_to = reqwest::Url::parse(approved.headers()["location"].to_str().expect("location"))
+        .expect("url");
+    let code = sent_to
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .expect("code")
+        .1
+        .into_owned();
+    let mut stdin = child.stdin.take().expect("stdin");
+    writeln!(stdin, "{code}").expect("paste");
+    drop(stdin);
+    let out = child.wait_with_output().expect("login");
+    assert!(out.status.success(), "{printed}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("signed in"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    let kept = config.path().join("credentials.json");
+    let mut credentials: Value =
+        serde_json::from_str(&std::fs::read_to_string(&kept).expect("read")).expect("json");
+    assert!(credentials["refresh_token"].is_string(), "{credentials}");
+    let printed: Value =
+        serde_json::from_str(&api(&["users", "count", "--json"], &env)).expect("json");
+    assert_eq!(printed["count"], 1);
+    // Expired: renewed with the refresh token.
+    let old = credentials["access_token"].clone();
+    credentials["expires_at"] = Value::from(0);
+    std::fs::write(&kept, credentials.to_string()).expect("write");
+    let printed: Value =
+        serde_json::from_str(&api(&["users", "count", "--json"], &env)).expect("json");
+    assert_eq!(printed["count"], 1);
+    let renewed: Value =
+        serde_json::from_str(&std::fs::read_to_string(&kept).expect("read")).expect("json");
+    assert_ne!(renewed["access_token"], old);
+    assert_eq!(renewed["refresh_token"], credentials["refresh_token"]);
+
+    // Nothing pasted: refused, nothing kept.
+    assert!(api(&["logout"], &env).contains("forgot"));
+    let mut child = login(&env);
+    drop(child.stdin.take());
+    let out = child.wait_with_output().expect("login");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no code given"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!kept.exists());
+}
