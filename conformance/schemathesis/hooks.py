@@ -8,13 +8,17 @@ in: the fields the document does not describe are dropped, every id that
 must name an existing record names one of the org's (its root role, a
 profile, its root territory, the caller), and the version is v8 (some
 creates do not exist in the older ones). The other half stay as generated,
-so the server keeps being fed ids that do not exist. The links then put the
+but for one thing both halves get: names and emails carry a number no other
+create had, so that a create is not refused as a duplicate of an earlier
+one, and a scenario Hypothesis replays meets the same answers. The server
+keeps being fed ids that do not exist. The links then put the
 records these creates make into further creates (API-DESIGN 198, 199).
 
 Reads ORGDIR_ST_BASE (the server), ORGDIR_ST_TOKEN (an access token of the
 org) and ORGDIR_ST_DOCUMENT (the served OpenAPI document, as a file).
 """
 
+import copy
 import functools
 import itertools
 import json
@@ -82,16 +86,14 @@ def _documented(value, schema):
     return value
 
 
-# Names and emails the org keeps unique get a number no other create had, so
-# that a scenario Hypothesis replays meets the same answers (a create that
-# succeeded is not refused the second time as a duplicate; Hypothesis would
-# call the run flaky and end the stateful phase early). Not a draw: the
-# generated data stay the same.
+# The next number for a name or email, and those fields' maximum lengths.
+# Not a draw: what Hypothesis generated stays the same.
 _serial = itertools.count(1)
 UNIQUE = {"name": 50, "email": 100}
 
 
-def _unique(operation_id, body):
+def _unique(body):
+    """Gives every name and email of the body's items a number no other create had."""
     key, items = next(iter(body.items()), (None, None))
     if not isinstance(items, list):
         return body
@@ -141,8 +143,8 @@ def fill_in_org_ids(ctx, body):
     if operation_id not in CREATES or not isinstance(body, dict):
         return st.just(body)
     schema = ctx.operation.definition.raw["requestBody"]["content"]["application/json"]["schema"]
-    filled = _with_org_ids(operation_id, _documented(body, schema))
-    return st.sampled_from([body, filled]).map(lambda chosen: _unique(operation_id, json.loads(json.dumps(chosen))))
+    filled = _with_org_ids(operation_id, _documented(copy.deepcopy(body), schema))
+    return st.sampled_from([body, filled]).map(lambda chosen: _unique(copy.deepcopy(chosen)))
 
 
 @schemathesis.hook("flatmap_path_parameters")
