@@ -506,74 +506,86 @@ pub const LINKS: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
-/// Where a created record goes into the body of another create: (the
-/// create's `operationId`, its answer's resource key, the link's name, the
-/// target create, the body fields the link sets, with `"$id"` standing for
-/// the new id). The rest of the body is generated; these fields override it.
-pub const BODY_LINKS: &[(&str, &str, &str, &str, &str)] = &[
-    (
-        "roles_create",
-        "roles",
-        "a_role_under_it",
-        "roles_create",
-        r#"{"roles":[{"reporting_to":{"id":"$id"}}]}"#,
-    ),
-    (
-        "roles_create",
-        "roles",
-        "a_user_in_it",
-        "users_create",
-        r#"{"users":[{"role":{"id":"$id"}}]}"#,
-    ),
-    (
-        "roles_create",
-        "roles",
-        "a_group_of_it",
-        "user_groups_create",
-        r#"{"user_groups":[{"sources":[{"type":"roles","source":{"id":"$id"}}]}]}"#,
-    ),
-    (
-        "profiles_clone",
-        "profiles",
-        "a_user_with_it",
-        "users_create",
-        r#"{"users":[{"profile":{"id":"$id"}}]}"#,
-    ),
-    (
-        "territories_create",
-        "territories",
-        "a_territory_under_it",
-        "territories_create",
-        r#"{"territories":[{"reporting_to":{"id":"$id"}}]}"#,
-    ),
-    (
-        "territories_create",
-        "territories",
-        "a_group_of_it",
-        "user_groups_create",
-        r#"{"user_groups":[{"sources":[{"type":"territories","source":{"id":"$id"}}]}]}"#,
-    ),
-    (
-        "users_create",
-        "users",
-        "a_group_of_them",
-        "user_groups_create",
-        r#"{"user_groups":[{"sources":[{"type":"users","source":{"id":"$id"}}]}]}"#,
-    ),
-    (
-        "users_create",
-        "users",
-        "their_unavailability",
-        "users_unavailability_create",
-        r#"{"users_unavailability":[{"user":{"id":"$id"}}]}"#,
-    ),
-    (
-        "user_groups_create",
-        "user_groups",
-        "a_group_of_it",
-        "user_groups_create",
-        r#"{"user_groups":[{"sources":[{"type":"groups","source":{"id":"$id"}}]}]}"#,
-    ),
+/// A link that puts a created record into the body of another create.
+pub struct BodyLink {
+    /// The create's `operationId`.
+    pub from: &'static str,
+    /// The resource key of its answer (`{"<key>":[{"details":{"id"}}]}`).
+    pub key: &'static str,
+    /// The link's name.
+    pub name: &'static str,
+    /// The target create's `operationId`.
+    pub to: &'static str,
+    /// The body fields the link sets, `"$id"` standing for the new id; the
+    /// rest of the body is generated, and these fields override it.
+    pub fields: &'static str,
+}
+
+/// Where a created record goes into further creates.
+pub const BODY_LINKS: &[BodyLink] = &[
+    BodyLink {
+        from: "roles_create",
+        key: "roles",
+        name: "a_role_under_it",
+        to: "roles_create",
+        fields: r#"{"roles":[{"reporting_to":{"id":"$id"}}]}"#,
+    },
+    BodyLink {
+        from: "roles_create",
+        key: "roles",
+        name: "a_user_in_it",
+        to: "users_create",
+        fields: r#"{"users":[{"role":{"id":"$id"}}]}"#,
+    },
+    BodyLink {
+        from: "roles_create",
+        key: "roles",
+        name: "a_group_of_it",
+        to: "user_groups_create",
+        fields: r#"{"user_groups":[{"sources":[{"type":"roles","source":{"id":"$id"}}]}]}"#,
+    },
+    BodyLink {
+        from: "profiles_clone",
+        key: "profiles",
+        name: "a_user_with_it",
+        to: "users_create",
+        fields: r#"{"users":[{"profile":{"id":"$id"}}]}"#,
+    },
+    BodyLink {
+        from: "territories_create",
+        key: "territories",
+        name: "a_territory_under_it",
+        to: "territories_create",
+        fields: r#"{"territories":[{"reporting_to":{"id":"$id"}}]}"#,
+    },
+    BodyLink {
+        from: "territories_create",
+        key: "territories",
+        name: "a_group_of_it",
+        to: "user_groups_create",
+        fields: r#"{"user_groups":[{"sources":[{"type":"territories","source":{"id":"$id"}}]}]}"#,
+    },
+    BodyLink {
+        from: "users_create",
+        key: "users",
+        name: "a_group_of_them",
+        to: "user_groups_create",
+        fields: r#"{"user_groups":[{"sources":[{"type":"users","source":{"id":"$id"}}]}]}"#,
+    },
+    BodyLink {
+        from: "users_create",
+        key: "users",
+        name: "their_unavailability",
+        to: "users_unavailability_create",
+        fields: r#"{"users_unavailability":[{"user":{"id":"$id"}}]}"#,
+    },
+    BodyLink {
+        from: "user_groups_create",
+        key: "user_groups",
+        name: "a_group_of_it",
+        to: "user_groups_create",
+        fields: r#"{"user_groups":[{"sources":[{"type":"groups","source":{"id":"$id"}}]}]}"#,
+    },
 ];
 
 /// OpenAPI links from each create ([`LINKS`], [`BODY_LINKS`]), so a
@@ -595,13 +607,14 @@ fn add_links(doc: &mut serde_json::Value) {
             );
         }
     }
-    for (create, key, name, target, fields) in BODY_LINKS {
-        let body = serde_json::from_str::<Value>(&fields.replace("$id", &created_id(key)))
-            .unwrap_or_default();
-        links.entry(create).or_default().insert(
-            (*name).to_owned(),
+    for link in BODY_LINKS {
+        let body =
+            serde_json::from_str::<Value>(&link.fields.replace("$id", &created_id(link.key)))
+                .unwrap_or_default();
+        links.entry(link.from).or_default().insert(
+            link.name.to_owned(),
             json!({
-                "operationId": target,
+                "operationId": link.to,
                 "parameters": {"version": "$request.path.version"},
                 "requestBody": body,
             }),

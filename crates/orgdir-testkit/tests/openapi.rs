@@ -236,7 +236,14 @@ fn assert_documented(doc: &Value, value: &Value, schema: &Value, at: &str) {
 #[test]
 fn body_links_put_what_a_create_made_into_the_next_create() {
     let doc = document();
-    for (create, key, name, target, _) in orgdir_server::openapi::BODY_LINKS {
+    for orgdir_server::openapi::BodyLink {
+        from: create,
+        key,
+        name,
+        to: target,
+        ..
+    } in orgdir_server::openapi::BODY_LINKS
+    {
         let (_, op) = operation(&doc, create);
         let link = &op["responses"]["201"]["links"][*name];
         assert_eq!(link["operationId"], *target, "{create} {name}");
