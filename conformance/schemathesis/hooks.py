@@ -92,14 +92,16 @@ _serial = itertools.count(1)
 UNIQUE = {"name": 50, "email": 100}
 
 
+def _items(body):
+    """The objects of a write body's array (`{"<key>": [item, …]}`)."""
+    items = next(iter(body.values()), None)
+    if isinstance(items, list):
+        yield from (item for item in items if isinstance(item, dict))
+
+
 def _unique(body):
     """Gives every name and email of the body's items a number no other create had."""
-    key, items = next(iter(body.items()), (None, None))
-    if not isinstance(items, list):
-        return body
-    for item in items:
-        if not isinstance(item, dict):
-            continue
+    for item in _items(body):
         for field, limit in UNIQUE.items():
             value = item.get(field)
             if not isinstance(value, str) or not value.strip():
@@ -115,12 +117,7 @@ def _unique(body):
 def _with_org_ids(operation_id, body):
     """Sets every id that must name an existing record to one of the org's."""
     org = _org()
-    key, items = next(iter(body.items()), (None, None))
-    if not isinstance(items, list):
-        return body
-    for item in items:
-        if not isinstance(item, dict):
-            continue
+    for item in _items(body):
         if operation_id == "users_create":
             item["role"] = {"id": org["role"]}
             item["profile"] = {"id": org["profile"]}
@@ -134,7 +131,7 @@ def _with_org_ids(operation_id, body):
             item["sources"] = [{"type": "users", "source": {"id": org["user"]}}]
         elif operation_id == "users_unavailability_create" and "user" in item:
             item["user"] = {"id": org["user"]}
-    return {key: items}
+    return body
 
 
 @schemathesis.hook("flatmap_body")

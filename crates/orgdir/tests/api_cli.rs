@@ -317,31 +317,65 @@ fn json_or_text(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
 }
 
+/// A server with a consent page user picker and an API client registered
+/// with `client` (the control plane's body), and a configuration folder for
+/// the command line.
+struct LoginSetup {
+    server: common::Replica,
+    client: Value,
+    config: tempfile::TempDir,
+    _db: tempfile::TempDir,
+}
+
+impl LoginSetup {
+    async fn start(client: Value) -> Self {
+        let db = tempfile::tempdir().expect("tmp");
+        let url = format!("sqlite://{}", db.path().join("orgdir.db").display());
+        let server = common::start(&url);
+        let http = reqwest::Client::new();
+        common::wait_ready(&http, &server.base).await;
+        let org = common::first_org(&http, &server.base).await;
+        let client = common::admin(
+            &http,
+            reqwest::Method::POST,
+            format!("{}/_orgdir/orgs/{org}/clients", server.base),
+            Some(client),
+        )
+        .await;
+        LoginSetup {
+            server,
+            client,
+            config: tempfile::tempdir().expect("config"),
+            _db: db,
+        }
+    }
+
+    /// The environment `orgdir api` runs with: the folder and the client.
+    fn env(&self) -> [(&str, &str); 3] {
+        [
+            (
+                "ORGDIR_CONFIG_DIR",
+                self.config.path().to_str().expect("path"),
+            ),
+            (
+                "ZOHO_CLIENT_ID",
+                self.client["client_id"].as_str().expect("id"),
+            ),
+            (
+                "ZOHO_CLIENT_SECRET",
+                self.client["client_secret"].as_str().expect("secret"),
+            ),
+        ]
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_keeps_a_refresh_token_readable_by_the_user_only_and_renews_by_itself() {
-    let dir = tempfile::tempdir().expect("tmp");
-    let url = format!("sqlite://{}", dir.path().join("orgdir.db").display());
-    let server = common::start(&url);
-    let http = reqwest::Client::new();
-    common::wait_ready(&http, &server.base).await;
-    let base = server.base.clone();
-    let org = common::first_org(&http, &base).await;
-    let client = common::admin(
-        &http,
-        reqwest::Method::POST,
-        format!("{base}/_orgdir/orgs/{org}/clients"),
-        Some(serde_json::json!({"name": "CLI", "self_client": true})),
-    )
-    .await;
-    let config = tempfile::tempdir().expect("config");
-    let env = [
-        ("ORGDIR_CONFIG_DIR", config.path().to_str().expect("path")),
-        ("ZOHO_CLIENT_ID", client["client_id"].as_str().expect("id")),
-        (
-            "ZOHO_CLIENT_SECRET",
-            client["client_secret"].as_str().expect("secret"),
-        ),
-    ];
+    let setup = LoginSetup::start(serde_json::json!({"name": "CLI", "self_client": true})).await;
+    let env = setup.env();
+    let base = setup.server.base.clone();
+    let org = common::first_org(&reqwest::Client::new(), &base).await;
+    let config = &setup.config;
     let said = api(
         &["login", "--accounts-url", &base, "--self-client", &org],
         &env,
@@ -385,29 +419,12 @@ async fn login_by_pasting_the_code_of_the_authorization_flow() {
     use std::io::{BufRead, BufReader, Write};
     use std::process::Stdio;
     const REDIRECT: &str = "http://localhost";
-    let dir = tempfile::tempdir().expect("tmp");
-    let url = format!("sqlite://{}", dir.path().join("orgdir.db").display());
-    let server = common::start(&url);
-    let http = reqwest::Client::new();
-    common::wait_ready(&http, &server.base).await;
+    let setup =
+        LoginSetup::start(serde_json::json!({"name": "CLI", "redirect_uris": [REDIRECT]})).await;
+    let env = setup.env();
+    let (server, client, config) = (&setup.server, &setup.client, &setup.config);
     let base = server.base.clone();
-    let org = common::first_org(&http, &base).await;
-    let client = common::admin(
-        &http,
-        reqwest::Method::POST,
-        format!("{base}/_orgdir/orgs/{org}/clients"),
-        Some(serde_json::json!({"name": "CLI", "redirect_uris": [REDIRECT]})),
-    )
-    .await;
-    let config = tempfile::tempdir().expect("config");
-    let env = [
-        ("ORGDIR_CONFIG_DIR", config.path().to_str().expect("path")),
-        ("ZOHO_CLIENT_ID", client["client_id"].as_str().expect("id")),
-        (
-            "ZOHO_CLIENT_SECRET",
-            client["client_secret"].as_str().expect("secret"),
-        ),
-    ];
+    let http = reqwest::Client::new();
     let login = |env: &[(&str, &str)]| {
         Command::new(env!("CARGO_BIN_EXE_orgdir"))
             .args(["api", "login", "--accounts-url", &base])
@@ -455,32 +472,17 @@ async fn login_by_pasting_the_code_of_the_authorization_flow() {
     )
     .await;
     let user = me["users"][0]["id"].as_str().expect("me").to_owned();
-    let no_redirects = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("http");
-    let approved = no_redirects
-        .post(format!("{base}/oauth/v2/auth"))
-        .form(&[
+    let code = common::approve(
+        &base,
+        &[
             ("client_id", query["client_id"].as_str()),
             ("redirect_uri", query["redirect_uri"].as_str()),
             ("scope", query["scope"].as_str()),
             ("state", query["state"].as_str()),
-            ("user", user.as_str()),
-            ("action", "approve"),
-        ])
-        .send()
-        .await
-        .expect("consent");
-    assert_eq!(approved.status().as_u16(), 302);
-    let sent_to = reqwest::Url::parse(approved.headers()["location"].to_str().expect("location"))
-        .expect("url");
-    let code = sent_to
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .expect("code")
-        .1
-        .into_owned();
+        ],
+        &user,
+    )
+    .await;
     let mut stdin = child.stdin.take().expect("stdin");
     writeln!(stdin, "{code}").expect("paste");
     drop(stdin);

@@ -109,36 +109,21 @@ async fn two_replicas_on_one_postgres_database() {
         registered["client_id"].as_str().expect("id"),
         registered["client_secret"].as_str().expect("secret"),
     );
-    let no_redirects = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("http");
     let admin_id = get(&http, &token, on_b(&users_count("CurrentUser"))).await;
     assert_eq!(admin_id["count"], json!(1));
     let me = get(&http, &token, on_b("/crm/v8/users?type=CurrentUser")).await;
     let user = me["users"][0]["id"].as_str().expect("me").to_owned();
-    let approved = no_redirects
-        .post(on_a("/oauth/v2/auth"))
-        .form(&[
+    let code = common::approve(
+        &a.base,
+        &[
             ("client_id", accounts.client_id.as_str()),
             ("redirect_uri", REDIRECT),
             ("scope", "ZohoCRM.users.READ"),
             ("state", "s"),
-            ("user", user.as_str()),
-            ("action", "approve"),
-        ])
-        .send()
-        .await
-        .expect("consent");
-    assert_eq!(approved.status().as_u16(), 302);
-    let location = reqwest::Url::parse(approved.headers()["location"].to_str().expect("location"))
-        .expect("url");
-    let code = location
-        .query_pairs()
-        .find(|(k, _)| k == "code")
-        .expect("code")
-        .1
-        .into_owned();
+        ],
+        &user,
+    )
+    .await;
     let tokens = accounts
         .exchange_code(&code, REDIRECT)
         .await

@@ -139,3 +139,30 @@ pub async fn first_org(http: &reqwest::Client, base: &str) -> String {
     .await;
     orgs["orgs"][0]["id"].as_str().expect("org").to_owned()
 }
+
+/// The person at the consent page (the user picker of `--consent-picker`):
+/// approves `query` (client_id, redirect_uri, scope, state) as `user` and
+/// returns the code of the page they are sent to.
+pub async fn approve(base: &str, query: &[(&str, &str)], user: &str) -> String {
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http");
+    let mut form = query.to_vec();
+    form.extend([("user", user), ("action", "approve")]);
+    let approved = no_redirects
+        .post(format!("{base}/oauth/v2/auth"))
+        .form(&form)
+        .send()
+        .await
+        .expect("consent");
+    assert_eq!(approved.status().as_u16(), 302);
+    let location = reqwest::Url::parse(approved.headers()["location"].to_str().expect("location"))
+        .expect("url");
+    location
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .expect("code")
+        .1
+        .into_owned()
+}
